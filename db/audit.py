@@ -1,0 +1,80 @@
+"""Audit capture: every insert and update of an `Audited` row, flushed through any Session, is logged.
+
+Domain code needs to do nothing but set the actor (`unit_of_work(actor_id)` does). Writes that bypass
+the ORM (bulk COPY, `update()` statements) call `write_audit_rows` themselves.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session
+
+from db.models import Audited, AuditLog
+
+REDACTED = "••••"
+
+
+def audit_text(value: Any) -> str | None:
+    """How a value is written in the audit log (and shown in history)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal | int | float | str):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _record_id(obj: Any) -> str:
+    return "/".join(str(v) for v in inspect(obj).mapper.primary_key_from_instance(obj))
+
+
+def _changes(obj: Audited, *, is_new: bool) -> Iterable[tuple[str, Any, Any]]:
+    state = inspect(obj)
+    skip, redact = type(obj).__audit_skip__, type(obj).__audit_redact__
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in skip:
+            continue
+        hist = state.attrs[key].history
+        if is_new:
+            new = hist.added[0] if hist.added else getattr(obj, key, None)
+            if new is None:
+                continue
+            yield key, None, REDACTED if key in redact else new
+        elif hist.has_changes():
+            old = hist.deleted[0] if hist.deleted else None
+            new = hist.added[0] if hist.added else None
+            if old == new:
+                continue
+            yield key, (REDACTED if key in redact else old), (REDACTED if key in redact else new)
+
+
+def write_audit_rows(session: Session, rows: list[dict]) -> None:
+    """Insert audit rows (dicts with table_name, record_id, action, field, old_value, new_value)."""
+    if rows:
+        actor = session.info.get("actor_id")
+        # Core insert on the flush's own connection: safe inside a flush event, same transaction.
+        session.connection().execute(insert(AuditLog.__table__), [{"actor_id": actor, **r} for r in rows])
+
+
+@event.listens_for(Session, "after_flush")
+def _capture(session: Session, _ctx) -> None:
+    rows: list[dict] = []
+    for objs, is_new in ((session.new, True), (session.dirty, False)):
+        for obj in objs:
+            if not isinstance(obj, Audited):
+                continue
+            table = obj.__tablename__
+            rid = _record_id(obj)
+            for field, old, new in _changes(obj, is_new=is_new):
+                rows.append({"table_name": table, "record_id": rid, "action": "insert" if is_new else "update",
+                             "field": field, "old_value": audit_text(old), "new_value": audit_text(new)})
+    write_audit_rows(session, rows)

@@ -1,0 +1,213 @@
+"""SQLAlchemy models: the schema's single description (migrations are written to match it)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ROLES = ("agent", "handler", "supervisor", "training_coordinator", "emergency_coordinator", "viewer", "admin")
+BUSINESS_TYPES = ("convenience", "supermarket", "tobacco_liquor", "grocery", "other")
+RETAILER_STATUSES = ("active", "suspended", "closed")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Audited:
+    """Mixin: inserts and updates of these rows are written to the audit log (see db/audit.py)."""
+
+    __audit_skip__: frozenset[str] = frozenset({"version", "updated_at", "created_at"})
+    __audit_redact__: frozenset[str] = frozenset()
+
+
+class Versioned:
+    """Mixin: optimistic concurrency; a stale UPDATE raises StaleDataError instead of overwriting."""
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class Department(Audited, Versioned, Base):
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_en: Mapped[str] = mapped_column(String(100))
+    name_zh: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+
+
+class User(Audited, Versioned, Base):
+    __tablename__ = "users"
+    __audit_redact__ = frozenset({"password_hash"})
+    __audit_skip__ = frozenset({"version", "updated_at", "created_at", "last_login_at"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    staff_id: Mapped[str] = mapped_column(String(20), unique=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    roles: Mapped[list[str]] = mapped_column(ARRAY(String(30)), default=list, server_default="{}")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    language: Mapped[str] = mapped_column(String(10), default="zh_CN", server_default="zh_CN")
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    __table_args__ = (
+        CheckConstraint("login = lower(login)", name="login_lowercase"),
+        CheckConstraint("language in ('zh_CN', 'en')", name="language"),
+        CheckConstraint(
+            "roles <@ ARRAY['agent','handler','supervisor','training_coordinator',"
+            "'emergency_coordinator','viewer','admin']::varchar[]", name="known_roles"),
+    )
+
+
+class UserSession(Base):
+    """A signed-in browser: the cookie holds a random token, the table its hash (revocable)."""
+
+    __tablename__ = "user_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins per login name, kept whether or not the login exists (so locks reveal nothing)."""
+
+    __tablename__ = "sign_in_throttle"
+
+    login: Mapped[str] = mapped_column(String(60), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ComplaintCategory(Audited, Versioned, Base):
+    __tablename__ = "complaint_categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_en: Mapped[str] = mapped_column(String(100))
+    name_zh: Mapped[str] = mapped_column(String(100))
+    default_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+
+
+class SlaLimit(Audited, Versioned, Base):
+    """Time limits per complaint grade (1 major … 4 simple), admin-editable."""
+
+    __tablename__ = "sla_limits"
+
+    grade: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    first_reply_hours: Mapped[int] = mapped_column(Integer)
+    resolution_working_days: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (
+        CheckConstraint("grade between 1 and 4", name="grade"),
+        CheckConstraint("first_reply_hours between 1 and 720", name="first_reply_hours"),
+        CheckConstraint("resolution_working_days between 1 and 60", name="resolution_working_days"),
+    )
+
+
+class CalendarDay(Audited, Base):
+    """An exception to the Mon–Fri week: a holiday on a weekday, or a make-up working day (调休)."""
+
+    __tablename__ = "calendar_days"
+    __audit_skip__ = frozenset()
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    is_working_day: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    source: Mapped[str] = mapped_column(String(10), default="admin", server_default="admin")
+    __table_args__ = (CheckConstraint("source in ('library', 'admin')", name="source"),)
+
+
+class AuditLog(Base):
+    """Every write made through the portal: who, when, table, record, field, old → new."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    table_name: Mapped[str] = mapped_column(String(60))
+    record_id: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(20))
+    field: Mapped[str | None] = mapped_column(String(60))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        Index("ix_audit_log_record", "table_name", "record_id", "at"),
+        Index("ix_audit_log_actor_at", "actor_id", "at"),
+    )
+
+
+class Retailer(Audited, Versioned, Base):
+    """A licensed retailer (持证零售客户); the licence number is the natural key."""
+
+    __tablename__ = "retailers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    license_no: Mapped[str] = mapped_column(String(20), unique=True)
+    shop_name: Mapped[str] = mapped_column(String(100))
+    owner_name: Mapped[str] = mapped_column(String(50))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(String(200))
+    district: Mapped[str] = mapped_column(String(30))
+    route: Mapped[str | None] = mapped_column(String(30))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    business_type: Mapped[str] = mapped_column(String(20))
+    is_key_customer: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    star_rating: Mapped[int] = mapped_column(SmallInteger, default=3, server_default="3")
+    integrity_flag: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    status: Mapped[str] = mapped_column(String(12), default="active", server_default="active")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                 onupdate=func.now())
+    __table_args__ = (
+        CheckConstraint("star_rating between 1 and 5", name="star_rating"),
+        CheckConstraint("status in ('active','suspended','closed')", name="status"),
+        CheckConstraint("business_type in ('convenience','supermarket','tobacco_liquor','grocery','other')",
+                        name="business_type"),
+        Index("ix_retailers_district_route", "district", "route"),
+        Index("ix_retailers_manager_id", "manager_id"),
+    )
+
+
+class AppState(Base):
+    """Small key/value facts about this installation (e.g. that demo data was seeded)."""
+
+    __tablename__ = "app_state"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[dict] = mapped_column(JSONB)

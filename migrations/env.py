@@ -1,0 +1,28 @@
+"""Alembic environment: runs on a connection handed in by db/migrate.py (or the configured database)."""
+from alembic import context
+
+from db.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is None:
+        from db.engine import get_engine
+
+        with get_engine().connect() as conn:
+            context.configure(connection=conn, target_metadata=target_metadata, compare_type=True)
+            with context.begin_transaction():
+                context.run_migrations()
+            conn.commit()
+        return
+    context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise SystemExit("Offline (SQL script) migrations are not supported; run `python -m portal migrate`.")
+run_migrations_online()

@@ -1,0 +1,1 @@
+"""Service Center Portal: the application package (everything that is not a page or the schema)."""

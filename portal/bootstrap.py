@@ -1,0 +1,74 @@
+"""Start-up: migrate, make sure reference data and a first admin exist, optionally seed the demo center."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+
+from sqlalchemy import Engine, select, text
+
+from db import migrate
+from db.engine import get_engine, unit_of_work
+from db.models import AppState, User
+from portal.config import get_settings
+from portal.reference import ensure_reference_data
+from portal.users import generate_password
+from portal.workdays import ensure_calendar
+
+log = logging.getLogger(__name__)
+PREPARE_LOCK = 72_105_002
+ADMIN_LOGIN = "admin"
+
+
+def _ensure_first_admin(session, password: str | None) -> str | None:
+    """Create the `admin` account when no admin exists; returns the password if it was generated."""
+    if session.scalar(select(User.id).where(User.roles.contains(["admin"])).limit(1)) is not None:
+        return None
+    from portal.auth import hash_password
+
+    generated = None if password else generate_password()
+    session.add(User(login=ADMIN_LOGIN, name="Administrator", staff_id="A0001", roles=["admin"],
+                     password_hash=hash_password(password or generated), language=get_settings().default_language))
+    return generated
+
+
+def announce_password(password: str) -> None:
+    bar = "=" * 72
+    print(f"\n{bar}\n  First admin account created.  Login: {ADMIN_LOGIN}   Password: {password}\n"
+          f"  It is shown only now: sign in and change it under Admin → Users.\n{bar}\n", flush=True)
+
+
+def prepare(engine: Engine | None = None, *, demo: bool | None = None,
+            announce: Callable[[str], None] = announce_password) -> Engine:
+    """Make the database ready to serve: schema, reference data, calendar, first admin, demo data."""
+    settings = get_settings()
+    engine = engine or get_engine()
+    migrate.upgrade(engine)
+    with engine.connect() as conn:  # one process at a time, so two starts create one admin
+        conn.execute(text("select pg_advisory_lock(:k)"), {"k": PREPARE_LOCK})
+        try:
+            with unit_of_work(engine=engine) as session:
+                ensure_reference_data(session)
+                this_year = date.today().year
+                ensure_calendar(session, years=[this_year, this_year + 1])
+                generated = _ensure_first_admin(session, settings.admin_password)
+            if generated:
+                announce(generated)
+            if settings.demo_data if demo is None else demo:
+                seed_demo_once(engine)
+        finally:
+            conn.execute(text("select pg_advisory_unlock(:k)"), {"k": PREPARE_LOCK})
+            conn.commit()
+    return engine
+
+
+def seed_demo_once(engine: Engine) -> bool:
+    """Seed the demo center unless it was seeded before; returns whether it seeded now."""
+    from portal.demo import seed_demo
+
+    with unit_of_work(engine=engine) as session:
+        if session.get(AppState, "demo_seeded") is not None:
+            return False
+        seed_demo(session)
+        session.add(AppState(key="demo_seeded", value={"on": date.today().isoformat()}))
+    return True

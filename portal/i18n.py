@@ -1,0 +1,76 @@
+"""One translation function for every user-facing text, plus locale-aware dates and numbers.
+
+Source strings are English; catalogs are gettext .po files managed with Babel
+(`pybabel extract -F babel.cfg -o portal/locale/messages.pot . && pybabel update ...`) and read at
+start-up, so there is no compile step. The language is per user, set at the start of every script run.
+"""
+from __future__ import annotations
+
+import contextvars
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LANGUAGES = {"zh_CN": "中文", "en": "English"}
+DEFAULT_LANGUAGE = "zh_CN"
+
+_language: contextvars.ContextVar[str] = contextvars.ContextVar("language", default=DEFAULT_LANGUAGE)
+
+
+@cache
+def catalog(language: str) -> dict[str, str]:
+    """msgid -> translation for `language` (empty for English, the source language)."""
+    path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    if language == "en" or not path.exists():
+        return {}
+    with path.open("rb") as f:
+        po = read_po(f, locale=language)
+    return {m.id: m.string for m in po if m.id and m.string and not m.fuzzy and isinstance(m.id, str)}
+
+
+def set_language(language: str) -> None:
+    """Use `language` for every text produced in this thread/context from now on."""
+    _language.set(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+
+
+def current_language() -> str:
+    return _language.get()
+
+
+def _(message: str) -> str:
+    """Translate `message` into the current user's language (falls back to the English source)."""
+    return catalog(_language.get()).get(message, message)
+
+
+def N_(message: str) -> str:
+    """Mark `message` for extraction without translating it yet (labels defined at import time)."""
+    return message
+
+
+def _locale() -> Locale:
+    return Locale.parse(_language.get())
+
+
+def fmt_datetime(value: datetime | None) -> str:
+    """A date and time as people of the current language write it (in the server's time zone)."""
+    return "" if value is None else format_datetime(value.astimezone(), "short", locale=_locale())
+
+
+def fmt_date(value: date | None) -> str:
+    return "" if value is None else format_date(value, "medium", locale=_locale())
+
+
+def fmt_number(value: float | int | None, digits: int = 0) -> str:
+    if value is None:
+        return ""
+    return format_decimal(value, format=f"#,##0{'.' + '0' * digits if digits else ''}", locale=_locale())
+
+
+def fmt_percent(value: float | None) -> str:
+    return "" if value is None else format_percent(value, format="#,##0.0%", locale=_locale())

@@ -1,0 +1,103 @@
+"""Staff accounts: create, change roles and department, deactivate, reset passwords (admin only)."""
+from __future__ import annotations
+
+import re
+import secrets
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import ROLES, User
+from portal.auth import CurrentUser, check_password_rules, hash_password, require
+from portal.i18n import _
+
+LOGIN_RE = re.compile(r"^[a-z0-9._-]{2,60}$")
+
+
+class UserInputError(ValueError):
+    """Bad input for a user account: `field` names the form field, the message says what is wrong."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def generate_password() -> str:
+    """A random password that passes the rules (for first admins and resets)."""
+    return secrets.token_urlsafe(12)
+
+
+def _validate(session: Session, *, login: str, name: str, staff_id: str, roles: list[str],
+              password: str | None, user_id: int | None = None) -> None:
+    if not LOGIN_RE.match(login):
+        raise UserInputError("login", _("Login: use 2–60 lowercase letters, digits, dots, dashes or underscores."))
+    if not name.strip():
+        raise UserInputError("name", _("Name is required."))
+    if not staff_id.strip():
+        raise UserInputError("staff_id", _("Staff ID is required (it is shown to complainants)."))
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise UserInputError("roles", _("Unknown role: {roles}.").format(roles=", ".join(sorted(unknown))))
+    if password is not None and check_password_rules(password):
+        raise UserInputError("password", _("Password must be at least 10 characters long."))
+    clash = session.scalar(select(User).where(User.login == login, User.id != (user_id or -1)))
+    if clash:
+        raise UserInputError("login", _("Login “{login}” is already taken.").format(login=login))
+    clash = session.scalar(select(User).where(func.lower(User.staff_id) == staff_id.strip().lower(),
+                                              User.id != (user_id or -1)))
+    if clash:
+        raise UserInputError("staff_id", _("Staff ID “{staff_id}” belongs to {name}.").format(
+            staff_id=staff_id, name=clash.name))
+
+
+def create_user(session: Session, *, actor: CurrentUser, login: str, name: str, staff_id: str,
+                password: str, roles: list[str], department_id: int | None = None,
+                language: str = "zh_CN") -> User:
+    """Create a staff account (admin only)."""
+    require(actor, "admin.manage")
+    login = login.strip().lower()
+    _validate(session, login=login, name=name, staff_id=staff_id, roles=roles, password=password)
+    user = User(login=login, name=name.strip(), staff_id=staff_id.strip(), password_hash=hash_password(password),
+                roles=sorted(set(roles)), department_id=department_id, language=language)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def update_user(session: Session, *, actor: CurrentUser, user_id: int, version: int, name: str,
+                staff_id: str, roles: list[str], department_id: int | None, active: bool,
+                language: str) -> User:
+    """Change a staff account; refused when someone saved it since `version` was read."""
+    require(actor, "admin.manage")
+    user = session.get(User, user_id, with_for_update=True)
+    if user is None:
+        raise UserInputError("user", _("That user no longer exists."))
+    if user.version != version:
+        raise UserInputError("version", _("Someone else changed this user meanwhile. Reload and try again."))
+    _validate(session, login=user.login, name=name, staff_id=staff_id, roles=roles, password=None,
+              user_id=user.id)
+    if actor.id == user.id and (not active or "admin" not in roles):
+        raise UserInputError("roles", _("You cannot remove your own admin role or deactivate yourself."))
+    user.name, user.staff_id, user.roles = name.strip(), staff_id.strip(), sorted(set(roles))
+    user.department_id, user.active, user.language = department_id, active, language
+    session.flush()
+    return user
+
+
+def reset_password(session: Session, *, actor: CurrentUser, user_id: int, password: str) -> None:
+    """Set a new password for a user (admin only)."""
+    require(actor, "admin.manage")
+    if check_password_rules(password):
+        raise UserInputError("password", _("Password must be at least 10 characters long."))
+    user = session.get(User, user_id)
+    if user is None:
+        raise UserInputError("user", _("That user no longer exists."))
+    user.password_hash = hash_password(password)
+    session.flush()
+
+
+def set_own_language(session: Session, *, actor: CurrentUser, language: str) -> None:
+    """Any signed-in user may pick their own language."""
+    user = session.get(User, actor.id)
+    if user is not None:
+        user.language = language

@@ -1,0 +1,107 @@
+"""One embedded PostgreSQL for the whole run; every test starts from a clean, migrated database."""
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+TEST_PASSWORD = "correct-horse-battery"
+_TMP = Path(tempfile.mkdtemp(prefix="portal-tests-"))
+# Settings are read from the environment: set them before any portal module reads them.
+os.environ.update({
+    "PORTAL_DATA_DIR": str(_TMP / "data"),
+    "PORTAL_ADMIN_PASSWORD": TEST_PASSWORD,
+    "PORTAL_DEMO_DATA": "false",
+    "PORTAL_DEFAULT_LANGUAGE": "en",
+})
+os.environ.pop("DATABASE_URL", None)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    """The embedded server's URL; exported as DATABASE_URL so subprocesses and AppTest use it too."""
+    from db.engine import database_url as resolve
+    from portal.config import get_settings
+
+    get_settings.cache_clear()
+    url = resolve()
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    yield url
+    from db.engine import reset_engines
+
+    reset_engines()
+    shutil.rmtree(_TMP, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    from db import migrate
+    from db.engine import get_engine
+
+    eng = get_engine(database_url)
+    migrate.upgrade(eng)
+    return eng
+
+
+def _truncate_all(engine) -> None:
+    from db.models import Base
+
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def db(engine):
+    """A clean database with reference data, calendar and the first admin (password TEST_PASSWORD)."""
+    from portal.bootstrap import prepare
+
+    _truncate_all(engine)
+    prepare(engine, demo=False, announce=lambda _pw: None)
+    yield engine
+
+
+_logins = itertools.count(1)
+
+
+@pytest.fixture
+def make_user(db):
+    """Create a user with the given roles; returns their CurrentUser (password TEST_PASSWORD)."""
+    from db.engine import unit_of_work
+    from portal.auth import SYSTEM, CurrentUser
+    from portal.users import create_user
+
+    def make(*roles: str, login: str | None = None, department: str | None = None, **kw) -> CurrentUser:
+        from sqlalchemy import select
+
+        from db.models import Department
+
+        n = next(_logins)
+        login = login or f"{(roles or ('viewer',))[0].replace('_', '')}{n}"
+        with unit_of_work(engine=db) as s:
+            dept_id = s.scalar(select(Department.id).where(Department.code == department)) if department else None
+            user = create_user(s, actor=SYSTEM, login=login, name=kw.pop("name", login.title()),
+                               staff_id=kw.pop("staff_id", f"S{n:04d}"), password=TEST_PASSWORD,
+                               roles=list(roles), department_id=dept_id, **kw)
+            return CurrentUser.of(user)
+
+    return make
+
+
+@pytest.fixture
+def admin(db):
+    """The first admin account that start-up created."""
+    from sqlalchemy import select
+
+    from db.engine import unit_of_work
+    from db.models import User
+    from portal.auth import CurrentUser
+
+    with unit_of_work(engine=db) as s:
+        return CurrentUser.of(s.scalar(select(User).where(User.login == "admin")))
