@@ -101,3 +101,14 @@ def set_own_language(session: Session, *, actor: CurrentUser, language: str) -> 
     user = session.get(User, actor.id)
     if user is not None:
         user.language = language
+
+
+def change_own_password(session: Session, *, actor: CurrentUser, new_password: str, repeated: str) -> None:
+    """Any signed-in user may change their own password."""
+    if check_password_rules(new_password):
+        raise UserInputError("password", _("Password must be at least 10 characters long."))
+    if new_password != repeated:
+        raise UserInputError("repeated", _("The two passwords differ."))
+    user = session.get(User, actor.id)
+    if user is not None:
+        user.password_hash = hash_password(new_password)

@@ -1,0 +1,34 @@
+"""Home: who you are, and what is waiting for you in each area your roles cover."""
+import streamlit as st
+
+from db.engine import unit_of_work
+from portal.home import home_summary
+from portal.i18n import _, current_language
+from portal.ui.session import page_user
+
+user = page_user()
+with unit_of_work(user.id) as s:
+    summary = home_summary(s, actor=user, language=current_language())
+
+st.title(_("Welcome, {name}").format(name=user.name))
+cols = st.columns(3)
+cols[0].metric(_("Staff ID (tell complainants)"), user.staff_id)
+cols[1].metric(_("Department"), summary.department or _("None"))
+cols[2].metric(_("Roles"), len(user.roles))
+st.caption(" · ".join(_(r.replace("_", " ").capitalize()) for r in sorted(user.roles)))
+
+st.subheader(_("Waiting for you"))
+if not summary.items:
+    st.info(_("Nothing is waiting for you. Your roles give read-only access."))
+for section, items in summary.items.items():
+    with st.container(border=True):
+        st.markdown(f"**{_(section)}**")
+        if not items:
+            st.caption(_("Nothing waiting."))
+        for item in items:
+            left, right = st.columns([4, 1])
+            if item.page:
+                left.page_link(item.page, label=_(item.label))
+            else:
+                left.write(_(item.label))
+            right.write(f"**{item.count}**")

@@ -1,0 +1,53 @@
+"""What the home page shows each role: who you are and what is waiting for you."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import CalendarDay, Department, Retailer, SignInThrottle, User
+from portal.auth import CurrentUser, can
+from portal.i18n import N_
+
+
+@dataclass
+class WorkItem:
+    """One line of "waiting for you": a label (English source), a count and the page that handles it."""
+
+    label: str
+    count: int
+    page: str | None = None
+
+
+@dataclass
+class HomeSummary:
+    department: str | None
+    items: dict[str, list[WorkItem]] = field(default_factory=dict)  # section title -> items
+
+
+def home_summary(session: Session, *, actor: CurrentUser, language: str) -> HomeSummary:
+    """The signed-in user's identity details and, per area their roles cover, what is waiting."""
+    dept = session.get(Department, actor.department_id) if actor.department_id else None
+    summary = HomeSummary(department=(dept.name_zh if language == "zh_CN" else dept.name_en) if dept else None)
+    if can(actor, "complaints.work"):
+        summary.items[N_("Complaints")] = []  # filled by the complaints module
+    if can(actor, "training.manage"):
+        summary.items[N_("Retailer training")] = []
+    if can(actor, "incidents.run"):
+        summary.items[N_("Emergency incidents")] = []
+    if can(actor, "admin.manage"):
+        now = datetime.now(UTC)
+        next_year = now.year + 1
+        summary.items[N_("Administration")] = [
+            WorkItem(N_("Active staff accounts"), session.scalar(select(func.count()).where(User.active)) or 0,
+                     "pages/admin_users.py"),
+            WorkItem(N_("Logins locked after failed sign-ins"),
+                     session.scalar(select(func.count()).where(SignInThrottle.locked_until > now)) or 0),
+            WorkItem(N_("Holidays and make-up days set for next year"),
+                     session.scalar(select(func.count()).where(func.extract("year", CalendarDay.day) == next_year))
+                     or 0, "pages/admin_calendar.py"),
+            WorkItem(N_("Retailers in the directory"), session.scalar(select(func.count(Retailer.id))) or 0),
+        ]
+    return summary

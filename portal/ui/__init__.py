@@ -1,0 +1,1 @@
+"""Reusable Streamlit pieces. Only this package and pages/ import streamlit."""

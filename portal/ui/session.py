@@ -1,0 +1,111 @@
+"""Who is signed in to this browser tab: sign-in, the session cookie, idle timeout, page guards."""
+from __future__ import annotations
+
+import json
+import time
+
+import streamlit as st
+
+from db.engine import unit_of_work
+from portal.auth import CurrentUser, SignInError, can, close_session, resume_session, sign_in
+from portal.config import get_settings
+from portal.i18n import _
+
+COOKIE = "portal_session"
+COOKIE_MAX_AGE = 12 * 3600  # the idle timeout, enforced on the server, ends sessions much sooner
+TOUCH_EVERY = 60  # seconds between updates of the session's last-seen time in the database
+
+SIGN_IN_MESSAGES = {
+    "wrong": "Wrong login or password.",
+    "locked": "Too many failed attempts: sign-in for this login is paused for 15 minutes.",
+    "inactive": "This account is deactivated. Ask an administrator to reactivate it.",
+}
+
+
+def _set_cookie(token: str | None) -> None:
+    """Queue the cookie change; `apply_cookie` writes it in the browser during this or the next run."""
+    st.session_state["_cookie"] = token or ""
+
+
+def apply_cookie() -> None:
+    """Write a queued cookie change with a tiny script (Streamlit has no Set-Cookie for scripts)."""
+    if "_cookie" not in st.session_state:
+        return
+    token = st.session_state.pop("_cookie")
+    age = COOKIE_MAX_AGE if token else 0
+    value = json.dumps(f"{COOKIE}={token}; path=/; max-age={age}; samesite=strict")
+    st.html(f"<script>document.cookie = {value};</script>", unsafe_allow_javascript=True)
+
+
+def _remember(user: CurrentUser, token: str) -> None:
+    st.session_state.update(user=user, token=token, last_seen=time.monotonic(), last_touch=time.monotonic())
+
+
+def current_user() -> CurrentUser | None:
+    """The signed-in user, restored from the session cookie after a reload; None after idle timeout."""
+    state = st.session_state
+    idle = get_settings().session_timeout_minutes
+    user: CurrentUser | None = state.get("user")
+    now = time.monotonic()
+    if user is not None and now - state.get("last_seen", now) > idle * 60:
+        sign_out(message=_("Your session ended after {minutes} minutes without activity. Please sign in again.")
+                 .format(minutes=idle))
+        return None
+    if user is None and not state.get("signed_out"):
+        token = st.context.cookies.get(COOKIE)
+        if isinstance(token, str) and token:  # (AppTest has no real cookies)
+            with unit_of_work() as s:
+                user = resume_session(s, token, idle)
+            if user is None:
+                state["sign_in_notice"] = _("Your session has expired. Please sign in again.")
+                _set_cookie(None)
+                return None
+            _remember(user, token)
+            return user
+    if user is not None:
+        if now - state.get("last_touch", 0) > TOUCH_EVERY:
+            with unit_of_work() as s:
+                if resume_session(s, state["token"], idle) is None:
+                    sign_out(message=_("Your session has expired. Please sign in again."))
+                    return None
+            state["last_touch"] = now
+        state["last_seen"] = now
+    return user
+
+
+def attempt_sign_in(login: str, password: str) -> str | None:
+    """Sign in with the form's values; returns an error message to show, or None on success."""
+    try:
+        user, token = sign_in(login, password)
+    except SignInError as exc:
+        return _(SIGN_IN_MESSAGES[exc.args[0]])
+    st.session_state.pop("signed_out", None)
+    _remember(user, token)
+    _set_cookie(token)
+    return None
+
+
+def sign_out(message: str | None = None) -> None:
+    """End this browser's session (server side and cookie)."""
+    token = st.session_state.get("token")
+    if token:
+        with unit_of_work() as s:
+            close_session(s, token)
+    for key in ("user", "token", "last_seen", "last_touch"):
+        st.session_state.pop(key, None)
+    st.session_state["signed_out"] = True
+    if message:
+        st.session_state["sign_in_notice"] = message
+    _set_cookie(None)
+
+
+def page_user(permission: str | None = None) -> CurrentUser:
+    """Page guard: the signed-in user, or stop the page with a message if they may not see it."""
+    user = st.session_state.get("user")
+    if user is None:
+        st.warning(_("Please sign in."))
+        st.stop()
+    if permission and not can(user, permission):
+        st.error(_("You do not have access to this page."))
+        st.stop()
+    return user

@@ -1,0 +1,34 @@
+"""Entry point: page config, start-up, sign-in gate, language, and navigation over allowed pages."""
+import streamlit as st
+
+from portal.config import get_settings
+from portal.i18n import _, set_language
+from portal.ui import session
+from portal.ui.nav import pages_for
+from portal.ui.startup import ready_engine
+
+st.set_page_config(page_title="Service Center Portal", page_icon=":material/support_agent:", layout="wide")
+ready_engine()
+user = session.current_user()
+set_language(user.language if user else st.session_state.get("language", get_settings().default_language))
+session.apply_cookie()
+
+if user is None:
+    st.navigation([st.Page("pages/sign_in.py", title=_("Sign in"), icon=":material/login:")],
+                  position="hidden").run()
+    st.stop()
+
+sections: dict[str, list[st.Page]] = {}
+for spec in pages_for(user):
+    sections.setdefault(_(spec.section), []).append(
+        st.Page(spec.path, title=_(spec.title), icon=spec.icon, url_path=spec.url_path,
+                default=spec.url_path == "home"))
+
+with st.sidebar:
+    st.markdown(f"**{user.name}** · {user.staff_id}")
+    st.caption(" · ".join(_(role.replace("_", " ").capitalize()) for role in sorted(user.roles)))
+    if st.button(_("Sign out"), icon=":material/logout:", key="sign_out"):
+        session.sign_out()
+        st.rerun()
+
+st.navigation(sections).run()
