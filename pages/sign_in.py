@@ -23,6 +23,14 @@ with left:
             st.error(problem)
         else:
             st.rerun()
+    if session.sso_configured():
+        if getattr(st.user, "is_logged_in", False):
+            problem = session.attempt_sso_sign_in()
+            if problem:
+                st.error(problem)
+            else:
+                st.rerun()
+        st.button(_("Sign in with single sign-on"), icon=":material/key:", on_click=st.login, key="sso")
     choice = st.radio(_("Language"), list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True,
                       index=list(LANGUAGES).index(current_language()))
     if choice != current_language():

@@ -139,6 +139,23 @@ def sign_in(login: str, password: str) -> tuple[CurrentUser, str]:
     return user, token
 
 
+def sign_in_verified(email: str) -> tuple[CurrentUser, str]:
+    """Sign in a user whose identity a single-sign-on provider verified (st.login): the e-mail address,
+    or its part before @, must be an active portal login. Raises SignInError("unknown"|"inactive")."""
+    email = email.strip().lower()
+    candidates = {email, email.split("@", 1)[0]} - {""}
+    with unit_of_work() as session:
+        user = session.scalar(select(User).where(User.login.in_(candidates)).order_by(User.login.desc()).limit(1))
+        if user is None or not user.active:
+            problem = "unknown" if user is None else "inactive"
+        else:
+            user.last_login_at, problem = _now(), None
+            current, token = CurrentUser.of(user), open_session(session, user.id)
+    if problem:
+        raise SignInError(problem)
+    return current, token
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

