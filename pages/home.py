@@ -2,6 +2,7 @@
 import streamlit as st
 
 from db.engine import unit_of_work
+from portal.auth import ROLE_LABELS
 from portal.home import home_summary
 from portal.i18n import _, current_language
 from portal.ui.session import page_user
@@ -13,9 +14,8 @@ with unit_of_work(user.id) as s:
 st.title(_("Welcome, {name}").format(name=user.name))
 cols = st.columns(3)
 cols[0].metric(_("Staff ID (tell complainants)"), user.staff_id)
-cols[1].metric(_("Department"), summary.department or _("None"))
-cols[2].metric(_("Roles"), len(user.roles))
-st.caption(" · ".join(_(r.replace("_", " ").capitalize()) for r in sorted(user.roles)))
+cols[1].metric(_("Department"), summary.department or _("No department"))
+cols[2].metric(_("Roles"), " · ".join(_(ROLE_LABELS[r]) for r in sorted(user.roles)) or "—")
 
 st.subheader(_("Waiting for you"))
 if not summary.items:
@@ -26,9 +26,9 @@ for section, items in summary.items.items():
         if not items:
             st.caption(_("Nothing waiting."))
         for item in items:
-            left, right = st.columns([4, 1])
+            left, right = st.columns([4, 1], vertical_alignment="center")
             if item.page:
-                left.page_link(item.page, label=_(item.label))
+                left.page_link(item.page, label=_(item.label), icon=":material/arrow_forward:")
             else:
-                left.write(_(item.label))
-            right.write(f"**{item.count}**")
+                left.page_link("pages/home.py", label=_(item.label), icon=":material/info:", disabled=True)
+            right.markdown(f"**{item.count:,}**")

@@ -4,6 +4,7 @@ import streamlit as st
 from portal.i18n import LANGUAGES, _, current_language
 from portal.ui import session
 
+session.use_language(None)  # this script may also run without the entry point (first request for a page URL)
 st.title(_("Service Center Portal"))
 st.caption(_("Complaints · Retailer training · Emergency incidents"))
 
@@ -16,7 +17,7 @@ with left:
     with st.form("sign_in"):
         login = st.text_input(_("Login"), key="sign_in_login")
         password = st.text_input(_("Password"), type="password", key="sign_in_password")
-        submitted = st.form_submit_button(_("Sign in"), type="primary")
+        submitted = st.form_submit_button(_("Sign in"), type="primary", key="sign_in_submit")
     if submitted:
         problem = session.attempt_sign_in(login, password)
         if problem:

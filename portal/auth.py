@@ -11,16 +11,27 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from db.engine import unit_of_work
 from db.models import ROLES, SignInThrottle, User, UserSession
+from portal.i18n import N_
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+ROLE_LABELS = {
+    "agent": N_("Agent"),
+    "handler": N_("Handler"),
+    "supervisor": N_("Supervisor"),
+    "training_coordinator": N_("Training coordinator"),
+    "emergency_coordinator": N_("Emergency coordinator"),
+    "viewer": N_("Viewer"),
+    "admin": N_("Admin"),
+}
 
 # permission -> roles that hold it (admin is not a superuser for domain work: it administers)
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -28,6 +39,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "retailers.view": frozenset(ROLES),
     "retailers.edit": frozenset({"supervisor", "admin"}),
     "retailers.view_phone": frozenset(set(ROLES) - {"viewer"}),
+    "views.share": frozenset({"supervisor"}),  # saved grid views visible to everyone (records layer)
     "complaints.register": frozenset({"agent", "supervisor"}),
     "complaints.work": frozenset({"agent", "handler", "supervisor"}),
     "complaints.supervise": frozenset({"supervisor"}),
@@ -95,6 +107,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _stamp_sign_in(session: Session, user_id: int) -> None:
+    """Record the sign-in time without bumping the row's version (an admin's open edit stays valid)."""
+    session.execute(update(User).where(User.id == user_id).values(last_login_at=_now()),
+                    execution_options={"synchronize_session": False})
+
+
 def _check_sign_in(session: Session, login: str, password: str) -> tuple[CurrentUser | None, str | None]:
     """Verify a password, counting failures per login name; returns (user, None) or (None, reason)."""
     login = login.strip().lower()
@@ -122,7 +140,7 @@ def _check_sign_in(session: Session, login: str, password: str) -> tuple[Current
         throttle.failures, throttle.locked_until = 0, None
     if not user.active:
         return None, "inactive"
-    user.last_login_at = _now()
+    _stamp_sign_in(session, user.id)
     return CurrentUser.of(user), None
 
 
@@ -149,7 +167,8 @@ def sign_in_verified(email: str) -> tuple[CurrentUser, str]:
         if user is None or not user.active:
             problem = "unknown" if user is None else "inactive"
         else:
-            user.last_login_at, problem = _now(), None
+            _stamp_sign_in(session, user.id)
+            problem = None
             current, token = CurrentUser.of(user), open_session(session, user.id)
     if problem:
         raise SignInError(problem)

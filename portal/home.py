@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from db.models import CalendarDay, Department, Retailer, SignInThrottle, User
 from portal.auth import CurrentUser, can
 from portal.i18n import N_
+from portal.reference import localized_name
 
 
 @dataclass
@@ -30,7 +31,7 @@ class HomeSummary:
 def home_summary(session: Session, *, actor: CurrentUser, language: str) -> HomeSummary:
     """The signed-in user's identity details and, per area their roles cover, what is waiting."""
     dept = session.get(Department, actor.department_id) if actor.department_id else None
-    summary = HomeSummary(department=(dept.name_zh if language == "zh_CN" else dept.name_en) if dept else None)
+    summary = HomeSummary(department=localized_name(dept, language) if dept else None)
     if can(actor, "complaints.work"):
         summary.items[N_("Complaints")] = []  # filled by the complaints module
     if can(actor, "training.manage"):

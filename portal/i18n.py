@@ -20,7 +20,7 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 DEFAULT_LANGUAGE = "zh_CN"
 
-_language: contextvars.ContextVar[str] = contextvars.ContextVar("language", default=DEFAULT_LANGUAGE)
+_language: contextvars.ContextVar[str | None] = contextvars.ContextVar("language", default=None)
 
 
 @cache
@@ -40,12 +40,18 @@ def set_language(language: str) -> None:
 
 
 def current_language() -> str:
-    return _language.get()
+    """The language set for this context, else the installation's default (PORTAL_DEFAULT_LANGUAGE)."""
+    language = _language.get()
+    if language is None:
+        from portal.config import get_settings
+
+        language = get_settings().default_language
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def _(message: str) -> str:
     """Translate `message` into the current user's language (falls back to the English source)."""
-    return catalog(_language.get()).get(message, message)
+    return catalog(current_language()).get(message, message)
 
 
 def N_(message: str) -> str:
@@ -54,7 +60,7 @@ def N_(message: str) -> str:
 
 
 def _locale() -> Locale:
-    return Locale.parse(_language.get())
+    return Locale.parse(current_language())
 
 
 def fmt_datetime(value: datetime | None) -> str:
@@ -74,3 +80,8 @@ def fmt_number(value: float | int | None, digits: int = 0) -> str:
 
 def fmt_percent(value: float | None) -> str:
     return "" if value is None else format_percent(value, format="#,##0.0%", locale=_locale())
+
+
+def fmt_weekday(value: date | None) -> str:
+    """The day of the week, spelled out in the current language (Monday, 星期一)."""
+    return "" if value is None else format_date(value, "EEEE", locale=_locale())

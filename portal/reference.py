@@ -1,6 +1,8 @@
 """Reference data every installation starts with (from DOMAIN.md): departments, categories, SLA limits."""
 from __future__ import annotations
 
+from typing import Protocol
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -33,6 +35,18 @@ CATEGORIES = [
 
 # grade -> (first reply hours, resolution working days): 24 h reply; 4 days for grades 1–2, 2 for 3–4
 SLA_DEFAULTS = {1: (24, 4), 2: (24, 4), 3: (24, 2), 4: (24, 2)}
+
+
+class Bilingual(Protocol):
+    name_en: str
+    name_zh: str
+
+
+def localized_name(item: Bilingual | None, language: str) -> str:
+    """A department's or category's name in `language` (Chinese for zh_CN, else English)."""
+    if item is None:
+        return ""
+    return item.name_zh if language == "zh_CN" else item.name_en
 
 
 def ensure_reference_data(session: Session) -> None:

@@ -3,23 +3,22 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from db.models import ROLES, User
+from db.models import ROLES, Department, SignInThrottle, User, UserSession
 from portal.auth import CurrentUser, check_password_rules, hash_password, require
-from portal.i18n import _
+from portal.config import get_settings
+from portal.errors import STALE, InputError
+from portal.i18n import LANGUAGES, _
 
 LOGIN_RE = re.compile(r"^[a-z0-9._-]{2,60}$")
 
 
-class UserInputError(ValueError):
+class UserInputError(InputError):
     """Bad input for a user account: `field` names the form field, the message says what is wrong."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 def generate_password() -> str:
@@ -28,13 +27,24 @@ def generate_password() -> str:
 
 
 def _validate(session: Session, *, login: str, name: str, staff_id: str, roles: list[str],
-              password: str | None, user_id: int | None = None) -> None:
+              password: str | None, department_id: int | None, language: str, user_id: int | None = None,
+              current_department_id: int | None = None) -> None:
     if not LOGIN_RE.match(login):
         raise UserInputError("login", _("Login: use 2–60 lowercase letters, digits, dots, dashes or underscores."))
     if not name.strip():
         raise UserInputError("name", _("Name is required."))
+    if len(name.strip()) > 100:
+        raise UserInputError("name", _("Name: at most 100 characters."))
     if not staff_id.strip():
         raise UserInputError("staff_id", _("Staff ID is required (it is shown to complainants)."))
+    if len(staff_id.strip()) > 20:
+        raise UserInputError("staff_id", _("Staff ID: at most 20 characters."))
+    if language not in LANGUAGES:
+        raise UserInputError("language", _("Language: choose one of the offered languages."))
+    if department_id is not None and department_id != current_department_id:
+        dept = session.get(Department, department_id)
+        if dept is None or not dept.active:
+            raise UserInputError("department_id", _("Department: choose an active department."))
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise UserInputError("roles", _("Unknown role: {roles}.").format(roles=", ".join(sorted(unknown))))
@@ -52,11 +62,13 @@ def _validate(session: Session, *, login: str, name: str, staff_id: str, roles: 
 
 def create_user(session: Session, *, actor: CurrentUser, login: str, name: str, staff_id: str,
                 password: str, roles: list[str], department_id: int | None = None,
-                language: str = "zh_CN") -> User:
-    """Create a staff account (admin only)."""
+                language: str | None = None) -> User:
+    """Create a staff account (admin only); the language defaults to the installation's."""
     require(actor, "admin.manage")
     login = login.strip().lower()
-    _validate(session, login=login, name=name, staff_id=staff_id, roles=roles, password=password)
+    language = language or get_settings().default_language
+    _validate(session, login=login, name=name, staff_id=staff_id, roles=roles, password=password,
+              department_id=department_id, language=language)
     user = User(login=login, name=name.strip(), staff_id=staff_id.strip(), password_hash=hash_password(password),
                 roles=sorted(set(roles)), department_id=department_id, language=language)
     session.add(user)
@@ -73,9 +85,10 @@ def update_user(session: Session, *, actor: CurrentUser, user_id: int, version: 
     if user is None:
         raise UserInputError("user", _("That user no longer exists."))
     if user.version != version:
-        raise UserInputError("version", _("Someone else changed this user meanwhile. Reload and try again."))
+        raise UserInputError(STALE, _("Someone else changed this user meanwhile. Reload and try again."))
     _validate(session, login=user.login, name=name, staff_id=staff_id, roles=roles, password=None,
-              user_id=user.id)
+              department_id=department_id, language=language, user_id=user.id,
+              current_department_id=user.department_id)
     if actor.id == user.id and (not active or "admin" not in roles):
         raise UserInputError("roles", _("You cannot remove your own admin role or deactivate yourself."))
     user.name, user.staff_id, user.roles = name.strip(), staff_id.strip(), sorted(set(roles))
@@ -84,8 +97,14 @@ def update_user(session: Session, *, actor: CurrentUser, user_id: int, version: 
     return user
 
 
+def list_users(session: Session, *, actor: CurrentUser) -> list[User]:
+    """Every staff account, active first, by name (admin only: it shows last sign-ins)."""
+    require(actor, "admin.manage")
+    return list(session.scalars(select(User).order_by(User.active.desc(), User.name, User.login)))
+
+
 def reset_password(session: Session, *, actor: CurrentUser, user_id: int, password: str) -> None:
-    """Set a new password for a user (admin only)."""
+    """Set a new password for a user (admin only); it also lifts a sign-in lock and signs out their browsers."""
     require(actor, "admin.manage")
     if check_password_rules(password):
         raise UserInputError("password", _("Password must be at least 10 characters long."))
@@ -93,6 +112,10 @@ def reset_password(session: Session, *, actor: CurrentUser, user_id: int, passwo
     if user is None:
         raise UserInputError("user", _("That user no longer exists."))
     user.password_hash = hash_password(password)
+    session.execute(delete(SignInThrottle).where(SignInThrottle.login == user.login))
+    if user.id != actor.id:  # an admin resetting their own password stays signed in here
+        session.execute(update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+                        .values(revoked_at=datetime.now(UTC)))
     session.flush()
 
 

@@ -16,6 +16,10 @@ from sqlalchemy.orm import Session
 from db.audit import write_audit_rows
 from db.models import AppState, CalendarDay
 from portal.auth import CurrentUser, require
+from portal.errors import InputError
+from portal.i18n import _
+
+NAME_MAX = 100
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ class WorkCalendar:
             day = self.next_working_day(day)
             if is_dt:
                 start = datetime.combine(day, time(0), tzinfo=start.tzinfo)
-        for _ in range(n):
+        for _step in range(n):
             day = self.next_working_day(day + timedelta(days=1))
         return datetime.combine(day, start.timetz()) if is_dt else day
 
@@ -96,11 +100,26 @@ def ensure_calendar(session: Session, years: list[int]) -> None:
     session.flush()
 
 
+def calendar_exceptions(session: Session, year: int) -> list[CalendarDay]:
+    """The days of `year` that differ from the Mon–Fri week (or were set by an admin), in date order."""
+    return list(session.scalars(select(CalendarDay).where(CalendarDay.day >= date(year, 1, 1),
+                                                          CalendarDay.day <= date(year, 12, 31))
+                                .order_by(CalendarDay.day)))
+
+
 def set_calendar_day(session: Session, *, actor: CurrentUser, day: date, is_working_day: bool | None,
                      name: str = "") -> None:
     """Admin: mark `day` a day off (False) or a make-up working day (True); None restores Mon–Fri."""
     require(actor, "admin.manage")
     row = session.get(CalendarDay, day)
+    if is_working_day is not None:
+        if len(name.strip()) > NAME_MAX:
+            raise InputError("name", _("Name: at most {n} characters.").format(n=NAME_MAX))
+        # A weekend day off or a weekday working day is the plain week: only worth a row to correct one.
+        if row is None and is_working_day == (day.weekday() < 5):
+            message = (_("{day} is a weekday, so it is already a working day.") if is_working_day
+                       else _("{day} is a weekend day, so it is already a day off."))
+            raise InputError("kind", message.format(day=day.isoformat()))
     if is_working_day is None:
         if row is not None:
             write_audit_rows(session, [{"table_name": "calendar_days", "record_id": day.isoformat(),

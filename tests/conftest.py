@@ -19,7 +19,9 @@ os.environ.update({
     "PORTAL_DEMO_DATA": "false",
     "PORTAL_DEFAULT_LANGUAGE": "en",
 })
-os.environ.pop("DATABASE_URL", None)
+# Empty rather than unset: load_dotenv(override=False) then cannot bring back a DATABASE_URL from a
+# developer's .env, which would point the tests (and their TRUNCATE) at a real database.
+os.environ["DATABASE_URL"] = ""
 
 
 @pytest.fixture(scope="session")
@@ -33,9 +35,11 @@ def database_url() -> str:
     os.environ["DATABASE_URL"] = url
     get_settings.cache_clear()
     yield url
+    from db.embedded import stop_embedded
     from db.engine import reset_engines
 
     reset_engines()
+    stop_embedded(_TMP / "data")  # before deleting its directory, or the server would outlive the run
     shutil.rmtree(_TMP, ignore_errors=True)
 
 

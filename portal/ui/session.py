@@ -9,17 +9,17 @@ import streamlit as st
 from db.engine import unit_of_work
 from portal.auth import CurrentUser, SignInError, can, close_session, resume_session, sign_in, sign_in_verified
 from portal.config import get_settings
-from portal.i18n import _
+from portal.i18n import N_, _, set_language
 
 COOKIE = "portal_session"
 COOKIE_MAX_AGE = 12 * 3600  # the idle timeout, enforced on the server, ends sessions much sooner
 TOUCH_EVERY = 60  # seconds between updates of the session's last-seen time in the database
 
 SIGN_IN_MESSAGES = {
-    "wrong": "Wrong login or password.",
-    "locked": "Too many failed attempts: sign-in for this login is paused for 15 minutes.",
-    "inactive": "This account is deactivated. Ask an administrator to reactivate it.",
-    "unknown": "Single sign-on worked, but no portal account matches your e-mail address. Ask an administrator.",
+    "wrong": N_("Wrong login or password."),
+    "locked": N_("Too many failed attempts: sign-in for this login is paused for 15 minutes."),
+    "inactive": N_("This account is deactivated. Ask an administrator to reactivate it."),
+    "unknown": N_("Single sign-on worked, but no portal account matches your e-mail address. Ask an administrator."),
 }
 
 
@@ -126,9 +126,15 @@ def sign_out(message: str | None = None) -> None:
         st.logout()  # also end the provider's identity cookie, or the sign-in page would sign straight back in
 
 
+def use_language(user: CurrentUser | None) -> None:
+    """Texts in the user's language; before sign-in, the visitor's choice or the configured default."""
+    set_language(user.language if user else st.session_state.get("language", get_settings().default_language))
+
+
 def page_user(permission: str | None = None) -> CurrentUser:
     """Page guard: the signed-in user, or stop the page with a message if they may not see it."""
     user = st.session_state.get("user")
+    use_language(user)  # also when a page script runs without the entry point (see tests/app/conftest.py)
     if user is None:
         st.warning(_("Please sign in."))
         st.stop()

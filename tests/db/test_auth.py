@@ -110,3 +110,13 @@ def test_single_sign_on_identity_maps_to_an_active_login(db, make_user):
     assert user.id == agent.id and token
     with pytest.raises(SignInError, match="unknown"):
         sign_in_verified("stranger@center.example")
+
+
+def test_signing_in_does_not_make_an_open_admin_edit_stale(db, make_user, admin):
+    agent = make_user("agent")
+    with unit_of_work() as s:
+        version_seen = s.get(User, agent.id).version
+    sign_in(agent.login, TEST_PASSWORD)
+    with unit_of_work(admin.id) as s:
+        update_user(s, actor=admin, user_id=agent.id, version=version_seen, name="Renamed", staff_id=agent.staff_id,
+                    roles=["agent"], department_id=None, active=True, language="en")

@@ -18,7 +18,7 @@ from portal.config import ROOT
 
 
 def _portal(*args: str, env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    base = {**os.environ, "DATABASE_URL": ""}  # empty, not absent: a developer's .env must not fill it in
     return subprocess.run([sys.executable, "-m", "portal", *args], cwd=ROOT, env={**base, **env},
                           capture_output=True, text=True, timeout=timeout)
 
@@ -122,7 +122,7 @@ def test_second_process_on_the_same_data_directory_shares_the_database(tmp_path)
     env = {"PORTAL_DATA_DIR": str(tmp_path / "data"), "PORTAL_ADMIN_PASSWORD": "first-admin-pw"}
     script = ("from db.engine import get_engine; from db import migrate; import time, sys;"
               "migrate.upgrade(get_engine()); print('ready', flush=True); sys.stdin.readline()")
-    base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    base = {**os.environ, "DATABASE_URL": ""}
     first = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env={**base, **env}, text=True,
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
