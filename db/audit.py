@@ -78,3 +78,18 @@ def _capture(session: Session, _ctx) -> None:
                 rows.append({"table_name": table, "record_id": rid, "action": "insert" if is_new else "update",
                              "field": field, "old_value": audit_text(old), "new_value": audit_text(new)})
     write_audit_rows(session, rows)
+
+
+AUDIT_COPY_COLUMNS = ("actor_id", "table_name", "record_id", "action", "field", "old_value", "new_value")
+
+
+def copy_audit_rows(session: Session, rows: Iterable[tuple]) -> int:
+    """Bulk paths (imports): COPY audit rows (table_name, record_id, action, field, old, new) in one stream."""
+    actor = session.info.get("actor_id")
+    cursor = session.connection().connection.driver_connection.cursor()
+    count = 0
+    with cursor.copy(f"COPY audit_log ({', '.join(AUDIT_COPY_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row((actor, *row))
+            count += 1
+    return count

@@ -14,6 +14,7 @@ from db.embedded import DatabaseStartError, start_embedded
 from portal.config import get_settings
 
 _engines: dict[str, Engine] = {}
+_embedded: dict[object, str] = {}  # data dir -> URL of the embedded server this process started or joined
 _lock = threading.Lock()
 
 
@@ -25,7 +26,10 @@ def database_url() -> str:
         if url.startswith("postgresql://") or url.startswith("postgres://"):
             url = "postgresql+psycopg://" + url.split("://", 1)[1]
         return url
-    return start_embedded(settings.data_dir)
+    url = _embedded.get(settings.data_dir)
+    if url is None:  # start (or join) once per process: every unit of work asks
+        url = _embedded[settings.data_dir] = start_embedded(settings.data_dir)
+    return url
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -54,6 +58,7 @@ def reset_engines() -> None:
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
+        _embedded.clear()
 
 
 @contextmanager

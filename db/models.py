@@ -16,7 +16,9 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -32,6 +34,10 @@ NAMING = {
 ROLES = ("agent", "handler", "supervisor", "training_coordinator", "emergency_coordinator", "viewer", "admin")
 BUSINESS_TYPES = ("convenience", "supermarket", "tobacco_liquor", "grocery", "other")
 RETAILER_STATUSES = ("active", "suspended", "closed")
+RETAILER_SORT_INDEXES = ("shop_name", "owner_name", "district", "route", "business_type", "star_rating", "status",
+                         "is_key_customer", "updated_at")
+RETAILER_TRGM_INDEXES = ("license_no", "phone")  # digits: pg_trgm finds 3+ character substrings
+RETAILER_GRAM_INDEXES = ("shop_name", "owner_name", "address")  # Chinese: 1–2 character words need grams
 
 
 class Base(DeclarativeBase):
@@ -201,6 +207,40 @@ class Retailer(Audited, Versioned, Base):
                         name="business_type"),
         Index("ix_retailers_district_route", "district", "route"),
         Index("ix_retailers_manager_id", "manager_id"),
+        # records layer (migration 0002): sort/keyset indexes end in id; trigram indexes serve quick search
+        *(Index(f"ix_retailers_{c}_id", c, "id") for c in RETAILER_SORT_INDEXES),
+        *(Index(f"ix_retailers_{c}_trgm", c, postgresql_using="gin", postgresql_ops={c: "gin_trgm_ops"})
+          for c in RETAILER_TRGM_INDEXES),
+        *(Index(f"ix_retailers_{c}_grams", text(f"portal_grams({c})"), postgresql_using="gin")
+          for c in RETAILER_GRAM_INDEXES),
+    )
+
+
+class SavedView(Audited, Versioned, Base):
+    """A named grid view of one table (search, filters, sort, columns): personal, or shared by a supervisor.
+
+    `is_default` on a personal view makes it its owner's default; on a shared view, everyone's default.
+    """
+
+    __tablename__ = "saved_views"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(80))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    state: Mapped[dict] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                 onupdate=func.now())
+    __table_args__ = (
+        UniqueConstraint("table_name", "owner_id", "name", name="uq_saved_views_owner_name"),
+        CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
+        Index("ix_saved_views_personal_default", "table_name", "owner_id", unique=True,
+              postgresql_where=text("is_default AND NOT shared")),
+        Index("ix_saved_views_shared_default", "table_name", unique=True,
+              postgresql_where=text("is_default AND shared")),
     )
 
 
@@ -211,3 +251,4 @@ class AppState(Base):
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[dict] = mapped_column(JSONB)
+from db import complaint_models  # noqa: E402,F401  (register the complaint tables on Base.metadata)

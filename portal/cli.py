@@ -1,4 +1,4 @@
-"""`python -m portal ...`: run, migrate, create-user, seed, bench."""
+"""`python -m portal ...`: run, migrate, create-user, seed (demo / scale), bench."""
 from __future__ import annotations
 
 import argparse
@@ -64,7 +64,25 @@ def _seed(args: argparse.Namespace) -> int:
     engine = prepare(demo=False)
     if args.demo:
         print("Demo data seeded." if seed_demo_once(engine) else "Demo data was already seeded.")
+    if args.retailers:
+        import time
+
+        from portal.scale import seed_retailers
+
+        started = time.perf_counter()
+        def progress(done: int, total: int) -> None:
+            print(f"  {done:,} / {total:,} retailers ({done / total:.0%}, {time.perf_counter() - started:.1f} s)"
+                  + ("; building indexes and statistics…" if done == total else ""), flush=True)
+
+        added = seed_retailers(engine, args.retailers, progress=progress)
+        print(f"Added {added:,} retailers in {time.perf_counter() - started:.1f} s.")
     return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from portal.bench import run_bench
+
+    return run_bench(repeat=args.repeat, import_rows=args.import_rows)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,7 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_create_user)
     p = sub.add_parser("seed", help="fill the database with demo or scale data")
     p.add_argument("--demo", action="store_true", help="the demo center: staff, departments, 300 retailers")
+    p.add_argument("--retailers", type=int, metavar="N", help="add N generated retailers (COPY, for scale tests)")
     p.set_defaults(func=_seed)
+    p = sub.add_parser("bench", help="time the retailers grid page (AppTest) and a 50,000-row import")
+    p.add_argument("--repeat", type=int, default=15, help="runs per interaction (default 15)")
+    p.add_argument("--import-rows", type=int, default=50_000, help="rows in the generated import file")
+    p.set_defaults(func=_bench)
     return parser
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Department, Retailer
 from portal.auth import SYSTEM
+from portal.demo_complaints import seed_demo_complaints
 from portal.users import create_user
 
 DEMO_PASSWORD = "portal-demo-2026"
@@ -123,4 +124,5 @@ def seed_demo(session: Session) -> dict[str, int]:
     retailers = build_retailers({login: users[login].id for login in CUSTOMER_MANAGERS})
     session.add_all(retailers)
     session.flush()
+    seed_demo_complaints(session, random.Random(SEED))
     return {"users": len(users), "retailers": len(retailers)}

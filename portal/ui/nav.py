@@ -15,11 +15,16 @@ class PageSpec:
     permission: str | None  # None: every signed-in user
     icon: str
     url_path: str
+    hidden: bool = False  # reachable by link (e.g. a record page), not listed in the navigation
 
 
 PAGES: list[PageSpec] = [
     PageSpec("pages/home.py", N_("Home"), N_("Overview"), None, ":material/home:", "home"),
     PageSpec("pages/account.py", N_("My account"), N_("Overview"), None, ":material/person:", "account"),
+    PageSpec("pages/retailers.py", N_("Retailers"), N_("Reference data"), "retailers.view", ":material/storefront:",
+             "retailers"),
+    PageSpec("pages/retailer.py", N_("Retailer"), N_("Reference data"), "retailers.view", ":material/store:",
+             "retailer", hidden=True),
     PageSpec("pages/admin_users.py", N_("Users"), N_("Admin"), "admin.manage", ":material/group:", "admin_users"),
     PageSpec("pages/admin_departments.py", N_("Departments"), N_("Admin"), "admin.manage",
              ":material/apartment:", "admin_departments"),

@@ -1,0 +1,129 @@
+"""Reading complaints: My work, SLA list filters, one complaint with its timeline, follow-ups, duplicates."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from db.complaint_models import OPEN_STATES, Complaint, ComplaintEvent, FollowUp
+from db.models import User
+from portal.auth import CurrentUser, PermissionDenied, can, require
+from portal.complaints.rules import ComplaintInputError, can_view
+from portal.i18n import _
+from portal.sla import DUE_SOON, add_working_time, local
+from portal.workdays import WorkCalendar
+
+WORKING_STATES = ("assigned", "in_progress")  # a department's or handler's part is still to do
+SLA_FILTERS = ("overdue", "due_soon", "due_today")
+MAX_PAGE = 200
+
+
+@dataclass(frozen=True)
+class WorkPage:
+    """One page of a list and how many rows the whole list has."""
+
+    complaints: list[Complaint]
+    total: int
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    id: int
+    at: datetime
+    actor_name: str
+    actor_staff_id: str
+    kind: str
+    from_state: str | None
+    to_state: str | None
+    note: str
+    data: dict
+
+    @property
+    def internal(self) -> bool:
+        """An internal note: staff only, never part of what the complainant is told."""
+        return self.kind == "note"
+
+
+def my_work_condition(actor: CurrentUser) -> ColumnElement[bool]:
+    """Complaints `actor` owns as first-contact owner until closed, plus those assigned to them or their
+    department that still need work there."""
+    if actor.id is None:
+        return false()
+    mine = [and_(Complaint.first_contact_owner_id == actor.id, Complaint.state.in_(OPEN_STATES)),
+            and_(Complaint.handler_id == actor.id, Complaint.state.in_(WORKING_STATES))]
+    if actor.department_id is not None and actor.roles & {"agent", "handler", "supervisor"}:
+        mine.append(and_(Complaint.department_id == actor.department_id, Complaint.state.in_(WORKING_STATES)))
+    return or_(*mine)
+
+
+def my_work(session: Session, *, actor: CurrentUser, limit: int = 50, offset: int = 0) -> WorkPage:
+    """My work, most urgent first (nearest due time; cases with no running clock last)."""
+    require(actor, "complaints.work")
+    where = my_work_condition(actor)
+    total = session.scalar(select(func.count()).select_from(Complaint).where(where)) or 0
+    rows = session.scalars(select(Complaint).where(where)
+                           .order_by(Complaint.next_due_at.asc().nulls_last(), Complaint.received_at, Complaint.id)
+                           .limit(max(1, min(limit, MAX_PAGE))).offset(max(0, offset)))
+    return WorkPage(list(rows), total)
+
+
+def sla_condition(kind: str, *, now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
+    """The list filter "overdue", "due_soon" (within 4 working hours) or "due_today" (center time), matching
+    what `portal.sla.sla_status` says of each complaint. A paused clock is overdue only if it was at pausing."""
+    running = ~Complaint.sla_paused
+    if kind == "overdue":
+        return or_(and_(running, Complaint.next_due_at < now),
+                   and_(Complaint.sla_paused, Complaint.next_due_at < Complaint.paused_since))
+    if kind == "due_soon":
+        return and_(running, Complaint.next_due_at >= now,
+                    Complaint.next_due_at <= add_working_time(calendar, now, DUE_SOON))
+    if kind == "due_today":
+        start = local(now).replace(hour=0, minute=0, second=0, microsecond=0)
+        return and_(running, Complaint.next_due_at >= start, Complaint.next_due_at < start + timedelta(days=1))
+    raise ValueError(f"unknown SLA filter {kind!r}; use one of {SLA_FILTERS}")
+
+
+def get_complaint(session: Session, *, actor: CurrentUser, complaint_id: int) -> Complaint:
+    """One complaint, if `actor` may see it."""
+    c = session.get(Complaint, complaint_id)
+    if c is None:
+        raise ComplaintInputError("complaint", _("That complaint does not exist."))
+    if not can_view(actor, c):
+        raise PermissionDenied("complaints.view")
+    return c
+
+
+def timeline(session: Session, *, actor: CurrentUser, complaint_id: int) -> list[TimelineEntry]:
+    """Every event of a complaint, oldest first, with who made it."""
+    get_complaint(session, actor=actor, complaint_id=complaint_id)
+    rows = session.execute(select(ComplaintEvent, User.name, User.staff_id)
+                           .outerjoin(User, User.id == ComplaintEvent.actor_id)
+                           .where(ComplaintEvent.complaint_id == complaint_id)
+                           .order_by(ComplaintEvent.at, ComplaintEvent.id))
+    return [TimelineEntry(e.id, e.at, name or _("System"), staff_id or "", e.kind, e.from_state, e.to_state,
+                          e.note, e.data or {}) for e, name, staff_id in rows]
+
+
+def follow_ups(session: Session, *, actor: CurrentUser, complaint_id: int) -> list[FollowUp]:
+    """The follow-ups of a complaint, oldest first."""
+    get_complaint(session, actor=actor, complaint_id=complaint_id)
+    return list(session.scalars(select(FollowUp).where(FollowUp.complaint_id == complaint_id)
+                                .order_by(FollowUp.at, FollowUp.id)))
+
+
+def duplicates_of(session: Session, *, actor: CurrentUser, complaint_id: int) -> list[Complaint]:
+    """Complaints linked to this one as duplicates."""
+    get_complaint(session, actor=actor, complaint_id=complaint_id)
+    return list(session.scalars(select(Complaint).where(Complaint.duplicate_of_id == complaint_id)
+                                .order_by(Complaint.received_at)))
+
+
+def display_phone(actor: CurrentUser, phone: str | None) -> str:
+    """A complainant's phone as `actor` may see it (viewers get 138****5678)."""
+    if not phone:
+        return ""
+    if can(actor, "retailers.view_phone"):
+        return phone
+    return phone[:3] + "****" + phone[-4:] if len(phone) > 7 else "****"

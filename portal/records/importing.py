@@ -1,0 +1,162 @@
+"""Importing a file into a table: map columns to fields, check every row, then upsert by the natural key.
+
+`check_import` validates everything and writes nothing; `apply_import` writes all valid rows in one
+transaction (or nothing when the file has errors, unless the user chose "valid rows only"), with COPY for
+speed and one audit row per changed field.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
+
+from portal.auth import CurrentUser
+from portal.i18n import LANGUAGES, _, catalog
+from portal.records.editing import require_write
+from portal.records.fields import FieldType, TableSpec
+from portal.records.tabular import Sheet
+from portal.records.validation import Lookups, validate_record
+
+Progress = Callable[[float, str], None]
+CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in the file: spreadsheet row number (1 = header), field label, what is wrong."""
+
+    row: int
+    field: str
+    message: str
+
+
+@dataclass
+class ImportPlan:
+    """What importing a checked file would do; nothing is written until `apply_import`."""
+
+    table: str
+    key_field: str
+    fields: list[str]  # mapped field names
+    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # valid rows: (row number, values)
+    errors: list[RowError] = field(default_factory=list)
+    total_rows: int = 0
+    new_keys: set[Any] = field(default_factory=set)
+
+    @property
+    def bad_rows(self) -> int:
+        return len({e.row for e in self.errors})
+
+    @property
+    def file_errors(self) -> list[RowError]:
+        """Problems with the columns themselves (row 1): these block even "valid rows only"."""
+        return [e for e in self.errors if e.row == 1]
+
+    @property
+    def to_insert(self) -> int:
+        return sum(1 for _n, values in self.rows if values[self.key_field] in self.new_keys)
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"[\s*＊:：_]+", "", text).casefold()
+
+
+def importable_fields(spec: TableSpec, actor: CurrentUser) -> list[str]:
+    """Fields a file may set: those the actor may edit."""
+    return [f.name for f in spec.fields if f.may_edit(actor)]
+
+
+def auto_mapping(spec: TableSpec, headers: list[str], actor: CurrentUser) -> list[str | None]:
+    """For each column header, the field it names (by field name, label in any language, or alias), or None."""
+    names: dict[str, str] = {}
+    for name in importable_fields(spec, actor):
+        fld = spec.field(name)
+        spellings = [fld.name, fld.label, *fld.aliases, *(catalog(lang).get(fld.label, "") for lang in LANGUAGES)]
+        for spelling in spellings:
+            if spelling:
+                names.setdefault(_normal(spelling), name)
+    mapping: list[str | None] = []
+    for header in headers:
+        name = names.get(_normal(header))
+        mapping.append(name if name and name not in mapping else None)
+    return mapping
+
+
+def _header_errors(spec: TableSpec, actor: CurrentUser, mapped: list[str]) -> list[RowError]:
+    errors = []
+    for name in mapped:
+        if not spec.field(name).may_edit(actor):
+            errors.append(RowError(1, _(spec.field(name).label), _("You may not change this field; do not map it.")))
+    if spec.key_field and spec.key_field not in mapped:
+        errors.append(RowError(1, _(spec.field(spec.key_field).label),
+                               _("Map a column to this field: rows are matched to records by it.")))
+    return errors
+
+
+def _missing_for_new(spec: TableSpec, mapped: list[str]) -> list[str]:
+    """Required fields new records need that no column provides (and the database cannot fill)."""
+    return [f.name for f in spec.fields if f.required and f.name not in mapped and not spec.has_default(f.name)]
+
+
+def key_in(spec: TableSpec, keys: list[Any]) -> ColumnElement[bool]:
+    """`key = ANY(array)`: one bound array, however many keys (an IN list of 50,000 is slow to send)."""
+    col = spec.column(spec.key_field or "id")
+    return col == any_(bindparam("keys", keys, type_=ARRAY(col.type)))
+
+
+def existing_keys(session: Session, spec: TableSpec, keys: list[Any]) -> set[Any]:
+    """Which of `keys` already exist (one query)."""
+    col = spec.column(spec.key_field or "id")
+    return set(session.scalars(select(col).where(key_in(spec, keys)))) if keys else set()
+
+
+def check_import(session: Session, *, actor: CurrentUser, spec: TableSpec, sheet: Sheet,
+                 mapping: list[str | None], progress: Progress | None = None) -> ImportPlan:
+    """Validate every row of `sheet` under `mapping` (column -> field); nothing is written."""
+    require_write(actor, spec.edit_permission)
+    columns = [(i, name) for i, name in enumerate(mapping) if name]
+    mapped = [name for _i, name in columns]
+    key = spec.key_field or ""
+    plan = ImportPlan(table=spec.name, key_field=key, fields=mapped, total_rows=len(sheet.rows))
+    plan.errors += _header_errors(spec, actor, mapped)
+    if plan.errors:
+        return plan
+    lookups = Lookups(session)
+    for i, name in columns:
+        if spec.field(name).type is FieldType.LINK:
+            values = {str(cells[i]) for _n, cells in sheet.rows if i < len(cells) and cells[i] is not None}
+            lookups.prefetch_links(spec.field(name).link_table or "", values)
+    first_row: dict[Any, int] = {}
+    for done, (number, cells) in enumerate(sheet.rows):
+        raw = {name: cells[i] if i < len(cells) else None for i, name in columns}
+        clean, errors = validate_record(spec, raw, creating=False, lookups=lookups)
+        for e in errors:
+            plan.errors.append(RowError(number, _(spec.field(e.field).label), e.message))
+        key_value = clean.get(key)
+        if key_value is not None and key_value in first_row:
+            plan.errors.append(RowError(number, _(spec.field(key).label), _("“{value}” is also in row {row}.")
+                                        .format(value=key_value, row=first_row[key_value])))
+        elif key_value is not None:
+            first_row[key_value] = number
+        if not errors and key_value is not None and first_row[key_value] == number:
+            plan.rows.append((number, clean))
+        if progress and done % CHUNK == 0:
+            progress(0.9 * done / max(len(sheet.rows), 1), _("Checking row {row}…").format(row=number))
+    found = existing_keys(session, spec, [values[key] for _n, values in plan.rows])
+    plan.new_keys = {values[key] for _n, values in plan.rows} - found
+    missing = _missing_for_new(spec, mapped)
+    if plan.new_keys and missing:
+        labels = ", ".join(_(spec.field(m).label) for m in missing)
+        for number, values in plan.rows:
+            if values[key] in plan.new_keys:
+                plan.errors.append(RowError(number, labels, _("A new record needs these fields; the file has no "
+                                                              "column for them.")))
+        plan.rows = [(n, v) for n, v in plan.rows if v[key] not in plan.new_keys]
+        plan.new_keys = set()
+    if progress:
+        progress(1.0, _("Checked {rows} rows.").format(rows=len(sheet.rows)))
+    return plan

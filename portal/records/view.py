@@ -1,0 +1,142 @@
+"""A grid's view state (search, filters, sort, columns, page) and its two spellings: URL parameters and JSON.
+
+The URL is the truth for what a grid shows, so a link reproduces the view; saved views store the JSON.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from portal.i18n import _
+from portal.records.fields import TableSpec
+from portal.records.filters import LIST_OPS, NO_VALUE_OPS, Filter
+
+PAGE_SIZES = (50, 100, 200)
+MAX_SORT_LEVELS = 2
+PARAM_KEYS = ("q", "f", "sort", "cols", "page", "size")
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """What a grid shows: quick search, AND-combined filters, up to two sort levels, columns, page."""
+
+    search: str = ""
+    filters: tuple[Filter, ...] = ()
+    sort: tuple[tuple[str, bool], ...] = ()  # (field, descending); empty: the table's default sort
+    columns: tuple[str, ...] = ()  # empty: the table's default columns
+    page: int = 1
+    page_size: int = PAGE_SIZES[0]
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.search.strip() or self.filters)
+
+    def with_(self, **changes: Any) -> ViewState:
+        """A copy with `changes`; anything but a page change starts again at page 1."""
+        if "page" not in changes:
+            changes["page"] = 1
+        return replace(self, **changes)
+
+    def signature(self) -> str:
+        """Identifies what is shown apart from the page (paging cursors are kept per signature)."""
+        return json.dumps(self.to_json(), sort_keys=True, ensure_ascii=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """The state minus the page, as stored in a saved view."""
+        return {"search": self.search, "filters": [[f.field, f.op, f.value] for f in self.filters],
+                "sort": [[name, desc] for name, desc in self.sort], "columns": list(self.columns),
+                "page_size": self.page_size}
+
+    @classmethod
+    def from_json(cls, spec: TableSpec, data: Mapping[str, Any]) -> ViewState:
+        """A saved view's state; fields the table no longer has are dropped."""
+        filters = tuple(Filter(f[0], f[1], tuple(f[2]) if isinstance(f[2], list) else f[2])
+                        for f in data.get("filters", []) if len(f) == 3 and spec.has_field(f[0]))
+        sort = tuple((n, bool(d)) for n, d in data.get("sort", []) if spec.has_field(n))[:MAX_SORT_LEVELS]
+        size = data.get("page_size", PAGE_SIZES[0])
+        return cls(search=str(data.get("search", "")), filters=filters, sort=sort,
+                   columns=tuple(c for c in data.get("columns", []) if spec.has_field(c)),
+                   page_size=size if size in PAGE_SIZES else PAGE_SIZES[0])
+
+    def to_params(self) -> dict[str, str | list[str]]:
+        """URL query parameters (defaults left out, so the plain URL is the default view)."""
+        params: dict[str, str | list[str]] = {}
+        if self.search.strip():
+            params["q"] = self.search.strip()
+        if self.filters:
+            params["f"] = [_filter_param(f) for f in self.filters]
+        if self.sort:
+            params["sort"] = ",".join(("-" if desc else "") + name for name, desc in self.sort)
+        if self.columns:
+            params["cols"] = ",".join(self.columns)
+        if self.page > 1:
+            params["page"] = str(self.page)
+        if self.page_size != PAGE_SIZES[0]:
+            params["size"] = str(self.page_size)
+        return params
+
+    @classmethod
+    def from_params(cls, spec: TableSpec, params: Mapping[str, str | list[str]]) -> tuple[ViewState, list[str]]:
+        """The state a URL describes, and what in it was ignored (in the user's language)."""
+        ignored: list[str] = []
+        filters = []
+        raw_filters = params.get("f", [])
+        for text in [raw_filters] if isinstance(raw_filters, str) else raw_filters:
+            flt = _parse_filter(spec, text)
+            if flt is None:
+                ignored.append(_("filter “{text}”").format(text=text))
+            else:
+                filters.append(flt)
+        sort = []
+        for item in _one(params, "sort").split(","):
+            name, desc = item.strip().lstrip("-"), item.strip().startswith("-")
+            if name and spec.has_field(name) and spec.field(name).sortable and len(sort) < MAX_SORT_LEVELS:
+                sort.append((name, desc))
+            elif name:
+                ignored.append(_("sort “{text}”").format(text=item))
+        columns = tuple(c for c in _one(params, "cols").split(",") if spec.has_field(c))
+        page, size = _int(_one(params, "page"), 1), _int(_one(params, "size"), PAGE_SIZES[0])
+        return cls(search=_one(params, "q").strip(), filters=tuple(filters), sort=tuple(sort), columns=columns,
+                   page=max(page, 1), page_size=size if size in PAGE_SIZES else PAGE_SIZES[0]), ignored
+
+
+def _one(params: Mapping[str, str | list[str]], key: str) -> str:
+    value = params.get(key, "")
+    return value[-1] if isinstance(value, list) else value
+
+
+def _int(text: str, default: int) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        return default
+
+
+def _filter_param(flt: Filter) -> str:
+    if flt.op in NO_VALUE_OPS:
+        return f"{flt.field}:{flt.op}"
+    if flt.op in LIST_OPS:
+        value = json.dumps(list(flt.value or ()), ensure_ascii=False, separators=(",", ":"))
+        return f"{flt.field}:{flt.op}:{value}"
+    return f"{flt.field}:{flt.op}:{flt.value}"
+
+
+def _parse_filter(spec: TableSpec, text: str) -> Filter | None:
+    """`field:op[:value]` (a JSON list for list operators); None when it does not parse."""
+    parts = text.split(":", 2)
+    if len(parts) < 2 or not spec.has_field(parts[0]):
+        return None
+    name, op = parts[0], parts[1]
+    if op in NO_VALUE_OPS:
+        return Filter(name, op)
+    if len(parts) != 3:
+        return None
+    if op in LIST_OPS:
+        try:
+            items = json.loads(parts[2])
+        except ValueError:
+            return None
+        return Filter(name, op, tuple(str(i) for i in items)) if isinstance(items, list) else None
+    return Filter(name, op, parts[2])

@@ -1,0 +1,85 @@
+"""Grid columns derived from field specs: a DataFrame of a page and the column config for each field type."""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from portal.i18n import _
+from portal.records.fields import Field, FieldType
+from portal.records.validation import Lookups
+
+SELECT, OPEN = "_selected", "_open"
+
+
+def page_frame(fields: list[Field], rows: list[dict[str, Any]], *, editable: set[str],
+               selectable: bool) -> pd.DataFrame:
+    """One page as a DataFrame: editable user fields keep ids (a selectbox shows names), others show labels."""
+    data: dict[str, Any] = {}
+    if selectable:
+        data[SELECT] = pd.Series([False] * len(rows), dtype="bool")
+    data[OPEN] = pd.Series([":material/open_in_new:"] * len(rows), dtype="object")
+    for f in fields:
+        if f.type in (FieldType.USER, FieldType.LINK) and f.name not in editable:
+            data[f.name] = pd.Series([r.get(f"{f.name}__label") for r in rows], dtype="object")
+        elif f.type is FieldType.USER:
+            data[f.name] = pd.Series([r.get(f.name) for r in rows], dtype="Int64")
+        elif f.type is FieldType.DATETIME:
+            data[f.name] = pd.to_datetime(pd.Series([r.get(f.name) for r in rows], dtype="object"), utc=True)
+        elif f.type is FieldType.INTEGER:
+            data[f.name] = pd.Series([r.get(f.name) for r in rows], dtype="Int64")
+        elif f.type is FieldType.CHECKBOX:
+            data[f.name] = pd.Series([r.get(f.name) for r in rows], dtype="boolean")
+        else:
+            data[f.name] = pd.Series([r.get(f.name) for r in rows], dtype="object")
+    return pd.DataFrame(data)
+
+
+def _label(field: Field) -> str:
+    return _(field.label) + (" *" if field.required else "")
+
+
+def column_config(field: Field, *, editable: bool, lookups: Lookups) -> Any:
+    """The `st.column_config` entry of one field."""
+    label, disabled, help_text = _label(field), not editable, _(field.help) if field.help else None
+    common = {"disabled": disabled, "help": help_text}
+    if field.type in (FieldType.USER, FieldType.LINK) and not editable:
+        return st.column_config.TextColumn(label, **common)
+    if field.type is FieldType.USER:
+        options = sorted(lookups.users, key=lookups.user_label)
+        return st.column_config.SelectboxColumn(label, options=options, format_func=lookups.user_label, **common)
+    if field.type is FieldType.SINGLE_SELECT:
+        return st.column_config.SelectboxColumn(label, options=[c.value for c in field.choices],
+                                                format_func=lambda v: _(c.label) if (c := field.choice(v)) else v,
+                                                required=field.required, **common)
+    if field.type is FieldType.MULTI_SELECT:
+        return st.column_config.MultiselectColumn(label, options=[c.value for c in field.choices],
+                                                  format_func=lambda v: _(c.label) if (c := field.choice(v)) else v,
+                                                  **common)
+    if field.type is FieldType.CHECKBOX:
+        return st.column_config.CheckboxColumn(label, **common)
+    if field.type in (FieldType.INTEGER, FieldType.DECIMAL):
+        return st.column_config.NumberColumn(label, min_value=field.min_value, max_value=field.max_value,
+                                             step=1 if field.type is FieldType.INTEGER else None,
+                                             format="%d" if field.type is FieldType.INTEGER else None,
+                                             required=field.required, **common)
+    if field.type is FieldType.DATE:
+        return st.column_config.DateColumn(label, format="YYYY-MM-DD", **common)
+    if field.type is FieldType.DATETIME:
+        return st.column_config.DatetimeColumn(label, format="YYYY-MM-DD HH:mm", **common)
+    width = "large" if field.type is FieldType.LONG_TEXT else None
+    return st.column_config.TextColumn(label, max_chars=field.max_length, required=field.required, width=width,
+                                       **common)
+
+
+def grid_config(fields: list[Field], *, editable: set[str], lookups: Lookups, open_key: str,
+                selectable: bool) -> dict[str, Any]:
+    """Column config for the whole grid: selection and "open" columns first, then the fields."""
+    config: dict[str, Any] = {OPEN: st.column_config.ButtonColumn("", key=open_key, type="tertiary", width=40,
+                                                                  help=_("Open the record"))}
+    if selectable:
+        config[SELECT] = st.column_config.CheckboxColumn("✓", width=40, help=_("Select for a bulk change"))
+    for f in fields:
+        config[f.name] = column_config(f, editable=f.name in editable, lookups=lookups)
+    return config

@@ -1,0 +1,192 @@
+"""The records grid: one page of a view in `st.data_editor` (or a read-only `st.dataframe`), inline edits
+saved all together, row selection for bulk changes, "open" buttons and the pager.
+
+While edits are pending the grid keeps showing the rows (and versions) they were made on, so a save
+checks against what the user saw; a save that races someone else's is refused and the edits stay.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+from sqlalchemy import select
+
+from db.engine import unit_of_work
+from portal.auth import CurrentUser
+from portal.i18n import _, fmt_number
+from portal.records.editing import GridSaveError, save_edits
+from portal.records.fields import TableSpec
+from portal.records.query import Page, fetch_page
+from portal.records.validation import Lookups, error_text
+from portal.records.view import ViewState
+from portal.ui.columns import OPEN, SELECT, grid_config, page_frame
+from portal.ui.view_state import cursor, key, remember_cursor, update_view, write_view
+
+FLASH = "grid.flash"
+
+
+def flash(message: str) -> None:
+    """Show `message` above the grid on the next run."""
+    st.session_state[FLASH] = message
+
+
+def editor_key(spec: TableSpec) -> str:
+    """The key of the grid's data editor now (it changes after a save or when the view changes)."""
+    return key(spec, f"editor.{st.session_state.get(key(spec, 'nonce'), 0)}")
+
+
+def reset_editor(spec: TableSpec) -> None:
+    """Forget pending edits and the rows they were made on (the next run reads fresh rows)."""
+    old = editor_key(spec)
+    for k in [k for k in st.session_state if isinstance(k, str) and k.startswith(old + ".")]:
+        del st.session_state[k]
+    st.session_state[key(spec, "nonce")] = st.session_state.get(key(spec, "nonce"), 0) + 1
+
+
+def pending_edits(spec: TableSpec) -> dict[int, dict[str, Any]]:
+    """The editor's changed cells: row position -> {column: new value}."""
+    state = st.session_state.get(editor_key(spec)) or {}
+    return {int(pos): dict(changes) for pos, changes in (state.get("edited_rows") or {}).items()}
+
+
+def open_record(spec: TableSpec, record_page: str, record_id: int) -> None:
+    """Go to a record's page, remembering the grid's URL for the way back."""
+    st.session_state[key(spec, "back")] = st.query_params.to_dict()
+    st.switch_page(record_page, query_params={"id": str(record_id)})
+
+
+def _page(spec: TableSpec, user: CurrentUser, view: ViewState) -> Page:
+    """The rows to show: the remembered ones while edits are pending, else a fresh read of the page."""
+    shown = view.signature() + f"#{view.page}"
+    if st.session_state.get(key(spec, "shown")) != shown:
+        if st.session_state.get(key(spec, "shown")) is not None:
+            reset_editor(spec)
+        st.session_state[key(spec, "shown")] = shown
+    remembered = editor_key(spec) + ".rows"
+    if remembered in st.session_state and pending_edits(spec):
+        return st.session_state[remembered]
+    after, before = cursor(spec, view)
+    with unit_of_work(user.id) as s:
+        page = fetch_page(s, actor=user, spec=spec, view=view, after=after, before=before)
+    remember_cursor(spec, view, page.first_key, page.last_key)
+    st.session_state[remembered] = page
+    return page
+
+
+def _problem_lines(spec: TableSpec, page: Page, exc: GridSaveError) -> list[str]:
+    titles = {r["id"]: r.get(spec.title_field) or f"#{r['id']}" for r in page.rows}
+    lines = []
+    for problem in exc.problems:
+        if problem.stale:
+            lines.append(str(problem.stale))
+        lines += [f"{titles[problem.record_id]} — {error_text(spec, e)}" for e in problem.errors]
+    return lines
+
+
+def _save(spec: TableSpec, user: CurrentUser, page: Page, edits: dict[int, dict[str, Any]]) -> None:
+    rebased = st.session_state.get(editor_key(spec) + ".rebased", {})
+    changes = {page.rows[pos]["id"]: (rebased.get(page.rows[pos]["id"], page.rows[pos]["version"]), values)
+               for pos, values in edits.items()}
+    try:
+        with unit_of_work(user.id) as s:
+            saved = save_edits(s, actor=user, spec=spec, edits=changes)
+    except GridSaveError as exc:
+        st.session_state[editor_key(spec) + ".problems"] = exc
+        return
+    reset_editor(spec)
+    flash(_("Saved changes to {n} records.").format(n=saved))
+    st.rerun()
+
+
+def _rebase(spec: TableSpec, user: CurrentUser) -> None:
+    """After a refused save, take the current versions of the rows others changed: the next save overwrites."""
+    problems: GridSaveError = st.session_state.pop(editor_key(spec) + ".problems")
+    stale_ids = [p.record_id for p in problems.problems if p.stale]
+    with unit_of_work(user.id) as s:
+        versions = dict(s.execute(select(spec.id_column, spec.column("version"))
+                                  .where(spec.id_column.in_(stale_ids))).all())
+    st.session_state.setdefault(editor_key(spec) + ".rebased", {}).update(versions)
+    st.session_state[editor_key(spec) + ".save_now"] = True
+
+
+def save_bar(spec: TableSpec, user: CurrentUser, page: Page, edits: dict[int, dict[str, Any]]) -> None:
+    """Pending edits: save them all, or discard them; a refused save says why and keeps the edits."""
+    if st.session_state.pop(editor_key(spec) + ".save_now", False):
+        _save(spec, user, page, edits)
+    with st.container(horizontal=True, vertical_alignment="center", key=key(spec, "save_bar")):
+        st.caption(_("{n} rows changed, not saved yet.").format(n=len(edits)))
+        if st.button(_("Save changes"), type="primary", icon=":material/save:", key=key(spec, "save")):
+            _save(spec, user, page, edits)
+        st.button(_("Discard changes"), key=key(spec, "discard"), on_click=reset_editor, args=(spec,))
+    problems: GridSaveError | None = st.session_state.get(editor_key(spec) + ".problems")
+    if problems is not None:
+        st.error(_("Nothing was saved:") + "\n\n" + "\n\n".join(f"- {line}" for line in
+                                                                 _problem_lines(spec, page, problems)))
+        if any(p.stale for p in problems.problems):
+            st.button(_("Save my edits over their changes"), key=key(spec, "rebase"), on_click=_rebase,
+                      args=(spec, user), icon=":material/published_with_changes:")
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(FLASH, None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
+
+
+def pager(spec: TableSpec, view: ViewState, page: Page) -> None:
+    """“Rows 51–100 of about 200,000” and the page buttons."""
+    first = (page.page - 1) * page.page_size + 1
+    last = first + len(page.rows) - 1
+    total = fmt_number(page.total)
+    with st.container(horizontal=True, vertical_alignment="center", key=key(spec, "pager")):
+        if not page.rows:
+            st.caption(_("No {records} match.").format(records=_(spec.label).lower()))
+        elif page.exact:
+            st.caption(_("Rows {first}–{last} of {total}").format(first=fmt_number(first), last=fmt_number(last),
+                                                                 total=total))
+        else:
+            st.caption(_("Rows {first}–{last} of about {total}").format(first=fmt_number(first),
+                                                                       last=fmt_number(last), total=total))
+        shown = min(view.page, page.page_count)  # one widget per page shown: the URL, not the widget, holds it
+        st.pagination(page.page_count, default=shown, key=key(spec, f"page.{shown}"), on_change=_go_to_page,
+                      args=(spec, shown))
+
+
+def _go_to_page(spec: TableSpec, shown: int) -> None:
+    update_view(spec, page=st.session_state[key(spec, f"page.{shown}")])
+
+
+def show_grid(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Lookups,
+              record_page: str) -> tuple[Page, set[int]]:
+    """Draw the page of `view`; returns it and the selected row positions."""
+    show_flash()
+    page = _page(spec, user, view)
+    if not page.rows and view.page > 1 and page.total:
+        write_view(view.with_(page=page.page_count))
+        st.rerun()
+    for problem in page.problems:
+        st.warning(_("A filter was ignored: {problem}").format(problem=problem))
+    fields = spec.visible_fields(view.columns)
+    editable = {f.name for f in fields if f.may_edit(user)}
+    selectable = bool(editable)
+    frame = page_frame(fields, page.rows, editable=editable, selectable=selectable)
+    config = grid_config(fields, editable=editable, lookups=lookups, open_key=editor_key(spec) + ".open",
+                         selectable=selectable)
+    order = [c for c in (SELECT, OPEN) if c in frame.columns] + [f.name for f in fields]
+    if editable:
+        st.data_editor(frame, key=editor_key(spec), column_config=config, column_order=order, hide_index=True,
+                       disabled=[f.name for f in fields if f.name not in editable] + [OPEN],
+                       alt=_(spec.label), height="auto" if len(page.rows) <= 20 else 600)
+    else:
+        st.dataframe(frame, column_config=config, column_order=order, hide_index=True, alt=_(spec.label),
+                     height="auto" if len(page.rows) <= 20 else 600)
+    click = st.session_state.get(editor_key(spec) + ".open")
+    if click is not None:
+        open_record(spec, record_page, page.rows[int(click["row"])]["id"])
+    edits = pending_edits(spec)
+    selected = {pos for pos, changes in edits.items() if changes.pop(SELECT, False)}
+    field_edits = {pos: changes for pos, changes in edits.items() if changes}
+    if field_edits:
+        save_bar(spec, user, page, field_edits)
+    return page, selected
+
