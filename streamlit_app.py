@@ -33,7 +33,7 @@ with st.sidebar:
         st.rerun()
 
 try:
-    st.navigation(sections).run()
+    st.navigation(sections, expanded=True).run()  # every allowed page visible, none behind "View more"
 except PermissionDenied:  # domain functions refuse what a role may not do, whatever the page shows
     st.error(_("You do not have permission to do that."))
 except OperationalError:

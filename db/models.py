@@ -251,4 +251,5 @@ class AppState(Base):
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[dict] = mapped_column(JSONB)
-from db import complaint_models  # noqa: E402,F401  (register the complaint tables on Base.metadata)
+# Each workflow's tables live in a module of their own; importing them registers them on Base.metadata.
+from db import complaint_models, incident_models, training_models  # noqa: E402,F401

@@ -1,6 +1,9 @@
 """One retailer: every field in the edit form, the history of changes, and linked records."""
 import streamlit as st
 
+import portal.complaints.table  # noqa: F401  (registers the retailer's complaint history among the linked records)
+import portal.incidents.records  # noqa: F401  (registers supply requests and incident call lists there)
+import portal.training  # noqa: F401  (registers the training record card among the linked records)
 from db.engine import unit_of_work
 from portal.i18n import _
 from portal.records.query import fetch_record
@@ -8,8 +11,9 @@ from portal.records.validation import Lookups
 from portal.retailers import RETAILERS, STATUS_CHOICES
 from portal.ui.grid import show_flash
 from portal.ui.record_form import record_form
-from portal.ui.record_view import history_table, linked_records, plain
+from portal.ui.record_view import history_table, linked_records
 from portal.ui.session import page_user
+from portal.ui.text import plain
 from portal.ui.view_state import key
 
 user = page_user("retailers.view")

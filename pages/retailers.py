@@ -8,6 +8,7 @@ from portal.records.validation import Lookups
 from portal.retailers import RETAILERS
 from portal.ui import bulk_bar, filter_bar, grid, saved_views, transfer
 from portal.ui.session import page_user
+from portal.ui.text import plain
 from portal.ui.view_state import current_view
 
 RECORD_PAGE = "pages/retailer.py"
@@ -25,10 +26,10 @@ with actions, st.container(horizontal=True, horizontal_alignment="right"):
     if may_write(user, RETAILERS.create_permission):
         st.page_link(RECORD_PAGE, label=_("New retailer"), icon=":material/add:", query_params={"id": "new"})
 if ignored:
-    st.warning(_("Parts of this link were ignored: {parts}.").format(parts=", ".join(ignored)))
+    st.warning(plain(_("Parts of this link were ignored: {parts}.").format(parts=", ".join(ignored))))
 
 filter_bar.toolbar(RETAILERS, user, view, lookups)
 page, selected = grid.show_grid(RETAILERS, user, view, lookups, RECORD_PAGE)
 bulk_bar.bulk_bar(RETAILERS, user, page, selected, lookups)
 grid.pager(RETAILERS, view, page)
-transfer.import_section(RETAILERS, user)
+transfer.import_section(RETAILERS, user, lookups)

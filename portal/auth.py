@@ -40,14 +40,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "retailers.edit": frozenset({"supervisor", "admin"}),
     "retailers.view_phone": frozenset(set(ROLES) - {"viewer"}),
     "views.share": frozenset({"supervisor"}),  # saved grid views visible to everyone (records layer)
+    "complaints.view": frozenset({"agent", "handler", "supervisor", "viewer"}),  # lists; rows as can_view allows
     "complaints.register": frozenset({"agent", "supervisor"}),
     "complaints.work": frozenset({"agent", "handler", "supervisor"}),
     "complaints.supervise": frozenset({"supervisor"}),
+    "training.view": frozenset(ROLES),  # plans, rosters, coverage (phones masked for viewers)
     "training.manage": frozenset({"training_coordinator", "supervisor"}),
     "training.approve": frozenset({"supervisor"}),
     "incidents.run": frozenset({"emergency_coordinator"}),
     "incidents.view": frozenset(ROLES),
     "supply.approve": frozenset({"emergency_coordinator", "supervisor"}),
+    "supply.request": frozenset({"agent", "emergency_coordinator", "supervisor"}),  # take down a retailer's request
     "dashboards.view": frozenset(ROLES),
 }
 

@@ -62,6 +62,8 @@ def _seed(args: argparse.Namespace) -> int:
     from portal.bootstrap import prepare, seed_demo_once
 
     engine = prepare(demo=False)
+    if args.complaints:
+        _ensure_complaint_staff(engine)
     if args.demo:
         print("Demo data seeded." if seed_demo_once(engine) else "Demo data was already seeded.")
     if args.retailers:
@@ -76,7 +78,41 @@ def _seed(args: argparse.Namespace) -> int:
 
         added = seed_retailers(engine, args.retailers, progress=progress)
         print(f"Added {added:,} retailers in {time.perf_counter() - started:.1f} s.")
+    if args.complaints:
+        _seed_complaints(engine, args.complaints)
     return 0
+
+
+def _ensure_complaint_staff(engine) -> None:
+    """Generated complaints are worked by the center's staff: without any agent, seed the demo center first
+    (before generated retailers, whose licence numbers the demo's could otherwise meet)."""
+    from sqlalchemy import select
+
+    from db.engine import unit_of_work
+    from db.models import User
+    from portal.bootstrap import seed_demo_once
+
+    with unit_of_work(engine=engine) as s:
+        staffed = s.scalar(select(User.id).where(User.active, User.roles.contains(["agent"])).limit(1)) is not None
+    if not staffed and seed_demo_once(engine):
+        print("No complaint staff yet: seeded the demo center first.")
+
+
+def _seed_complaints(engine, count: int) -> None:
+    """`seed --complaints N`: complaints with timelines by COPY, worked by the center's staff."""
+    import time
+
+    from portal.scale_complaints import seed_complaints
+
+    started = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        tail = "; building indexes and statistics…" if done == total else ""
+        print(f"  {done:,} / {total:,} complaints with timelines ({done / total:.0%}, "
+              f"{time.perf_counter() - started:.1f} s){tail}", flush=True)
+
+    added = seed_complaints(engine, count, progress=progress)
+    print(f"Added {added:,} complaints in {time.perf_counter() - started:.1f} s.")
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -106,8 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("seed", help="fill the database with demo or scale data")
     p.add_argument("--demo", action="store_true", help="the demo center: staff, departments, 300 retailers")
     p.add_argument("--retailers", type=int, metavar="N", help="add N generated retailers (COPY, for scale tests)")
+    p.add_argument("--complaints", type=int, metavar="N",
+                   help="add N generated complaints with timelines and follow-ups (COPY, for scale tests)")
     p.set_defaults(func=_seed)
-    p = sub.add_parser("bench", help="time the retailers grid page (AppTest) and a 50,000-row import")
+    p = sub.add_parser("bench", help="time the retailers grid and complaint pages (AppTest) and a 50,000-row import")
     p.add_argument("--repeat", type=int, default=15, help="runs per interaction (default 15)")
     p.add_argument("--import-rows", type=int, default=50_000, help="rows in the generated import file")
     p.set_defaults(func=_bench)

@@ -23,6 +23,7 @@ class Settings:
     session_timeout_minutes: int
     log_level: str
     default_language: str
+    timezone: str
 
     @property
     def pgdata(self) -> Path:
@@ -42,4 +43,5 @@ def get_settings() -> Settings:
         session_timeout_minutes=int(env.get("PORTAL_SESSION_TIMEOUT_MINUTES", "30")),
         log_level=env.get("PORTAL_LOG_LEVEL", "INFO").upper(),
         default_language=env.get("PORTAL_DEFAULT_LANGUAGE", "zh_CN"),
+        timezone=env.get("PORTAL_TIMEZONE", "Asia/Shanghai"),
     )

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 from db.models import Department, Retailer
 from portal.auth import SYSTEM
 from portal.demo_complaints import seed_demo_complaints
+from portal.demo_incidents import seed_demo_incidents
+from portal.demo_training import seed_demo_training
 from portal.users import create_user
 
 DEMO_PASSWORD = "portal-demo-2026"
@@ -125,4 +127,6 @@ def seed_demo(session: Session) -> dict[str, int]:
     session.add_all(retailers)
     session.flush()
     seed_demo_complaints(session, random.Random(SEED))
+    seed_demo_incidents(session, random.Random(SEED))
+    seed_demo_training(session, random.Random(SEED))
     return {"users": len(users), "retailers": len(retailers)}

@@ -33,11 +33,11 @@ def home_summary(session: Session, *, actor: CurrentUser, language: str) -> Home
     dept = session.get(Department, actor.department_id) if actor.department_id else None
     summary = HomeSummary(department=localized_name(dept, language) if dept else None)
     if can(actor, "complaints.work"):
-        summary.items[N_("Complaints")] = []  # filled by the complaints module
+        summary.items[N_("Complaints")] = _complaint_items(session, actor)
     if can(actor, "training.manage"):
         summary.items[N_("Retailer training")] = []
     if can(actor, "incidents.run"):
-        summary.items[N_("Emergency incidents")] = []
+        summary.items[N_("Emergency incidents")] = _incident_items(session, actor)
     if can(actor, "admin.manage"):
         now = datetime.now(UTC)
         next_year = now.year + 1
@@ -52,3 +52,29 @@ def home_summary(session: Session, *, actor: CurrentUser, language: str) -> Home
             WorkItem(N_("Retailers in the directory"), session.scalar(select(func.count(Retailer.id))) or 0),
         ]
     return summary
+
+
+def _complaint_items(session: Session, actor: CurrentUser) -> list[WorkItem]:
+    """My open complaints (first-contact owner, handler, my department's), of which overdue and due today."""
+    from portal.complaints.queries import waiting_counts
+    from portal.complaints.rules import utcnow, work_calendar
+
+    counts = waiting_counts(session, actor=actor, now=utcnow(), calendar=work_calendar(session))
+    items = [WorkItem(N_("My open complaints"), counts.mine, "pages/my_complaints.py"),
+             WorkItem(N_("Of these, overdue"), counts.overdue, "pages/my_complaints.py"),
+             WorkItem(N_("Of these, due today"), counts.due_today, "pages/my_complaints.py")]
+    if counts.center_overdue is not None:
+        items.append(WorkItem(N_("Overdue complaints in the whole center"), counts.center_overdue,
+                              "pages/complaints.py"))
+    return items
+
+
+def _incident_items(session: Session, actor: CurrentUser) -> list[WorkItem]:
+    """Open incidents (of which major), my open follow-up actions, supply requests awaiting a decision."""
+    from portal.incidents.queries import waiting_counts
+
+    counts = waiting_counts(session, actor=actor)
+    return [WorkItem(N_("Open incidents"), counts.open, "pages/incident_board.py"),
+            WorkItem(N_("Of these, major (severity 1–2)"), counts.major, "pages/incident_board.py"),
+            WorkItem(N_("My open follow-up actions"), counts.my_actions, "pages/incidents.py"),
+            WorkItem(N_("Supply requests awaiting approval"), counts.supply_pending, "pages/supply_requests.py")]

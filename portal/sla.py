@@ -11,9 +11,10 @@ from datetime import datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from portal.config import get_settings
 from portal.workdays import WorkCalendar
 
-CENTER_TZ = ZoneInfo("Asia/Shanghai")  # the calendar's days are the center's days
+CENTER_TZ = ZoneInfo(get_settings().timezone)  # the calendar's days are the center's days
 DUE_SOON = timedelta(hours=4)  # "due within 4 working hours"
 RUNNING_STATES = frozenset({"registered", "assigned", "in_progress"})  # the complaint awaits an answer
 

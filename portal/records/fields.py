@@ -6,6 +6,7 @@ where they are shown.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from decimal import Decimal
@@ -46,6 +47,7 @@ class Choice:
     value: str
     label: str
     aliases: tuple[str, ...] = ()  # other spellings accepted on import (e.g. the Chinese term)
+    style: str | None = None  # CSS for grid cells holding this value (e.g. overdue in red)
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,11 @@ class Field:
     suggest: bool = False  # TEXT: the filter bar offers the values in use (few distinct values, e.g. districts)
     aliases: tuple[str, ...] = ()  # other column headers accepted on import (e.g. Chinese)
     help: str | None = None  # English source (N_())
+    # A computed field has no column of its own: `compute()` builds its SQL value per query (it may depend on
+    # the time, e.g. an SLA status), and `condition(op, parsed value)` may give filters an indexable SQL
+    # condition instead of comparing that value. Computed fields are read-only.
+    compute: Callable[[], Any] | None = None
+    condition: Callable[[str, Any], Any] | None = None
 
     def choice(self, value: str) -> Choice | None:
         """The choice stored as `value`, if any."""
@@ -104,6 +111,10 @@ class TableSpec:
     create_permission: str | None = None
     key_field: str | None = None  # the natural key: import upserts by it
     default_sort: tuple[tuple[str, bool], ...] = ()  # (field, descending)
+    # the rows `actor` may see (a SQL condition), None: all rows; applied to every grid, count, export and record
+    row_scope: Callable[[CurrentUser | None], Any] | None = None
+    # a record's title as SQL over its (aliased) table, when it is not one column (e.g. a name per language)
+    title_sql: Callable[[Any], Any] | None = None
     _by_name: dict[str, Field] = dc_field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -119,6 +130,15 @@ class TableSpec:
     def column(self, name: str) -> Column[Any]:
         """The table column behind field or attribute `name`."""
         return self.model.__table__.c[name]
+
+    def expression(self, name: str) -> Any:
+        """The SQL value of field `name`: its column, or a computed field's expression."""
+        fld = self._by_name.get(name)
+        return fld.compute() if fld is not None and fld.compute is not None else self.column(name)
+
+    def title_of(self, table: Any) -> Any:
+        """The title of a record as SQL over `table` (this spec's table or an alias of it)."""
+        return self.title_sql(table) if self.title_sql is not None else table.c[self.title_field]
 
     @property
     def id_column(self) -> Column[Any]:

@@ -101,8 +101,34 @@ def contains_clause(field: Field, col: Any, text: str) -> ColumnElement[bool]:
     return grams if len(text) <= GRAMS_EXACT_UP_TO else and_(grams, like)
 
 
+# Days named relative to today, so a saved view such as "dissatisfied this month" stays right every month.
+RELATIVE_DAYS = {"today": N_("today"), "yesterday": N_("yesterday"), "week_start": N_("start of this week"),
+                 "month_start": N_("start of this month"), "last_month_start": N_("start of last month"),
+                 "year_start": N_("start of this year")}
+
+
+def relative_day(token: str, today: date | None = None) -> date | None:
+    """The day a RELATIVE_DAYS token means (today: the server's local date); None for anything else."""
+    today = today or datetime.now().astimezone().date()
+    if token == "today":
+        return today
+    if token == "yesterday":
+        return today - timedelta(days=1)
+    if token == "week_start":
+        return today - timedelta(days=today.weekday())
+    if token == "month_start":
+        return today.replace(day=1)
+    if token == "last_month_start":
+        return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    if token == "year_start":
+        return today.replace(month=1, day=1)
+    return None
+
+
 def _one(field: Field, raw: Any) -> Any:
     """One filter value, parsed like an entered value (dates for date-time fields: filters work by day)."""
+    if field.type in (FieldType.DATE, FieldType.DATETIME) and isinstance(raw, str) and raw.strip() in RELATIVE_DAYS:
+        return relative_day(raw.strip())
     if field.type is FieldType.DATETIME:
         day = parse_date(field, raw)
         if day is None:
@@ -201,7 +227,9 @@ def filter_clause(spec: TableSpec, flt: Filter, actor: CurrentUser | None) -> Co
         value = _values(field, flt)
     except ValueError as exc:
         raise FilterError(f"{_(field.label)} {_(op_label(field, flt.op))}: {exc}") from None
-    col = spec.column(field.name)
+    if field.condition is not None:
+        return field.condition(flt.op, value)
+    col = spec.expression(field.name)
     if flt.op in NO_VALUE_OPS:
         return _empty_clause(field, col, flt.op)
     if field.type is FieldType.CHECKBOX:
@@ -239,10 +267,22 @@ def _word_clause(fields: list[Field], spec: TableSpec, word: str) -> ColumnEleme
     return and_(candidates, or_(*(like(f) for f in trigram + grams)))
 
 
-def search_clause(spec: TableSpec, text: str, actor: CurrentUser | None) -> ColumnElement[bool] | None:
-    """Quick search: every word must appear in some searchable text field the actor may see (indexed)."""
+def search_clause(spec: TableSpec, text: str, actor: CurrentUser | None,
+                  row_by_row: bool = False) -> ColumnElement[bool] | None:
+    """Quick search: every word must appear in some searchable text field the actor may see (indexed).
+
+    `row_by_row` writes it as plain ILIKE, for a plan that walks a sort index testing row after row.
+    """
     fields = [f for f in spec.fields if f.searchable and f.type in TEXT_TYPES and f.may_view(actor)]
     words = text.split()
     if not words or not fields:
         return None
+    if row_by_row:  # the same fields per word as _word_clause searches
+        def searched(word: str) -> list[Field]:
+            if len(word) < 3 and any(f.search_index == GRAMS for f in fields):
+                return [f for f in fields if f.search_index == GRAMS]
+            return fields
+
+        return and_(*(or_(*(spec.column(f.name).ilike(like_pattern(w), escape="\\") for f in searched(w)))
+                      for w in words))
     return and_(*(_word_clause(fields, spec, w) for w in words))

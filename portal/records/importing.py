@@ -20,7 +20,7 @@ from portal.i18n import LANGUAGES, _, catalog
 from portal.records.editing import require_write
 from portal.records.fields import FieldType, TableSpec
 from portal.records.tabular import Sheet
-from portal.records.validation import Lookups, validate_record
+from portal.records.validation import Lookups, validate_record, value_cleaner
 
 Progress = Callable[[float, str], None]
 CHUNK = 2000
@@ -130,10 +130,11 @@ def check_import(session: Session, *, actor: CurrentUser, spec: TableSpec, sheet
         if spec.field(name).type is FieldType.LINK:
             values = {str(cells[i]) for _n, cells in sheet.rows if i < len(cells) and cells[i] is not None}
             lookups.prefetch_links(spec.field(name).link_table or "", values)
+    cleaners = {name: value_cleaner(spec.field(name), lookups) for name in mapped}
     first_row: dict[Any, int] = {}
     for done, (number, cells) in enumerate(sheet.rows):
         raw = {name: cells[i] if i < len(cells) else None for i, name in columns}
-        clean, errors = validate_record(spec, raw, creating=False, lookups=lookups)
+        clean, errors = validate_record(spec, raw, creating=False, lookups=lookups, cleaners=cleaners)
         for e in errors:
             plan.errors.append(RowError(number, _(spec.field(e.field).label), e.message))
         key_value = clean.get(key)

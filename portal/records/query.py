@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session, aliased
 from db.models import User
 from portal.auth import CurrentUser, require
 from portal.records.fields import Field, FieldType, TableSpec, get_spec
-from portal.records.filters import FilterError, filter_clause, search_clause
+from portal.records.filters import CONTAINS, NOT_CONTAINS, FilterError, filter_clause, search_clause
 from portal.records.view import ViewState
 
 ESTIMATE_FROM = 50_000  # an unfiltered table this large is counted by the planner's estimate
+COLLECT_UP_TO = 30_000  # matches of a filter: up to this many are collected and sorted rather than walked
 MASK = "••••"
 
 
@@ -68,7 +69,7 @@ class _Joins:
             else:
                 linked = get_spec(fld.link_table or "")
                 target = linked.model.__table__.alias(f"j_{fld.name}")
-                self._labels[fld.name] = target.c[linked.title_field]
+                self._labels[fld.name] = linked.title_of(target)
                 self.targets.append((target, target.c.id == self.spec.column(fld.name)))
         return self._labels[fld.name]
 
@@ -78,15 +79,18 @@ class _Joins:
         return stmt
 
 
-def where_clause(spec: TableSpec, view: ViewState, actor: CurrentUser | None) -> tuple[list[Any], list[str]]:
-    """The conditions of a view's filters and search, and the filters that could not be applied."""
-    clauses, problems = [], []
+def where_clause(spec: TableSpec, view: ViewState, actor: CurrentUser | None,
+                 row_by_row: bool = False) -> tuple[list[Any], list[str]]:
+    """The conditions of a view's filters and search (and of the rows the actor may see), and the filters that
+    could not be applied."""
+    scope = spec.row_scope(actor) if spec.row_scope is not None else None
+    clauses, problems = ([] if scope is None else [scope]), []
     for flt in view.filters:
         try:
             clauses.append(filter_clause(spec, flt, actor))
         except FilterError as exc:
             problems.append(str(exc))
-    found = search_clause(spec, view.search, actor)
+    found = search_clause(spec, view.search, actor, row_by_row=row_by_row)
     if found is not None:
         clauses.append(found)
     return clauses, problems
@@ -99,7 +103,7 @@ def sort_keys(spec: TableSpec, view: ViewState, actor: CurrentUser | None, joins
         fld = spec.field(name)
         if not fld.sortable or not fld.may_view(actor):
             continue
-        expr = joins.label(fld) if fld.type in (FieldType.USER, FieldType.LINK) else spec.column(name)
+        expr = joins.label(fld) if fld.type in (FieldType.USER, FieldType.LINK) else spec.expression(name)
         keys.append((expr, desc))
     if not any(_unique(spec, expr) for expr, _ in keys):  # a unique NOT NULL key (licence number) is total
         keys.append((spec.id_column, keys[-1][1] if keys else False))
@@ -123,7 +127,7 @@ def select_view(spec: TableSpec, view: ViewState, actor: CurrentUser | None, col
     joins = _Joins(spec)
     selected: list[Any] = [spec.id_column.label("id"), spec.column("version").label("version")]
     for fld in spec.visible_fields(columns if columns is not None else view.columns):
-        col = spec.column(fld.name)
+        col = spec.expression(fld.name)
         selected.append((col if fld.may_view(actor) else masked(fld, col)).label(fld.name))
         if fld.type in (FieldType.USER, FieldType.LINK):
             selected.append(joins.label(fld).label(f"{fld.name}__label"))
@@ -152,15 +156,44 @@ def _ordered(stmt: Select, keys: list[tuple[Any, bool]], reverse: bool = False) 
     return stmt.order_by(*((e.desc() if d != reverse else e.asc()) for e, d in keys))
 
 
+def _text_search(view: ViewState) -> bool:
+    """Whether the view searches text (quick search or a "contains" filter): those conditions are answered by
+    GIN indexes and are costly to test row by row."""
+    return bool(view.search.split()) or any(f.op in (CONTAINS, NOT_CONTAINS) for f in view.filters)
+
+
+def estimated_rows(session: Session, spec: TableSpec, clauses: list[Any]) -> int:
+    """The planner's estimate of how many rows match `clauses` (no rows are read)."""
+    stmt = select(spec.id_column).select_from(spec.model.__table__).where(*clauses)
+    compiled = stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
+    cursor = session.connection().connection.driver_connection.cursor()
+    cursor.execute("EXPLAIN (FORMAT JSON) " + compiled.string, compiled.params)
+    return int(cursor.fetchone()[0][0]["Plan"]["Plan Rows"])
+
+
 def _page_ids(spec: TableSpec, view: ViewState, actor: CurrentUser | None, clauses: list[Any],
-              after: tuple | None, before: tuple | None) -> tuple[Select, bool]:
-    """The ids of one page, found by a query of ids and sort keys alone (so deep offsets walk an index, not
-    joined rows); True when it reads backwards (keyset towards the previous page)."""
+              after: tuple | None, before: tuple | None, collect: bool) -> tuple[Select, bool]:
+    """The ids of one page, by a query of ids and sort keys alone (deep offsets walk an index, not joined rows),
+    and whether it reads backwards (keyset towards the previous page).
+
+    With `collect`, all matches are collected first (a materialised CTE, counted as it is made, `total`
+    column) and then sorted. Otherwise the planner may walk the sort index testing row after row, which is
+    slow when matches are rare or clustered (licence numbers begin with the district's code, so a district's
+    retailers sit together in licence order), and costly per row for text search.
+    """
     joins = _Joins(spec)
     keys = sort_keys(spec, view, actor, joins)
-    stmt = joins.apply(select(spec.id_column).select_from(spec.model.__table__)).where(*clauses)
+    keyset = bool(after or before) and _keyset_ready(spec, keys)
+    stmt = joins.apply(select(spec.id_column.label("id")).select_from(spec.model.__table__)).where(*clauses)
+    if collect:
+        matches = (joins.apply(select(spec.id_column.label("id"), func.count().over().label("total"),
+                                      *(e.label(f"k{i}") for i, (e, _d) in enumerate(keys)))
+                               .select_from(spec.model.__table__)).where(*clauses)
+                   .cte("matches").prefix_with("MATERIALIZED"))
+        keys = [(matches.c[f"k{i}"], desc) for i, (_e, desc) in enumerate(keys)]
+        stmt = select(matches.c.id, matches.c.total)
     backwards = False
-    if (after or before) and _keyset_ready(spec, keys):
+    if keyset:
         row_key, bound, backwards = tuple_(*(e for e, _ in keys)), tuple_(*(after or before)), after is None
         stmt = stmt.where(row_key < bound if keys[0][1] != backwards else row_key > bound)
     else:
@@ -176,14 +209,30 @@ def fetch_page(session: Session, *, actor: CurrentUser | None, spec: TableSpec, 
     linked names for just those rows.
     """
     require(actor, spec.view_permission)
-    stmt, keys, problems = select_view(spec, view, actor, filtered=False)  # the ids below are filtered
+    stmt, keys, problems = select_view(spec, view, actor, filtered=False)  # the page's ids are filtered
     clauses, _problems = where_clause(spec, view, actor)
-    total, exact = count_view(session, spec, view, actor, clauses)
-    ids, backwards = _page_ids(spec, view, actor, clauses, after, before)
-    rows = session.execute(_ordered(stmt.where(spec.id_column.in_(ids)), keys, reverse=backwards)).mappings().all()
+    if not _text_search(view):
+        total, exact = count_view(session, spec, view, actor, clauses)
+    else:
+        # The planner estimates ILIKE by trying the pattern on its sample of the column. A common word matches
+        # everywhere: walking the sort order then finds a page at once, testing each row with plain ILIKE (index
+        # conditions would be recomputed per row), and the total is that estimate. Otherwise matches are
+        # collected through the indexes and counted exactly.
+        plain, _problems = where_clause(spec, view, actor, row_by_row=True)
+        estimate = estimated_rows(session, spec, plain)
+        clauses, total, exact = (plain, estimate, False) if estimate > COLLECT_UP_TO else (clauses, None, True)
+    collect = total is None or (bool(clauses) and total <= COLLECT_UP_TO)
+    ids, backwards = _page_ids(spec, view, actor, clauses, after, before, collect)
+    page_ids = ids.subquery("page")
+    stmt = stmt.join(page_ids, page_ids.c.id == spec.id_column)
+    if collect:
+        stmt = stmt.add_columns(page_ids.c.total.label("__total"))
+    rows = session.execute(_ordered(stmt, keys, reverse=backwards)).mappings().all()
     rows = rows[::-1] if backwards else rows
+    if total is None:
+        total, exact = (rows[0]["__total"], True) if rows else count_view(session, spec, view, actor, clauses)
     n = len(keys)
-    page_rows = [{k: v for k, v in r.items() if not k.startswith("__k")} for r in rows]
+    page_rows = [{k: v for k, v in r.items() if not k.startswith("__")} for r in rows]
     return Page(rows=page_rows, total=total, exact=exact, page=view.page, page_size=view.page_size,
                 first_key=tuple(rows[0][f"__k{i}"] for i in range(n)) if rows else None,
                 last_key=tuple(rows[-1][f"__k{i}"] for i in range(n)) if rows else None, problems=problems)

@@ -13,6 +13,7 @@ from portal.records.fields import Field, FieldType, TableSpec
 from portal.records.query import Page
 from portal.records.validation import Lookups, RecordInputError, error_text
 from portal.ui.grid import flash, reset_editor
+from portal.ui.text import plain
 from portal.ui.view_state import key
 
 
@@ -47,7 +48,8 @@ def _apply(spec: TableSpec, user: CurrentUser, ids: list[int]) -> None:
 
 def bulk_bar(spec: TableSpec, user: CurrentUser, page: Page, selected: set[int], lookups: Lookups) -> None:
     """“Select all on this page”, and for a selection: choose a field and a value and apply it to all."""
-    fields = [f for f in spec.fields if f.bulk_editable and f.may_edit(user)]
+    fields = sorted((f for f in spec.fields if f.bulk_editable and f.may_edit(user)),  # people and states first
+                    key=lambda f: (f.type not in (FieldType.USER, FieldType.SINGLE_SELECT), spec.fields.index(f)))
     if not fields or not page.rows:
         return
     st.checkbox(_("Select all {n} rows on this page").format(n=len(page.rows)), key=key(spec, "select_all"))
@@ -66,4 +68,4 @@ def bulk_bar(spec: TableSpec, user: CurrentUser, page: Page, selected: set[int],
         right.button(_("Apply to {n} records").format(n=len(ids)), key=key(spec, "bulk.apply"), type="primary",
                      on_click=_apply, args=(spec, user, ids))
         if problem := st.session_state.get(key(spec, "bulk.problem")):
-            st.error(problem)
+            st.error(plain(problem))

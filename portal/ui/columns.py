@@ -6,6 +6,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from portal.config import get_settings
 from portal.i18n import _
 from portal.records.fields import Field, FieldType
 from portal.records.validation import Lookups
@@ -36,13 +37,22 @@ def page_frame(fields: list[Field], rows: list[dict[str, Any]], *, editable: set
     return pd.DataFrame(data)
 
 
-def _label(field: Field) -> str:
-    return _(field.label) + (" *" if field.required else "")
+def styled(frame: pd.DataFrame, fields: list[Field]) -> Any:
+    """The frame with the cell styles its fields' choices ask for (e.g. overdue in red), else as it is."""
+    styles = {f.name: {c.value: c.style for c in f.choices if c.style} for f in fields if f.name in frame.columns}
+    styles = {name: by_value for name, by_value in styles.items() if by_value}
+    if not styles:
+        return frame
+    return frame.style.apply(lambda col: [styles[col.name].get(v, "") for v in col], subset=list(styles))
+
+
+def _label(field: Field, editable: bool) -> str:
+    return _(field.label) + (" *" if field.required and editable else "")
 
 
 def column_config(field: Field, *, editable: bool, lookups: Lookups) -> Any:
     """The `st.column_config` entry of one field."""
-    label, disabled, help_text = _label(field), not editable, _(field.help) if field.help else None
+    label, disabled, help_text = _label(field, editable), not editable, _(field.help) if field.help else None
     common = {"disabled": disabled, "help": help_text}
     if field.type in (FieldType.USER, FieldType.LINK) and not editable:
         return st.column_config.TextColumn(label, **common)
@@ -67,7 +77,8 @@ def column_config(field: Field, *, editable: bool, lookups: Lookups) -> Any:
     if field.type is FieldType.DATE:
         return st.column_config.DateColumn(label, format="YYYY-MM-DD", **common)
     if field.type is FieldType.DATETIME:
-        return st.column_config.DatetimeColumn(label, format="YYYY-MM-DD HH:mm", **common)
+        return st.column_config.DatetimeColumn(label, format="YYYY-MM-DD HH:mm", timezone=get_settings().timezone,
+                                               **common)
     width = "large" if field.type is FieldType.LONG_TEXT else None
     return st.column_config.TextColumn(label, max_chars=field.max_length, required=field.required, width=width,
                                        **common)

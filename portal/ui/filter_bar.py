@@ -13,10 +13,11 @@ from db.engine import unit_of_work
 from portal.auth import CurrentUser
 from portal.i18n import _
 from portal.records.fields import NUMBER_TYPES, TIME_TYPES, Field, FieldType, TableSpec
-from portal.records.filters import BETWEEN, LIST_OPS, NO_VALUE_OPS, Filter, op_label, operators
+from portal.records.filters import BETWEEN, LIST_OPS, NO_VALUE_OPS, RELATIVE_DAYS, Filter, op_label, operators
 from portal.records.query import values_in_use
 from portal.records.validation import Lookups
 from portal.records.view import MAX_SORT_LEVELS, PAGE_SIZES, ViewState
+from portal.ui.text import plain
 from portal.ui.view_state import key, read_view, seed, update_view
 
 
@@ -34,6 +35,10 @@ def value_text(field: Field, value: str, lookups: Lookups) -> str:
         return _(c.label)
     if field.type is FieldType.USER and value.isdigit():
         return lookups.user_label(int(value))
+    if field.type is FieldType.LINK and field.suggest and value.isdigit():
+        return lookups.link_title(field.link_table or "", int(value))
+    if field.type in TIME_TYPES and value in RELATIVE_DAYS:
+        return _(RELATIVE_DAYS[value])
     if field.type is FieldType.CHECKBOX:
         return _("Yes") if value == "true" else _("No")
     return value
@@ -123,6 +128,13 @@ def _value_input(spec: TableSpec, field: Field, op: str, lookups: Lookups, user:
     many = op in LIST_OPS or field.type is FieldType.MULTI_SELECT
     if field.type is FieldType.CHECKBOX:
         st.segmented_control(label, [True, False], format_func=lambda v: _("Yes") if v else _("No"), key=k)
+    elif field.type is FieldType.LINK and field.suggest:  # a small linked table: its records are the options
+        titles = lookups.link_titles.get(field.link_table or "", {})
+        show = lambda v: titles.get(v, f"#{v}")  # noqa: E731
+        if many:
+            st.multiselect(label, list(titles), format_func=show, key=k)
+        else:
+            st.selectbox(label, list(titles), format_func=show, key=k)
     elif field.choices or field.type is FieldType.USER:
         options = [c.value for c in field.choices] or list(lookups.users)
         show = (lambda v: _(field.choice(v).label)) if field.choices else lookups.user_label
@@ -162,7 +174,7 @@ def add_filter_popover(spec: TableSpec, user: CurrentUser, view: ViewState, look
         op = st.selectbox(_("Condition"), ops, format_func=lambda o: _(op_label(field, o)), key=key(spec, "nf.op"))
         _value_input(spec, field, op, lookups, user)
         if problem := st.session_state.get(key(spec, "nf.problem")):
-            st.warning(problem)
+            st.warning(plain(problem))
         st.button(_("Add filter"), key=key(spec, "nf.add"), type="primary", on_click=_add_filter, args=(spec,))
 
 
@@ -172,7 +184,7 @@ def filter_chips(spec: TableSpec, view: ViewState, lookups: Lookups) -> None:
         return
     with st.container(horizontal=True, key=key(spec, "chips")):
         for i, flt in enumerate(view.filters):
-            st.button(filter_text(spec, flt, lookups), key=key(spec, f"chip{i}"), icon=":material/close:",
+            st.button(plain(filter_text(spec, flt, lookups)), key=key(spec, f"chip{i}"), icon=":material/close:",
                       on_click=_remove_filter, args=(spec, i), help=_("Remove this filter"))
         st.button(_("Clear all"), key=key(spec, "chips.clear"), type="tertiary",
                   on_click=update_view, args=(spec,), kwargs={"filters": ()})
@@ -235,5 +247,5 @@ def toolbar(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Lookup
         sort_popover(spec, user, view)
         columns_popover(spec, user, view)
         st.selectbox(_("Rows per page"), PAGE_SIZES, key=key(spec, "size"), on_change=_page_size, args=(spec,),
-                     label_visibility="collapsed", width=90, format_func=lambda n: _("{n} / page").format(n=n))
+                     label_visibility="collapsed", width=120, format_func=lambda n: _("{n} / page").format(n=n))
     filter_chips(spec, view, lookups)

@@ -19,7 +19,8 @@ from portal.records.fields import TableSpec
 from portal.records.query import Page, fetch_page
 from portal.records.validation import Lookups, error_text
 from portal.records.view import ViewState
-from portal.ui.columns import OPEN, SELECT, grid_config, page_frame
+from portal.ui.columns import OPEN, SELECT, grid_config, page_frame, styled
+from portal.ui.text import plain
 from portal.ui.view_state import cursor, key, remember_cursor, update_view, write_view
 
 FLASH = "grid.flash"
@@ -120,7 +121,7 @@ def save_bar(spec: TableSpec, user: CurrentUser, page: Page, edits: dict[int, di
         st.button(_("Discard changes"), key=key(spec, "discard"), on_click=reset_editor, args=(spec,))
     problems: GridSaveError | None = st.session_state.get(editor_key(spec) + ".problems")
     if problems is not None:
-        st.error(_("Nothing was saved:") + "\n\n" + "\n\n".join(f"- {line}" for line in
+        st.error(_("Nothing was saved:") + "\n\n" + "\n\n".join(f"- {plain(line)}" for line in
                                                                  _problem_lines(spec, page, problems)))
         if any(p.stale for p in problems.problems):
             st.button(_("Save my edits over their changes"), key=key(spec, "rebase"), on_click=_rebase,
@@ -130,7 +131,7 @@ def save_bar(spec: TableSpec, user: CurrentUser, page: Page, edits: dict[int, di
 def show_flash() -> None:
     message = st.session_state.pop(FLASH, None)
     if message:
-        st.success(message, icon=":material/check_circle:")
+        st.success(plain(message), icon=":material/check_circle:")
 
 
 def pager(spec: TableSpec, view: ViewState, page: Page) -> None:
@@ -157,29 +158,34 @@ def _go_to_page(spec: TableSpec, shown: int) -> None:
 
 
 def show_grid(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Lookups,
-              record_page: str) -> tuple[Page, set[int]]:
-    """Draw the page of `view`; returns it and the selected row positions."""
+              record_page: str, *, selectable: bool | None = None) -> tuple[Page, set[int]]:
+    """Draw the page of `view`; returns it and the selected row positions.
+
+    Rows are selectable when the user may edit a field (bulk changes), or when `selectable` says so (a table
+    whose bulk actions are the domain's own, e.g. assigning complaints).
+    """
     show_flash()
     page = _page(spec, user, view)
     if not page.rows and view.page > 1 and page.total:
         write_view(view.with_(page=page.page_count))
         st.rerun()
     for problem in page.problems:
-        st.warning(_("A filter was ignored: {problem}").format(problem=problem))
+        st.warning(plain(_("A filter was ignored: {problem}").format(problem=problem)))
     fields = spec.visible_fields(view.columns)
     editable = {f.name for f in fields if f.may_edit(user)}
-    selectable = bool(editable)
+    selectable = bool(editable) if selectable is None else selectable
     frame = page_frame(fields, page.rows, editable=editable, selectable=selectable)
     config = grid_config(fields, editable=editable, lookups=lookups, open_key=editor_key(spec) + ".open",
                          selectable=selectable)
     order = [c for c in (SELECT, OPEN) if c in frame.columns] + [f.name for f in fields]
-    if editable:
-        st.data_editor(frame, key=editor_key(spec), column_config=config, column_order=order, hide_index=True,
+    data = styled(frame, fields)  # cells whose choice has a style (e.g. overdue in red)
+    if editable or selectable:
+        st.data_editor(data, key=editor_key(spec), column_config=config, column_order=order, hide_index=True,
                        disabled=[f.name for f in fields if f.name not in editable] + [OPEN],
-                       alt=_(spec.label), height="auto" if len(page.rows) <= 20 else 600)
+                       alt=_(spec.label), height="auto" if len(page.rows) <= 20 else 600, placeholder="")
     else:
-        st.dataframe(frame, column_config=config, column_order=order, hide_index=True, alt=_(spec.label),
-                     height="auto" if len(page.rows) <= 20 else 600)
+        st.dataframe(data, column_config=config, column_order=order, hide_index=True, alt=_(spec.label),
+                     height="auto" if len(page.rows) <= 20 else 600, placeholder="")
     click = st.session_state.get(editor_key(spec) + ".open")
     if click is not None:
         open_record(spec, record_page, page.rows[int(click["row"])]["id"])

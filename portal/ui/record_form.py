@@ -17,6 +17,7 @@ from portal.records.fields import Field, FieldType, TableSpec
 from portal.records.query import fetch_record
 from portal.records.validation import Lookups, RecordInputError, error_text
 from portal.ui.grid import flash
+from portal.ui.text import plain
 from portal.ui.view_state import key
 
 
@@ -87,9 +88,9 @@ def _submit(spec: TableSpec, user: CurrentUser, form_key: str, seen: dict | None
 
 def _messages(spec: TableSpec, user: CurrentUser, form_key: str, record_id: int | None) -> None:
     if errors := st.session_state.get(form_key + ".errors"):
-        st.error(_("Not saved. Please correct:") + "\n\n" + "\n".join(f"- {e}" for e in errors))
+        st.error(_("Not saved. Please correct:") + "\n\n" + "\n".join(f"- {plain(e)}" for e in errors))
     if stale := st.session_state.get(form_key + ".stale"):
-        st.error(stale, icon=":material/sync_problem:")
+        st.error(plain(stale), icon=":material/sync_problem:")
         with st.container(horizontal=True):
             st.button(_("Reload (discard my input)"), key=form_key + "..reload", on_click=_forget, args=(form_key,))
             st.button(_("Use my input over their change"), key=form_key + "..rebase", on_click=_take_current_version,

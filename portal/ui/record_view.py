@@ -1,8 +1,6 @@
 """Read-only parts of a record page: header, history (who, when, field, old → new) and linked records."""
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import streamlit as st
 
@@ -12,13 +10,7 @@ from portal.i18n import _, fmt_datetime
 from portal.records.fields import TableSpec
 from portal.records.history import record_history
 from portal.records.linked import linked_sections
-
-MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def plain(text: object) -> str:
-    """`text` escaped so Markdown-rendering elements (titles, captions) show it literally."""
-    return MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+from portal.ui.text import plain
 
 
 def history_table(spec: TableSpec, user: CurrentUser, record_id: int) -> None:

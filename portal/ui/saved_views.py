@@ -12,10 +12,11 @@ from portal.records.validation import RecordInputError
 from portal.records.view import ViewState
 from portal.records.views import SHARE, delete_view, save_view, set_default_view, visible_views
 from portal.ui.grid import flash
+from portal.ui.text import plain
 from portal.ui.view_state import key, read_view, write_view
 
 
-def _label(view: SavedView, user: CurrentUser) -> str:
+def _label(view: SavedView) -> str:
     marks = [_("shared")] if view.shared else []
     if view.is_default:
         marks.append(_("default for everyone") if view.shared else _("my default"))
@@ -58,9 +59,10 @@ def views_popover(spec: TableSpec, user: CurrentUser) -> None:
     with unit_of_work(user.id) as s:
         views = {v.id: v for v in visible_views(s, actor=user, spec=spec)}
     current = st.session_state.get(key(spec, "view_name"))
-    with st.popover(current or _("Views"), icon=":material/bookmarks:", key=key(spec, "views_popover")):
+    label = plain(current) if current else _("Views")
+    with st.popover(label, icon=":material/bookmarks:", key=key(spec, "views_popover")):
         if views:
-            st.selectbox(_("Saved views"), list(views), format_func=lambda i: _label(views[i], user),
+            st.selectbox(_("Saved views"), list(views), format_func=lambda i: _label(views[i]),
                          key=key(spec, "views.pick"))
             with st.container(horizontal=True):
                 st.button(_("Open"), key=key(spec, "views.open"), on_click=_open, args=(spec, views), type="primary")
@@ -77,4 +79,4 @@ def views_popover(spec: TableSpec, user: CurrentUser) -> None:
         st.button(_("Save view"), key=key(spec, "views.save"), on_click=_act, args=(spec, user, "save"),
                   icon=":material/bookmark_add:")
         if problem := st.session_state.get(key(spec, "views.problem")):
-            st.error(problem)
+            st.error(plain(problem))

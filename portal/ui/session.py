@@ -64,8 +64,8 @@ def current_user() -> CurrentUser | None:
             _remember(user, token)
             return user
     if user is not None:
-        if now - state.get("last_touch", 0) > TOUCH_EVERY:
-            with unit_of_work() as s:
+        if state.get("token") and now - state.get("last_touch", 0) > TOUCH_EVERY:
+            with unit_of_work() as s:  # keeps the server-side session alive; notices revocation elsewhere
                 if resume_session(s, state["token"], idle) is None:
                     sign_out(message=_("Your session has expired. Please sign in again."))
                     return None
@@ -133,8 +133,8 @@ def use_language(user: CurrentUser | None) -> None:
 
 def page_user(permission: str | None = None) -> CurrentUser:
     """Page guard: the signed-in user, or stop the page with a message if they may not see it."""
-    user = st.session_state.get("user")
-    use_language(user)  # also when a page script runs without the entry point (see tests/app/conftest.py)
+    user = current_user()  # idle timeout and cookie too, also when a page script runs without the entry point
+    use_language(user)  # (see tests/app/conftest.py)
     if user is None:
         st.warning(_("Please sign in."))
         st.stop()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -11,15 +12,18 @@ from portal.auth import CurrentUser
 from portal.i18n import _, current_language, set_language
 from portal.records.editing import may_write
 from portal.records.exporting import EXPORTERS, MIME_TYPES
-from portal.records.fields import TableSpec
+from portal.records.fields import Field, FieldType, TableSpec
 from portal.records.import_write import ImportRefused, apply_import
 from portal.records.importing import ImportPlan, auto_mapping, check_import, importable_fields
 from portal.records.tabular import MAX_BYTES, ImportFileError, Sheet, read_table_file
+from portal.records.validation import Lookups
 from portal.records.view import ViewState
 from portal.ui.grid import flash, reset_editor
+from portal.ui.text import plain
 from portal.ui.view_state import key
 
 ERRORS_SHOWN = 500
+PREVIEW_ROWS = 10
 
 
 def _export(spec: TableSpec, user: CurrentUser, view: ViewState, fmt: str, language: str) -> bytes:
@@ -46,7 +50,7 @@ def _sheet(spec: TableSpec, upload) -> Sheet | None:
         try:
             sheet = read_table_file(upload.name, upload.getvalue())
         except ImportFileError as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(plain(exc), icon=":material/error:")
             return None
         st.session_state[cache] = (upload.file_id, sheet)
         st.session_state.pop(key(spec, "import.plan"), None)
@@ -72,6 +76,30 @@ def _mapping(spec: TableSpec, user: CurrentUser, sheet: Sheet) -> list[str | Non
     return [n if isinstance(n, str) and n else None for n in edited["field"]]
 
 
+def _shown(field: Field, value: Any, lookups: Lookups) -> str:
+    """A checked value as people read it (labels and names, not codes)."""
+    if value is None:
+        return ""
+    if field.type is FieldType.USER:
+        return lookups.user_label(value)
+    if field.type is FieldType.CHECKBOX:
+        return _("Yes") if value else _("No")
+    if field.choices:
+        return ", ".join(_(c.label) if (c := field.choice(v)) else str(v)
+                         for v in (value if isinstance(value, list) else [value]))
+    return str(value)
+
+
+def _preview(spec: TableSpec, plan: ImportPlan, lookups: Lookups) -> None:
+    """The first valid rows as they will be stored."""
+    fields = [spec.field(n) for n in plan.fields]
+    rows = [[number, *(_shown(f, values.get(f.name), lookups) for f in fields)]
+            for number, values in plan.rows[:PREVIEW_ROWS]]
+    st.caption(_("The first rows as they will be imported:"))
+    st.dataframe(pd.DataFrame(rows, columns=[_("Row"), *(_(f.label) for f in fields)]), hide_index=True,
+                 alt=_("Preview of the import"))
+
+
 def _report(spec: TableSpec, plan: ImportPlan) -> None:
     cols = st.columns(4)
     cols[0].metric(_("Rows in the file"), plan.total_rows)
@@ -94,7 +122,7 @@ def _run_import(spec: TableSpec, user: CurrentUser, plan: ImportPlan, valid_only
             result = apply_import(s, actor=user, spec=spec, plan=plan, valid_only=valid_only,
                                   progress=lambda f, text: bar.progress(f, text=text))
     except ImportRefused as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     for name in ("import.plan", "import.sheet"):
         st.session_state.pop(key(spec, name), None)
@@ -105,7 +133,7 @@ def _run_import(spec: TableSpec, user: CurrentUser, plan: ImportPlan, valid_only
     st.rerun()
 
 
-def import_section(spec: TableSpec, user: CurrentUser) -> None:
+def import_section(spec: TableSpec, user: CurrentUser, lookups: Lookups) -> None:
     """Upload → map columns → check every row → import (all, or the valid rows only when chosen)."""
     if not may_write(user, spec.edit_permission):
         return
@@ -132,6 +160,8 @@ def import_section(spec: TableSpec, user: CurrentUser) -> None:
             return
         plan = checked[1]
         _report(spec, plan)
+        if plan.rows:
+            _preview(spec, plan, lookups)
         valid_only = False
         if plan.errors and not plan.file_errors and plan.rows:
             valid_only = st.checkbox(_("Import the {n} valid rows only and leave out the rows with problems")

@@ -62,3 +62,18 @@ def test_agent_opening_an_admin_page_is_stopped_by_the_page_guard(db, make_user)
         assert not at.exception, at.exception
         assert [e.value for e in at.error] == ["You do not have access to this page."]
         assert not at.title and not at.dataframe and not at.text_input and not at.button, page
+
+
+def test_idle_session_ends_with_a_message_and_the_sign_in_page(signed_in):
+    import time
+
+    from portal.config import get_settings
+
+    at = signed_in("admin")
+    at.session_state["last_seen"] = time.monotonic() - (get_settings().session_timeout_minutes + 1) * 60
+    at.switch_page("pages/home.py").run()
+    assert not at.exception, at.exception
+    assert "user" not in at.session_state
+    assert not at.title or not at.title[0].value.startswith("Welcome")
+    at = open_app()  # what the browser shows next: the sign-in page, saying why
+    assert at.text_input(key="sign_in_login") is not None

@@ -48,9 +48,9 @@ def english_fixture():
 @pytest.fixture(name="directory")
 def directory_fixture(db, make_user) -> Directory:
     """Five retailers (two of them with HTML/Markdown or a formula in the name) and the staff around them."""
-    sup = make_user("supervisor", login="sup", name="张华", staff_id="KF1000")
-    manager_a = make_user("handler", login="mgr_a", name="刘洋", staff_id="KF2001")
-    manager_b = make_user("handler", login="mgr_b", name="周杰", staff_id="KF2003")
+    sup = make_user("supervisor", login="sup", name="张华", staff_id="KF1000", language="en")
+    manager_a = make_user("handler", login="mgr_a", name="刘洋", staff_id="KF2001", language="en")
+    manager_b = make_user("handler", login="mgr_b", name="周杰", staff_id="KF2003", language="en")
     ids = {}
     with unit_of_work(sup.id) as s:
         for lic, shop, owner, phone, district, route, btype, key, stars, status in ROWS:
@@ -59,5 +59,5 @@ def directory_fixture(db, make_user) -> Directory:
                 "route": route, "business_type": btype, "is_key_customer": key, "star_rating": stars,
                 "status": status, "manager_id": manager_a.id, "address": f"{district}人民路1号"})
             ids[lic] = r.id
-    return Directory(sup, make_user("viewer", login="viewer1"), make_user("agent", login="agent1"), manager_a,
-                     manager_b, ids)
+    return Directory(sup, make_user("viewer", login="viewer1", language="en"),
+                     make_user("agent", login="agent1", language="en"), manager_a, manager_b, ids)

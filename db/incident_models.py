@@ -1,0 +1,321 @@
+"""Emergency incident tables (客户服务应急预案): the incident log, its append-only timeline, the call list,
+service suspensions, customer notices, follow-up actions, and emergency supply requests (客户应急货源报批表).
+
+The rules live in portal/incidents/; this module says what is stored and what the database itself refuses
+(CHECK constraints mirror the tuples below).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy import text as sql_text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models import ROLES, Audited, Base, Versioned
+
+INCIDENT_TYPES = ("system_failure", "severe_weather", "vehicle_breakdown", "traffic_accident", "sudden_demand",
+                  "supply_anomaly", "safety", "public_opinion", "major_complaint")
+SCOPES = ("district_wide", "local")  # 全区 / 局部: how far it reaches (decides how retailers are told)
+BUSINESS_STEPS = ("ordering", "settlement", "sorting", "delivery")  # 订货、结算、分拣、送货
+STATUSES = ("open", "responding", "monitoring", "resolved", "closed")
+ACTIVE_STATUSES = ("open", "responding", "monitoring")  # on the board: still unfolding
+MAJOR_SEVERITIES = (1, 2)  # 重大: the command group is involved and a commander (总指挥) is named
+ENTRY_KINDS = ("update", "decision", "action", "customer_notice", "resource", "status_change", "severity_change",
+               "commander_change")
+USER_ENTRY_KINDS = ("update", "decision", "action", "customer_notice", "resource")  # the rest are automatic
+NOTICE_METHODS = ("broadcast", "sms", "call")
+SUPPLY_REASONS = ("wedding", "funeral", "group_consumption", "meeting", "other")
+SUPPLY_STATES = ("requested", "approved", "refused")
+
+
+def _in(column: str, values: tuple) -> str:
+    return f"{column} in ({', '.join(repr(v) for v in values)})"
+
+
+def _subset(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} <@ ARRAY[{', '.join(repr(v) for v in values)}]::varchar[]"
+
+
+class Incident(Audited, Versioned, Base):
+    """One emergency incident log, from the first report to the supervision center's review."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)  # YJ-2026-0042
+    type: Mapped[str] = mapped_column(String(20))
+    scope: Mapped[str] = mapped_column(String(15), default="local", server_default="local")
+    casualties: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    severity: Mapped[int] = mapped_column(SmallInteger)  # 1 critical … 4 minor; 1–2 major (重大)
+    title: Mapped[str] = mapped_column(String(200))
+    situation: Mapped[str] = mapped_column(Text, default="", server_default="")
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    detected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reporter: Mapped[str] = mapped_column(String(100), default="", server_default="")  # who raised it
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    commander_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    affected_steps: Mapped[list[str]] = mapped_column(ARRAY(String(12)), default=list, server_default="{}")
+    affected_districts: Mapped[list[str]] = mapped_column(ARRAY(String(30)), default=list, server_default="{}")
+    affected_routes: Mapped[list[str]] = mapped_column(ARRAY(String(30)), default=list, server_default="{}")
+    affected_retailers_estimate: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default="open", server_default="open")
+    resolution: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    root_cause: Mapped[str | None] = mapped_column(Text)
+    review_note: Mapped[str | None] = mapped_column(Text)  # by the supervision center (督察考评中心)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                 onupdate=func.now())
+
+    __table_args__ = (
+        CheckConstraint(r"reference ~ '^YJ-\d{4}-\d{4,}$'", name="reference_format"),
+        CheckConstraint(_in("type", INCIDENT_TYPES), name="type"),
+        CheckConstraint(_in("scope", SCOPES), name="scope"),
+        CheckConstraint("severity between 1 and 4", name="severity"),
+        CheckConstraint("severity > 2 or commander_id is not null", name="major_has_commander"),
+        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(_subset("affected_steps", BUSINESS_STEPS), name="affected_steps"),
+        CheckConstraint("affected_retailers_estimate >= 0", name="affected_retailers_estimate"),
+        CheckConstraint("length(btrim(title)) > 0", name="title_not_blank"),
+        CheckConstraint("status not in ('resolved', 'closed') or (resolution is not null and resolved_at is not null)",
+                        name="resolved_has_resolution"),
+        CheckConstraint("resolved_at >= started_at", name="resolved_after_start"),
+        CheckConstraint("status <> 'closed' or (root_cause is not null and review_note is not null "
+                        "and closed_at is not null)", name="closed_has_review"),
+        Index("ix_incidents_board", "severity", "started_at", "id",
+              postgresql_where=sql_text(_in("status", ACTIVE_STATUSES))),
+        Index("ix_incidents_status_id", "status", "id"),
+        Index("ix_incidents_type_id", "type", "id"),
+        Index("ix_incidents_severity_id", "severity", "id"),
+        Index("ix_incidents_started_at_id", "started_at", "id"),
+        Index("ix_incidents_updated_at_id", "updated_at", "id"),
+        Index("ix_incidents_commander_id", "commander_id"),
+        Index("ix_incidents_reference_trgm", "reference", postgresql_using="gin",
+              postgresql_ops={"reference": "gin_trgm_ops"}),
+        Index("ix_incidents_title_grams", sql_text("portal_grams(title)"), postgresql_using="gin"),
+    )
+
+    @property
+    def is_major(self) -> bool:
+        return self.severity in MAJOR_SEVERITIES
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class IncidentTimelineEntry(Base):
+    """One line of the incident log (ICS-214 style): who, when it happened, when it was written, what.
+
+    Append-only: the database refuses to change what an entry says or to delete it. A correction is a new
+    entry pointing at the one it corrects; only the "significant" flag (a judgement about the entry) may be
+    set or cleared later.
+    """
+
+    __tablename__ = "incident_timeline_entries"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    happened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    significant: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    flagged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    corrects_entry_id: Mapped[int | None] = mapped_column(ForeignKey("incident_timeline_entries.id"))
+    data: Mapped[dict | None] = mapped_column(JSONB)  # automatic entries: {"from": …, "to": …}
+
+    __table_args__ = (
+        CheckConstraint(_in("kind", ENTRY_KINDS), name="kind"),
+        CheckConstraint("length(btrim(text)) > 0", name="text_not_blank"),
+        CheckConstraint("corrects_entry_id <> id", name="not_own_correction"),
+        Index("ix_incident_timeline_entries_incident", "incident_id", "happened_at", "id"),
+        Index("ix_incident_timeline_entries_last", "incident_id", "recorded_at"),
+        Index("ix_incident_timeline_entries_significant", "incident_id", "happened_at",
+              postgresql_where=sql_text("significant")),
+    )
+
+
+class IncidentRetailer(Audited, Versioned, Base):
+    """A retailer on an incident's call list (局部: a call to each affected retailer), ticked off when called."""
+
+    __tablename__ = "incident_retailers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    retailer_id: Mapped[int] = mapped_column(ForeignKey("retailers.id"))
+    called: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    called_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    called_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    call_note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        UniqueConstraint("incident_id", "retailer_id", name="uq_incident_retailers_incident_retailer"),
+        CheckConstraint("called = (called_at is not null)", name="called_at"),
+        Index("ix_incident_retailers_retailer_id", "retailer_id"),
+    )
+
+
+class ServiceSuspension(Audited, Versioned, Base):
+    """A service stopped for an area (e.g. delivery on route 城东-03) and when it resumed."""
+
+    __tablename__ = "incident_suspensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    service: Mapped[str] = mapped_column(String(12))
+    area: Mapped[str] = mapped_column(String(200))
+    suspended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resumed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (
+        CheckConstraint(_in("service", BUSINESS_STEPS), name="service"),
+        CheckConstraint("length(btrim(area)) > 0", name="area_not_blank"),
+        CheckConstraint("resumed_at >= suspended_at", name="resumed_after_suspended"),
+        Index("ix_incident_suspensions_incident_id", "incident_id"),
+    )
+
+
+class CustomerNotice(Audited, Base):
+    """How retailers were told: broadcast or SMS (district-wide), or a call to each (local)."""
+
+    __tablename__ = "incident_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    method: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    text: Mapped[str] = mapped_column(Text)
+    audience: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (
+        CheckConstraint(_in("method", NOTICE_METHODS), name="method"),
+        CheckConstraint("length(btrim(text)) > 0", name="text_not_blank"),
+        Index("ix_incident_notices_incident_id", "incident_id", "at"),
+    )
+
+
+class FollowUpAction(Audited, Versioned, Base):
+    """A follow-up action (整改措施) from an incident: what, who owns it, by when, done or not."""
+
+    __tablename__ = "incident_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    text: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    due_date: Mapped[date] = mapped_column(Date)
+    done: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint("length(btrim(text)) > 0", name="text_not_blank"),
+        CheckConstraint("done = (done_at is not null)", name="done_at"),
+        Index("ix_incident_actions_incident_id", "incident_id"),
+        Index("ix_incident_actions_open_owner", "owner_id", "due_date", postgresql_where=sql_text("not done")),
+    )
+
+
+class Brand(Audited, Versioned, Base):
+    """A cigarette brand (规格); scarce or controlled brands (紧俏/调控品牌) are never supplied on request."""
+
+    __tablename__ = "brands"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    scarce_or_controlled: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+
+    __table_args__ = (CheckConstraint("length(btrim(name)) > 0", name="name_not_blank"),)
+
+
+class ApprovalLimit(Audited, Versioned, Base):
+    """The largest emergency supply request (total cartons, 条) a role may approve; set by admins."""
+
+    __tablename__ = "supply_approval_limits"
+
+    role: Mapped[str] = mapped_column(String(30), primary_key=True)
+    max_quantity: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES), name="role"),
+        CheckConstraint("max_quantity between 0 and 100000", name="max_quantity"),
+    )
+
+
+class SupplyRequest(Audited, Versioned, Base):
+    """An emergency supply request (客户应急货源报批表) of one retailer for one event."""
+
+    __tablename__ = "supply_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)  # HY-2026-0007
+    retailer_id: Mapped[int] = mapped_column(ForeignKey("retailers.id"))
+    reason: Mapped[str] = mapped_column(String(20))
+    event_date: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    total_quantity: Mapped[int] = mapped_column(Integer)  # the sum of the lines: what the approval limit covers
+    state: Mapped[str] = mapped_column(String(10), default="requested", server_default="requested")
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    next_order_date: Mapped[date | None] = mapped_column(Date)  # the order day the approved goods join
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+
+    __table_args__ = (
+        CheckConstraint(r"reference ~ '^HY-\d{4}-\d{4,}$'", name="reference_format"),
+        CheckConstraint(_in("reason", SUPPLY_REASONS), name="reason"),
+        CheckConstraint(_in("state", SUPPLY_STATES), name="state"),
+        CheckConstraint("total_quantity > 0", name="total_quantity"),
+        CheckConstraint("(state = 'requested') = (decided_at is null)", name="decided_at"),
+        CheckConstraint("(state = 'approved') = (next_order_date is not null)", name="next_order_date"),
+        Index("ix_supply_requests_state_id", "state", "id"),
+        Index("ix_supply_requests_reference_trgm", "reference", postgresql_using="gin",
+              postgresql_ops={"reference": "gin_trgm_ops"}),
+        Index("ix_supply_requests_retailer_id", "retailer_id"),
+        Index("ix_supply_requests_event_date_id", "event_date", "id"),
+        Index("ix_supply_requests_requested_at_id", "requested_at", "id"),
+        Index("ix_supply_requests_order_day", "next_order_date", postgresql_where=sql_text("state = 'approved'")),
+    )
+
+
+class SupplyRequestLine(Audited, Base):
+    """One brand and quantity (cartons) of a supply request."""
+
+    __tablename__ = "supply_request_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("supply_requests.id"))
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        UniqueConstraint("request_id", "brand_id", name="uq_supply_request_lines_request_brand"),
+        CheckConstraint("quantity between 1 and 10000", name="quantity"),
+    )

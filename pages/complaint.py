@@ -1,0 +1,83 @@
+"""One complaint: header (state, first-contact owner, SLA clocks, major flag), the timeline, the actions this user
+may take now, and what is linked (retailer, original or duplicates, follow-ups, attachments, incident)."""
+import streamlit as st
+from sqlalchemy import select
+
+from db.complaint_models import Complaint
+from db.engine import unit_of_work
+from db.models import ComplaintCategory, Department, Retailer
+from portal import complaints as cx
+from portal.auth import PermissionDenied, can
+from portal.complaints.queries import complaint_staff, incident_of
+from portal.complaints.rules import utcnow, work_calendar
+from portal.i18n import _, current_language
+from portal.records.validation import Lookups
+from portal.reference import localized_name
+from portal.ui import complaint_view as view
+from portal.ui.complaint_actions import action_panel, attachment_box, note_box, seen_version
+from portal.ui.forms import show_flash
+from portal.ui.session import page_user
+from portal.ui.text import plain
+
+user = page_user("complaints.view")
+if can(user, "complaints.work"):
+    st.page_link("pages/my_complaints.py", label=_("My work"), icon=":material/arrow_back:")
+else:
+    st.page_link("pages/complaints.py", label=_("All complaints"), icon=":material/arrow_back:")
+
+wanted = st.query_params.get("id", "")
+now = utcnow()
+try:
+    with unit_of_work(user.id) as s:
+        c = cx.get_complaint(s, actor=user, complaint_id=int(wanted)) if wanted.isdigit() else None
+        if c is not None:
+            entries = cx.timeline(s, actor=user, complaint_id=c.id)
+            follow_ups = cx.follow_ups(s, actor=user, complaint_id=c.id)
+            duplicates = cx.duplicates_of(s, actor=user, complaint_id=c.id)
+            attachments = cx.list_attachments(s, actor=user, complaint_id=c.id)
+            calendar = work_calendar(s)
+            lookups = Lookups(s)
+            departments = {d.id: localized_name(d, current_language()) for d in s.scalars(select(Department))
+                           if d.active or d.id in (c.department_id, c.owner_department_id)}
+            category = s.get(ComplaintCategory, c.category_id)
+            retailer = s.get(Retailer, c.retailer_id) if c.retailer_id else None
+            original = s.get(Complaint, c.duplicate_of_id) if c.duplicate_of_id else None
+            incident_id = incident_of(s, c.id) if c.is_major else None
+            moves = cx.allowed_moves(user, c)
+            staff = complaint_staff(s) if "assign" in moves else []
+except (cx.ComplaintInputError, PermissionDenied):
+    c = None
+if c is None:
+    st.error(_("There is no complaint {id} that you may see. Open one from your list.").format(id=plain(wanted)))
+    st.stop()
+
+users = {i: lookups.user_label(i) for i in lookups.users}
+if seen_version(c) != c.version:
+    st.warning(_("This complaint changed since you opened it; an action now will be refused until you reload."),
+               icon=":material/sync_problem:")
+view.header(c, now=now, calendar=calendar, owner=users.get(c.first_contact_owner_id, ""),
+            handler=users.get(c.handler_id, "") if c.handler_id else "", department=departments.get(
+                c.department_id, "") if c.department_id else "", incident_id=incident_id, user=user)
+show_flash()
+
+main, side = st.columns([3, 2], gap="large")
+with main:
+    with st.container(border=True):
+        view.details(c, user=user, category=localized_name(category, current_language()))
+    st.subheader(_("Timeline"))
+    view.timeline(entries, users=users, departments=departments)
+with side:
+    if moves:
+        st.subheader(_("Actions"))
+        action_panel(user, c, moves, departments=departments, staff=staff,
+                     default_department=category.default_department_id)
+        if "add_internal_note" in moves:
+            note_box(user, c)
+        if "add_attachment" in moves:
+            attachment_box(user, c)
+    st.subheader(_("Linked"))
+    view.linked(c, retailer=f"{retailer.shop_name} ({retailer.license_no})" if retailer else None,
+                original=original.reference if original else None, duplicates=duplicates, follow_ups=follow_ups,
+                attachments=attachments, user=user)
+    if not moves:
+        st.caption(_("You may read this complaint; no action of yours is possible on it now."))

@@ -1,0 +1,91 @@
+"""One incident: header, the live timeline with its entry form, command (status, severity, commander),
+response (suspensions, notices, call list), follow-up actions, and the handover brief."""
+import streamlit as st
+
+from db.engine import unit_of_work
+from portal import incidents as ix
+from portal.auth import can
+from portal.errors import InputError
+from portal.i18n import _, fmt_datetime
+from portal.incidents.labels import SCOPE_LABELS, STEP_LABELS, TYPE_LABELS
+from portal.incidents.rules import utcnow
+from portal.ui.forms import show_flash
+from portal.ui.incident_log import elapsed, entry_form, escape_md, severity_badge, show_timeline, status_badge
+from portal.ui.incident_panels import actions_panel, command_panel, response_panel
+from portal.ui.session import page_user
+
+user = page_user("incidents.view")
+st.page_link("pages/incident_board.py", label=_("Incident board"), icon=":material/arrow_back:")
+wanted = st.query_params.get("id", "")
+try:
+    with unit_of_work(user.id) as s:
+        view = ix.incident_view(s, actor=user, incident_id=int(wanted)) if wanted.isdigit() else None
+        coordinators, staff = ix.coordinators(s), ix.active_staff(s)
+except InputError:
+    view = None
+if view is None:
+    st.error(_("There is no incident {id}. Open one from the board.").format(id=escape_md(wanted)))
+    st.stop()
+
+i = view.incident
+st.title(f"{i.reference} · {i.title}")
+st.markdown(" ".join([status_badge(i.status), severity_badge(i.severity),
+                      f":gray-badge[{_(TYPE_LABELS[i.type])} · {_(SCOPE_LABELS[i.scope])}]"]
+                     + ([":red-badge[" + _("Casualties") + "]"] if i.casualties else [])))
+show_flash()
+facts = st.columns(4)
+facts[0].metric(_("Commander"), view.commander or "—")
+facts[1].metric(_("Running for"), elapsed((i.resolved_at or i.closed_at or utcnow()) - i.started_at))
+estimate = i.affected_retailers_estimate
+facts[2].metric(_("Affected retailers"), "—" if estimate is None else estimate)
+facts[3].metric(_("Open actions"), len(view.open_actions))
+st.caption(" · ".join(filter(None, [
+    _("Started {time}").format(time=fmt_datetime(i.started_at)),
+    _("detected {time}").format(time=fmt_datetime(i.detected_at)) if i.detected_at else "",
+    _("reported {time}").format(time=fmt_datetime(i.reported_at)) if i.reported_at else "",
+    _("by {name}").format(name=i.reporter) if i.reporter else "",
+    _("opened by {name}").format(name=view.opened_by),
+    "、".join(_(STEP_LABELS[s]) for s in i.affected_steps),
+    "、".join(i.affected_districts + i.affected_routes)])))
+if i.situation:
+    st.markdown(escape_md(i.situation))
+if view.complaint is not None:
+    st.info(_("Opened from major complaint {ref} ({time}): {text}").format(
+        ref=view.complaint.reference, time=fmt_datetime(view.complaint.received_at),
+        text=view.complaint.description[:300]), icon=":material/link:")
+if i.resolution:
+    st.success(_("Resolution: {text} ({time})").format(text=i.resolution, time=fmt_datetime(i.resolved_at)))
+if i.status == "closed":
+    st.caption(_("Root cause: {cause} · Review: {review}").format(cause=i.root_cause, review=i.review_note))
+st.download_button(_("Handover brief"), ix.handover_brief_html(view), file_name=f"{i.reference}-handover.html",
+                   mime="text/html", icon=":material/print:", key="brief_download",
+                   help=_("A printable summary: situation, timeline, open actions, who is in charge."))
+
+timeline_tab, command_tab, response_tab, actions_tab = st.tabs(
+    [_("Timeline"), _("Status and command"), _("Suspensions, notices, calls"), _("Follow-up actions")])
+with timeline_tab:
+    if can(user, "incidents.run") and i.status != "closed":
+        entry_form(user, i.id, prefix=f"inc{i.id}_entry_", entries=view.timeline)
+
+    @st.fragment(run_every=30)
+    def live_timeline() -> None:
+        """Refreshes by itself; the entry form above keeps what is being typed."""
+        with unit_of_work(user.id) as s:
+            entries = ix.timeline(s, actor=user, incident_id=i.id)
+        show_timeline(entries)
+        flaggable = [e.id for e in entries if not e.significant]
+        if can(user, "incidents.run") and flaggable:
+            with st.popover(_("Flag an entry significant"), icon=":material/star:"):
+                picked = st.selectbox(_("Entry"), flaggable, format_func=lambda n: f"#{n}", key="flag_pick")
+                if st.button(_("Flag"), key="flag_save"):
+                    with unit_of_work(user.id) as s:
+                        ix.flag_entry(s, actor=user, entry_id=picked)
+                    st.rerun(scope="fragment")
+
+    live_timeline()
+with command_tab:
+    command_panel(user, view, coordinators)
+with response_tab:
+    response_panel(user, view)
+with actions_tab:
+    actions_panel(user, view, staff)

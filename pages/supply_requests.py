@@ -1,0 +1,121 @@
+"""Emergency supply requests (客户应急货源报批表): take one down, approve within your limit, see what joins
+each order day, and the full list."""
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from db.engine import unit_of_work
+from db.incident_models import SUPPLY_REASONS
+from portal import incidents as ix
+from portal.auth import can
+from portal.errors import InputError
+from portal.i18n import _, fmt_date
+from portal.incidents.labels import SUPPLY_REASON_LABELS
+from portal.incidents.records import SUPPLY_REQUESTS
+from portal.records.validation import Lookups
+from portal.ui import grid
+from portal.ui.forms import form_defaults, saved, show_flash, show_input_error
+from portal.ui.session import page_user
+from portal.ui.view_state import current_view
+
+P = "supply_new_"
+user = page_user("incidents.view")
+st.title(_("Emergency supply requests"))
+show_flash()
+with unit_of_work(user.id) as s:
+    brands = ix.list_brands(s, active_only=True)
+    limit = ix.approval_limit(s, user)
+    pending = ix.pending_supply_requests(s, actor=user) if can(user, "supply.approve") else []
+
+tabs = {"new": _("New request"), "pending": _("Awaiting approval ({n})").format(n=len(pending)),
+        "day": _("Order day"), "all": _("All requests")}
+if not can(user, "supply.request"):
+    tabs.pop("new")
+if not can(user, "supply.approve"):
+    tabs.pop("pending")
+shown = dict(zip(tabs, st.tabs(list(tabs.values())), strict=True))
+
+if "new" in shown:
+    with shown["new"]:
+        form_defaults(P, {"reason": "wedding", "note": "", "event": date.today() + timedelta(days=3)})
+        search = st.text_input(_("Find the retailer"), key=P + "search",
+                               placeholder=_("Licence number, shop or owner name"))
+        with unit_of_work(user.id) as s:
+            found = ix.find_retailers(s, actor=user, text=search) if search.strip() else {}
+        ordinary = [b for b in brands if not b.scarce_or_controlled]
+        with st.form(P + "form"):
+            retailer = st.selectbox(_("Retailer") + " *", list(found), format_func=found.get, index=None,
+                                    key=P + "retailer", placeholder=_("Search above first"))
+            left, right = st.columns(2)
+            reason = left.selectbox(_("Reason") + " *", SUPPLY_REASONS, key=P + "reason",
+                                    format_func=lambda v: _(SUPPLY_REASON_LABELS[v]))
+            event = right.date_input(_("Event date") + " *", key=P + "event")
+            lines = st.data_editor(pd.DataFrame({"brand": [b.name for b in ordinary],
+                                                 "quantity": pd.Series([None] * len(ordinary), dtype="Int64")}),
+                                   key=P + "lines", hide_index=True, disabled=["brand"], column_config={
+                                       "brand": _("Brand"),
+                                       "quantity": st.column_config.NumberColumn(_("Cartons"), min_value=0, step=1)})
+            note = st.text_area(_("Note"), key=P + "note", height=68)
+            st.caption(_("Only retailers with the integrity flag; scarce or controlled brands are not supplied: "
+                         "{brands}.").format(brands="、".join(b.name for b in brands if b.scarce_or_controlled)
+                                             or "—"))
+            if st.form_submit_button(_("Submit request"), type="primary"):
+                wanted = {b.id: int(q) for b, q in zip(ordinary, lines["quantity"], strict=True) if pd.notna(q) and q}
+                try:
+                    with unit_of_work(user.id) as s:
+                        ref = ix.request_supply(s, actor=user, retailer_id=retailer, reason=reason, event_date=event,
+                                                lines=wanted, note=note).reference
+                except InputError as exc:
+                    show_input_error(exc, P)
+                else:
+                    saved(_("Request {ref} submitted for approval.").format(ref=ref), P)
+
+if "pending" in shown:
+    with shown["pending"]:
+        st.caption(_("Your approval limit: {n} cartons per request.").format(n=limit))
+        for row in pending:
+            with st.container(border=True, key=f"pending_{row.id}"):
+                st.markdown(f"**{row.reference}** · {row.shop_name} ({row.license_no}) · "
+                            f"{_(SUPPLY_REASON_LABELS[row.reason])} · {fmt_date(row.event_date)}  \n"
+                            + _("{lines} — **{n}** cartons").format(lines=row.lines, n=row.total_quantity))
+                p = f"decide_{row.id}_"
+                left, mid, right = st.columns([2, 3, 2], vertical_alignment="bottom")
+                day = left.date_input(_("Order day (empty: next working day)"), value=None, key=p + "day")
+                why = mid.text_input(_("Note or reason for refusal"), key=p + "why")
+                with right, st.container(horizontal=True):
+                    approve = st.button(_("Approve"), key=p + "approve", type="primary", disabled=not row.may_approve,
+                                        help=None if row.may_approve else _("Above your approval limit."))
+                    refuse = st.button(_("Refuse"), key=p + "refuse")
+                try:
+                    if approve or refuse:
+                        with unit_of_work(user.id) as s:
+                            if approve:
+                                ix.approve_supply_request(s, actor=user, request_id=row.id, version=row.version,
+                                                          next_order_date=day, note=why)
+                            else:
+                                ix.refuse_supply_request(s, actor=user, request_id=row.id, version=row.version,
+                                                         reason=why)
+                        saved(_("Request {ref} decided.").format(ref=row.reference), p)
+                except InputError as exc:
+                    show_input_error(exc, p)
+        if not pending:
+            st.info(_("Nothing awaits approval."))
+
+with shown["day"]:
+    day = st.date_input(_("Order day"), value=date.today() + timedelta(days=1), key="supply_order_day")
+    with unit_of_work(user.id) as s:
+        joining = ix.supply_for_order_day(s, actor=user, day=day)
+    st.dataframe(pd.DataFrame([{_("Reference"): r.reference, _("Retailer"): r.shop_name,
+                                _("Licence number"): r.license_no, _("Brands"): r.lines,
+                                _("Cartons"): r.total_quantity} for r in joining]), hide_index=True,
+                 placeholder="—")
+    if not joining:
+        st.caption(_("No approved requests join the orders of {day}.").format(day=fmt_date(day)))
+
+with shown["all"]:
+    view, _ignored = current_view(SUPPLY_REQUESTS, user)
+    with unit_of_work(user.id) as s:
+        lookups = Lookups(s)
+    page, _selected = grid.show_grid(SUPPLY_REQUESTS, user, view, lookups, "pages/supply_requests.py")
+    grid.pager(SUPPLY_REQUESTS, view, page)

@@ -1,0 +1,99 @@
+"""Training · Coverage (覆盖率): the share of active retailers trained this year, by district, business type and
+customer manager (target 90%); the untrained retailers one click away, with a sign-up action."""
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from db.engine import unit_of_work
+from portal import training as tr
+from portal.auth import can
+from portal.i18n import _, fmt_number, fmt_percent
+from portal.training.reports import COVERAGE_TARGET, business_type_label
+from portal.ui.forms import show_flash
+from portal.ui.session import page_user
+from portal.ui.training import attempt, session_label, today
+from portal.ui.training_roster import batch_message
+
+PAGE = 100
+user = page_user("training.view")
+st.title(_("Training coverage"))
+show_flash()
+this_year = today().year
+year = st.selectbox(_("Year"), [this_year, this_year - 1], key="coverage_year", width=200)
+with unit_of_work(user.id) as s:
+    report = tr.coverage_report(s, actor=user, year=year)
+    staff = tr.trainer_choices(s, actor=user)
+now = datetime.now(UTC)
+
+total = report.total
+st.metric(_("Active retailers trained in {year}").format(year=year),
+          fmt_percent(total.share) if total.share is not None else "—",
+          delta=_("target {target}").format(target=fmt_percent(COVERAGE_TARGET)), delta_color="off",
+          help=_("{trained} of {active} active retailers attended at least one session.").format(
+              trained=fmt_number(total.trained), active=fmt_number(total.active)))
+st.progress(min(total.share or 0.0, 1.0))
+
+names = {"district": lambda k: k, "business_type": business_type_label,
+         "manager_id": lambda k: staff.get(k, _("No customer manager")) if k else _("No customer manager")}
+titles = {"district": _("By district"), "business_type": _("By business type"), "manager_id": _("By customer manager")}
+for dim, tab in zip(names, st.tabs(list(titles.values())), strict=True):
+    with tab:
+        frame = pd.DataFrame([{"group": names[dim](r.key), "active": r.active, "trained": r.trained,
+                               "share": r.share or 0.0, "target": "✓" if r.meets_target else ""}
+                              for r in report.by[dim]], columns=["group", "active", "trained", "share", "target"])
+        picked = st.dataframe(frame, hide_index=True, key=f"coverage_{dim}", on_select="rerun",
+                              selection_mode="single-row", column_config={
+                                  "group": st.column_config.TextColumn(titles[dim]),
+                                  "active": st.column_config.NumberColumn(_("Active retailers")),
+                                  "trained": st.column_config.NumberColumn(_("Trained")),
+                                  "share": st.column_config.ProgressColumn(_("Coverage"), min_value=0, max_value=1,
+                                                                           format="percent"),
+                                  "target": st.column_config.TextColumn(_("90% reached"), width="small")})
+        clicked = report.by[dim][picked.selection.rows[0]].key if picked.selection.rows else None
+        if clicked is not None and st.session_state.get(f"coverage_{dim}_applied") != clicked:
+            st.session_state[f"untrained_{dim}"] = clicked  # one click: this group's untrained retailers below
+        st.session_state[f"coverage_{dim}_applied"] = clicked
+
+st.subheader(_("Untrained retailers"))
+left, middle, right, far = st.columns(4)
+flt = tr.RetailerFilter(
+    district=left.selectbox(_("District"), [r.key for r in report.by["district"]], index=None,
+                            key="untrained_district", placeholder=_("All")),
+    business_type=middle.selectbox(_("Business type"), [r.key for r in report.by["business_type"]], index=None,
+                                   key="untrained_business_type", format_func=business_type_label,
+                                   placeholder=_("All")),
+    manager_id=right.selectbox(_("Customer manager"), [r.key for r in report.by["manager_id"] if r.key], index=None,
+                               key="untrained_manager_id", format_func=names["manager_id"], placeholder=_("All")),
+    star_rating=far.selectbox(_("Star rating"), [1, 2, 3, 4, 5], index=None, key="untrained_star",
+                              placeholder=_("All")),
+    search=st.text_input(_("Search licence number, shop or owner"), key="untrained_search"))
+with unit_of_work(user.id) as s:
+    rows, matching = tr.untrained_retailers(s, actor=user, year=year, flt=flt, limit=PAGE)
+    open_sessions = {ts.id: ts for ts in tr.list_sessions(s, actor=user, start=now, end=now + timedelta(days=120),
+                                                          states=("approved",))}
+st.caption(_("{n} active retailers without an attended session in {year}.").format(n=fmt_number(matching),
+                                                                                    year=year))
+table = pd.DataFrame([{
+    _("Licence number"): r["license_no"], _("Shop name"): r["shop_name"], _("Owner"): r["owner_name"],
+    _("District"): r["district"], _("Business type"): business_type_label(r["business_type"]),
+    _("Star rating"): r["star_rating"], _("Customer manager"): r["manager"] or ""} for r in rows])
+chosen = st.dataframe(table, hide_index=True, key="untrained_table", on_select="rerun", selection_mode="multi-row")
+if len(rows) < matching:
+    st.caption(_("Showing the first {n}; narrow the filters to see others.").format(n=len(rows)))
+
+if can(user, "training.manage") and rows:
+    if not open_sessions:
+        st.info(_("No approved future session takes sign-ups right now."))
+        st.stop()
+    target = st.selectbox(_("Sign up to session"), list(open_sessions), key="untrained_session",
+                          format_func=lambda i: session_label(open_sessions[i]))
+    picked_ids = [rows[i]["id"] for i in chosen.selection.rows if i < len(rows)]
+    with st.container(horizontal=True):
+        if st.button(_("Sign up the {n} selected").format(n=len(picked_ids)), key="untrained_sign_up",
+                     disabled=not picked_ids, type="primary", icon=":material/person_add:"):
+            attempt(user, tr.sign_up_many, session_id=target, retailer_ids=picked_ids, done=batch_message)
+        if st.button(_("Sign up all {n} shown").format(n=len(rows)), key="untrained_sign_up_all",
+                     icon=":material/group_add:"):
+            attempt(user, tr.sign_up_many, session_id=target, retailer_ids=[r["id"] for r in rows],
+                    done=batch_message)

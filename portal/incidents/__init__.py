@@ -1,0 +1,68 @@
+"""Emergency incidents (客户服务应急预案): the live, append-only incident log and emergency supply requests.
+
+Pages import from here. Where things live: rules.py (status transitions, locking, validation), log.py (open,
+timeline entries, status / severity / commander), response.py (suspensions, notices, call list, follow-up
+actions), queries.py (board, incident view, significant events), brief.py (the handover brief), supply.py
+(emergency supply requests, brands, approval limits), records.py (the grids' table descriptions), labels.py.
+"""
+from portal.incidents.brief import handover_brief_html
+from portal.incidents.log import (
+    add_entry,
+    change_severity,
+    change_status,
+    flag_entry,
+    open_incident,
+    open_incident_from_complaint,
+    set_commander,
+)
+from portal.incidents.queries import (
+    BoardRow,
+    EntryView,
+    IncidentView,
+    SignificantEvent,
+    actions_due,
+    active_staff,
+    areas,
+    board,
+    coordinators,
+    find_retailers,
+    incident_view,
+    linked_complaint,
+    significant_events,
+    timeline,
+)
+from portal.incidents.response import (
+    add_action,
+    add_to_call_list,
+    complete_action,
+    mark_called,
+    record_notice,
+    record_resumption,
+    record_suspension,
+    suggested_notice_method,
+)
+from portal.incidents.rules import TRANSITIONS, IncidentInputError
+from portal.incidents.supply import (
+    RequestRow,
+    approval_limit,
+    approval_limits,
+    approve_supply_request,
+    list_brands,
+    pending_supply_requests,
+    refuse_supply_request,
+    request_supply,
+    save_brand,
+    set_approval_limit,
+    supply_for_order_day,
+)
+
+__all__ = [
+    "BoardRow", "EntryView", "IncidentInputError", "IncidentView", "RequestRow", "SignificantEvent", "TRANSITIONS",
+    "actions_due", "active_staff", "add_action", "add_entry", "add_to_call_list", "approval_limit", "approval_limits",
+    "approve_supply_request", "areas", "board", "change_severity", "change_status", "complete_action", "coordinators",
+    "find_retailers", "flag_entry", "handover_brief_html", "incident_view", "linked_complaint", "list_brands",
+    "mark_called", "open_incident", "open_incident_from_complaint", "pending_supply_requests", "record_notice",
+    "record_resumption", "record_suspension", "refuse_supply_request", "request_supply", "save_brand",
+    "set_approval_limit", "set_commander", "significant_events", "suggested_notice_method", "supply_for_order_day",
+    "timeline",
+]

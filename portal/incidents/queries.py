@@ -1,0 +1,283 @@
+"""Reading incidents: the board, one incident with its timeline and response, significant events, the
+handover brief, and the complaint an incident was opened from. Each list is one query."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from db.complaint_models import Complaint
+from db.incident_models import (
+    ACTIVE_STATUSES,
+    CustomerNotice,
+    FollowUpAction,
+    Incident,
+    IncidentRetailer,
+    IncidentTimelineEntry,
+    ServiceSuspension,
+)
+from db.models import Retailer, User
+from portal.auth import SYSTEM, CurrentUser, can, require
+from portal.i18n import _
+from portal.incidents.labels import SEVERITY_LABELS, STATUS_LABELS
+from portal.incidents.rules import VIEW, get_incident, utcnow
+
+AUTOMATIC_KINDS = ("status_change", "severity_change", "commander_change")
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One open incident on the board."""
+
+    id: int
+    reference: str
+    title: str
+    type: str
+    severity: int
+    status: str
+    commander: str | None
+    started_at: datetime
+    last_update_at: datetime
+    since_start: timedelta
+    since_update: timedelta
+    significant_count: int
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """A timeline entry as shown: who wrote it, and what corrects it or what it corrects."""
+
+    id: int
+    recorded_at: datetime
+    happened_at: datetime
+    author: str
+    kind: str
+    text: str
+    significant: bool
+    corrects_entry_id: int | None
+    corrected_by: tuple[int, ...]
+    data: dict
+
+
+@dataclass(frozen=True)
+class SignificantEvent:
+    incident_id: int
+    reference: str
+    incident_title: str
+    severity: int
+    entry: EntryView
+
+
+@dataclass
+class IncidentView:
+    """One incident with everything its page and handover brief show."""
+
+    incident: Incident
+    opened_by: str
+    commander: str | None
+    complaint: Complaint | None
+    timeline: list[EntryView]
+    suspensions: list[ServiceSuspension]
+    notices: list[tuple[CustomerNotice, str]]  # (notice, recorded by)
+    call_list: list[dict]  # id, version, retailer_id, shop_name, license_no, phone, called, called_by, called_at, note
+    actions: list[dict]  # id, version, text, owner_id, owner, due_date, done, done_at
+    generated_at: datetime = field(default_factory=utcnow)
+
+    @property
+    def open_actions(self) -> list[dict]:
+        return [a for a in self.actions if not a["done"]]
+
+    @property
+    def active_suspensions(self) -> list[ServiceSuspension]:
+        return [s for s in self.suspensions if s.resumed_at is None]
+
+    @property
+    def calls_done(self) -> int:
+        return sum(1 for c in self.call_list if c["called"])
+
+
+def board(session: Session, *, actor: CurrentUser, now: datetime | None = None) -> list[BoardRow]:
+    """Every open incident (open, responding, monitoring), most severe first, then the longest running, with
+    time since start and since the last timeline entry — one query."""
+    require(actor, VIEW)
+    now = now or utcnow()
+    entries = IncidentTimelineEntry
+    last = (select(func.max(entries.recorded_at)).where(entries.incident_id == Incident.id)
+            .correlate(Incident).scalar_subquery())
+    flagged = (select(func.count()).where(entries.incident_id == Incident.id, entries.significant)
+               .correlate(Incident).scalar_subquery())
+    commander = aliased(User)
+    rows = session.execute(
+        select(Incident.id, Incident.reference, Incident.title, Incident.type, Incident.severity, Incident.status,
+               commander.name, Incident.started_at, last.label("last"), flagged.label("flagged"))
+        .outerjoin(commander, commander.id == Incident.commander_id)
+        .where(Incident.status.in_(ACTIVE_STATUSES))
+        .order_by(Incident.severity, Incident.started_at, Incident.id))
+    return [BoardRow(r.id, r.reference, r.title, r.type, r.severity, r.status, r.name, r.started_at,
+                     r.last or r.started_at, now - r.started_at, now - (r.last or r.started_at), r.flagged)
+            for r in rows]
+
+
+def _entry_views(rows, corrections: dict[int, list[int]]) -> list[EntryView]:
+    return [EntryView(e.id, e.recorded_at, e.happened_at, name or _("System"), e.kind, entry_text(e),
+                      e.significant, e.corrects_entry_id, tuple(corrections.get(e.id, ())), e.data or {})
+            for e, name in rows]
+
+
+def entry_text(entry: IncidentTimelineEntry) -> str:
+    """An entry's text; automatic entries are said again in the reader's language from their details."""
+    data = entry.data or {}
+    note = f" {data['note']}" if data.get("note") else ""
+    old, new = data.get("from"), data.get("to")
+    if entry.kind == "status_change" and old:
+        return _("Status: {old} → {new}.").format(old=_(STATUS_LABELS[old]), new=_(STATUS_LABELS[new])) + note
+    if entry.kind == "severity_change":
+        return _("Severity: {old} → {new}.").format(old=_(SEVERITY_LABELS[old]), new=_(SEVERITY_LABELS[new])) + note
+    if entry.kind == "commander_change":
+        return _("Commander: {old} → {new}.").format(old=data.get("from_name"), new=data.get("to_name")) + note
+    return entry.text
+
+
+def timeline(session: Session, *, actor: CurrentUser, incident_id: int) -> list[EntryView]:
+    """Every entry of an incident in the order things happened (then the order they were written)."""
+    require(actor, VIEW)
+    rows = session.execute(
+        select(IncidentTimelineEntry, User.name).outerjoin(User, User.id == IncidentTimelineEntry.author_id)
+        .where(IncidentTimelineEntry.incident_id == incident_id)
+        .order_by(IncidentTimelineEntry.happened_at, IncidentTimelineEntry.id)).all()
+    corrections: dict[int, list[int]] = {}
+    for e, _name in rows:
+        if e.corrects_entry_id is not None:
+            corrections.setdefault(e.corrects_entry_id, []).append(e.id)
+    return _entry_views(rows, corrections)
+
+
+def significant_events(session: Session, *, actor: CurrentUser, limit: int = 200) -> list[SignificantEvent]:
+    """Entries flagged significant across all open incidents, newest first — one query."""
+    require(actor, VIEW)
+    rows = session.execute(
+        select(IncidentTimelineEntry, User.name, Incident.reference, Incident.title, Incident.severity)
+        .join(Incident, Incident.id == IncidentTimelineEntry.incident_id)
+        .outerjoin(User, User.id == IncidentTimelineEntry.author_id)
+        .where(IncidentTimelineEntry.significant, Incident.status.in_(ACTIVE_STATUSES))
+        .order_by(IncidentTimelineEntry.happened_at.desc(), IncidentTimelineEntry.id.desc()).limit(limit)).all()
+    return [SignificantEvent(e.incident_id, ref, title, severity, _entry_views([(e, name)], {})[0])
+            for e, name, ref, title, severity in rows]
+
+
+def linked_complaint(session: Session, *, actor: CurrentUser, complaint_id: int) -> Complaint | None:
+    """The complaint an incident is (or is to be) opened from. Incident staff see it through the incident
+    even without complaint roles: the incident depends on it (phone numbers are not shown on incident pages)."""
+    require(actor, VIEW)
+    from portal.complaints import ComplaintInputError, get_complaint
+
+    try:
+        return get_complaint(session, actor=SYSTEM, complaint_id=complaint_id)
+    except ComplaintInputError:
+        return None
+
+
+def incident_view(session: Session, *, actor: CurrentUser, incident_id: int) -> IncidentView:
+    """One incident with its timeline, suspensions, notices, call list, actions and linked complaint."""
+    require(actor, VIEW)
+    incident = get_incident(session, incident_id)
+    names = dict(session.execute(select(User.id, User.name)).all())
+    recorder = aliased(User)
+    notices = [(n, name) for n, name in session.execute(
+        select(CustomerNotice, recorder.name).join(recorder, recorder.id == CustomerNotice.recorded_by_id)
+        .where(CustomerNotice.incident_id == incident_id).order_by(CustomerNotice.at, CustomerNotice.id))]
+    calls = session.execute(
+        select(IncidentRetailer, Retailer.shop_name, Retailer.license_no, Retailer.phone)
+        .join(Retailer, Retailer.id == IncidentRetailer.retailer_id)
+        .where(IncidentRetailer.incident_id == incident_id).order_by(Retailer.route, Retailer.shop_name)).all()
+    may_see_phone = can(actor, "retailers.view_phone")
+    call_list = [{"id": c.id, "version": c.version, "retailer_id": c.retailer_id, "shop_name": shop,
+                  "license_no": lic, "phone": phone if may_see_phone else None,
+                  "called": c.called, "called_by": names.get(c.called_by_id), "called_at": c.called_at,
+                  "note": c.call_note} for c, shop, lic, phone in calls]
+    actions = [{"id": a.id, "version": a.version, "text": a.text, "owner_id": a.owner_id,
+                "owner": names.get(a.owner_id, "?"), "due_date": a.due_date, "done": a.done, "done_at": a.done_at}
+               for a in session.scalars(select(FollowUpAction).where(FollowUpAction.incident_id == incident_id)
+                                        .order_by(FollowUpAction.due_date, FollowUpAction.id))]
+    return IncidentView(
+        incident=incident, opened_by=names.get(incident.opened_by_id, "?"),
+        commander=names.get(incident.commander_id) if incident.commander_id else None,
+        complaint=linked_complaint(session, actor=actor, complaint_id=incident.complaint_id)
+        if incident.complaint_id else None,
+        timeline=timeline(session, actor=actor, incident_id=incident_id),
+        suspensions=list(session.scalars(select(ServiceSuspension).where(ServiceSuspension.incident_id == incident_id)
+                                         .order_by(ServiceSuspension.suspended_at, ServiceSuspension.id))),
+        notices=notices, call_list=call_list, actions=actions)
+
+
+def actions_due(session: Session, *, actor: CurrentUser, owner_id: int | None = None,
+                by: date | None = None) -> list[tuple[FollowUpAction, str]]:
+    """Open follow-up actions (of one owner, due by a day), soonest first, with their incident's reference."""
+    require(actor, VIEW)
+    query = (select(FollowUpAction, Incident.reference).join(Incident, Incident.id == FollowUpAction.incident_id)
+             .where(~FollowUpAction.done).order_by(FollowUpAction.due_date, FollowUpAction.id))
+    if owner_id is not None:
+        query = query.where(FollowUpAction.owner_id == owner_id)
+    if by is not None:
+        query = query.where(FollowUpAction.due_date <= by)
+    return [(a, ref) for a, ref in session.execute(query)]
+
+
+def coordinators(session: Session) -> dict[int, str]:
+    """Active emergency coordinators (who may command an incident): id -> "name (staff ID)"."""
+    rows = session.execute(select(User.id, User.name, User.staff_id)
+                           .where(User.active, User.roles.contains(["emergency_coordinator"])).order_by(User.name))
+    return {r.id: f"{r.name} ({r.staff_id})" for r in rows}
+
+
+def active_staff(session: Session) -> dict[int, str]:
+    """Active staff (who may own a follow-up action): id -> "name (staff ID)"."""
+    rows = session.execute(select(User.id, User.name, User.staff_id).where(User.active).order_by(User.name))
+    return {r.id: f"{r.name} ({r.staff_id})" for r in rows}
+
+
+def areas(session: Session) -> tuple[list[str], list[str]]:
+    """The districts and delivery routes retailers are in (what an incident's area is picked from)."""
+    districts = list(session.scalars(select(Retailer.district).distinct().order_by(Retailer.district)))
+    routes = list(session.scalars(select(Retailer.route).where(Retailer.route.is_not(None)).distinct()
+                                  .order_by(Retailer.route)))
+    return districts, routes
+
+
+def find_retailers(session: Session, *, actor: CurrentUser, text: str, limit: int = 20) -> dict[int, str]:
+    """Retailers whose licence number, shop or owner name contains `text` (the directory's indexed quick
+    search): id -> "shop name · licence number"."""
+    require(actor, "retailers.view")
+    from portal.records.filters import search_clause
+    from portal.retailers import RETAILERS
+
+    found = search_clause(RETAILERS, text, actor)
+    if found is None:
+        return {}
+    rows = session.execute(select(Retailer.id, Retailer.shop_name, Retailer.license_no).where(found)
+                           .order_by(Retailer.shop_name, Retailer.id).limit(limit))
+    return {r.id: f"{r.shop_name} · {r.license_no}" for r in rows}
+
+
+@dataclass(frozen=True)
+class IncidentCounts:
+    """What waits for a coordinator (the home page): open incidents, major ones, their own open actions,
+    and supply requests awaiting a decision."""
+
+    open: int
+    major: int
+    my_actions: int
+    supply_pending: int
+
+
+def waiting_counts(session: Session, *, actor: CurrentUser) -> IncidentCounts:
+    require(actor, VIEW)
+    from db.incident_models import SupplyRequest
+
+    row = session.execute(select(func.count(), func.count().filter(Incident.severity <= 2))
+                          .where(Incident.status.in_(ACTIVE_STATUSES))).one()
+    mine = session.scalar(select(func.count()).where(FollowUpAction.owner_id == actor.id, ~FollowUpAction.done)) or 0
+    pending = session.scalar(select(func.count()).where(SupplyRequest.state == "requested")) or 0
+    return IncidentCounts(row[0], row[1], mine, pending)

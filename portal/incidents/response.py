@@ -1,0 +1,180 @@
+"""The response to an incident: service suspensions and resumptions, customer notices, the call list of
+affected retailers, and follow-up actions. Suspensions, resumptions and notices also go on the timeline."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.incident_models import (
+    BUSINESS_STEPS,
+    NOTICE_METHODS,
+    CustomerNotice,
+    FollowUpAction,
+    IncidentRetailer,
+    ServiceSuspension,
+)
+from db.models import Retailer, User
+from portal.auth import CurrentUser
+from portal.errors import STALE, InputError
+from portal.i18n import _, fmt_date
+from portal.incidents.labels import NOTICE_METHOD_LABELS, STEP_LABELS
+from portal.incidents.log import _add_to_call_list
+from portal.incidents.rules import (
+    IncidentInputError,
+    auto_entry,
+    lock_incident,
+    optional_text,
+    past_moment,
+    require_open,
+    require_run,
+    require_text,
+    utcnow,
+)
+from portal.sla import local
+
+
+def _locked(session: Session, model: type, row_id: int, version: int | None, what: str):
+    row = session.get(model, row_id, with_for_update=True, populate_existing=True)
+    if row is None:
+        raise IncidentInputError("id", _("That {what} does not exist.").format(what=what))
+    if version is not None and row.version != version:
+        raise InputError(STALE, _("Someone changed this {what} after you opened it. Nothing was saved; "
+                                  "reload and try again.").format(what=what))
+    return row
+
+
+def record_suspension(session: Session, *, actor: CurrentUser, incident_id: int, service: str, area: str,
+                      suspended_at: datetime | None = None, now: datetime | None = None) -> ServiceSuspension:
+    """A service stopped for an area (e.g. delivery on routes 城东-01, 城东-02)."""
+    require_run(actor)
+    now = now or utcnow()
+    if service not in BUSINESS_STEPS:
+        raise IncidentInputError("service", _("Service: choose ordering, settlement, sorting or delivery."))
+    area = require_text("area", area, _("Area: say where the service is stopped (district, routes)."), limit=200)
+    incident = lock_incident(session, incident_id, share=True)
+    require_open(incident)
+    at = past_moment("suspended_at", suspended_at, now, not_before=incident.started_at,
+                     before_message=_("Suspended at: that is before the incident started."))
+    suspension = ServiceSuspension(incident_id=incident.id, service=service, area=area, suspended_at=at,
+                                   recorded_by_id=actor.id)
+    session.add(suspension)
+    auto_entry(session, incident, actor, now, "action", _("{service} suspended: {area}.").format(
+        service=_(STEP_LABELS[service]), area=area), {"suspension": "suspended", "service": service, "area": area},
+        happened_at=at)
+    session.flush()
+    return suspension
+
+
+def record_resumption(session: Session, *, actor: CurrentUser, suspension_id: int, version: int | None = None,
+                      resumed_at: datetime | None = None, now: datetime | None = None) -> ServiceSuspension:
+    """The suspended service is running again."""
+    require_run(actor)
+    now = now or utcnow()
+    suspension = _locked(session, ServiceSuspension, suspension_id, version, _("suspension"))
+    incident = lock_incident(session, suspension.incident_id, share=True)
+    require_open(incident)
+    if suspension.resumed_at is not None:
+        raise IncidentInputError("resumed_at", _("This service was already resumed."))
+    at = past_moment("resumed_at", resumed_at, now, not_before=suspension.suspended_at,
+                     before_message=_("Resumed at: that is before it was suspended."))
+    suspension.resumed_at = at
+    auto_entry(session, incident, actor, now, "action", _("{service} resumed: {area}.").format(
+        service=_(STEP_LABELS[suspension.service]), area=suspension.area),
+        {"suspension": "resumed", "service": suspension.service, "area": suspension.area}, happened_at=at)
+    session.flush()
+    return suspension
+
+
+def suggested_notice_method(scope: str) -> str:
+    """District-wide incidents are announced by broadcast or SMS; local ones by a call to each retailer."""
+    return "sms" if scope == "district_wide" else "call"
+
+
+def record_notice(session: Session, *, actor: CurrentUser, incident_id: int, method: str, text: str,
+                  audience: str = "", at: datetime | None = None, now: datetime | None = None) -> CustomerNotice:
+    """How retailers were told (broadcast, SMS, or a call to each) and what they were told."""
+    require_run(actor)
+    now = now or utcnow()
+    if method not in NOTICE_METHODS:
+        raise IncidentInputError("method", _("Method: choose broadcast, SMS or a call to each retailer."))
+    text = require_text("text", text, _("Notice: write what retailers were told."))
+    audience = optional_text("audience", audience, limit=200)
+    incident = lock_incident(session, incident_id, share=True)
+    require_open(incident)
+    moment = past_moment("at", at, now, not_before=incident.started_at,
+                         before_message=_("Told at: that is before the incident started."))
+    notice = CustomerNotice(incident_id=incident.id, method=method, at=moment, text=text, audience=audience,
+                            recorded_by_id=actor.id)
+    session.add(notice)
+    auto_entry(session, incident, actor, now, "customer_notice", f"{_(NOTICE_METHOD_LABELS[method])}: {text}",
+               {"method": method, "audience": audience or None}, happened_at=moment)
+    session.flush()
+    return notice
+
+
+def add_to_call_list(session: Session, *, actor: CurrentUser, incident_id: int, retailer_ids: Iterable[int] = (),
+                     routes: Iterable[str] = ()) -> int:
+    """Put retailers on the call list: picked ones, and every active retailer on the given routes."""
+    require_run(actor)
+    incident = lock_incident(session, incident_id, share=True)
+    require_open(incident)
+    ids = set(retailer_ids)
+    if routes := [r for r in routes if r]:
+        ids |= set(session.scalars(select(Retailer.id).where(Retailer.route.in_(routes),
+                                                             Retailer.status == "active")))
+    added = _add_to_call_list(session, incident, ids)
+    session.flush()
+    return added
+
+
+def mark_called(session: Session, *, actor: CurrentUser, call_id: int, version: int | None = None,
+                called: bool = True, note: str = "", now: datetime | None = None) -> IncidentRetailer:
+    """Tick a retailer off the call list (or untick a mistaken tick), with what they said."""
+    require_run(actor)
+    now = now or utcnow()
+    row = _locked(session, IncidentRetailer, call_id, version, _("call list entry"))
+    require_open(lock_incident(session, row.incident_id, share=True))
+    row.called = bool(called)
+    row.called_at, row.called_by_id = (now, actor.id) if called else (None, None)
+    row.call_note = optional_text("note", note, limit=500)
+    session.flush()
+    return row
+
+
+def add_action(session: Session, *, actor: CurrentUser, incident_id: int, text: str, owner_id: int | None,
+               due_date: date | None, now: datetime | None = None) -> FollowUpAction:
+    """A follow-up action (整改措施): what, who owns it, by when."""
+    require_run(actor)
+    now = now or utcnow()
+    text = require_text("action_text", text, _("Action: say what is to be done."), limit=2000)
+    owner = session.get(User, owner_id) if owner_id is not None else None
+    if owner is None or not owner.active:
+        raise IncidentInputError("owner_id", _("Owner: choose an active staff member who owns the action."))
+    if due_date is None:
+        raise IncidentInputError("due_date", _("Due date: say by when the action is to be done."))
+    incident = lock_incident(session, incident_id, share=True)
+    require_open(incident)
+    if due_date < local(incident.started_at).date():
+        raise IncidentInputError("due_date", _("Due date: that is before the incident started ({day}).").format(
+            day=fmt_date(local(incident.started_at).date())))
+    action = FollowUpAction(incident_id=incident.id, text=text, owner_id=owner.id, due_date=due_date,
+                            created_at=now)
+    session.add(action)
+    session.flush()
+    return action
+
+
+def complete_action(session: Session, *, actor: CurrentUser, action_id: int, version: int | None = None,
+                    done: bool = True, now: datetime | None = None) -> FollowUpAction:
+    """Mark a follow-up action done (its owner or a coordinator), or not done after all."""
+    now = now or utcnow()
+    action = _locked(session, FollowUpAction, action_id, version, _("action"))
+    if action.owner_id != actor.id:
+        require_run(actor)
+    action.done = bool(done)
+    action.done_at = now if done else None
+    session.flush()
+    return action

@@ -1,0 +1,138 @@
+"""The rules every incident move shares: status transitions, locking with a version check, automatic
+timeline entries, and validation of texts and moments (errors name the form field)."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.incident_models import Incident, IncidentTimelineEntry
+from db.models import User
+from portal.auth import CurrentUser, require
+from portal.errors import STALE, InputError
+from portal.i18n import _, fmt_datetime
+from portal.incidents.labels import STATUS_LABELS
+from portal.sla import local
+
+RUN = "incidents.run"
+VIEW = "incidents.view"
+FUTURE_GRACE = timedelta(minutes=1)  # browser and server clocks differ a little
+MAX_TEXT = 5000
+
+# status -> the statuses it may move to; "closed" is final, "resolved" may reopen to "responding"
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "open": frozenset({"responding", "monitoring", "resolved"}),
+    "responding": frozenset({"monitoring", "resolved"}),
+    "monitoring": frozenset({"responding", "resolved"}),
+    "resolved": frozenset({"responding", "closed"}),
+    "closed": frozenset(),
+}
+
+
+class IncidentInputError(InputError):
+    """Bad input for an incident: `field` names the form field, the message says what to do."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def require_text(field: str, value: str | None, message: str, *, limit: int = MAX_TEXT) -> str:
+    """`value` stripped; refused with `message` when blank, or when longer than `limit` characters."""
+    value = (value or "").strip()
+    if not value:
+        raise IncidentInputError(field, message)
+    if len(value) > limit:
+        raise IncidentInputError(field, _("At most {n} characters, please.").format(n=limit))
+    return value
+
+
+def optional_text(field: str, value: str | None, *, limit: int = MAX_TEXT) -> str:
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise IncidentInputError(field, _("At most {n} characters, please.").format(n=limit))
+    return value
+
+
+def past_moment(field: str, moment: datetime | None, now: datetime, *, not_before: datetime | None = None,
+                before_message: str = "") -> datetime:
+    """A user-given time (default now): not in the future, and not before `not_before` when given."""
+    if moment is None:
+        return now
+    moment = local(moment)  # a naive time from a form is the center's time
+    if moment > now + FUTURE_GRACE:
+        raise IncidentInputError(field, _("That time is in the future; enter when it happened."))
+    if not_before is not None and moment < not_before:
+        raise IncidentInputError(field, before_message)
+    return moment
+
+
+def get_incident(session: Session, incident_id: int) -> Incident:
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise IncidentInputError("incident", _("That incident does not exist."))
+    return incident
+
+
+def lock_incident(session: Session, incident_id: int, version: int | None = None, *,
+                  share: bool = False) -> Incident:
+    """The incident, row-locked for this transaction (`share`: only against status changes, so many
+    coordinators may write entries at once); refused when it changed since `version` was read."""
+    incident = session.get(Incident, incident_id, with_for_update={"read": True} if share else True,
+                           populate_existing=True)
+    if incident is None:
+        raise IncidentInputError("incident", _("That incident does not exist."))
+    if version is not None and incident.version != version:
+        raise stale(session, incident)
+    return incident
+
+
+def stale(session: Session, incident: Incident) -> InputError:
+    """The error for an edit made on an out-of-date screen: who changed the incident last, and when."""
+    last = session.execute(
+        select(IncidentTimelineEntry.recorded_at, User.name)
+        .outerjoin(User, User.id == IncidentTimelineEntry.author_id)
+        .where(IncidentTimelineEntry.incident_id == incident.id,
+               IncidentTimelineEntry.kind.in_(("status_change", "severity_change", "commander_change")))
+        .order_by(IncidentTimelineEntry.recorded_at.desc(), IncidentTimelineEntry.id.desc()).limit(1)).first()
+    who, when = (last.name or _("System"), fmt_datetime(last.recorded_at)) if last else (_("someone else"), "")
+    return InputError(STALE, _("{name} changed incident {ref} at {time} (it is now “{status}”). Nothing was "
+                               "saved; your input is kept. Reload, check, and try again.").format(
+        name=who, ref=incident.reference, time=when, status=_(STATUS_LABELS[incident.status])))
+
+
+def require_open(incident: Incident) -> None:
+    """Closed incidents take no more writes."""
+    if incident.status == "closed":
+        raise IncidentInputError("status", _("Incident {ref} is closed; nothing more can be recorded.").format(
+            ref=incident.reference))
+
+
+def require_run(actor: CurrentUser) -> None:
+    require(actor, RUN)
+
+
+def json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def auto_entry(session: Session, incident: Incident, actor: CurrentUser, now: datetime, kind: str, text: str,
+               data: dict | None = None, *, happened_at: datetime | None = None) -> IncidentTimelineEntry:
+    """Write an automatic timeline entry (status, severity or commander change, suspension, notice)."""
+    entry = IncidentTimelineEntry(incident_id=incident.id, recorded_at=now, happened_at=happened_at or now,
+                                  author_id=actor.id, kind=kind, text=text,
+                                  data={k: json_value(v) for k, v in data.items()} if data else None)
+    session.add(entry)
+    return entry
+
+
+def check_commander(session: Session, commander_id: int | None) -> User | None:
+    """A commander (总指挥) must be an active user holding the emergency coordinator role."""
+    if commander_id is None:
+        return None
+    user = session.get(User, commander_id)
+    if user is None or not user.active or "emergency_coordinator" not in user.roles:
+        raise IncidentInputError("commander_id", _("Commander: choose an active emergency coordinator."))
+    return user

@@ -1,0 +1,245 @@
+"""Emergency supply requests (客户应急货源报批表, plan §3.4): a retailer's one-off need for a wedding, funeral,
+group consumption or meeting. Only retailers with the integrity flag, only ordinary brands; approved by a
+role whose quantity limit covers the request; approved goods join the retailer's next order day."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import String, cast, func, select, text
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import Session
+
+from db.incident_models import SUPPLY_REASONS, ApprovalLimit, Brand, SupplyRequest, SupplyRequestLine
+from db.models import ROLES, Retailer
+from portal.auth import ROLE_LABELS, CurrentUser, require
+from portal.errors import STALE, InputError
+from portal.i18n import _
+from portal.incidents.rules import IncidentInputError, optional_text, require_text, utcnow
+from portal.sla import local
+from portal.workdays import load_calendar
+
+MAX_LINE = 10_000
+EVENT_HORIZON = timedelta(days=90)  # requests are for events in the coming weeks, not next year
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    """A supply request as lists show it (brands and quantities in one line)."""
+
+    id: int
+    version: int
+    reference: str
+    retailer_id: int
+    shop_name: str
+    license_no: str
+    reason: str
+    event_date: date
+    total_quantity: int
+    lines: str  # "中华(软) × 10, 利群 × 5"
+    state: str
+    next_order_date: date | None
+    may_approve: bool  # within the reader's approval limit
+
+
+# --- brands and approval limits (admin) ---------------------------------------------------------------
+
+def save_brand(session: Session, *, actor: CurrentUser, name: str, scarce_or_controlled: bool = False,
+               active: bool = True, brand_id: int | None = None, version: int | None = None) -> Brand:
+    """Add a brand, or change one (scarce or controlled brands are never supplied on request)."""
+    require(actor, "admin.manage")
+    name = require_text("name", name, _("Brand: enter its name."), limit=100)
+    clash = session.scalar(select(Brand).where(func.lower(Brand.name) == name.lower(), Brand.id != (brand_id or -1)))
+    if clash is not None:
+        raise IncidentInputError("name", _("Brand “{name}” already exists.").format(name=clash.name))
+    if brand_id is None:
+        brand = Brand(name=name)
+        session.add(brand)
+    else:
+        brand = session.get(Brand, brand_id, with_for_update=True)
+        if brand is None:
+            raise IncidentInputError("name", _("That brand does not exist."))
+        if version is not None and brand.version != version:
+            raise InputError(STALE, _("Someone changed this brand after you opened it. Reload and try again."))
+        brand.name = name
+    brand.scarce_or_controlled, brand.active = bool(scarce_or_controlled), bool(active)
+    session.flush()
+    return brand
+
+
+def list_brands(session: Session, *, active_only: bool = False) -> list[Brand]:
+    query = select(Brand).order_by(Brand.scarce_or_controlled, Brand.name)
+    return list(session.scalars(query.where(Brand.active) if active_only else query))
+
+
+def set_approval_limit(session: Session, *, actor: CurrentUser, role: str, max_quantity: int) -> ApprovalLimit:
+    """The largest request (total cartons) `role` may approve; 0 means it approves none."""
+    require(actor, "admin.manage")
+    if role not in ROLES:
+        raise IncidentInputError("role", _("Role: choose one of the portal's roles."))
+    if not isinstance(max_quantity, int) or not 0 <= max_quantity <= 100_000:
+        raise IncidentInputError("max_quantity", _("Limit: enter a number of cartons from 0 to 100,000."))
+    row = session.get(ApprovalLimit, role, with_for_update=True)
+    if row is None:
+        row = ApprovalLimit(role=role, max_quantity=max_quantity)
+        session.add(row)
+    else:
+        row.max_quantity = max_quantity
+    session.flush()
+    return row
+
+
+def approval_limits(session: Session) -> dict[str, int]:
+    return dict(session.execute(select(ApprovalLimit.role, ApprovalLimit.max_quantity)).all())
+
+
+def approval_limit(session: Session, actor: CurrentUser, limits: Mapping[str, int] | None = None) -> int:
+    """The largest request `actor` may approve: the highest limit among their roles that approve supply."""
+    from portal.auth import can
+
+    if not can(actor, "supply.approve"):
+        return 0
+    limits = approval_limits(session) if limits is None else limits
+    return max((limits.get(role, 0) for role in actor.roles), default=0)
+
+
+# --- requests ------------------------------------------------------------------------------------------
+
+def _eligible_retailer(session: Session, retailer_id: int | None) -> Retailer:
+    retailer = session.get(Retailer, retailer_id) if retailer_id is not None else None
+    if retailer is None:
+        raise IncidentInputError("retailer_id", _("Retailer: choose the retailer who asks."))
+    if retailer.status != "active":
+        raise IncidentInputError("retailer_id", _("Retailer: {shop} is not active.").format(shop=retailer.shop_name))
+    if not retailer.integrity_flag:
+        raise IncidentInputError("retailer_id", _(
+            "Retailer: {shop} does not hold the integrity flag (诚信经营·明码实价); emergency supply is only for "
+            "retailers who do.").format(shop=retailer.shop_name))
+    return retailer
+
+
+def _check_lines(session: Session, lines: Mapping[int, int]) -> dict[int, int]:
+    wanted = {int(b): q for b, q in lines.items() if q}
+    if not wanted:
+        raise IncidentInputError("lines", _("Brands: enter at least one brand with a quantity."))
+    brands = {b.id: b for b in session.scalars(select(Brand).where(Brand.id.in_(wanted)))}
+    for brand_id, quantity in wanted.items():
+        brand = brands.get(brand_id)
+        if brand is None or not brand.active:
+            raise IncidentInputError("lines", _("Brands: choose brands from the list."))
+        if brand.scarce_or_controlled:
+            raise IncidentInputError("lines", _("Brands: {brand} is a scarce or controlled brand and cannot be "
+                                                "supplied on an emergency request.").format(brand=brand.name))
+        if not isinstance(quantity, int) or not 1 <= quantity <= MAX_LINE:
+            raise IncidentInputError("lines", _("Quantity of {brand}: enter 1 to {n} cartons.").format(
+                brand=brand.name, n=MAX_LINE))
+    return wanted
+
+
+def request_supply(session: Session, *, actor: CurrentUser, retailer_id: int | None, reason: str,
+                   event_date: date | None, lines: Mapping[int, int], note: str = "",
+                   incident_id: int | None = None, now: datetime | None = None) -> SupplyRequest:
+    """Take down a retailer's emergency supply request (brand id -> cartons)."""
+    require(actor, "supply.request")
+    now = now or utcnow()
+    retailer = _eligible_retailer(session, retailer_id)
+    if reason not in SUPPLY_REASONS:
+        raise IncidentInputError("reason", _("Reason: choose wedding, funeral, group consumption, meeting or other."))
+    today = local(now).date()
+    if event_date is None or event_date < today:
+        raise IncidentInputError("event_date", _("Event date: enter the day of the event (today or later)."))
+    if event_date > today + EVENT_HORIZON:
+        raise IncidentInputError("event_date", _("Event date: more than 90 days ahead; check the date."))
+    wanted = _check_lines(session, lines)
+    request_id = session.scalar(text("select nextval(pg_get_serial_sequence('supply_requests', 'id'))"))
+    request = SupplyRequest(id=request_id, reference=f"HY-{today.year}-{request_id:04d}", retailer_id=retailer.id,
+                            reason=reason, event_date=event_date, note=optional_text("note", note, limit=2000),
+                            total_quantity=sum(wanted.values()), state="requested", requested_by_id=actor.id,
+                            requested_at=now, incident_id=incident_id)
+    session.add(request)
+    session.flush()
+    session.add_all(SupplyRequestLine(request_id=request.id, brand_id=b, quantity=q) for b, q in wanted.items())
+    session.flush()
+    return request
+
+
+def _pending(session: Session, request_id: int, version: int | None) -> SupplyRequest:
+    request = session.get(SupplyRequest, request_id, with_for_update=True, populate_existing=True)
+    if request is None:
+        raise IncidentInputError("request", _("That supply request does not exist."))
+    if version is not None and request.version != version:
+        raise InputError(STALE, _("Supply request {ref} was changed after you opened it. Reload and try again.")
+                         .format(ref=request.reference))
+    if request.state != "requested":
+        raise IncidentInputError("state", _("Supply request {ref} was already decided.").format(ref=request.reference))
+    return request
+
+
+def approve_supply_request(session: Session, *, actor: CurrentUser, request_id: int, version: int | None = None,
+                           next_order_date: date | None = None, note: str = "",
+                           now: datetime | None = None) -> SupplyRequest:
+    """Approve within the actor's quantity limit; the goods join the retailer's next order day (default: the
+    next working day)."""
+    require(actor, "supply.approve")
+    now = now or utcnow()
+    request = _pending(session, request_id, version)
+    limits = approval_limits(session)
+    limit = approval_limit(session, actor, limits)
+    if request.total_quantity > limit:
+        able = [_(ROLE_LABELS[r]) for r, n in sorted(limits.items(), key=lambda x: x[1])
+                if n >= request.total_quantity and r in ("supervisor", "emergency_coordinator")]
+        raise IncidentInputError("total_quantity", _(
+            "{n} cartons is above your approval limit of {limit}. It needs: {who}.").format(
+            n=request.total_quantity, limit=limit, who=", ".join(able) or _("an administrator to raise a limit")))
+    # the retailer or a brand may have changed since the request was taken down
+    _eligible_retailer(session, request.retailer_id)
+    _check_lines(session, dict(session.execute(select(SupplyRequestLine.brand_id, SupplyRequestLine.quantity)
+                                               .where(SupplyRequestLine.request_id == request.id)).all()))
+    today = local(now).date()
+    if next_order_date is None:
+        next_order_date = load_calendar(session).next_working_day(today + timedelta(days=1))
+    if next_order_date < today:
+        raise IncidentInputError("next_order_date", _("Order day: enter today or a later day."))
+    request.state, request.decided_by_id, request.decided_at = "approved", actor.id, now
+    request.next_order_date, request.decision_note = next_order_date, optional_text("note", note, limit=2000)
+    session.flush()
+    return request
+
+
+def refuse_supply_request(session: Session, *, actor: CurrentUser, request_id: int, reason: str,
+                          version: int | None = None, now: datetime | None = None) -> SupplyRequest:
+    """Refuse a request, saying why (told to the retailer)."""
+    require(actor, "supply.approve")
+    now = now or utcnow()
+    reason = require_text("decision_note", reason, _("Reason: say why the request is refused."), limit=2000)
+    request = _pending(session, request_id, version)
+    request.state, request.decided_by_id, request.decided_at, request.decision_note = "refused", actor.id, now, reason
+    session.flush()
+    return request
+
+
+def _rows(session: Session, actor: CurrentUser, *where) -> list[RequestRow]:
+    limit = approval_limit(session, actor)
+    lines = (select(func.string_agg(Brand.name + " × " + cast(SupplyRequestLine.quantity, String),
+                                    aggregate_order_by(", ", Brand.name)))
+             .select_from(SupplyRequestLine).join(Brand, Brand.id == SupplyRequestLine.brand_id)
+             .where(SupplyRequestLine.request_id == SupplyRequest.id).correlate(SupplyRequest).scalar_subquery())
+    rows = session.execute(select(SupplyRequest, Retailer.shop_name, Retailer.license_no, lines.label("lines"))
+                           .join(Retailer, Retailer.id == SupplyRequest.retailer_id).where(*where)
+                           .order_by(SupplyRequest.event_date, SupplyRequest.id))
+    return [RequestRow(r.id, r.version, r.reference, r.retailer_id, shop, lic, r.reason, r.event_date,
+                       r.total_quantity, line or "", r.state, r.next_order_date,
+                       r.state == "requested" and r.total_quantity <= limit) for r, shop, lic, line in rows]
+
+
+def pending_supply_requests(session: Session, *, actor: CurrentUser) -> list[RequestRow]:
+    """Requests awaiting a decision, soonest event first; `may_approve` says which the actor's limit covers."""
+    require(actor, "supply.approve")
+    return _rows(session, actor, SupplyRequest.state == "requested")
+
+
+def supply_for_order_day(session: Session, *, actor: CurrentUser, day: date) -> list[RequestRow]:
+    """Approved requests that join the retailers' orders on `day`."""
+    require(actor, "incidents.view")
+    return _rows(session, actor, SupplyRequest.state == "approved", SupplyRequest.next_order_date == day)

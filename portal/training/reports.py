@@ -1,0 +1,234 @@
+"""Coverage this year (年覆盖率 ≥ 90% of active retailers), the untrained retailers, the retailer's training
+record card (培训记录卡) and the monthly summary (培训记录汇总表). Aggregates are computed in SQL."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, and_, exists, func, literal_column, select
+from sqlalchemy.orm import Session, aliased
+
+from db.models import Retailer, User
+from db.training_models import Evaluation, SignUp, TrainingCourse, TrainingSession
+from portal.auth import CurrentUser, require
+from portal.i18n import N_, _, fmt_datetime
+from portal.records.filters import like_pattern
+from portal.retailers import BUSINESS_TYPE_CHOICES
+from portal.training.attendance import SCORES
+from portal.training.labels import FORMAT_LABELS, KIND_LABELS, SESSION_STATE_LABELS, SIGN_UP_STATE_LABELS
+from portal.training.rules import VIEW, month_bounds, month_start, next_month, work_calendar, year_bounds
+
+COVERAGE_TARGET = 0.90
+SCORE_COLUMNS = (("score_content", N_("Content score")), ("score_trainer", N_("Trainer score")),
+                 ("score_usefulness", N_("Usefulness score")))
+DIMENSIONS = ("district", "business_type", "manager_id")
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    """Active retailers of one group and how many of them attended a session this year."""
+
+    key: str | int | None
+    active: int
+    trained: int
+
+    @property
+    def share(self) -> float | None:
+        return self.trained / self.active if self.active else None
+
+    @property
+    def meets_target(self) -> bool:
+        return self.active > 0 and self.trained >= COVERAGE_TARGET * self.active
+
+
+@dataclass(frozen=True)
+class CoverageReport:
+    year: int
+    total: CoverageRow
+    by: dict[str, list[CoverageRow]]  # dimension -> rows, lowest share first
+
+
+def _trained_this_year(year: int):
+    """EXISTS: the retailer attended a session that started in `year`."""
+    start, end = year_bounds(year)
+    return exists(select(literal_column("1")).select_from(SignUp)
+                  .join(TrainingSession, TrainingSession.id == SignUp.session_id)
+                  .where(SignUp.retailer_id == Retailer.id, SignUp.attended.is_(True),
+                         TrainingSession.starts_at >= start, TrainingSession.starts_at < end))
+
+
+def coverage_report(session: Session, *, actor: CurrentUser, year: int) -> CoverageReport:
+    """Coverage overall and by district, business type and customer manager: one grouped scan (GROUPING SETS)."""
+    require(actor, VIEW)
+    trained = _trained_this_year(year)
+    stmt = (select(Retailer.district, Retailer.business_type, Retailer.manager_id,
+                   func.grouping(Retailer.district, Retailer.business_type, Retailer.manager_id).label("g"),
+                   func.count().label("active"), func.count().filter(trained).label("trained"))
+            .where(Retailer.status == "active")
+            .group_by(func.grouping_sets(Retailer.district, Retailer.business_type, Retailer.manager_id,
+                                         literal_column("()"))))
+    total = CoverageRow(None, 0, 0)
+    by: dict[str, list[CoverageRow]] = {d: [] for d in DIMENSIONS}
+    # grouping() bits: district 4, business type 2, manager 1 — the column grouped on is the 0 bit
+    which = {3: "district", 5: "business_type", 6: "manager_id"}
+    for row in session.execute(stmt).mappings():
+        if row["g"] == 7:
+            total = CoverageRow(None, row["active"], row["trained"])
+        else:
+            dim = which[row["g"]]
+            by[dim].append(CoverageRow(row[dim], row["active"], row["trained"]))
+    for rows in by.values():
+        rows.sort(key=lambda r: (r.share if r.share is not None else 2, str(r.key)))
+    return CoverageReport(year, total, by)
+
+
+@dataclass(frozen=True)
+class RetailerFilter:
+    """Which untrained retailers to list (all optional)."""
+
+    district: str | None = None
+    business_type: str | None = None
+    manager_id: int | None = None
+    star_rating: int | None = None
+    search: str = ""
+
+
+def _untrained(year: int, flt: RetailerFilter) -> Select:
+    stmt = select(Retailer.id).where(Retailer.status == "active", ~_trained_this_year(year))
+    if flt.district:
+        stmt = stmt.where(Retailer.district == flt.district)
+    if flt.business_type:
+        stmt = stmt.where(Retailer.business_type == flt.business_type)
+    if flt.manager_id:
+        stmt = stmt.where(Retailer.manager_id == flt.manager_id)
+    if flt.star_rating:
+        stmt = stmt.where(Retailer.star_rating == flt.star_rating)
+    for word in flt.search.split():
+        pattern = like_pattern(word)
+        stmt = stmt.where(Retailer.license_no.ilike(pattern, escape="\\") | Retailer.shop_name.ilike(
+            pattern, escape="\\") | Retailer.owner_name.ilike(pattern, escape="\\"))
+    return stmt
+
+
+def untrained_retailers(session: Session, *, actor: CurrentUser, year: int, flt: RetailerFilter = RetailerFilter(),
+                        limit: int = 100, offset: int = 0) -> tuple[list[dict], int]:
+    """Active retailers with no attended session this year (a page of them, by licence number) and how many."""
+    require(actor, VIEW)
+    base = _untrained(year, flt)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    manager = aliased(User)
+    page = base.order_by(Retailer.license_no).limit(limit).offset(offset).subquery()
+    rows = session.execute(select(Retailer.id, Retailer.license_no, Retailer.shop_name, Retailer.owner_name,
+                                  Retailer.district, Retailer.business_type, Retailer.star_rating,
+                                  manager.name.label("manager"))
+                           .join(page, page.c.id == Retailer.id).outerjoin(manager, manager.id == Retailer.manager_id)
+                           .order_by(Retailer.license_no)).mappings().all()
+    return [dict(r) for r in rows], total
+
+
+def untrained_ids(session: Session, *, actor: CurrentUser, year: int, flt: RetailerFilter, limit: int) -> list[int]:
+    """The first `limit` untrained retailers' ids (a bulk sign-up from the filtered list)."""
+    require(actor, VIEW)
+    return list(session.scalars(_untrained(year, flt).order_by(Retailer.license_no).limit(limit)))
+
+
+def _choice_label(value: str) -> str:
+    return next((_(c.label) for c in BUSINESS_TYPE_CHOICES if c.value == value), value)
+
+
+def business_type_label(value: str) -> str:
+    """A business type's label in the reader's language."""
+    return _choice_label(value)
+
+
+def retailer_record_card(session: Session, actor: CurrentUser, retailer_id: int) -> list[dict[str, str]]:
+    """Every session a retailer signed up for: when, what, sign-up state, attendance and evaluation (newest first)."""
+    require(actor, VIEW)
+    avg = (Evaluation.score_content + Evaluation.score_trainer + Evaluation.score_usefulness) / 3.0
+    rows = session.execute(
+        select(TrainingSession.starts_at, TrainingSession.title, TrainingSession.format, SignUp.state,
+               SignUp.waitlist_position, SignUp.attended, SignUp.absence_reason, avg.label("score"))
+        .join(TrainingSession, TrainingSession.id == SignUp.session_id)
+        .outerjoin(Evaluation, Evaluation.sign_up_id == SignUp.id)
+        .where(SignUp.retailer_id == retailer_id)
+        .order_by(TrainingSession.starts_at.desc(), SignUp.id.desc())).all()
+    card = []
+    for r in rows:
+        state = _(SIGN_UP_STATE_LABELS[r.state])
+        if r.state == "waitlisted":
+            state += f" #{r.waitlist_position}"
+        attended = "—" if r.attended is None else _("Attended") if r.attended else _("Absent")
+        if r.absence_reason:
+            attended += f" ({r.absence_reason})"
+        card.append({_("When"): fmt_datetime(r.starts_at), _("Session"): r.title,
+                     _("Format"): _(FORMAT_LABELS[r.format]), _("Sign-up"): state, _("Attendance"): attended,
+                     _("Evaluation"): f"{r.score:.1f} / 5" if r.score is not None else "—"})
+    return card
+
+
+def summary_due_date(session: Session, month: date) -> date:
+    """The monthly summary is due the first working day of the next month."""
+    return work_calendar(session).next_working_day(next_month(month_start(month)))
+
+
+def monthly_summary(session: Session, *, actor: CurrentUser, month: date) -> list[dict]:
+    """培训记录汇总表: one row per session of the month with sign-ups, attendance and evaluations."""
+    require(actor, VIEW)
+    start, end = month_bounds(month)
+    trainer = aliased(User)
+    su = (select(SignUp.session_id,
+                 func.count().filter(SignUp.state == "signed_up").label("signed_up"),
+                 func.count().filter(SignUp.state == "waitlisted").label("waitlisted"),
+                 func.count().filter(SignUp.attended.is_(True)).label("attended"),
+                 func.count().filter(SignUp.attended.is_(False)).label("absent"),
+                 func.count(Evaluation.id).label("evaluated"),
+                 *(func.avg(Evaluation.__table__.c[n]).label(n) for n in SCORES))
+          .outerjoin(Evaluation, Evaluation.sign_up_id == SignUp.id)
+          .group_by(SignUp.session_id).subquery())
+    rows = session.execute(
+        select(TrainingSession, TrainingCourse.kind, trainer.name.label("trainer"), su)
+        .join(TrainingCourse, TrainingCourse.id == TrainingSession.course_id)
+        .join(trainer, trainer.id == TrainingSession.trainer_id)
+        .outerjoin(su, su.c.session_id == TrainingSession.id)
+        .where(and_(TrainingSession.starts_at >= start, TrainingSession.starts_at < end))
+        .order_by(TrainingSession.starts_at, TrainingSession.id)).all()
+    out = []
+    for r in rows:
+        ts, attended = r.TrainingSession, r.attended or 0
+        out.append({
+            _("Date"): fmt_datetime(ts.starts_at), _("Session"): ts.title, _("Kind"): _(KIND_LABELS[r.kind]),
+            _("Format"): _(FORMAT_LABELS[ts.format]), _("Place"): ts.place, _("Trainer"): r.trainer,
+            _("State"): _(SESSION_STATE_LABELS[ts.state]), _("Capacity"): ts.capacity,
+            _("Signed up"): r.signed_up or 0, _("Waiting list"): r.waitlisted or 0, _("Attended"): attended,
+            _("Absent"): r.absent or 0, _("Evaluations"): r.evaluated or 0,
+            **{_(label): (round(float(getattr(r, n)), 2) if getattr(r, n) is not None else None)
+               for n, label in SCORE_COLUMNS},
+        })
+    return out
+
+
+def summary_file(rows: list[dict], fmt: str, sheet_title: str) -> bytes:
+    """The monthly summary as CSV (UTF-8 with BOM, for Excel) or an XLSX workbook; text cannot start a formula."""
+    import csv
+    import io
+
+    from portal.records.exporting import neutralise
+
+    headers = list(rows[0]) if rows else []
+    cells = [[neutralise(v) if isinstance(v, str) else v for v in row.values()] for row in rows]
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(headers)
+        writer.writerows(["" if v is None else v for v in row] for row in cells)
+        return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=sheet_title[:31])
+    sheet.append(headers)
+    for row in cells:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

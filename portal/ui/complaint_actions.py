@@ -1,0 +1,197 @@
+"""The action forms of a complaint page: one per move `allowed_moves` gives this user now, each with the fields
+that move needs. A move refused (stale version, missing field) says why and keeps what was typed."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from db.complaint_models import FOLLOW_UP_METHODS, REPLY_METHODS, SATISFACTION, Complaint
+from db.engine import unit_of_work
+from portal import complaints as cx
+from portal.auth import CurrentUser
+from portal.complaints.labels import (
+    FIELD_LABELS,
+    FOLLOW_UP_LEVEL_LABELS,
+    FOLLOW_UP_METHOD_LABELS,
+    MOVE_LABELS,
+    REPLY_METHOD_LABELS,
+    SATISFACTION_LABELS,
+    SURVEY_LABELS,
+)
+from portal.complaints.queries import StaffMember, complaint_id_of
+from portal.complaints.workflow import INVESTIGATION_FIELDS, SCORE_FIELDS
+from portal.errors import STALE, InputError
+from portal.i18n import _
+from portal.ui.forms import flash, forget
+from portal.ui.text import plain
+
+PANEL_MOVES = ("assign", "start_progress", "record_investigation", "interim_reply", "reply", "record_follow_up",
+               "close", "mark_invalid", "mark_duplicate", "pause_sla", "resume_sla")
+
+
+def seen_key(complaint_id: int) -> str:
+    return f"complaint.{complaint_id}.seen"
+
+
+def seen_version(c: Complaint) -> int:
+    """The version the user's screen is based on: kept until they move it or reload, so a move made after
+    someone else's is refused rather than applied blindly."""
+    return st.session_state.setdefault(seen_key(c.id), c.version)
+
+
+def reload(complaint_id: int) -> None:
+    st.session_state.pop(seen_key(complaint_id), None)
+
+
+def _when(p: str) -> Any:
+    return st.datetime_input(_("When (China time; empty: now)"), value=None, key=p + "when", format="YYYY-MM-DD",
+                             step=60)
+
+
+def _reply_fields(p: str, c: Complaint, final: bool) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    if final and not c.verification_result:
+        fields["verification_result"] = st.text_area(_("Verification result") + " *", key=p + "verification",
+                                                     help=_("What the investigation found; needed before replying."))
+    fields["text"] = st.text_area(_("What the complainant was told") + " *", key=p + "text", height=110)
+    fields["method"] = st.selectbox(_("Reply method") + " *", REPLY_METHODS, key=p + "method",
+                                    format_func=lambda v: _(REPLY_METHOD_LABELS[v]))
+    fields["replied_at"] = _when(p)
+    return fields
+
+
+def _follow_up_fields(p: str) -> dict[str, Any]:
+    satisfaction = st.selectbox(_("Satisfaction") + " *", SATISFACTION, index=None, key=p + "satisfaction",
+                                format_func=lambda v: _(SATISFACTION_LABELS[v]), placeholder=_("Choose…"))
+    left, right = st.columns(2)
+    level = left.selectbox(_("Level") + " *", list(FOLLOW_UP_LEVEL_LABELS), index=1, key=p + "level",
+                           format_func=lambda v: _(FOLLOW_UP_LEVEL_LABELS[v]))
+    method = right.selectbox(_("Method") + " *", FOLLOW_UP_METHODS, index=1, key=p + "method",
+                             format_func=lambda v: _(FOLLOW_UP_METHOD_LABELS[v]))
+    result = st.text_area(_("What the complainant said"), key=p + "result", height=80)
+    st.caption(_("Survey (1 poor … 5 excellent; leave empty when not asked)"))
+    columns = st.columns(2) * 2
+    scores = {f: col.selectbox(_(SURVEY_LABELS[f]), [1, 2, 3, 4, 5], index=None, key=p + f, placeholder="—")
+              for f, col in zip(SCORE_FIELDS, columns, strict=True)}
+    return {"level": level, "method": method, "satisfaction": satisfaction or "", "result": result,
+            "scores": scores, "at": _when(p)}
+
+
+def _fields(move: str, p: str, c: Complaint, departments: dict[int, str], staff: list[StaffMember],
+            default_department: int | None) -> dict[str, Any]:
+    """Draw the fields of `move`; returns the keyword arguments of its function."""
+    if move == "assign":
+        ids = list(departments)
+        dept = st.selectbox(_("Department") + " *", ids, format_func=departments.get, key=p + "dept",
+                            index=ids.index(default_department) if default_department in ids else None)
+        people = {m.id: f"{m.name} ({m.staff_id}) · {departments.get(m.department_id, '—')}" for m in staff}
+        handler = st.selectbox(_("Handler (optional)"), list(people), format_func=people.get, key=p + "handler",
+                               index=None, placeholder=_("Nobody in particular"))
+        return {"department_id": dept, "handler_id": handler, "note": st.text_input(_("Note"), key=p + "note")}
+    if move == "record_investigation":
+        return {f: (st.text_input if f == "responsible_person" else st.text_area)(
+            _(FIELD_LABELS[f]), value=getattr(c, f) or "", key=p + f) for f in INVESTIGATION_FIELDS}
+    if move in ("interim_reply", "reply"):
+        return _reply_fields(p, c, final=move == "reply")
+    if move == "record_follow_up":
+        return _follow_up_fields(p)
+    if move in ("mark_invalid", "pause_sla"):
+        label = _("Why it is invalid") if move == "mark_invalid" else _("What you are waiting for from the complainant")
+        return {"reason": st.text_area(label + " *", key=p + "reason", height=80)}
+    if move == "mark_duplicate":
+        return {"original": st.text_input(_("Reference of the original complaint") + " *", key=p + "original",
+                                          placeholder="TS-2026-000123"),
+                "note": st.text_input(_("Note"), key=p + "note")}
+    return {"note": st.text_input(_("Note"), key=p + "note")}
+
+
+MOVE_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "assign": cx.assign_complaint, "start_progress": cx.start_progress,
+    "record_investigation": cx.record_investigation, "interim_reply": cx.record_interim_reply,
+    "reply": cx.reply_to_complainant, "record_follow_up": cx.record_follow_up, "close": cx.close_complaint,
+    "mark_invalid": cx.mark_invalid, "mark_duplicate": cx.mark_duplicate, "pause_sla": cx.pause_sla,
+    "resume_sla": cx.resume_sla,
+}
+
+
+def _make_move(user: CurrentUser, c: Complaint, move: str, version: int, values: dict[str, Any]) -> None:
+    """Run the move in one unit of work (a reply first records a missing verification result)."""
+    with unit_of_work(user.id) as s:
+        if "verification_result" in values:
+            version = cx.record_investigation(s, actor=user, complaint_id=c.id, version=version,
+                                              verification_result=values.pop("verification_result")).version
+        if move == "mark_duplicate":
+            original = values.pop("original").strip()
+            values["original_id"] = complaint_id_of(s, original) if original else None
+            if values["original_id"] is None:
+                raise cx.ComplaintInputError("original_id", _("Original: no complaint has the reference “{ref}”.")
+                                             .format(ref=original))
+        MOVE_FUNCTIONS[move](s, actor=user, complaint_id=c.id, version=version, **values)
+
+
+def action_panel(user: CurrentUser, c: Complaint, moves: list[str], *, departments: dict[int, str],
+                 staff: list[StaffMember], default_department: int | None) -> None:
+    """“What next?”: the moves this user may make now, one form at a time."""
+    offered = [m for m in PANEL_MOVES if m in moves]
+    if not offered:
+        st.caption(_("No action of yours is due on this complaint now."))
+        return
+    move = st.radio(_("What next?"), offered, key=f"complaint.{c.id}.move", horizontal=True,
+                    format_func=lambda m: _(MOVE_LABELS[m]))
+    p = f"complaint.{c.id}.{move}."
+    with st.form(p + "form", border=True):
+        values = _fields(move, p, c, departments, staff, default_department)
+        submitted = st.form_submit_button(_(MOVE_LABELS[move]), type="primary")
+    if submitted:
+        try:
+            _make_move(user, c, move, seen_version(c), values)
+        except InputError as exc:
+            st.error(plain(exc), icon=":material/error:")
+            if exc.field == STALE:
+                st.button(_("Reload the complaint (what you typed stays)"), key=p + "reload",
+                          icon=":material/refresh:", on_click=reload, args=(c.id,))
+            return
+        forget(p)
+        reload(c.id)
+        flash(_("{move}: done.").format(move=_(MOVE_LABELS[move])))
+        st.rerun()
+
+
+def note_box(user: CurrentUser, c: Complaint) -> None:
+    """An internal note (staff only; never a reply to the complainant)."""
+    p = f"complaint.{c.id}.note."
+    with st.form(p + "form", border=False, clear_on_submit=False):
+        text = st.text_area(_("Internal note (staff only, never sent to the complainant)"), key=p + "text", height=70)
+        submitted = st.form_submit_button(_("Add internal note"), icon=":material/lock:")
+    if submitted:
+        try:
+            with unit_of_work(user.id) as s:
+                cx.add_internal_note(s, actor=user, complaint_id=c.id, text=text)
+        except InputError as exc:
+            st.error(plain(exc), icon=":material/error:")
+            return
+        forget(p)
+        reload(c.id)
+        flash(_("Internal note added."))
+        st.rerun()
+
+
+def attachment_box(user: CurrentUser, c: Complaint) -> None:
+    """Upload photos or documents to the complaint."""
+    p = f"complaint.{c.id}.attach."
+    files = st.file_uploader(_("Add photos or documents (at most 10 MB each)"), accept_multiple_files=True,
+                             key=p + "files")
+    if files and st.button(_("Upload {n} files").format(n=len(files)), key=p + "upload", icon=":material/upload:"):
+        try:
+            with unit_of_work(user.id) as s:
+                for file in files:
+                    cx.add_attachment(s, actor=user, complaint_id=c.id, filename=file.name, data=file.getvalue())
+        except InputError as exc:
+            st.error(plain(exc), icon=":material/error:")
+            return
+        forget(p)
+        reload(c.id)
+        flash(_("Attachments added."))
+        st.rerun()

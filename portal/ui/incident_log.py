@@ -1,0 +1,126 @@
+"""Incident pieces shared by the board and the incident page: badges, elapsed times, the timeline, and the
+entry form that keeps its text (with a retry) when the database is briefly unreachable."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import streamlit as st
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from db.embedded import DatabaseStartError
+from db.engine import unit_of_work
+from db.incident_models import USER_ENTRY_KINDS
+from portal import incidents as ix
+from portal.auth import CurrentUser
+from portal.errors import InputError
+from portal.i18n import _, fmt_datetime
+from portal.incidents.labels import ENTRY_KIND_LABELS, SEVERITY_LABELS, STATUS_LABELS
+from portal.ui.forms import forget
+
+UNREACHABLE = (OperationalError, InterfaceError, DatabaseStartError)
+SEVERITY_COLORS = {1: "red", 2: "orange", 3: "blue", 4: "gray"}
+STATUS_COLORS = {"open": "red", "responding": "orange", "monitoring": "blue", "resolved": "green", "closed": "gray"}
+
+
+def elapsed(span: timedelta) -> str:
+    """“3 d 4 h”, “2 h 05 min”, “12 min”."""
+    minutes = max(int(span.total_seconds() // 60), 0)
+    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    if days:
+        return _("{d} d {h} h").format(d=days, h=hours)
+    if hours:
+        return _("{h} h {m} min").format(h=hours, m=f"{mins:02d}")
+    return _("{m} min").format(m=mins)
+
+
+def severity_badge(severity: int) -> str:
+    return f":{SEVERITY_COLORS[severity]}-badge[{_(SEVERITY_LABELS[severity])}]"
+
+
+def status_badge(status: str) -> str:
+    return f":{STATUS_COLORS[status]}-badge[{_(STATUS_LABELS[status])}]"
+
+
+def show_timeline(entries: list[ix.EntryView], *, newest_first: bool = True) -> None:
+    """The log, one line per entry: when it happened (and when written, if later), kind, text, who."""
+    if not entries:
+        st.caption(_("No entries yet."))
+        return
+    for e in reversed(entries) if newest_first else entries:
+        late = e.recorded_at - e.happened_at > timedelta(minutes=5)
+        written = _("written {time}").format(time=fmt_datetime(e.recorded_at))
+        when = fmt_datetime(e.happened_at) + (f" · {written}" if late else "")
+        star = "★ " if e.significant else ""
+        notes = []
+        if e.corrects_entry_id:
+            notes.append(_("corrects entry #{n}").format(n=e.corrects_entry_id))
+        if e.corrected_by:
+            notes.append(_("corrected by #{n}").format(n=", #".join(map(str, e.corrected_by))))
+        extra = f" _({'; '.join(notes)})_" if notes else ""
+        st.markdown(f"`#{e.id}` **{star}{_(ENTRY_KIND_LABELS[e.kind])}** · {when} · {e.author}  \n"
+                    f"{escape_md(e.text)}{extra}")
+
+
+def escape_md(text: str) -> str:
+    """Show user text as typed (no Markdown, no HTML)."""
+    for ch in "\\`*_[]<>#|~$":
+        text = text.replace(ch, "\\" + ch)
+    return text.replace("\n", "  \n")
+
+
+def _save_entry(user: CurrentUser, incident_id: int, prefix: str) -> None:
+    state = st.session_state
+    try:
+        with unit_of_work(user.id) as s:
+            ix.add_entry(s, actor=user, incident_id=incident_id, text=state.get(prefix + "text", ""),
+                         kind=state.get(prefix + "kind") or "update", happened_at=state.get(prefix + "happened"),
+                         significant=bool(state.get(prefix + "significant")),
+                         corrects_entry_id=state.get(prefix + "corrects"))
+    except InputError as exc:
+        state[prefix + "problem"] = str(exc)
+        return
+    except UNREACHABLE:
+        state[prefix + "unreachable"] = True
+        return
+    forget(prefix)
+    state[prefix + "saved"] = True
+
+
+def entry_form(user: CurrentUser, incident_id: int, *, prefix: str, entries: list[ix.EntryView] = ()) -> None:
+    """Write a timeline entry. If saving fails (bad input, or the database does not answer) the text stays on
+    screen, with a retry for the unreachable case."""
+    state = st.session_state
+    if state.pop(prefix + "saved", False):
+        st.toast(_("Entry added to the timeline."), icon=":material/check_circle:")
+    with st.form(prefix + "form", border=True):
+        st.text_area(_("What happened, was decided or was done"), key=prefix + "text", height=90, max_chars=5000)
+        kind_col, when_col = st.columns(2)
+        kind_col.selectbox(_("Kind"), USER_ENTRY_KINDS, format_func=lambda k: _(ENTRY_KIND_LABELS[k]),
+                           key=prefix + "kind")
+        when_col.datetime_input(_("Happened at (empty: now)"), value=None, key=prefix + "happened",
+                                format="YYYY-MM-DD")
+        flag_col, fix_col = st.columns(2)
+        flag_col.checkbox(_("Significant"), key=prefix + "significant",
+                          help=_("Shown in the significant-events view across all open incidents."))
+        fix_col.selectbox(_("Corrects entry"), [e.id for e in entries if e.kind in USER_ENTRY_KINDS], index=None,
+                          format_func=lambda i: f"#{i}", placeholder=_("No correction"), key=prefix + "corrects")
+        submitted = st.form_submit_button(_("Add entry"), type="primary", icon=":material/add_comment:",
+                                          key=prefix + "save")
+    if submitted:
+        state.pop(prefix + "problem", None)
+        state.pop(prefix + "unreachable", None)
+        _save_entry(user, incident_id, prefix)
+        if state.get(prefix + "saved"):
+            st.rerun()
+    if problem := state.get(prefix + "problem"):
+        st.error(problem, icon=":material/error:")
+    if state.get(prefix + "unreachable"):
+        st.warning(_("The database did not answer, so the entry is not saved yet. Your text is kept: press Retry "
+                     "in a moment."), icon=":material/cloud_off:")
+        st.button(_("Retry"), key=prefix + "retry", icon=":material/refresh:", on_click=_retry,
+                  args=(user, incident_id, prefix))
+
+
+def _retry(user: CurrentUser, incident_id: int, prefix: str) -> None:
+    st.session_state.pop(prefix + "unreachable", None)
+    _save_entry(user, incident_id, prefix)

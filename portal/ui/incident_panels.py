@@ -1,0 +1,175 @@
+"""The incident page's panels: command (status, severity, commander), response (suspensions, notices, call
+list) and follow-up actions. Each form keeps its input when a save is refused."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from db.engine import unit_of_work
+from db.incident_models import BUSINESS_STEPS, NOTICE_METHODS
+from portal import incidents as ix
+from portal.auth import CurrentUser, can
+from portal.errors import InputError
+from portal.i18n import _, fmt_date, fmt_datetime
+from portal.incidents.labels import NOTICE_METHOD_LABELS, SEVERITY_LABELS, STATUS_LABELS, STEP_LABELS
+from portal.ui.forms import edit_form, saved, show_input_error
+
+
+def _attempt(prefix: str, message: str, fn, **kw) -> None:
+    """Run a domain move in its own unit of work; on success say so and redraw, else show what was wrong."""
+    user = kw["actor"]
+    try:
+        with unit_of_work(user.id) as s:
+            fn(s, **kw)
+    except InputError as exc:
+        show_input_error(exc, prefix)
+    else:
+        saved(message, prefix)
+
+
+def command_panel(user: CurrentUser, view: ix.IncidentView, coordinators: dict[int, str]) -> None:
+    """Move the status on; change severity or commander (each lands on the timeline by itself)."""
+    i = view.incident
+    if i.status == "closed" or not can(user, "incidents.run"):
+        return
+    p = f"inc{i.id}_status_"
+    version = edit_form(p, i.version, {"to": None})
+    targets = sorted(ix.TRANSITIONS[i.status], key=list(STATUS_LABELS).index)
+    with st.form(p + "form"):
+        to = st.selectbox(_("New status"), targets, format_func=lambda v: _(STATUS_LABELS[v]), key=p + "to",
+                          index=None, placeholder=_("Choose…"))
+        note = st.text_input(_("Note"), key=p + "note")
+        st.caption(_("For “Resolved”: the resolution and when. For “Closed”: root cause, review note, and at least "
+                     "one follow-up action."))
+        resolution = st.text_area(_("Resolution"), key=p + "resolution", height=68)
+        resolved_at = st.datetime_input(_("Resolved at (empty: now)"), value=None, key=p + "resolved_at",
+                                        format="YYYY-MM-DD")
+        root_cause = st.text_area(_("Root cause"), key=p + "root_cause", height=68)
+        review = st.text_area(_("Review note (supervision center)"), key=p + "review_note", height=68)
+        anyway = st.checkbox(_("Close with open actions"), key=p + "anyway")
+        if st.form_submit_button(_("Change status"), type="primary", key=p + "save"):
+            _attempt(p, _("Status changed."), ix.change_status, actor=user, incident_id=i.id, version=version,
+                     status=to, note=note, resolution=resolution, resolved_at=resolved_at, root_cause=root_cause,
+                     review_note=review, close_with_open_actions=anyway)
+    p = f"inc{i.id}_severity_"
+    version = edit_form(p, i.version, {"to": i.severity, "commander": i.commander_id})
+    with st.form(p + "form"):
+        left, right = st.columns(2)
+        severity = left.selectbox(_("Severity"), list(SEVERITY_LABELS), key=p + "to",
+                                  format_func=lambda v: _(SEVERITY_LABELS[v]))
+        commander = right.selectbox(_("Commander"), list(coordinators), format_func=coordinators.get, index=None,
+                                    key=p + "commander", placeholder=_("Nobody"))
+        note = st.text_input(_("Note"), key=p + "note")
+        if st.form_submit_button(_("Save severity and commander"), key=p + "save"):
+            if severity != i.severity:
+                _attempt(p, _("Severity changed."), ix.change_severity, actor=user, incident_id=i.id,
+                         version=version, severity=severity, commander_id=commander, note=note)
+            elif commander != i.commander_id:
+                _attempt(p, _("Commander changed."), ix.set_commander, actor=user, incident_id=i.id,
+                         version=version, commander_id=commander, note=note)
+
+
+def response_panel(user: CurrentUser, view: ix.IncidentView) -> None:
+    """Suspended services, what retailers were told, and the call list."""
+    i, run = view.incident, can(user, "incidents.run") and view.incident.status != "closed"
+    st.subheader(_("Service suspensions"))
+    for sus in view.suspensions:
+        line = f"**{_(STEP_LABELS[sus.service])}** · {sus.area} · {fmt_datetime(sus.suspended_at)} → " + (
+            fmt_datetime(sus.resumed_at) if sus.resumed_at else _("still suspended"))
+        left, right = st.columns([4, 1], vertical_alignment="center")
+        left.markdown(line)
+        if run and sus.resumed_at is None and right.button(_("Resumed"), key=f"resume_{sus.id}"):
+            _attempt(f"resume_{sus.id}_", _("Service resumed."), ix.record_resumption, actor=user,
+                     suspension_id=sus.id, version=sus.version)
+    if run:
+        p = f"inc{i.id}_suspend_"
+        with st.form(p + "form"):
+            left, right = st.columns(2)
+            service = left.selectbox(_("Service"), BUSINESS_STEPS, format_func=lambda v: _(STEP_LABELS[v]),
+                                     key=p + "service")
+            area = right.text_input(_("Area"), key=p + "area", placeholder=_("e.g. 城东区, routes 城东-01"))
+            if st.form_submit_button(_("Record suspension"), key=p + "save"):
+                _attempt(p, _("Suspension recorded."), ix.record_suspension, actor=user, incident_id=i.id,
+                         service=service, area=area)
+    st.subheader(_("Customer notices"))
+    for notice, by in view.notices:
+        st.markdown(f"**{_(NOTICE_METHOD_LABELS[notice.method])}** · {fmt_datetime(notice.at)} · {by}"
+                    f"{' · ' + notice.audience if notice.audience else ''}  \n{notice.text}")
+    if run:
+        p = f"inc{i.id}_notice_"
+        st.session_state.setdefault(p + "method", ix.suggested_notice_method(i.scope))
+        with st.form(p + "form"):
+            method = st.selectbox(_("Method"), NOTICE_METHODS, format_func=lambda v: _(NOTICE_METHOD_LABELS[v]),
+                                  key=p + "method", help=_("District-wide: broadcast or SMS. Local: a call to each "
+                                                           "affected retailer (tick them off the call list)."))
+            text = st.text_area(_("What retailers were told"), key=p + "text", height=68)
+            audience = st.text_input(_("Who was told"), key=p + "audience")
+            if st.form_submit_button(_("Record notice"), key=p + "save"):
+                _attempt(p, _("Notice recorded."), ix.record_notice, actor=user, incident_id=i.id, method=method,
+                         text=text, audience=audience)
+    call_list(user, view, run)
+
+
+def _tick(user: CurrentUser, view: ix.IncidentView, key: str) -> None:
+    for pos, change in st.session_state[key].get("edited_rows", {}).items():
+        row = view.call_list[int(pos)]
+        try:
+            with unit_of_work(user.id) as s:
+                ix.mark_called(s, actor=user, call_id=row["id"], version=row["version"],
+                               called=change.get("called", row["called"]), note=change.get("note", row["note"]))
+        except InputError as exc:
+            st.session_state[key + "_problem"] = str(exc)
+
+
+def call_list(user: CurrentUser, view: ix.IncidentView, run: bool) -> None:
+    st.subheader(_("Call list"))
+    if not view.call_list:
+        st.caption(_("No retailers listed. Add them by route below, or pick them when opening the incident."))
+    else:
+        st.caption(_("{done} of {total} called").format(done=view.calls_done, total=len(view.call_list)))
+        key = f"inc{view.incident.id}_calls_{sum(c['version'] for c in view.call_list)}"
+        frame = pd.DataFrame([{k: c[k] for k in ("shop_name", "license_no", "phone", "called", "called_by", "note")}
+                              for c in view.call_list])
+        st.data_editor(frame, key=key, hide_index=True, disabled=not run or ["shop_name", "license_no", "phone",
+                                                                             "called_by"],
+                       on_change=_tick, args=(user, view, key), column_config={
+                           "shop_name": _("Shop"), "license_no": _("Licence number"), "phone": _("Phone"),
+                           "called": st.column_config.CheckboxColumn(_("Called")), "called_by": _("Called by"),
+                           "note": _("What they said")})
+        if problem := st.session_state.pop(key + "_problem", None):
+            st.error(problem)
+    if run:
+        with unit_of_work(user.id) as s:
+            routes = ix.areas(s)[1]
+        p = f"inc{view.incident.id}_calls_add_"
+        with st.form(p + "form"):
+            picked = st.multiselect(_("Add every active retailer on routes"), routes, key=p + "routes")
+            if st.form_submit_button(_("Add to call list"), key=p + "save"):
+                _attempt(p, _("Call list updated."), ix.add_to_call_list, actor=user, incident_id=view.incident.id,
+                         routes=picked)
+
+
+def actions_panel(user: CurrentUser, view: ix.IncidentView, staff: dict[int, str]) -> None:
+    """Follow-up actions: owner, due date, done."""
+    for a in view.actions:
+        left, right = st.columns([4, 1], vertical_alignment="center")
+        mark = "~~" if a["done"] else ""
+        due = _("due {day}").format(day=fmt_date(a["due_date"]))
+        left.markdown(f"{mark}{a['text']}{mark} · {a['owner']} · {due}")
+        if not a["done"] and (can(user, "incidents.run") or a["owner_id"] == user.id) and right.button(
+                _("Done"), key=f"action_done_{a['id']}"):
+            _attempt(f"action_{a['id']}_", _("Action done."), ix.complete_action, actor=user, action_id=a["id"],
+                     version=a["version"])
+    if not view.actions:
+        st.caption(_("No follow-up actions yet. Closing needs at least one."))
+    if can(user, "incidents.run") and view.incident.status != "closed":
+        p = f"inc{view.incident.id}_action_"
+        with st.form(p + "form"):
+            text = st.text_input(_("Action"), key=p + "text")
+            left, right = st.columns(2)
+            owner = left.selectbox(_("Owner"), list(staff), format_func=staff.get, index=None, key=p + "owner",
+                                   placeholder=_("Choose…"))
+            due = right.date_input(_("Due date"), value=None, key=p + "due")
+            if st.form_submit_button(_("Add action"), key=p + "save"):
+                _attempt(p, _("Action added."), ix.add_action, actor=user, incident_id=view.incident.id, text=text,
+                         owner_id=owner, due_date=due)

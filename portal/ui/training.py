@@ -1,0 +1,98 @@
+"""Streamlit pieces the training pages share: month and session pickers (kept in the URL), one-call actions
+with their error display, and labels."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import streamlit as st
+
+from db.engine import unit_of_work
+from db.training_models import TrainingSession
+from portal.auth import CurrentUser
+from portal.errors import InputError
+from portal.i18n import _, fmt_datetime
+from portal.sla import CENTER_TZ, local
+from portal.training import list_sessions, month_start
+from portal.training.labels import SESSION_STATE_LABELS
+from portal.training.rules import next_month, previous_month
+from portal.ui.forms import saved, show_input_error
+
+SESSION_PAGE = "pages/training_session.py"
+
+
+def today() -> date:
+    return datetime.now(CENTER_TZ).date()
+
+
+def at(day: date, moment: time) -> datetime:
+    """A center-time moment from a date and a time picked on a form."""
+    return datetime.combine(day, moment, tzinfo=CENTER_TZ)
+
+
+def month_label(month: date) -> str:
+    return f"{month.year}-{month.month:02d}"
+
+
+def _month_changed(key: str) -> None:
+    st.query_params["month"] = month_label(st.session_state[key])
+
+
+def month_picker(key: str, *, default: date | None = None, back: int = 6, ahead: int = 3) -> date:
+    """A month select kept in the URL (`?month=2026-12`), so a month's view is a link."""
+    current = month_start(default or today())
+    months = [current]
+    for _step in range(back):
+        months.insert(0, previous_month(months[0]))
+    for _step in range(ahead):
+        months.append(next_month(months[-1]))
+    wanted = st.query_params.get("month", "")
+    chosen = next((m for m in months if month_label(m) == wanted), current)
+    if st.session_state.get(key) not in months or wanted:
+        st.session_state[key] = chosen
+    return st.selectbox(_("Month"), months, format_func=month_label, key=key, on_change=_month_changed, args=(key,),
+                        width=200)
+
+
+def session_label(ts: TrainingSession) -> str:
+    return f"{fmt_datetime(local(ts.starts_at))} · {ts.title} · {_(SESSION_STATE_LABELS[ts.state])}"
+
+
+def _session_changed(key: str) -> None:
+    st.query_params["session"] = str(st.session_state[key])
+
+
+def pick_session(user: CurrentUser, *, key: str, states: tuple[str, ...], days_back: int = 45,
+                 days_ahead: int = 60) -> TrainingSession | None:
+    """A session select (today's first), kept in the URL as `?session=`; None when there is none to pick."""
+    now = datetime.now(CENTER_TZ)
+    with unit_of_work(user.id) as s:
+        sessions = {ts.id: ts for ts in list_sessions(s, actor=user, start=now - timedelta(days=days_back),
+                                                      end=now + timedelta(days=days_ahead), states=states)}
+    if not sessions:
+        st.info(_("There are no sessions to choose from (approved or held, from six weeks ago to two months "
+                  "ahead)."))
+        return None
+    wanted = st.query_params.get("session", "")
+    if wanted.isdigit() and int(wanted) in sessions:
+        st.session_state[key] = int(wanted)
+    elif st.session_state.get(key) not in sessions:
+        todays = [i for i, ts in sessions.items() if local(ts.starts_at).date() == now.date()]
+        st.session_state[key] = (todays or [min(sessions, key=lambda i: abs(sessions[i].starts_at - now))])[0]
+    picked = st.selectbox(_("Session"), list(sessions), format_func=lambda i: session_label(sessions[i]), key=key,
+                          on_change=_session_changed, args=(key,))
+    return sessions[picked]
+
+
+def attempt(user: CurrentUser, fn: Callable[..., Any], *, done: str | Callable[[Any], str], prefix: str = "",
+            **kw: Any) -> None:
+    """Run a training function in one unit of work; on success forget the form, say `done` and redraw,
+    on bad input show what was wrong (the input stays)."""
+    try:
+        with unit_of_work(user.id) as s:
+            result = fn(s, actor=user, **kw)
+    except InputError as exc:
+        show_input_error(exc, prefix or "training")
+        return
+    saved(done(result) if callable(done) else done, prefix or "training_done_")

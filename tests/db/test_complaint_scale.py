@@ -1,0 +1,59 @@
+"""Scale seeding of complaints (COPY, with the index and foreign-key rebuild for big runs) and the complaint
+part of the bench, on small numbers."""
+from sqlalchemy import func, inspect, select
+
+from db.complaint_models import Complaint, ComplaintEvent, FollowUp
+from db.engine import unit_of_work
+from db.models import AuditLog
+from portal import scale, scale_complaints
+from portal.bench import run_bench
+from portal.demo import seed_demo
+from portal.sla import next_due
+
+
+def _count(model, *where):
+    with unit_of_work() as s:
+        return s.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def _demo_center(db):
+    with unit_of_work(engine=db) as s:
+        seed_demo(s)
+
+
+def test_seeded_complaints_have_realistic_lives_timelines_and_clocks(db, monkeypatch):
+    _demo_center(db)
+    before = _count(Complaint)
+    monkeypatch.setattr(scale_complaints, "REBUILD_FROM", 500)  # the drop-and-rebuild path, on a small run
+    progress = []
+    assert scale_complaints.seed_complaints(db, 1200, progress=lambda done, total: progress.append(done)) == 1200
+    assert progress == [1200] and _count(Complaint) == before + 1200
+    with unit_of_work() as s:
+        states = dict(s.execute(select(Complaint.state, func.count()).where(Complaint.id > before)
+                                .group_by(Complaint.state)).all())
+        assert states["closed"] > 600 and states["invalid"] > 10
+        assert sum(states.get(k, 0) for k in ("registered", "assigned", "in_progress", "replied")) > 0
+        registered = s.scalar(select(func.count()).select_from(ComplaintEvent).where(
+            ComplaintEvent.to_state == "registered", ComplaintEvent.complaint_id > before))
+        assert registered == 1200  # every complaint's timeline starts with its registration
+        assert s.scalar(select(func.count()).select_from(FollowUp).where(FollowUp.complaint_id > before)) > 600
+        assert s.scalar(select(func.max(Complaint.reopen_count))) >= 1
+        for c in s.scalars(select(Complaint).where(Complaint.id > before).limit(300)):
+            assert c.next_due_at == next_due(c)  # the stored clock is the one the domain computes
+            assert c.reference.endswith(f"{c.id:06d}") and c.first_reply_due_at > c.received_at
+    assert _count(AuditLog, AuditLog.table_name == "complaints", AuditLog.action == "insert") >= 1200
+    indexes = {i["name"] for t in ("complaints", "complaint_events") for i in inspect(db).get_indexes(t)}
+    assert indexes >= {i.name for i in (*Complaint.__table__.indexes, *ComplaintEvent.__table__.indexes)}
+    foreign_keys = {fk["name"] for fk in inspect(db).get_foreign_keys("complaint_events")}
+    assert foreign_keys == {fk.name for fk in ComplaintEvent.__table__.foreign_key_constraints}
+
+
+def test_the_bench_times_the_complaint_pages(db, capsys):
+    _demo_center(db)
+    scale.seed_retailers(db, 100)
+    scale_complaints.seed_complaints(db, 300)
+    assert run_bench(repeat=2, import_rows=100) == 0
+    out = capsys.readouterr().out
+    for line in ("Complaint pages through AppTest", "My work", "grid: default", "grid: state + dept + dates",
+                 "grid: sort by due time", "grid: text search", "complaint page"):
+        assert line in out
