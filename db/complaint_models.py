@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models import Audited, Base, Versioned
+from db.models import Audited, Base, Versioned, one_of
 
 CHANNELS = ("hotline", "walk_in", "letter", "email", "web", "manager_visit", "suggestion_box", "transferred",
             "follow_up")
@@ -47,9 +47,6 @@ ATTACHMENT_TYPES = (
     "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 )
 
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} in ({', '.join(repr(v) for v in values)})"
 
 
 class Complaint(Audited, Versioned, Base):
@@ -105,11 +102,11 @@ class Complaint(Audited, Versioned, Base):
                                                  onupdate=func.now())
 
     __table_args__ = (
-        CheckConstraint(_in("channel", CHANNELS), name="channel"),
-        CheckConstraint(_in("state", STATES), name="state"),
+        CheckConstraint(one_of("channel", CHANNELS), name="channel"),
+        CheckConstraint(one_of("state", STATES), name="state"),
         CheckConstraint("grade between 1 and 4", name="grade"),
-        CheckConstraint(_in("reply_method", REPLY_METHODS), name="reply_method"),
-        CheckConstraint(_in("satisfaction", SATISFACTION), name="satisfaction"),
+        CheckConstraint(one_of("reply_method", REPLY_METHODS), name="reply_method"),
+        CheckConstraint(one_of("satisfaction", SATISFACTION), name="satisfaction"),
         CheckConstraint(r"reference ~ '^TS-\d{4}-\d{6,}$'", name="reference_format"),
         CheckConstraint("channel <> 'hotline' or complainant_phone is not null", name="hotline_has_phone"),
         CheckConstraint("length(btrim(description)) > 0", name="description_not_blank"),
@@ -138,11 +135,11 @@ class Complaint(Audited, Versioned, Base):
         Index("ix_complaints_received_at_id", "received_at", "id"),
         Index("ix_complaints_next_due_at_id", "next_due_at", "id"),
         Index("ix_complaints_open_owner", "first_contact_owner_id", "next_due_at",
-              postgresql_where=text(_in("state", OPEN_STATES))),
+              postgresql_where=text(one_of("state", OPEN_STATES))),
         Index("ix_complaints_working_handler", "handler_id", "next_due_at",
-              postgresql_where=text(_in("state", WORKING_STATES))),
+              postgresql_where=text(one_of("state", WORKING_STATES))),
         Index("ix_complaints_working_department", "department_id", "next_due_at",
-              postgresql_where=text(_in("state", WORKING_STATES))),
+              postgresql_where=text(one_of("state", WORKING_STATES))),
         Index("ix_complaints_description_grams", text("portal_grams(description)"), postgresql_using="gin"),
         Index("ix_complaints_complainant_name_grams", text("portal_grams(complainant_name)"),
               postgresql_using="gin"),
@@ -178,9 +175,9 @@ class ComplaintEvent(Base):
     data: Mapped[dict | None] = mapped_column(JSONB)
 
     __table_args__ = (
-        CheckConstraint(_in("kind", EVENT_KINDS), name="kind"),
-        CheckConstraint(_in("from_state", STATES), name="from_state"),
-        CheckConstraint(_in("to_state", STATES), name="to_state"),
+        CheckConstraint(one_of("kind", EVENT_KINDS), name="kind"),
+        CheckConstraint(one_of("from_state", STATES), name="from_state"),
+        CheckConstraint(one_of("to_state", STATES), name="to_state"),
         Index("ix_complaint_events_complaint_at", "complaint_id", "at", "id"),
     )
 
@@ -206,8 +203,8 @@ class FollowUp(Audited, Base):
 
     __table_args__ = (
         CheckConstraint("level between 1 and 3", name="level"),
-        CheckConstraint(_in("method", FOLLOW_UP_METHODS), name="method"),
-        CheckConstraint(_in("satisfaction", SATISFACTION), name="satisfaction"),
+        CheckConstraint(one_of("method", FOLLOW_UP_METHODS), name="method"),
+        CheckConstraint(one_of("satisfaction", SATISFACTION), name="satisfaction"),
         CheckConstraint("score_attitude between 1 and 5", name="score_attitude"),
         CheckConstraint("score_phrasing between 1 and 5", name="score_phrasing"),
         CheckConstraint("score_speed between 1 and 5", name="score_speed"),
@@ -234,7 +231,7 @@ class ComplaintAttachment(Audited, Base):
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (
-        CheckConstraint(_in("content_type", ATTACHMENT_TYPES), name="content_type"),
+        CheckConstraint(one_of("content_type", ATTACHMENT_TYPES), name="content_type"),
         CheckConstraint(f"size_bytes between 1 and {MAX_ATTACHMENT_BYTES}", name="size_bytes"),
         CheckConstraint("octet_length(content) = size_bytes", name="content_size"),
         Index("ix_complaint_attachments_complaint_id", "complaint_id"),

@@ -27,7 +27,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models import ROLES, Audited, Base, Versioned
+from db.models import ROLES, Audited, Base, Versioned, one_of
 
 INCIDENT_TYPES = ("system_failure", "severe_weather", "vehicle_breakdown", "traffic_accident", "sudden_demand",
                   "supply_anomaly", "safety", "public_opinion", "major_complaint")
@@ -43,9 +43,6 @@ NOTICE_METHODS = ("broadcast", "sms", "call")
 SUPPLY_REASONS = ("wedding", "funeral", "group_consumption", "meeting", "other")
 SUPPLY_STATES = ("requested", "approved", "refused")
 
-
-def _in(column: str, values: tuple) -> str:
-    return f"{column} in ({', '.join(repr(v) for v in values)})"
 
 
 def _subset(column: str, values: tuple[str, ...]) -> str:
@@ -88,11 +85,11 @@ class Incident(Audited, Versioned, Base):
 
     __table_args__ = (
         CheckConstraint(r"reference ~ '^YJ-\d{4}-\d{4,}$'", name="reference_format"),
-        CheckConstraint(_in("type", INCIDENT_TYPES), name="type"),
-        CheckConstraint(_in("scope", SCOPES), name="scope"),
+        CheckConstraint(one_of("type", INCIDENT_TYPES), name="type"),
+        CheckConstraint(one_of("scope", SCOPES), name="scope"),
         CheckConstraint("severity between 1 and 4", name="severity"),
         CheckConstraint("severity > 2 or commander_id is not null", name="major_has_commander"),
-        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(one_of("status", STATUSES), name="status"),
         CheckConstraint(_subset("affected_steps", BUSINESS_STEPS), name="affected_steps"),
         CheckConstraint("affected_retailers_estimate >= 0", name="affected_retailers_estimate"),
         CheckConstraint("length(btrim(title)) > 0", name="title_not_blank"),
@@ -102,7 +99,7 @@ class Incident(Audited, Versioned, Base):
         CheckConstraint("status <> 'closed' or (root_cause is not null and review_note is not null "
                         "and closed_at is not null)", name="closed_has_review"),
         Index("ix_incidents_board", "severity", "started_at", "id",
-              postgresql_where=sql_text(_in("status", ACTIVE_STATUSES))),
+              postgresql_where=sql_text(one_of("status", ACTIVE_STATUSES))),
         Index("ix_incidents_status_id", "status", "id"),
         Index("ix_incidents_type_id", "type", "id"),
         Index("ix_incidents_severity_id", "severity", "id"),
@@ -146,7 +143,7 @@ class IncidentTimelineEntry(Base):
     data: Mapped[dict | None] = mapped_column(JSONB)  # automatic entries: {"from": …, "to": …}
 
     __table_args__ = (
-        CheckConstraint(_in("kind", ENTRY_KINDS), name="kind"),
+        CheckConstraint(one_of("kind", ENTRY_KINDS), name="kind"),
         CheckConstraint("length(btrim(text)) > 0", name="text_not_blank"),
         CheckConstraint("corrects_entry_id <> id", name="not_own_correction"),
         Index("ix_incident_timeline_entries_incident", "incident_id", "happened_at", "id"),
@@ -191,7 +188,7 @@ class ServiceSuspension(Audited, Versioned, Base):
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
     __table_args__ = (
-        CheckConstraint(_in("service", BUSINESS_STEPS), name="service"),
+        CheckConstraint(one_of("service", BUSINESS_STEPS), name="service"),
         CheckConstraint("length(btrim(area)) > 0", name="area_not_blank"),
         CheckConstraint("resumed_at >= suspended_at", name="resumed_after_suspended"),
         Index("ix_incident_suspensions_incident_id", "incident_id"),
@@ -212,7 +209,7 @@ class CustomerNotice(Audited, Base):
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
     __table_args__ = (
-        CheckConstraint(_in("method", NOTICE_METHODS), name="method"),
+        CheckConstraint(one_of("method", NOTICE_METHODS), name="method"),
         CheckConstraint("length(btrim(text)) > 0", name="text_not_blank"),
         Index("ix_incident_notices_incident_id", "incident_id", "at"),
     )
@@ -262,7 +259,7 @@ class ApprovalLimit(Audited, Versioned, Base):
     max_quantity: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (
-        CheckConstraint(_in("role", ROLES), name="role"),
+        CheckConstraint(one_of("role", ROLES), name="role"),
         CheckConstraint("max_quantity between 0 and 100000", name="max_quantity"),
     )
 
@@ -290,8 +287,8 @@ class SupplyRequest(Audited, Versioned, Base):
 
     __table_args__ = (
         CheckConstraint(r"reference ~ '^HY-\d{4}-\d{4,}$'", name="reference_format"),
-        CheckConstraint(_in("reason", SUPPLY_REASONS), name="reason"),
-        CheckConstraint(_in("state", SUPPLY_STATES), name="state"),
+        CheckConstraint(one_of("reason", SUPPLY_REASONS), name="reason"),
+        CheckConstraint(one_of("state", SUPPLY_STATES), name="state"),
         CheckConstraint("total_quantity > 0", name="total_quantity"),
         CheckConstraint("(state = 'requested') = (decided_at is null)", name="decided_at"),
         CheckConstraint("(state = 'approved') = (next_order_date is not null)", name="next_order_date"),

@@ -40,6 +40,11 @@ RETAILER_TRGM_INDEXES = ("license_no", "phone")  # digits: pg_trgm finds 3+ char
 RETAILER_GRAM_INDEXES = ("shop_name", "owner_name", "address")  # Chinese: 1–2 character words need grams
 
 
+def one_of(column: str, values: tuple) -> str:
+    """SQL for a CHECK (or partial-index condition) that `column` holds one of `values`."""
+    return f"{column} in ({', '.join(repr(v) for v in values)})"
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models import Audited, Base, Versioned
+from db.models import Audited, Base, Versioned, one_of
 
 COURSE_KINDS = ("knowledge", "skill")
 SESSION_FORMATS = ("lecture", "discussion", "on_site")
@@ -44,9 +44,6 @@ MATERIAL_TYPES = (
     "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 )
 
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} in ({', '.join(repr(v) for v in values)})"
 
 
 class TrainingCourse(Audited, Versioned, Base):
@@ -67,7 +64,7 @@ class TrainingCourse(Audited, Versioned, Base):
                                                  onupdate=func.now())
 
     __table_args__ = (
-        CheckConstraint(_in("kind", COURSE_KINDS), name="kind"),
+        CheckConstraint(one_of("kind", COURSE_KINDS), name="kind"),
         CheckConstraint("length(btrim(title)) > 0", name="title_not_blank"),
         CheckConstraint("duration_minutes between 15 and 480", name="duration_minutes"),
         CheckConstraint("target_star_levels <@ ARRAY[1,2,3,4,5]::smallint[]", name="target_star_levels"),
@@ -96,7 +93,7 @@ class CourseMaterial(Audited, Base):
     removed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
 
     __table_args__ = (
-        CheckConstraint(_in("content_type", MATERIAL_TYPES), name="content_type"),
+        CheckConstraint(one_of("content_type", MATERIAL_TYPES), name="content_type"),
         CheckConstraint(f"size_bytes between 1 and {MAX_MATERIAL_BYTES}", name="size_bytes"),
         CheckConstraint("octet_length(content) = size_bytes", name="content_size"),
         Index("ix_training_course_materials_course_id", "course_id"),
@@ -161,8 +158,8 @@ class TrainingSession(Audited, Versioned, Base):
                                                  onupdate=func.now())
 
     __table_args__ = (
-        CheckConstraint(_in("format", SESSION_FORMATS), name="format"),
-        CheckConstraint(_in("state", SESSION_STATES), name="state"),
+        CheckConstraint(one_of("format", SESSION_FORMATS), name="format"),
+        CheckConstraint(one_of("state", SESSION_STATES), name="state"),
         CheckConstraint(f"capacity between 1 and {MAX_CAPACITY}", name="capacity"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("length(btrim(title)) > 0", name="title_not_blank"),
@@ -205,9 +202,9 @@ class SignUp(Audited, Versioned, Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
-        CheckConstraint(_in("state", SIGN_UP_STATES), name="state"),
-        CheckConstraint(_in("channel", SIGN_UP_CHANNELS), name="channel"),
-        CheckConstraint(_in("notified_method", NOTIFY_METHODS), name="notified_method"),
+        CheckConstraint(one_of("state", SIGN_UP_STATES), name="state"),
+        CheckConstraint(one_of("channel", SIGN_UP_CHANNELS), name="channel"),
+        CheckConstraint(one_of("notified_method", NOTIFY_METHODS), name="notified_method"),
         CheckConstraint("(state = 'waitlisted') = (waitlist_position is not null)", name="waitlist_position"),
         CheckConstraint("(state = 'cancelled') = (cancel_reason is not null)", name="cancel_reason"),
         CheckConstraint("attended is null or state = 'signed_up'", name="attended_signed_up"),
