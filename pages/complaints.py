@@ -18,10 +18,11 @@ RECORD_PAGE = "pages/complaint.py"
 
 user = page_user("complaints.view")
 supervisor = can(user, "complaints.supervise")
-with unit_of_work(user.id) as s:
-    if not st.session_state.get("complaints.views_checked"):
+if not st.session_state.get("complaints.views_checked"):
+    with unit_of_work() as s:  # the installation's shared views, made once (by the system, not this user)
         ensure_shared_views(s, actor=user)
-        st.session_state["complaints.views_checked"] = True
+    st.session_state["complaints.views_checked"] = True
+with unit_of_work(user.id) as s:
     lookups = Lookups(s, COMPLAINTS)  # staff names, departments and categories for filters and bulk actions
     staff = complaint_staff(s) if supervisor else []
 view, ignored = current_view(COMPLAINTS, user)
