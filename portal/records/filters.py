@@ -16,6 +16,7 @@ from portal.auth import CurrentUser
 from portal.i18n import N_, _
 from portal.records.fields import NUMBER_TYPES, TEXT_TYPES, Field, FieldType, TableSpec
 from portal.records.values import parse_checkbox, parse_date, parse_value
+from portal.sla import CENTER_TZ
 
 CONTAINS, NOT_CONTAINS, IS, IS_NOT, ANY_OF = "contains", "not_contains", "is", "is_not", "any_of"
 BEFORE, AFTER, BETWEEN, EMPTY, NOT_EMPTY = "before", "after", "between", "empty", "not_empty"
@@ -108,8 +109,8 @@ RELATIVE_DAYS = {"today": N_("today"), "yesterday": N_("yesterday"), "week_start
 
 
 def relative_day(token: str, today: date | None = None) -> date | None:
-    """The day a RELATIVE_DAYS token means (today: the server's local date); None for anything else."""
-    today = today or datetime.now().astimezone().date()
+    """The day a RELATIVE_DAYS token means (today: the center's date, PORTAL_TIMEZONE); None for anything else."""
+    today = today or datetime.now(CENTER_TZ).date()
     if token == "today":
         return today
     if token == "yesterday":
@@ -165,7 +166,8 @@ def _values(field: Field, flt: Filter) -> Any:
 
 
 def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time()).astimezone()
+    """Midnight at the start of `day` in the center's time zone (PORTAL_TIMEZONE), whatever the server's is."""
+    return datetime.combine(day, time(), tzinfo=CENTER_TZ)
 
 
 def _range_clause(field: Field, col: Any, op: str, value: Any) -> ColumnElement[bool]:
