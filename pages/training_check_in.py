@@ -6,10 +6,11 @@ from portal import training as tr
 from portal.auth import CurrentUser
 from portal.errors import InputError
 from portal.i18n import _
+from portal.training.check_in_codes import scanned_sign_up
 from portal.ui.forms import show_flash
 from portal.ui.session import page_user
 from portal.ui.text import plain
-from portal.ui.training import pick_session
+from portal.ui.training import forget_coverage, pick_session
 
 SHOWN = 40  # rows under the search box; typing narrows them
 # Big touch targets: a large search box and full-width buttons.
@@ -28,6 +29,7 @@ def mark(user: CurrentUser, sign_up_id: int, attended: bool, shop: str) -> None:
     except InputError as exc:
         st.session_state["checkin_problem"] = str(exc)
         return
+    forget_coverage()
     st.session_state["_flash"] = (_("{shop} checked in.") if attended else _("{shop}: check-in undone.")).format(
         shop=shop)
 
@@ -40,6 +42,22 @@ if ts is None:
 show_flash()
 if problem := st.session_state.pop("checkin_problem", None):
     st.error(problem, icon=":material/error:")
+
+if code := st.query_params.get("signup", ""):  # opened from a sign-in sheet's QR code
+    try:
+        with unit_of_work(user.id) as s:
+            scanned = scanned_sign_up(s, actor=user, sign_up_id=code, token=st.query_params.get("t", ""))
+    except InputError as exc:
+        st.error(str(exc), icon=":material/qr_code_scanner:")
+    else:
+        with st.container(border=True, horizontal=True, vertical_alignment="center", key="checkin_scanned"):
+            st.markdown(f"**{plain(scanned['shop_name'])}** · {plain(scanned['owner_name'])}  \n"
+                        f"{plain(scanned['license_no'])}", width="stretch")
+            if scanned["attended"]:
+                st.badge(_("Checked in"), icon=":material/check_circle:", color="green")
+            else:
+                st.button(_("Check in"), key="checkin_scanned_button", type="primary", icon=":material/how_to_reg:",
+                          on_click=mark, args=(user, scanned["id"], True, scanned["shop_name"]), width=260)
 
 search = st.text_input(_("Name or licence number"), key="checkin_search", icon=":material/search:",
                        placeholder=_("Type part of the shop name, owner or licence number"))

@@ -8,11 +8,11 @@ import streamlit as st
 from db.engine import unit_of_work
 from portal import training as tr
 from portal.auth import can
-from portal.i18n import _, fmt_number, fmt_percent
+from portal.i18n import _, fmt_datetime, fmt_number, fmt_percent
 from portal.training.reports import COVERAGE_TARGET, business_type_label
 from portal.ui.forms import show_flash
 from portal.ui.session import page_user
-from portal.ui.training import attempt, session_label, today
+from portal.ui.training import attempt, cached_coverage, forget_coverage, session_label, today
 from portal.ui.training_roster import batch_message
 
 PAGE = 100
@@ -20,9 +20,12 @@ user = page_user("training.view")
 st.title(_("Training coverage"))
 show_flash()
 this_year = today().year
+link = {k: st.query_params.get(k, "") for k in ("year", "district", "business_type")}  # from the dashboard
+if link["year"] in (str(this_year), str(this_year - 1)) and st.session_state.get("coverage_link") != link:
+    st.session_state["coverage_year"] = int(link["year"])
 year = st.selectbox(_("Year"), [this_year, this_year - 1], key="coverage_year", width=200)
+report, counted_at = cached_coverage(user, year)
 with unit_of_work(user.id) as s:
-    report = tr.coverage_report(s, actor=user, year=year)
     staff = tr.trainer_choices(s, actor=user)
 now = datetime.now(UTC)
 
@@ -33,6 +36,12 @@ st.metric(_("Active retailers trained in {year}").format(year=year),
           help=_("{trained} of {active} active retailers attended at least one session.").format(
               trained=fmt_number(total.trained), active=fmt_number(total.active)))
 st.progress(min(total.share or 0.0, 1.0))
+with st.container(horizontal=True, vertical_alignment="center"):
+    st.caption(_("Counted at {time}; counted again every two minutes or after a change made here.").format(
+        time=fmt_datetime(counted_at)))
+    if st.button(_("Count again"), key="coverage_recount", icon=":material/refresh:", type="tertiary"):
+        forget_coverage()
+        st.rerun()
 
 names = {"district": lambda k: k, "business_type": business_type_label,
          "manager_id": lambda k: staff.get(k, _("No customer manager")) if k else _("No customer manager")}
@@ -56,6 +65,11 @@ for dim, tab in zip(names, st.tabs(list(titles.values())), strict=True):
         st.session_state[f"coverage_{dim}_applied"] = clicked
 
 st.subheader(_("Untrained retailers"))
+if st.session_state.get("coverage_link") != link:  # a dashboard link opens that group's untrained retailers
+    for dim in ("district", "business_type"):
+        if link[dim] and link[dim] in [r.key for r in report.by[dim]]:
+            st.session_state[f"untrained_{dim}"] = link[dim]
+    st.session_state["coverage_link"] = link
 left, middle, right, far = st.columns(4)
 flt = tr.RetailerFilter(
     district=left.selectbox(_("District"), [r.key for r in report.by["district"]], index=None,
@@ -69,7 +83,9 @@ flt = tr.RetailerFilter(
                               placeholder=_("All")),
     search=st.text_input(_("Search licence number, shop or owner"), key="untrained_search"))
 with unit_of_work(user.id) as s:
-    rows, matching = tr.untrained_retailers(s, actor=user, year=year, flt=flt, limit=PAGE)
+    unfiltered = flt == tr.RetailerFilter()  # then the report already knows how many: active minus trained
+    rows, matching = tr.untrained_retailers(s, actor=user, year=year, flt=flt, limit=PAGE,
+                                            known_total=total.active - total.trained if unfiltered else None)
     open_sessions = {ts.id: ts for ts in tr.list_sessions(s, actor=user, start=now, end=now + timedelta(days=120),
                                                           states=("approved",))}
 st.caption(_("{n} active retailers without an attended session in {year}.").format(n=fmt_number(matching),

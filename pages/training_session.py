@@ -29,7 +29,6 @@ with unit_of_work(user.id) as s:
         to_notify = len(tr.notification_list(s, actor=user, session_id=ts.id))
         evaluations = tr.evaluation_summary(s, actor=user, session_id=ts.id)
         trainer = tr.trainer_choices(s, actor=user).get(ts.trainer_id, "")
-        sheet = tr.sign_in_sheet_html(s, actor=user, session_id=ts.id)
 if ts is None:
     st.error(_("There is no training session {id}. Open one from the monthly plan.").format(id=plain(wanted)))
     st.stop()
@@ -74,7 +73,14 @@ with tabs[2]:
     notification_panel(user, ts)
 with tabs[3]:
     st.caption(_("Print it and lay it out at the door: one line per retailer with a seat, to sign on arrival."))
-    st.download_button(_("Download the sign-in sheet (print-ready)"), data=sheet.encode("utf-8"),
+    portal_url = st.context.url or f"http://localhost:{st.get_option('server.port')}"
+
+    def sheet() -> bytes:  # made on the click only: a QR code per seated retailer takes a moment
+        with unit_of_work(user.id) as s:
+            return tr.sign_in_sheet_html(s, actor=user, session_id=ts.id, check_in_base=portal_url).encode("utf-8")
+
+    st.caption(_("Each line carries a QR code that opens that retailer's check-in: scan it at the door."))
+    st.download_button(_("Download the sign-in sheet (print-ready)"), data=sheet,
                        file_name=f"sign-in-sheet-{ts.id}.html", mime="text/html", key="sheet_download",
                        icon=":material/print:", on_click="ignore")
     st.page_link("pages/training_check_in.py", label=_("Check retailers in"), icon=":material/how_to_reg:",

@@ -264,14 +264,20 @@ def plan_status(session: Session, *, actor: CurrentUser, month: date, now: datet
     first = session.scalar(select(func.min(TrainingSession.approved_at)).where(
         *in_month, TrainingSession.state.in_(("approved", "held"))))
     deadline = nth_working_day(work_calendar(session), month, APPROVAL_WORKING_DAYS)
-    due = end_of_day(deadline)
-    if not any(n for state, n in counts.items() if state != "cancelled"):
-        timing = "no_sessions"
-    elif first is not None:
-        timing = "on_time" if first < due else "late"
-    else:
-        timing = "overdue" if now >= due else "pending"
+    live = sum(n for state, n in counts.items() if state != "cancelled")
+    timing = plan_timing(live_sessions=live, first_approved_at=first, deadline=deadline, now=now)
     return PlanStatus(month, counts, deadline, first and local(first), timing)
+
+
+def plan_timing(*, live_sessions: int, first_approved_at: datetime | None, deadline: date, now: datetime) -> str:
+    """A month's plan timing (labels.PLAN_TIMING_LABELS) from its live sessions, its first approval and its
+    approval deadline (the 3rd working day) — shared by the plan page and the training dashboard."""
+    due = end_of_day(deadline)
+    if not live_sessions:
+        return "no_sessions"
+    if first_approved_at is not None:
+        return "on_time" if first_approved_at < due else "late"
+    return "overdue" if now >= due else "pending"
 
 
 def list_sessions(session: Session, *, actor: CurrentUser, start: datetime, end: datetime,

@@ -3,7 +3,7 @@ record card (培训记录卡) and the monthly summary (培训记录汇总表). A
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Select, and_, exists, func, literal_column, select
 from sqlalchemy.orm import Session, aliased
@@ -48,8 +48,21 @@ class CoverageReport:
     by: dict[str, list[CoverageRow]]  # dimension -> rows, lowest share first
 
 
-def _trained_this_year(year: int):
-    """EXISTS: the retailer attended a session that started in `year`."""
+def _trained_this_year(year: int, until: datetime | None = None):
+    """Retailer IN (those who attended a session that started in `year`, and before `until` when given): PostgreSQL
+    builds that set once and hashes it (a correlated EXISTS probed the sign-ups once per retailer: seconds at
+    200,000 retailers)."""
+    start, end = year_bounds(year)
+    if until is not None:
+        end = min(end, until)
+    attended = (select(SignUp.retailer_id).join(TrainingSession, TrainingSession.id == SignUp.session_id)
+                .where(SignUp.attended.is_(True), TrainingSession.starts_at >= start, TrainingSession.starts_at < end))
+    return Retailer.id.in_(attended)
+
+
+def _attended_in(year: int):
+    """EXISTS: the retailer attended a session that started in `year` (for the untrained list, where the planner
+    probes only the filtered retailers, or walks licence numbers until a page is full)."""
     start, end = year_bounds(year)
     return exists(select(literal_column("1")).select_from(SignUp)
                   .join(TrainingSession, TrainingSession.id == SignUp.session_id)
@@ -57,26 +70,35 @@ def _trained_this_year(year: int):
                          TrainingSession.starts_at >= start, TrainingSession.starts_at < end))
 
 
-def coverage_report(session: Session, *, actor: CurrentUser, year: int) -> CoverageReport:
-    """Coverage overall and by district, business type and customer manager: one grouped scan (GROUPING SETS)."""
+def coverage_report(session: Session, *, actor: CurrentUser, year: int, district: str | None = None,
+                    until: datetime | None = None) -> CoverageReport:
+    """Coverage overall and by district, business type and customer manager: one scan of the active retailers into
+    (district, type, manager) cells, rolled up by GROUPING SETS.
+
+    `district` limits it to that district's retailers; `until` counts sessions started before that moment only
+    (year-to-date coverage at the end of a month, for its monthly summary).
+    """
     require(actor, VIEW)
-    trained = _trained_this_year(year)
-    stmt = (select(Retailer.district, Retailer.business_type, Retailer.manager_id,
-                   func.grouping(Retailer.district, Retailer.business_type, Retailer.manager_id).label("g"),
-                   func.count().label("active"), func.count().filter(trained).label("trained"))
-            .where(Retailer.status == "active")
-            .group_by(func.grouping_sets(Retailer.district, Retailer.business_type, Retailer.manager_id,
+    cells = (select(Retailer.district, Retailer.business_type, Retailer.manager_id, func.count().label("active"),
+                    func.count().filter(_trained_this_year(year, until)).label("trained"))
+             .where(Retailer.status == "active", *([Retailer.district == district] if district else []))
+             .group_by(Retailer.district, Retailer.business_type, Retailer.manager_id).subquery())
+    stmt = (select(cells.c.district, cells.c.business_type, cells.c.manager_id,
+                   func.grouping(cells.c.district, cells.c.business_type, cells.c.manager_id).label("g"),
+                   func.sum(cells.c.active).label("active"), func.sum(cells.c.trained).label("trained"))
+            .group_by(func.grouping_sets(cells.c.district, cells.c.business_type, cells.c.manager_id,
                                          literal_column("()"))))
     total = CoverageRow(None, 0, 0)
     by: dict[str, list[CoverageRow]] = {d: [] for d in DIMENSIONS}
     # grouping() bits: district 4, business type 2, manager 1 — the column grouped on is the 0 bit
     which = {3: "district", 5: "business_type", 6: "manager_id"}
     for row in session.execute(stmt).mappings():
+        active, trained = int(row["active"] or 0), int(row["trained"] or 0)  # sum() of counts comes as numeric
         if row["g"] == 7:
-            total = CoverageRow(None, row["active"], row["trained"])
+            total = CoverageRow(None, active, trained)
         else:
             dim = which[row["g"]]
-            by[dim].append(CoverageRow(row[dim], row["active"], row["trained"]))
+            by[dim].append(CoverageRow(row[dim], active, trained))
     for rows in by.values():
         rows.sort(key=lambda r: (r.share if r.share is not None else 2, str(r.key)))
     return CoverageReport(year, total, by)
@@ -94,7 +116,7 @@ class RetailerFilter:
 
 
 def _untrained(year: int, flt: RetailerFilter) -> Select:
-    stmt = select(Retailer.id).where(Retailer.status == "active", ~_trained_this_year(year))
+    stmt = select(Retailer.id).where(Retailer.status == "active", ~_attended_in(year))
     if flt.district:
         stmt = stmt.where(Retailer.district == flt.district)
     if flt.business_type:
@@ -111,11 +133,15 @@ def _untrained(year: int, flt: RetailerFilter) -> Select:
 
 
 def untrained_retailers(session: Session, *, actor: CurrentUser, year: int, flt: RetailerFilter = RetailerFilter(),
-                        limit: int = 100, offset: int = 0) -> tuple[list[dict], int]:
-    """Active retailers with no attended session this year (a page of them, by licence number) and how many."""
+                        limit: int = 100, offset: int = 0, known_total: int | None = None) -> tuple[list[dict], int]:
+    """Active retailers with no attended session this year (a page of them, by licence number) and how many.
+
+    `known_total`: how many there are, when the caller knows it (unfiltered, it is the coverage report's active minus
+    trained), which spares counting a hundred thousand of them again."""
     require(actor, VIEW)
     base = _untrained(year, flt)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    total = known_total if known_total is not None else session.scalar(
+        select(func.count()).select_from(base.subquery())) or 0
     manager = aliased(User)
     page = base.order_by(Retailer.license_no).limit(limit).offset(offset).subquery()
     rows = session.execute(select(Retailer.id, Retailer.license_no, Retailer.shop_name, Retailer.owner_name,

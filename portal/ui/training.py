@@ -35,6 +35,14 @@ def month_label(month: date) -> str:
     return f"{month.year}-{month.month:02d}"
 
 
+def _parse_month(text: str) -> date | None:
+    """`2026-03` as the first day of that month; None when it is not a month."""
+    try:
+        return datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        return None
+
+
 def _month_changed(key: str) -> None:
     st.query_params["month"] = month_label(st.session_state[key])
 
@@ -48,7 +56,10 @@ def month_picker(key: str, *, default: date | None = None, back: int = 6, ahead:
     for _step in range(ahead):
         months.append(next_month(months[-1]))
     wanted = st.query_params.get("month", "")
-    chosen = next((m for m in months if month_label(m) == wanted), current)
+    linked = _parse_month(wanted)
+    if linked is not None and linked not in months:  # a link from further back or ahead (e.g. a dashboard)
+        months = sorted([*months, linked])
+    chosen = linked if linked is not None else current
     if st.session_state.get(key) not in months or wanted:
         st.session_state[key] = chosen
     return st.selectbox(_("Month"), months, format_func=month_label, key=key, on_change=_month_changed, args=(key,),
@@ -95,4 +106,30 @@ def attempt(user: CurrentUser, fn: Callable[..., Any], *, done: str | Callable[[
     except InputError as exc:
         show_input_error(exc, prefix or "training")
         return
+    forget_coverage()  # attendance or sign-ups may have changed: the next coverage page counts afresh
     saved(done(result) if callable(done) else done, prefix or "training_done_")
+
+
+COVERAGE_TTL = 120  # seconds a coverage report is reused by this server process
+
+
+@st.cache_data(ttl=COVERAGE_TTL, show_spinner=False, max_entries=8)
+def _coverage(year: int, _user: CurrentUser) -> tuple[Any, datetime]:
+    from portal.training import coverage_report
+
+    with unit_of_work(_user.id) as s:
+        return coverage_report(s, actor=_user, year=year), datetime.now(CENTER_TZ)
+
+
+def cached_coverage(user: CurrentUser, year: int) -> tuple[Any, datetime]:
+    """The year's coverage report and when it was counted: a scan of every active retailer (most of a second at
+    200,000), so it is reused for COVERAGE_TTL seconds; this process's training writes forget it at once."""
+    from portal.auth import require
+    from portal.training.rules import VIEW
+
+    require(user, VIEW)  # the cache is shared: the permission is checked per reader
+    return _coverage(year, user)
+
+
+def forget_coverage() -> None:
+    _coverage.clear()

@@ -18,6 +18,16 @@ def english_in_the_test_thread():
     set_language(before)
 
 
+@pytest.fixture(autouse=True)
+def fresh_data_caches():
+    """Pages reuse some figures for a while (st.cache_data, e.g. training coverage): each test counts afresh, since
+    every test starts from a clean database."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    yield
+
+
 def open_app() -> AppTest:
     """The portal's entry point, run once (it shows the sign-in page)."""
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=30).run()
