@@ -10,7 +10,15 @@ from portal.i18n import _, fmt_datetime
 from portal.incidents.labels import SCOPE_LABELS, STEP_LABELS, TYPE_LABELS
 from portal.incidents.rules import utcnow
 from portal.ui.forms import show_flash
-from portal.ui.incident_log import elapsed, entry_form, escape_md, severity_badge, show_timeline, status_badge
+from portal.ui.incident_log import (
+    elapsed,
+    entry_form,
+    escape_md,
+    refresh_every,
+    severity_badge,
+    show_timeline,
+    status_badge,
+)
 from portal.ui.incident_panels import actions_panel, command_panel, response_panel
 from portal.ui.session import page_user
 
@@ -61,13 +69,15 @@ st.download_button(_("Handover brief"), ix.handover_brief_html(view), file_name=
                    mime="text/html", icon=":material/print:", key="brief_download",
                    help=_("A printable summary: situation, timeline, open actions, who is in charge."))
 
+# a keyed tab set remembers the open tab: after a save (a full rerun) the coordinator stays where they were
 timeline_tab, command_tab, response_tab, actions_tab = st.tabs(
-    [_("Timeline"), _("Status and command"), _("Suspensions, notices, calls"), _("Follow-up actions")])
+    [_("Timeline"), _("Status and command"), _("Suspensions, notices, calls"), _("Follow-up actions")],
+    key=f"inc{i.id}_tab", on_change="rerun")
 with timeline_tab:
     if can(user, "incidents.run") and i.status != "closed":
         entry_form(user, i.id, prefix=f"inc{i.id}_entry_", entries=view.timeline)
 
-    @st.fragment(run_every=30)
+    @st.fragment(run_every=refresh_every())
     def live_timeline() -> None:
         """Refreshes by itself; the entry form above keeps what is being typed."""
         with unit_of_work(user.id) as s:

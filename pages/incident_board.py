@@ -5,10 +5,11 @@ import streamlit as st
 from db.engine import unit_of_work
 from portal import incidents as ix
 from portal.auth import can
-from portal.i18n import _, fmt_datetime
+from portal.i18n import _
 from portal.incidents.labels import TYPE_LABELS
 from portal.incidents.rules import utcnow
-from portal.ui.incident_log import elapsed, entry_form, severity_badge, status_badge
+from portal.sla import local
+from portal.ui.incident_log import elapsed, entry_form, refresh_every, severity_badge, status_badge
 from portal.ui.session import page_user
 
 INCIDENT_PAGE = "pages/incident.py"
@@ -22,12 +23,13 @@ with links, st.container(horizontal=True, horizontal_alignment="right"):
         st.page_link("pages/incident_new.py", label=_("Open an incident"), icon=":material/add_alert:")
 
 
-@st.fragment(run_every=30)
+@st.fragment(run_every=refresh_every())
 def live_board() -> None:
     """Only this part reruns every 30 s: widgets elsewhere on the page keep what is typed in them."""
     with unit_of_work(user.id) as s:
         rows = ix.board(s, actor=user)
-    st.caption(_("{n} open incidents · updated {time}").format(n=len(rows), time=fmt_datetime(utcnow())))
+    # to the second: the coordinator sees that the board is live
+    st.caption(_("{n} open incidents · updated {time}").format(n=len(rows), time=local(utcnow()).strftime("%H:%M:%S")))
     if not rows:
         st.success(_("No open incidents."), icon=":material/check_circle:")
     for row in rows:

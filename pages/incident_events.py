@@ -4,7 +4,7 @@ import streamlit as st
 from db.engine import unit_of_work
 from portal import incidents as ix
 from portal.i18n import _
-from portal.ui.incident_log import severity_badge, show_timeline
+from portal.ui.incident_log import refresh_every, severity_badge, show_timeline
 from portal.ui.session import page_user
 
 user = page_user("incidents.view")
@@ -12,7 +12,7 @@ st.page_link("pages/incident_board.py", label=_("Incident board"), icon=":materi
 st.title(_("Significant events"))
 
 
-@st.fragment(run_every=30)
+@st.fragment(run_every=refresh_every())
 def events() -> None:
     with unit_of_work(user.id) as s:
         found = ix.significant_events(s, actor=user)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, aliased
 
 from db.complaint_models import Complaint
@@ -240,10 +241,20 @@ def active_staff(session: Session) -> dict[int, str]:
 
 def areas(session: Session) -> tuple[list[str], list[str]]:
     """The districts and delivery routes retailers are in (what an incident's area is picked from)."""
-    districts = list(session.scalars(select(Retailer.district).distinct().order_by(Retailer.district)))
-    routes = list(session.scalars(select(Retailer.route).where(Retailer.route.is_not(None)).distinct()
-                                  .order_by(Retailer.route)))
-    return districts, routes
+    return _distinct(session, "district"), _distinct(session, "route")
+
+
+def _distinct(session: Session, column: str) -> list[str]:
+    """The distinct values of an indexed retailer column, by skipping through its index one value at a time: a few
+    dozen index probes instead of reading 200,000 retailers (a plain DISTINCT took over 100 ms)."""
+    assert column in ("district", "route")
+    return list(session.scalars(sql_text(f"""
+        WITH RECURSIVE found(value) AS (
+            (SELECT {column} FROM retailers WHERE {column} IS NOT NULL ORDER BY {column} LIMIT 1)
+            UNION ALL
+            SELECT (SELECT {column} FROM retailers WHERE {column} > found.value ORDER BY {column} LIMIT 1)
+            FROM found WHERE found.value IS NOT NULL)
+        SELECT value FROM found WHERE value IS NOT NULL""")))
 
 
 def find_retailers(session: Session, *, actor: CurrentUser, text: str, limit: int = 20) -> dict[int, str]:

@@ -2,7 +2,9 @@
 exportable lists. Both are read-only there: they change only through the moves in log.py and supply.py."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import func, not_, select
 from sqlalchemy.orm import Session
 
 import portal.retailers  # noqa: F401  (registers the retailers spec that the retailer link names)
@@ -18,11 +20,33 @@ from portal.incidents.labels import (
     TYPE_LABELS,
 )
 from portal.records.fields import Choice, Field, FieldType, TableSpec, register
+from portal.records.filters import ANY_OF, CONTAINS, EMPTY, IS, IS_NOT, NOT_EMPTY, like_pattern
 from portal.records.linked import LinkedSection, register_linked
 
 
 def _choices(labels: dict[str, str]) -> tuple[Choice, ...]:
     return tuple(Choice(value, label) for value, label in labels.items())
+
+
+def _districts_text() -> Any:
+    """The affected districts as one text (城东区、城西区) for the grid and exports."""
+    return func.array_to_string(Incident.affected_districts, "、")
+
+
+def _district_filter(op: str, value: Any) -> Any:
+    """Filters on the affected districts: "is" a district (the incident dashboard's district filter: the list
+    includes it), "is any of", "contains" part of a name, "is empty"."""
+    col = Incident.affected_districts
+    if op in (IS, IS_NOT):
+        found = col.contains([value])
+        return found if op == IS else not_(found)
+    if op == ANY_OF:
+        return col.overlap(list(value))
+    if op in (EMPTY, NOT_EMPTY):
+        empty = func.cardinality(col) == 0
+        return empty if op == EMPTY else not_(empty)
+    like = _districts_text().ilike(like_pattern(value), escape="\\")
+    return like if op == CONTAINS else not_(like)
 
 
 INCIDENTS = register(TableSpec(
@@ -46,6 +70,8 @@ INCIDENTS = register(TableSpec(
         Field("commander_id", N_("Commander"), FieldType.USER),
         Field("affected_steps", N_("Affected steps"), FieldType.MULTI_SELECT, choices=_choices(STEP_LABELS)),
         Field("affected_retailers_estimate", N_("Affected retailers"), FieldType.INTEGER),
+        Field("affected_districts", N_("Affected districts"), FieldType.TEXT, visible=False,
+              compute=_districts_text, condition=_district_filter),
         Field("resolved_at", N_("Resolved"), FieldType.DATETIME, visible=False),
         Field("closed_at", N_("Closed"), FieldType.DATETIME, visible=False),
         Field("updated_at", N_("Last changed"), FieldType.DATETIME, sortable=True, visible=False),

@@ -24,7 +24,7 @@ from portal.complaints.queries import StaffMember, complaint_id_of
 from portal.complaints.workflow import INVESTIGATION_FIELDS, SCORE_FIELDS
 from portal.errors import STALE, InputError
 from portal.i18n import _
-from portal.ui.forms import flash, forget
+from portal.ui.forms import flash, forget, form_defaults
 from portal.ui.text import plain
 
 PANEL_MOVES = ("assign", "start_progress", "record_investigation", "interim_reply", "reply", "record_follow_up",
@@ -162,6 +162,7 @@ def action_panel(user: CurrentUser, c: Complaint, moves: list[str], *, departmen
 def note_box(user: CurrentUser, c: Complaint) -> None:
     """An internal note (staff only; never a reply to the complainant)."""
     p = f"complaint.{c.id}.note."
+    form_defaults(p, {"text": ""})  # after a save, the box is empty in the browser too
     with st.form(p + "form", border=False, clear_on_submit=False):
         text = st.text_area(_("Internal note (staff only, never sent to the complainant)"), key=p + "text", height=70)
         submitted = st.form_submit_button(_("Add internal note"), icon=":material/lock:")

@@ -1,8 +1,12 @@
 """Edit-form plumbing shared by pages: a form's starting values, forgetting a form, messages across a rerun.
 
-Widgets in these forms take their starting values from session state (`form_defaults`), never from
-`value=`: a value set through session state is also pushed to the browser, so after `forget` the form
-really shows the fresh values there, not what was typed before.
+Widgets in these forms take their starting values from session state (`form_defaults` or `edit_form`, called
+right before the form is drawn), never from `value=`. That is the one way a saved form shows its starting values
+again in the browser: Streamlit sends a widget's value to the browser only when the script assigned it in the same
+run, before drawing the widget. `forget` (and `saved`) can only drop the values (the widgets are already drawn
+when a save succeeds, so they cannot be assigned then); on the next run `form_defaults`/`edit_form` find them gone
+and assign the starting values, which reach the browser. A widget whose starting value is left to `value=` keeps
+showing the saved text after `forget` (the browser keeps its own copy), and sends it again with the next submit.
 """
 from __future__ import annotations
 
@@ -33,13 +37,15 @@ def edit_form(prefix: str, row: T, values: dict[str, Any]) -> T:
 
 
 def form_defaults(prefix: str, values: dict[str, Any]) -> None:
-    """Give a new-record form's widgets (keyed `prefix + name`) their starting values, kept while the user edits."""
+    """Give a form's widgets (keyed `prefix + name`) their starting values, kept while the user edits; call it on
+    every run before drawing the form, so that after `forget` the browser shows these values again."""
     for name, value in values.items():
         st.session_state.setdefault(prefix + name, value)
 
 
 def forget(prefix: str) -> None:
-    """Drop a form's remembered row and widget values (all session keys starting with `prefix`)."""
+    """Drop a form's remembered row and widget values (all session keys starting with `prefix`); the next run's
+    `form_defaults`/`edit_form` put the starting values back, in the browser too."""
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix)]:
         del st.session_state[key]
 

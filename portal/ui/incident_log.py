@@ -2,6 +2,7 @@
 entry form that keeps its text (with a retry) when the database is briefly unreachable."""
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import streamlit as st
@@ -15,11 +16,17 @@ from portal.auth import CurrentUser
 from portal.errors import InputError
 from portal.i18n import _, fmt_datetime
 from portal.incidents.labels import ENTRY_KIND_LABELS, SEVERITY_LABELS, STATUS_LABELS
-from portal.ui.forms import forget
+from portal.ui.forms import forget, form_defaults
 
 UNREACHABLE = (OperationalError, InterfaceError, DatabaseStartError)
 SEVERITY_COLORS = {1: "red", 2: "orange", 3: "blue", 4: "gray"}
 STATUS_COLORS = {"open": "red", "responding": "orange", "monitoring": "blue", "resolved": "green", "closed": "gray"}
+
+
+def refresh_every() -> float:
+    """Seconds between the board's (and the timeline's) own redraws: 30, or PORTAL_INCIDENT_REFRESH_SECONDS (the
+    browser test shortens it to watch a refresh keep what is being typed)."""
+    return float(os.environ.get("PORTAL_INCIDENT_REFRESH_SECONDS") or 30)
 
 
 def elapsed(span: timedelta) -> str:
@@ -92,6 +99,8 @@ def entry_form(user: CurrentUser, incident_id: int, *, prefix: str, entries: lis
     state = st.session_state
     if state.pop(prefix + "saved", False):
         st.toast(_("Entry added to the timeline."), icon=":material/check_circle:")
+    form_defaults(prefix, {"text": "", "kind": USER_ENTRY_KINDS[0], "happened": None, "significant": False,
+                           "corrects": None})  # after a save, these reach the browser too (see portal.ui.forms)
     with st.form(prefix + "form", border=True):
         st.text_area(_("What happened, was decided or was done"), key=prefix + "text", height=90, max_chars=5000)
         kind_col, when_col = st.columns(2)

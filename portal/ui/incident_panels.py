@@ -1,8 +1,9 @@
 """The incident page's panels: command (status, severity, commander), response (suspensions, notices, call
-list) and follow-up actions. Each form keeps its input when a save is refused."""
+list) and follow-up actions. Each form keeps its input when a save is refused; after a save its widgets get their
+starting values explicitly (form_defaults / edit_form), because a value that is only forgotten stays on screen in
+the browser."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from db.engine import unit_of_work
@@ -12,11 +13,14 @@ from portal.auth import CurrentUser, can
 from portal.errors import InputError
 from portal.i18n import _, fmt_date, fmt_datetime
 from portal.incidents.labels import NOTICE_METHOD_LABELS, SEVERITY_LABELS, STATUS_LABELS, STEP_LABELS
-from portal.ui.forms import edit_form, saved, show_input_error
+from portal.ui.forms import edit_form, forget, form_defaults, saved, show_input_error
+from portal.ui.incident_log import escape_md
 
 
-def _attempt(prefix: str, message: str, fn, **kw) -> None:
-    """Run a domain move in its own unit of work; on success say so and redraw, else show what was wrong."""
+def _attempt(prefix: str, message: str, fn, *, also_forget: tuple[str, ...] = (), **kw) -> None:
+    """Run a domain move in its own unit of work; on success say so and redraw (forgetting the form, and the
+    `also_forget` forms that read the incident's version), else show what was wrong. Not inside an st.form: a
+    stale edit offers a Reload button."""
     user = kw["actor"]
     try:
         with unit_of_work(user.id) as s:
@@ -24,16 +28,21 @@ def _attempt(prefix: str, message: str, fn, **kw) -> None:
     except InputError as exc:
         show_input_error(exc, prefix)
     else:
+        for other in also_forget:
+            forget(other)
         saved(message, prefix)
 
 
 def command_panel(user: CurrentUser, view: ix.IncidentView, coordinators: dict[int, str]) -> None:
     """Move the status on; change severity or commander (each lands on the timeline by itself)."""
     i = view.incident
+    if i.status == "closed":
+        st.caption(_("Closed out: status, severity and commander stay as they are."))
     if i.status == "closed" or not can(user, "incidents.run"):
         return
-    p = f"inc{i.id}_status_"
-    version = edit_form(p, i.version, {"to": None})
+    p, other = f"inc{i.id}_status_", f"inc{i.id}_severity_"  # each move changes the version the other one read
+    version = edit_form(p, i.version, {"to": None, "note": "", "resolution": "", "resolved_at": None, "root_cause": "",
+                                       "review_note": "", "anyway": False})
     targets = sorted(ix.TRANSITIONS[i.status], key=list(STATUS_LABELS).index)
     with st.form(p + "form"):
         to = st.selectbox(_("New status"), targets, format_func=lambda v: _(STATUS_LABELS[v]), key=p + "to",
@@ -47,12 +56,13 @@ def command_panel(user: CurrentUser, view: ix.IncidentView, coordinators: dict[i
         root_cause = st.text_area(_("Root cause"), key=p + "root_cause", height=68)
         review = st.text_area(_("Review note (supervision center)"), key=p + "review_note", height=68)
         anyway = st.checkbox(_("Close with open actions"), key=p + "anyway")
-        if st.form_submit_button(_("Change status"), type="primary", key=p + "save"):
-            _attempt(p, _("Status changed."), ix.change_status, actor=user, incident_id=i.id, version=version,
-                     status=to, note=note, resolution=resolution, resolved_at=resolved_at, root_cause=root_cause,
-                     review_note=review, close_with_open_actions=anyway)
-    p = f"inc{i.id}_severity_"
-    version = edit_form(p, i.version, {"to": i.severity, "commander": i.commander_id})
+        submitted = st.form_submit_button(_("Change status"), type="primary", key=p + "save")
+    if submitted:
+        _attempt(p, _("Status changed."), ix.change_status, also_forget=(other,), actor=user, incident_id=i.id,
+                 version=version, status=to, note=note, resolution=resolution, resolved_at=resolved_at,
+                 root_cause=root_cause, review_note=review, close_with_open_actions=anyway)
+    p, other = other, p
+    version = edit_form(p, i.version, {"to": i.severity, "commander": i.commander_id, "note": ""})
     with st.form(p + "form"):
         left, right = st.columns(2)
         severity = left.selectbox(_("Severity"), list(SEVERITY_LABELS), key=p + "to",
@@ -60,13 +70,13 @@ def command_panel(user: CurrentUser, view: ix.IncidentView, coordinators: dict[i
         commander = right.selectbox(_("Commander"), list(coordinators), format_func=coordinators.get, index=None,
                                     key=p + "commander", placeholder=_("Nobody"))
         note = st.text_input(_("Note"), key=p + "note")
-        if st.form_submit_button(_("Save severity and commander"), key=p + "save"):
-            if severity != i.severity:
-                _attempt(p, _("Severity changed."), ix.change_severity, actor=user, incident_id=i.id,
-                         version=version, severity=severity, commander_id=commander, note=note)
-            elif commander != i.commander_id:
-                _attempt(p, _("Commander changed."), ix.set_commander, actor=user, incident_id=i.id,
-                         version=version, commander_id=commander, note=note)
+        submitted = st.form_submit_button(_("Save severity and commander"), key=p + "save")
+    if submitted and severity != i.severity:
+        _attempt(p, _("Severity changed."), ix.change_severity, also_forget=(other,), actor=user, incident_id=i.id,
+                 version=version, severity=severity, commander_id=commander, note=note)
+    elif submitted and commander != i.commander_id:
+        _attempt(p, _("Commander changed."), ix.set_commander, also_forget=(other,), actor=user, incident_id=i.id,
+                 version=version, commander_id=commander, note=note)
 
 
 def response_panel(user: CurrentUser, view: ix.IncidentView) -> None:
@@ -83,6 +93,7 @@ def response_panel(user: CurrentUser, view: ix.IncidentView) -> None:
                      suspension_id=sus.id, version=sus.version)
     if run:
         p = f"inc{i.id}_suspend_"
+        form_defaults(p, {"area": ""})
         with st.form(p + "form"):
             left, right = st.columns(2)
             service = left.selectbox(_("Service"), BUSINESS_STEPS, format_func=lambda v: _(STEP_LABELS[v]),
@@ -97,7 +108,7 @@ def response_panel(user: CurrentUser, view: ix.IncidentView) -> None:
                     f"{' · ' + notice.audience if notice.audience else ''}  \n{notice.text}")
     if run:
         p = f"inc{i.id}_notice_"
-        st.session_state.setdefault(p + "method", ix.suggested_notice_method(i.scope))
+        form_defaults(p, {"method": ix.suggested_notice_method(i.scope), "text": "", "audience": ""})
         with st.form(p + "form"):
             method = st.selectbox(_("Method"), NOTICE_METHODS, format_func=lambda v: _(NOTICE_METHOD_LABELS[v]),
                                   key=p + "method", help=_("District-wide: broadcast or SMS. Local: a call to each "
@@ -110,43 +121,85 @@ def response_panel(user: CurrentUser, view: ix.IncidentView) -> None:
     call_list(user, view, run)
 
 
-def _tick(user: CurrentUser, view: ix.IncidentView, key: str) -> None:
-    for pos, change in st.session_state[key].get("edited_rows", {}).items():
-        row = view.call_list[int(pos)]
-        try:
-            with unit_of_work(user.id) as s:
-                ix.mark_called(s, actor=user, call_id=row["id"], version=row["version"],
-                               called=change.get("called", row["called"]), note=change.get("note", row["note"]))
-        except InputError as exc:
-            st.session_state[key + "_problem"] = str(exc)
+CALLS_PER_PAGE = 15
+
+
+def _matches(call: dict, query: str) -> bool:
+    query = query.strip().lower()
+    return not query or any(query in (call[k] or "").lower() for k in ("shop_name", "license_no", "phone"))
 
 
 def call_list(user: CurrentUser, view: ix.IncidentView, run: bool) -> None:
+    """The retailers to ring, one row each with its own “Called” button and a note of what they said: a coordinator
+    works down it while on the phone (a grid cell to tick is too fiddly for that). Long lists are searched and
+    paged; the order stays put as rows are ticked, so nobody loses their place."""
     st.subheader(_("Call list"))
-    if not view.call_list:
+    calls = view.call_list
+    if not calls:
         st.caption(_("No retailers listed. Add them by route below, or pick them when opening the incident."))
     else:
-        st.caption(_("{done} of {total} called").format(done=view.calls_done, total=len(view.call_list)))
-        key = f"inc{view.incident.id}_calls_{sum(c['version'] for c in view.call_list)}"
-        frame = pd.DataFrame([{k: c[k] for k in ("shop_name", "license_no", "phone", "called", "called_by", "note")}
-                              for c in view.call_list])
-        st.data_editor(frame, key=key, hide_index=True, disabled=not run or ["shop_name", "license_no", "phone",
-                                                                             "called_by"],
-                       on_change=_tick, args=(user, view, key), column_config={
-                           "shop_name": _("Shop"), "license_no": _("Licence number"), "phone": _("Phone"),
-                           "called": st.column_config.CheckboxColumn(_("Called")), "called_by": _("Called by"),
-                           "note": _("What they said")})
-        if problem := st.session_state.pop(key + "_problem", None):
-            st.error(problem)
+        p = f"inc{view.incident.id}_calls_"
+        st.caption(_("{done} of {total} called").format(done=view.calls_done, total=len(calls)))
+        find, todo = st.columns([3, 2], vertical_alignment="bottom")
+        query = find.text_input(_("Find on the call list"), key=p + "find",
+                                placeholder=_("Shop, licence number or phone"))
+        only_todo = todo.toggle(_("Only those not called yet"), key=p + "todo")
+        shown = [c for c in calls if _matches(c, query) and not (only_todo and c["called"])]
+        pages = max(1, -(-len(shown) // CALLS_PER_PAGE))
+        number = 1
+        if st.session_state.get(p + "page", 1) > pages:  # a narrower search has fewer pages: back to the first
+            st.session_state[p + "page"] = 1
+        if pages > 1:
+            number = st.selectbox(_("Page"), range(1, pages + 1), key=p + "page",
+                                  format_func=lambda n: _("{n} of {pages}").format(n=n, pages=pages))
+        for call in shown[(number - 1) * CALLS_PER_PAGE:number * CALLS_PER_PAGE]:
+            _call_row(user, call, run)
+        if not shown:
+            st.caption(_("Nobody on the call list matches."))
     if run:
         with unit_of_work(user.id) as s:
             routes = ix.areas(s)[1]
         p = f"inc{view.incident.id}_calls_add_"
+        form_defaults(p, {"routes": []})
         with st.form(p + "form"):
             picked = st.multiselect(_("Add every active retailer on routes"), routes, key=p + "routes")
             if st.form_submit_button(_("Add to call list"), key=p + "save"):
                 _attempt(p, _("Call list updated."), ix.add_to_call_list, actor=user, incident_id=view.incident.id,
                          routes=picked)
+
+
+def _call_row(user: CurrentUser, call: dict, run: bool) -> None:
+    """One retailer: who and the number to ring; not called yet: a note and “Called”; called: by whom, when, what
+    they said, and “Undo” for a mistaken tick."""
+    p = f"call_{call['id']}_"
+    phone = f"[{call['phone']}](tel:{call['phone']})" if call["phone"] else "—"
+    who = f"**{escape_md(call['shop_name'])}**  \n{call['license_no']} · {phone}"
+    if call["called"]:
+        with st.container(key=p + "row", border=True):
+            left, middle, right = st.columns([3, 4, 1], vertical_alignment="center")
+            left.markdown(who)
+            done = _("Called by {name}, {time}").format(name=call["called_by"] or "—",
+                                                        time=fmt_datetime(call["called_at"]))
+            middle.markdown(f":green[:material/check_circle: {done}]" + (
+                f"  \n{escape_md(call['note'])}" if call["note"] else ""))
+            if run and right.button(_("Undo"), key=p + "undo", help=_("Not called after all: put the tick back.")):
+                _attempt(p, _("Call unticked."), ix.mark_called, actor=user, call_id=call["id"],
+                         version=call["version"], called=False, note=call["note"] or "")
+        return
+    if not run:
+        with st.container(key=p + "row", border=True):
+            st.markdown(who)
+        return
+    form_defaults(p, {"note": ""})
+    with st.container(key=p + "row", border=True), st.form(p + "form", border=False):
+        left, middle, right = st.columns([3, 4, 1], vertical_alignment="center")
+        left.markdown(who)
+        note = middle.text_input(_("What they said"), key=p + "note", label_visibility="collapsed",
+                                 placeholder=_("What they said (optional)"))
+        called = right.form_submit_button(_("Called"), icon=":material/call:", key=p + "save")
+    if called:
+        _attempt(p, _("Call ticked off."), ix.mark_called, actor=user, call_id=call["id"], version=call["version"],
+                 called=True, note=note)
 
 
 def actions_panel(user: CurrentUser, view: ix.IncidentView, staff: dict[int, str]) -> None:
@@ -164,6 +217,7 @@ def actions_panel(user: CurrentUser, view: ix.IncidentView, staff: dict[int, str
         st.caption(_("No follow-up actions yet. Closing needs at least one."))
     if can(user, "incidents.run") and view.incident.status != "closed":
         p = f"inc{view.incident.id}_action_"
+        form_defaults(p, {"text": "", "owner": None, "due": None})
         with st.form(p + "form"):
             text = st.text_input(_("Action"), key=p + "text")
             left, right = st.columns(2)

@@ -73,6 +73,7 @@ def portal_server(engine, database_url):
         "STREAMLIT_SERVER_RUN_ON_SAVE": "false",
         "STREAMLIT_SERVER_ADDRESS": "127.0.0.1",
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        "PORTAL_INCIDENT_REFRESH_SECONDS": "4",  # the incident board redraws itself within a test's patience
     }
     with log.open("w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "portal", "run", "--port", str(port)], cwd=ROOT, env=env,
