@@ -5,13 +5,15 @@ what the database itself refuses (CHECK constraints mirror the tuples below).
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -23,7 +25,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models import Audited, Base, Versioned, one_of
@@ -133,6 +135,17 @@ class Complaint(Audited, Versioned, Base):
         # small partial indexes of the open states; quick search uses pairs of characters for Chinese text
         # (portal_grams, words of any length) and trigrams for reference numbers and phone numbers
         Index("ix_complaints_received_at_id", "received_at", "id"),
+        # the complaint dashboard (migration 0008) reads a period's figures from this index alone
+        Index("ix_complaints_dashboard", "received_at", postgresql_include=[
+            "state", "category_id", "grade", "channel", "department_id", "retailer_id", "complainant_phone",
+            "first_replied_at", "first_reply_due_at", "replied_at", "resolution_due_at", "followed_up_at",
+            "satisfaction", "reopen_count", "paused_since", "root_cause"]),
+        # the figures that change with the clock (migration 0010): complaints whose first reply or answer is due
+        Index("ix_complaints_unanswered", "received_at", postgresql_include=[
+            "state", "department_id", "retailer_id", "first_replied_at", "first_reply_due_at", "resolution_due_at",
+            "paused_since"], postgresql_where=text("first_replied_at IS NULL OR replied_at IS NULL")),
+        Index("ix_complaints_phone_received", "received_at", postgresql_include=["complainant_phone", "state"],
+              postgresql_where=text("complainant_phone IS NOT NULL")),  # repeat complainants (migration 0010)
         Index("ix_complaints_next_due_at_id", "next_due_at", "id"),
         Index("ix_complaints_open_owner", "first_contact_owner_id", "next_due_at",
               postgresql_where=text(one_of("state", OPEN_STATES))),
@@ -236,3 +249,29 @@ class ComplaintAttachment(Audited, Base):
         CheckConstraint("octet_length(content) = size_bytes", name="content_size"),
         Index("ix_complaint_attachments_complaint_id", "complaint_id"),
     )
+
+
+class ComplaintDashboardDay(Base):
+    """One center day's complaint figures that do not depend on "now" (migration 0010: a cache the triggers keep
+    exact; portal/dashboards/complaints.py fills and reads it). `level` 0: the whole center (key ""), 1: per
+    handling department (key: its id, "" for none yet), 2: per retailer district (key: the district, "" for none).
+    `counts` maps "category:<id>", "grade:<n>", "channel:<code>", "cause:<root cause>" to complaints."""
+
+    __tablename__ = "complaint_dashboard_days"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)  # the center time zone the days are cut in
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    complaints: Mapped[int] = mapped_column(Integer)
+    first_replied: Mapped[int] = mapped_column(Integer)
+    replied_in_time: Mapped[int] = mapped_column(Integer)
+    answered: Mapped[int] = mapped_column(Integer)
+    resolved_in_time: Mapped[int] = mapped_column(Integer)
+    followed_up: Mapped[int] = mapped_column(Integer)
+    surveyed: Mapped[int] = mapped_column(Integer)
+    satisfied: Mapped[int] = mapped_column(Integer)
+    reopened: Mapped[int] = mapped_column(Integer)
+    handling: Mapped[list[float]] = mapped_column(ARRAY(Float))  # working days to answer, ascending
+    handling_sum: Mapped[float] = mapped_column(Float)
+    counts: Mapped[dict] = mapped_column(JSONB)

@@ -3,7 +3,8 @@ import streamlit as st
 
 from db.engine import unit_of_work
 from portal.auth import ROLE_LABELS
-from portal.home import home_summary
+from portal.dashboards.report import format_change, format_value
+from portal.home import OVERVIEWS, home_summary, overview
 from portal.i18n import _, current_language
 from portal.ui.session import page_user
 
@@ -32,3 +33,19 @@ for section, items in summary.items.items():
             else:
                 left.page_link("pages/home.py", label=_(item.label), icon=":material/info:", disabled=True)
             right.markdown(f"**{item.count:,}**")
+
+with unit_of_work(user.id) as s:
+    overviews = overview(s, actor=user)
+if overviews:
+    st.subheader(_("This month"))
+for area, figures in overviews.items():
+    _work, _view, title, dashboard = OVERVIEWS[area]
+    with st.container(border=True, key=f"overview_{area}"):
+        head, link = st.columns([3, 1], vertical_alignment="center")
+        head.markdown(f"**{_(title)}**")
+        link.page_link(dashboard, label=_("Dashboard"), icon=":material/insights:")
+        for column, figure in zip(st.columns(max(len(figures), 1)), figures, strict=False):
+            change = format_change(figure)
+            column.metric(figure.label, format_value(figure.kind, figure.value), delta_color="off",
+                          delta_arrow="off",
+                          delta=None if change == "—" else _("{change} vs last month").format(change=change))

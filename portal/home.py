@@ -34,8 +34,8 @@ def home_summary(session: Session, *, actor: CurrentUser, language: str) -> Home
     summary = HomeSummary(department=localized_name(dept, language) if dept else None)
     if can(actor, "complaints.work"):
         summary.items[N_("Complaints")] = _complaint_items(session, actor)
-    if can(actor, "training.manage"):
-        summary.items[N_("Retailer training")] = []
+    if can(actor, "training.manage") or can(actor, "training.approve"):
+        summary.items[N_("Retailer training")] = _training_items(session, actor)
     if can(actor, "incidents.run"):
         summary.items[N_("Emergency incidents")] = _incident_items(session, actor)
     if can(actor, "admin.manage"):
@@ -69,6 +69,31 @@ def _complaint_items(session: Session, actor: CurrentUser) -> list[WorkItem]:
     return items
 
 
+def _training_items(session: Session, actor: CurrentUser) -> list[WorkItem]:
+    """Sessions to approve (approvers), sign-ups to tell in the next two weeks, absentees still to call."""
+    from datetime import timedelta
+
+    from db.training_models import SignUp, TrainingSession
+
+    now = datetime.now(UTC)
+    items = []
+    if can(actor, "training.approve"):
+        items.append(WorkItem(N_("Training sessions awaiting approval"), session.scalar(
+            select(func.count()).where(TrainingSession.state == "submitted")) or 0, "pages/training_plan.py"))
+    if can(actor, "training.manage"):
+        live = (select(func.count()).select_from(SignUp).join(TrainingSession, TrainingSession.id == SignUp.session_id)
+                .where(SignUp.state == "signed_up"))
+        items += [
+            WorkItem(N_("Sign-ups to notify for sessions in the next 14 days"), session.scalar(live.where(
+                TrainingSession.state == "approved", TrainingSession.starts_at.between(now, now + timedelta(days=14)),
+                (SignUp.notified_at.is_(None)) | SignUp.needs_renotify)) or 0, "pages/training_plan.py"),
+            WorkItem(N_("Absentees of the last 30 days still to call"), session.scalar(live.where(
+                SignUp.attended.is_(False), SignUp.follow_up_at.is_(None),
+                TrainingSession.starts_at >= now - timedelta(days=30))) or 0, "pages/training_plan.py"),
+        ]
+    return items
+
+
 def _incident_items(session: Session, actor: CurrentUser) -> list[WorkItem]:
     """Open incidents (of which major), my open follow-up actions, supply requests awaiting a decision."""
     from portal.incidents.queries import waiting_counts
@@ -78,3 +103,27 @@ def _incident_items(session: Session, actor: CurrentUser) -> list[WorkItem]:
             WorkItem(N_("Of these, major (severity 1–2)"), counts.major, "pages/incident_board.py"),
             WorkItem(N_("My open follow-up actions"), counts.my_actions, "pages/incidents.py"),
             WorkItem(N_("Supply requests awaiting approval"), counts.supply_pending, "pages/supply_requests.py")]
+
+
+# The home overview: this month's headline numbers of the areas a role works in (supervisors and viewers: all
+# they may see), each from that area's dashboard module, with a link to the dashboard.
+OVERVIEWS: dict[str, tuple[str, str, str, str]] = {  # area -> (work permission, view permission, title, dashboard)
+    "complaints": ("complaints.work", "complaints.view", N_("Complaints this month"), "pages/dashboard_complaints.py"),
+    "training": ("training.manage", "training.view", N_("Training this month"), "pages/dashboard_training.py"),
+    "incidents": ("incidents.run", "incidents.view", N_("Incidents this month"), "pages/dashboard_incidents.py"),
+}
+
+
+def overview_areas(actor: CurrentUser) -> list[str]:
+    """The areas whose overview the home page shows `actor`."""
+    everything = bool(actor.roles & {"supervisor", "viewer"})
+    return [area for area, (work, view, _title, _page) in OVERVIEWS.items()
+            if can(actor, work) or (everything and can(actor, view))]
+
+
+def overview(session: Session, *, actor: CurrentUser) -> dict[str, list]:
+    """area -> its headline Figures (this month against last month)."""
+    import importlib
+
+    return {area: importlib.import_module(f"portal.dashboards.{area}").overview(session, actor=actor)
+            for area in overview_areas(actor)}

@@ -18,6 +18,7 @@ import pandas as pd
 from portal.i18n import _, fmt_number, fmt_percent
 
 COUNT, PERCENT, DAYS, SCORE = "count", "percent", "days", "score"
+NUMBER = "number"  # a plain number with one decimal (e.g. complaints per 10,000 retailers)
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class Figure:
     label: str  # already translated
     value: float | int | None
     previous: float | int | None = None
-    kind: str = COUNT  # COUNT, PERCENT (a share 0–1), DAYS (working days), SCORE (1–5)
+    kind: str = COUNT  # COUNT, PERCENT (a share 0–1), DAYS (working days), SCORE (1–5), NUMBER
     target: float | None = None  # e.g. 0.98; shown beside the value
     higher_is_better: bool = True
 
@@ -57,7 +58,7 @@ def format_value(kind: str, value: float | int | None) -> str:
         return "—"
     if kind == PERCENT:
         return fmt_percent(value)
-    if kind in (DAYS, SCORE):
+    if kind in (DAYS, SCORE, NUMBER):
         return fmt_number(value, 1)
     return fmt_number(value)
 
@@ -116,7 +117,7 @@ def to_xlsx(report: MonthlyReport) -> bytes:
 def _cell(kind: str, value: Any) -> Any:
     if value is None:
         return None
-    return round(float(value), 4) if kind in (PERCENT, DAYS, SCORE) else value
+    return round(float(value), 4) if kind in (PERCENT, DAYS, SCORE, NUMBER) else value
 
 
 def _plain(value: Any) -> Any:

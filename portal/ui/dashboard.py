@@ -114,6 +114,12 @@ def _range(picked: Any, default: DashboardFilter) -> tuple[date, date]:
     return (picked[0], picked[-1]) if len(picked) > 1 else (picked[0], picked[0])
 
 
+def draw_chart(chart: alt.TopLevelMixin, **kwargs: Any) -> Any:
+    """Draw an Altair chart. Its spec is not validated again on every run (our builders are pure and tested,
+    and validating each spec costs tens of milliseconds per chart): `st.vega_lite_chart` with the plain spec."""
+    return st.vega_lite_chart(spec=chart.to_dict(validate=False), **kwargs)
+
+
 def chart_card(title: str, frame: pd.DataFrame | None, build: Callable[[pd.DataFrame], alt.TopLevelMixin], *,
                flt: DashboardFilter, what: str, key: str, link: GridLink | None = None,
                drill: Callable[[dict[str, Any]], GridLink | None] | None = None, help: str | None = None) -> None:
@@ -127,8 +133,8 @@ def chart_card(title: str, frame: pd.DataFrame | None, build: Callable[[pd.DataF
         if frame is None or frame.empty:
             st.info(no_data_message(what, flt), icon=":material/bar_chart_off:")
         else:
-            event = st.altair_chart(build(frame), key=key, on_select="rerun" if drill else "ignore",
-                                    selection_mode=PICK if drill else None)
+            event = draw_chart(build(frame), key=key, on_select="rerun" if drill else "ignore",
+                               selection_mode=PICK if drill else None)
             picked = (event.selection.get(PICK) if drill and event is not None else None) or []
             if picked and (target := drill(picked[0])) is not None:
                 st.switch_page(target.page, query_params=dict(target.params))
@@ -138,6 +144,7 @@ def chart_card(title: str, frame: pd.DataFrame | None, build: Callable[[pd.DataF
 
 
 def figure_row(figures: list[tuple[str, str, str | None]]) -> None:
-    """Headline numbers: (label, value, delta text or None), in one row."""
+    """Headline numbers: (label, value, delta text or None), in one row. No arrow: Streamlit reads the direction
+    from a leading "-", and the delta texts start with "−" (U+2212) or words ("较上一时段 …"), so it would point up."""
     for column, (label, value, delta) in zip(st.columns(len(figures)), figures, strict=True):
-        column.metric(label, value, delta=delta, delta_color="off")
+        column.metric(label, value, delta=delta, delta_color="off", delta_arrow="off")

@@ -12,6 +12,7 @@ from portal.auth import CurrentUser
 from portal.records.fields import Choice, Field, FieldType, TableSpec, register
 from portal.records.filters import OPERATORS, Filter, FilterError, filter_clause
 from portal.retailers import RETAILERS
+from portal.sla import CENTER_TZ
 from tests.db.retailer_support import english_fixture  # noqa: F401  (autouse: English messages)
 
 
@@ -54,7 +55,8 @@ SAMPLES = register(TableSpec(
 
 
 def _local(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute)).astimezone()
+    """A moment on `day` in the center's time zone (date filters cut days at the center's midnight)."""
+    return datetime.combine(day, time(hour, minute), tzinfo=CENTER_TZ)
 
 
 @pytest.fixture(scope="module")
