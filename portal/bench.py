@@ -1,11 +1,13 @@
-"""`python -m portal bench`: time the real retailers grid and complaint pages through AppTest, and an import.
+"""`python -m portal bench`: time every page that lists, shows or charts data through AppTest, and an import.
 
-On the current database (seed it first: `python -m portal seed --demo --retailers 200000`). The grid is
-signed in as a supervisor through the sign-in form; every interaction is one script run of the whole app
-(entry point + page), repeated, and compared with a floor: a page that only signs in and draws a title.
-The import runs inside a transaction that is rolled back, so the bench leaves the database as it was.
-With complaints in the database (`seed --complaints N`), the complaint pages are timed too
-(portal/bench_complaints.py).
+On the current database (seed it first, e.g. `python -m portal seed --scale province`). The pages are signed
+in as a supervisor through the sign-in form; every interaction is one script run of the whole app (entry point
++ page), repeated, and compared with a floor: a page that only signs in and draws a title. Each area's
+interactions live beside its module (portal/bench_complaints.py, bench_training.py, bench_incidents.py,
+bench_dashboards.py) and run when the database holds that area's records. Statements slower than 50 ms are
+explained afterwards (portal/bench_tools.py). The import runs inside a transaction that is rolled back, so the
+bench leaves the database as it was; `--soak N` then drives a real server through N interactions in chromium
+and reports its memory.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import logging
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -125,18 +128,29 @@ def _interactions(at, runs: int) -> dict[str, list[float]]:
     return results
 
 
-def _report(floor: list[float], results: dict[str, list[float]], retailers: int, runs: int,
-            title: str | None = None) -> None:
-    def p95(values: list[float]) -> float:
-        return statistics.quantiles(values, n=20)[-1] if len(values) > 1 else values[0]
+@dataclass
+class BenchRow:
+    """One timed interaction: the page (area), what was done, the times of its runs, the process's peak RSS after."""
 
-    base = statistics.median(floor)
-    print(title or f"\nRetailers grid through AppTest: {retailers:,} retailers, {runs} runs per interaction")
-    print(f"  {'interaction':<26}{'median ms':>10}{'p95 ms':>9}{'× floor':>9}")
-    print(f"  {'empty page (floor)':<26}{base:>10.1f}{p95(floor):>9.1f}{1:>9.1f}")
-    for name, times in results.items():
-        median = statistics.median(times)
-        print(f"  {name:<26}{median:>10.1f}{p95(times):>9.1f}{median / base:>9.1f}")
+    page: str
+    interaction: str
+    times: list[float]
+    peak_rss_mb: float
+
+
+def _p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1] if len(values) > 1 else values[0]
+
+
+def _table(rows: list[BenchRow], title: str) -> None:
+    """One table for the whole run: page, interaction, median, p95, ratio to the floor (the first row), peak RSS."""
+    base = statistics.median(rows[0].times)
+    print(title)
+    print(f"  {'page':<12}{'interaction':<40}{'median ms':>10}{'p95 ms':>9}{'× floor':>9}{'peak RSS MB':>13}")
+    for row in rows:
+        median = statistics.median(row.times)
+        print(f"  {row.page:<12}{row.interaction:<40}{median:>10.1f}{_p95(row.times):>9.1f}"
+              f"{median / base:>9.1f}{row.peak_rss_mb:>13.0f}")
 
 
 def import_file(rows: int, managers: list[str]) -> bytes:
@@ -181,8 +195,14 @@ def bench_import(rows: int) -> None:
     print(f"  {rows / total:,.0f} rows/s including validation ({total:.2f} s)")
 
 
-def run_bench(repeat: int = 15, import_rows: int = 50_000) -> int:
-    """Run the grid and import benches on the current database and print the figures."""
+PARTS = ("retailers", "complaints", "training", "incidents", "dashboards")
+
+
+def run_bench(repeat: int = 15, import_rows: int = 50_000, only: str | None = None, soak_interactions: int = 0) -> int:
+    """Time every list, record and dashboard page on the current database through AppTest, beside the empty-page
+    floor, in one run; print one table, then EXPLAIN summaries of the queries that took over 50 ms; then (unless
+    `only` names one part) the import, and the server memory over `soak_interactions` interactions in a browser."""
+    from portal.bench_tools import SlowQueries, peak_rss_mb
     from portal.bootstrap import prepare
 
     logging.getLogger("db.embedded").setLevel(logging.ERROR)
@@ -192,15 +212,53 @@ def run_bench(repeat: int = 15, import_rows: int = 50_000) -> int:
     with unit_of_work() as s:
         retailers = s.scalar(select(func.count()).select_from(Retailer)) or 0
     login, password = _bench_user()
+    prepare_bench_user(login)
     floor_at = _floor(login, password)
-    floor = _time(repeat, lambda i: floor_at.run())
-    results = _interactions(_grid(login, password), repeat)
-    _report(floor, results, retailers, repeat)
-    if complaints := complaint_count():  # the complaint pages, beside the same floor
-        prepare_bench_user(login)
-        results = complaint_interactions(_grid(login, password), repeat, _time)
-        _report(floor, results, retailers, repeat, title=f"\nComplaint pages through AppTest: {complaints:,} "
-                f"complaints, {repeat} runs per interaction")
-    bench_import(import_rows)
+    rows = [BenchRow("—", "empty page (floor)", _time(repeat, lambda i: floor_at.run()), peak_rss_mb())]
+    counts = {"retailers": retailers, "complaints": complaint_count()}
+    with SlowQueries() as recorder:
+        for part in PARTS:
+            if only not in (None, part):
+                continue
+            results = _part(part, login, password, repeat, counts)
+            rows += [BenchRow(part, name, times, peak_rss_mb()) for name, times in results.items()]
+    sizes = ", ".join(f"{n:,} {k}" for k, n in counts.items())
+    _table(rows, f"\nPages through AppTest ({sizes}), {repeat} runs per interaction, server time per script run:")
+    print()
+    for line in recorder.report():
+        print(line)
+    if only is None:
+        bench_import(import_rows)
+    if soak_interactions:
+        from portal.bench_tools import soak
+
+        result = soak(login, password, soak_interactions,
+                      progress=lambda done, rss: print(f"  soak: {done} interactions, RSS {rss:.0f} MB", flush=True))
+        print()
+        for line in result.lines():
+            print(line)
     return 0
 
+
+def _part(part: str, login: str, password: str, repeat: int, counts: dict[str, int]) -> dict[str, list[float]]:
+    """One area's interactions (an empty dict when the database holds none of its records)."""
+    if part == "retailers":
+        return _interactions(_grid(login, password), repeat)
+    if part == "complaints":
+        return complaint_interactions(_grid(login, password), repeat, _time) if counts["complaints"] else {}
+    if part == "training":
+        from portal.bench_training import sign_up_count, training_interactions
+
+        counts["training sign-ups"] = sign_up_count()
+        return training_interactions(_grid(login, password), repeat, _time) if counts["training sign-ups"] else {}
+    if part == "incidents":
+        from portal.bench_incidents import incident_count, incident_interactions, prepare_incident_bench_user
+
+        counts["incidents"] = incident_count()
+        if not counts["incidents"]:
+            return {}
+        user = prepare_incident_bench_user(login)  # adding an entry: the domain function, rolled back
+        return incident_interactions(_grid(login, password), user, repeat, _time)
+    from portal.bench_dashboards import dashboard_interactions
+
+    return dashboard_interactions(_grid(login, password), repeat, _time)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from db.complaint_models import Complaint
 from db.engine import unit_of_work
 from db.models import Department, User
+from portal.bench_pages import PageDriver
 from portal.complaints.rules import utcnow
 from portal.sla import local
 
@@ -50,48 +51,26 @@ def _departments() -> list[int]:
 def complaint_interactions(at, runs: int, time_runs: Callable[[int, Callable[[int], object]], list[float]]
                            ) -> dict[str, list[float]]:
     """The complaint pages' interactions, each timed `runs` times on `at` (signed in as the bench supervisor)."""
-    def checked(result):
-        if result.exception:
-            raise SystemExit(f"A complaint page failed: {result.exception[0].value}")
-        return result
-
-    def go(page: str, **params) -> None:
-        at.switch_page(page)
-        for name in ("f", "q", "sort", "id", "page"):
-            at.query_params.pop(name, None)
-        at.query_params.update(params)
-        checked(at.run())
-
+    page = PageDriver(at, "complaint")
     results = {}
-    go("pages/my_complaints.py")
-    results["My work"] = time_runs(runs, lambda i: checked(at.run()))
-    go(GRID)
-    results["grid: default"] = time_runs(runs, lambda i: checked(at.run()))
+    page.go("pages/my_complaints.py")
+    results["My work"] = time_runs(runs, lambda i: page.run())
+    page.go(GRID)
+    results["grid: default"] = time_runs(runs, lambda i: page.run())
     departments, today = _departments(), local(utcnow()).date()
 
     def filtered(i: int):
         start = today - timedelta(days=30 + 7 * (i % 4))
-        at.query_params["f"] = ['state:any_of:["assigned","in_progress","replied"]',
-                                f"department_id:is:{departments[i % len(departments)]}",
-                                "received_at:between:" + json.dumps([start.isoformat(), today.isoformat()])]
-        return checked(at.run())
+        return page.with_params(f=['state:any_of:["assigned","in_progress","replied"]',
+                                   f"department_id:is:{departments[i % len(departments)]}",
+                                   "received_at:between:" + json.dumps([start.isoformat(), today.isoformat()])])
 
     results["grid: state + dept + dates"] = time_runs(runs, filtered)
-    go(GRID, sort="next_due_at")
-    results["grid: sort by due time"] = time_runs(runs, lambda i: checked(at.run()))
-    go(GRID)
-
-    def searched(i: int):
-        at.query_params["q"] = SEARCHES[i % len(SEARCHES)]
-        return checked(at.run())
-
-    results["grid: text search"] = time_runs(runs, searched)
+    page.go(GRID, sort="next_due_at")
+    results["grid: sort by due time"] = time_runs(runs, lambda i: page.run())
+    page.go(GRID)
+    results["grid: text search"] = time_runs(runs, lambda i: page.with_params(q=SEARCHES[i % len(SEARCHES)]))
     ids = _sample_ids()
-    go("pages/complaint.py", id=str(ids[0]))
-
-    def complaint_page(i: int):
-        at.query_params["id"] = str(ids[i % len(ids)])
-        return checked(at.run())
-
-    results["complaint page"] = time_runs(runs, complaint_page)
+    page.go("pages/complaint.py", id=str(ids[0]))
+    results["complaint page"] = time_runs(runs, lambda i: page.with_params(id=str(ids[i % len(ids)])))
     return results

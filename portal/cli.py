@@ -58,34 +58,52 @@ def _create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+# What `seed --<kind> N` adds: (what the progress lines call it, the role whose staff work such records — the demo
+# center is seeded first when nobody has it —, the function that adds them by COPY).
+GENERATED = {
+    "retailers": ("retailers", None, "portal.scale:seed_retailers"),
+    "complaints": ("complaints with timelines", "agent", "portal.scale_complaints:seed_complaints"),
+    "incidents": ("incidents with timelines", "emergency_coordinator", "portal.scale_incidents:seed_incidents"),
+    "training_registrations": ("training sign-ups with sessions", "training_coordinator",
+                               "portal.scale_training:seed_training"),
+}
+
+
 def _seed(args: argparse.Namespace) -> int:
     from portal.bootstrap import prepare, seed_demo_once
 
     engine = prepare(demo=False)
-    if args.complaints:
-        _ensure_complaint_staff(engine)
+    if args.scale:
+        return _seed_scale(engine, args.scale)
+    wanted = [kind for kind in GENERATED if getattr(args, kind)]
+    _ensure_staff(engine, [GENERATED[kind][1] for kind in wanted if GENERATED[kind][1]])
     if args.demo:
         print("Demo data seeded." if seed_demo_once(engine) else "Demo data was already seeded.")
-    if args.retailers:
-        import time
-
-        from portal.scale import seed_retailers
-
-        started = time.perf_counter()
-        def progress(done: int, total: int) -> None:
-            print(f"  {done:,} / {total:,} retailers ({done / total:.0%}, {time.perf_counter() - started:.1f} s)"
-                  + ("; building indexes and statistics…" if done == total else ""), flush=True)
-
-        added = seed_retailers(engine, args.retailers, progress=progress)
-        print(f"Added {added:,} retailers in {time.perf_counter() - started:.1f} s.")
-    if args.complaints:
-        _seed_complaints(engine, args.complaints)
+    for kind in wanted:
+        _seed_generated(engine, kind, getattr(args, kind))
     return 0
 
 
-def _ensure_complaint_staff(engine) -> None:
-    """Generated complaints are worked by the center's staff: without any agent, seed the demo center first
-    (before generated retailers, whose licence numbers the demo's could otherwise meet)."""
+def _seed_scale(engine, name: str) -> int:
+    """`seed --scale province`: everything at once into an empty database, with progress and stage times."""
+    from portal.scale_province import SCALES, NotEmpty, seed_scale
+
+    scale = SCALES[name]
+    print(f"Seeding the {name} scale: {scale.retailers:,} retailers, {scale.complaints:,} complaints, "
+          f"{scale.training_registrations:,} training sign-ups, {scale.incidents:,} incidents.", flush=True)
+    try:
+        timings = seed_scale(engine, scale, say=lambda line: print(line, flush=True))
+    except NotEmpty as exc:
+        print(f"Not seeded — {exc}.", file=sys.stderr)
+        return 2
+    stages = ", ".join(f"{k} {v:.0f} s" for k, v in timings.items() if k != "total")
+    print(f"Seeded the {name} scale in {timings['total']:.0f} s ({timings['total'] / 60:.1f} min): {stages}.")
+    return 0
+
+
+def _ensure_staff(engine, roles: list[str]) -> None:
+    """Generated records are worked by the center's staff: when nobody active has one of `roles`, seed the demo
+    center first (before generated retailers, whose licence numbers the demo's could otherwise meet)."""
     from sqlalchemy import select
 
     from db.engine import unit_of_work
@@ -93,32 +111,35 @@ def _ensure_complaint_staff(engine) -> None:
     from portal.bootstrap import seed_demo_once
 
     with unit_of_work(engine=engine) as s:
-        staffed = s.scalar(select(User.id).where(User.active, User.roles.contains(["agent"])).limit(1)) is not None
-    if not staffed and seed_demo_once(engine):
-        print("No complaint staff yet: seeded the demo center first.")
+        missing = [role for role in roles
+                   if s.scalar(select(User.id).where(User.active, User.roles.contains([role])).limit(1)) is None]
+    if missing and seed_demo_once(engine):
+        print(f"No {', '.join(missing)} staff yet: seeded the demo center first.")
 
 
-def _seed_complaints(engine, count: int) -> None:
-    """`seed --complaints N`: complaints with timelines by COPY, worked by the center's staff."""
+def _seed_generated(engine, kind: str, count: int) -> None:
+    """Add `count` generated records of `kind` (see GENERATED), printing progress."""
+    import importlib
     import time
 
-    from portal.scale_complaints import seed_complaints
-
+    label, _role, target = GENERATED[kind]
+    module, function = target.split(":")
     started = time.perf_counter()
 
     def progress(done: int, total: int) -> None:
         tail = "; building indexes and statistics…" if done == total else ""
-        print(f"  {done:,} / {total:,} complaints with timelines ({done / total:.0%}, "
-              f"{time.perf_counter() - started:.1f} s){tail}", flush=True)
+        print(f"  {done:,} / {total:,} {label} ({done / total:.0%}, {time.perf_counter() - started:.1f} s){tail}",
+              flush=True)
 
-    added = seed_complaints(engine, count, progress=progress)
-    print(f"Added {added:,} complaints in {time.perf_counter() - started:.1f} s.")
+    added = getattr(importlib.import_module(module), function)(engine, count, progress=progress)
+    print(f"Added {added:,} {label.split(' with ')[0]} in {time.perf_counter() - started:.1f} s.")
 
 
 def _bench(args: argparse.Namespace) -> int:
     from portal.bench import run_bench
 
-    return run_bench(repeat=args.repeat, import_rows=args.import_rows)
+    return run_bench(repeat=args.repeat, import_rows=args.import_rows, only=args.only,
+                     soak_interactions=0 if args.only else args.soak)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -144,10 +165,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retailers", type=int, metavar="N", help="add N generated retailers (COPY, for scale tests)")
     p.add_argument("--complaints", type=int, metavar="N",
                    help="add N generated complaints with timelines and follow-ups (COPY, for scale tests)")
+    p.add_argument("--scale", choices=["province", "town"],
+                   help="fill an empty database at once: province = 200,000 retailers, 1,000,000 complaints, "
+                        "300,000 training sign-ups, 50,000 incidents (town: a hundredth, for a quick check)")
+    p.add_argument("--incidents", type=int, metavar="N",
+                   help="add N generated emergency incidents with ~20 timeline entries each (COPY, for scale tests)")
+    p.add_argument("--training-registrations", type=int, metavar="N",
+                   help="add N generated training sign-ups over ~N/100 sessions of the last 3 years and the next 2 "
+                        "months, with attendance and evaluations (COPY, for scale tests)")
     p.set_defaults(func=_seed)
-    p = sub.add_parser("bench", help="time the retailers grid and complaint pages (AppTest) and a 50,000-row import")
+    p = sub.add_parser("bench", help="time every list, record and dashboard page (AppTest), explain slow queries, "
+                                     "time a 50,000-row import and measure server memory over a browser soak")
     p.add_argument("--repeat", type=int, default=15, help="runs per interaction (default 15)")
     p.add_argument("--import-rows", type=int, default=50_000, help="rows in the generated import file")
+    p.add_argument("--only", choices=["retailers", "complaints", "training", "incidents", "dashboards"],
+                   help="time only this part (beside the empty-page floor; no import, no soak)")
+    p.add_argument("--soak", type=int, default=200, metavar="N",
+                   help="interactions of the browser memory soak against a real server (default 200; 0: none)")
     p.set_defaults(func=_bench)
     return parser
 

@@ -54,6 +54,10 @@ def test_the_bench_times_the_complaint_pages(db, capsys):
     scale_complaints.seed_complaints(db, 300)
     assert run_bench(repeat=2, import_rows=100) == 0
     out = capsys.readouterr().out
-    for line in ("Complaint pages through AppTest", "My work", "grid: default", "grid: state + dept + dates",
-                 "grid: sort by due time", "grid: text search", "complaint page"):
+    for line in ("Pages through AppTest (", "My work", "grid: default",
+                 "grid: state + dept + dates", "grid: sort by due time", "grid: text search", "complaint page",
+                 "complaints dashboard: 12 months", "complaints dashboard: one month",
+                 "complaints dashboard: department", "monthly report (complaints)", "Queries over 50 ms:"):
         assert line in out
+    rows = [line.split() for line in out.splitlines() if line.startswith("  complaints ")]
+    assert len(rows) == 6 and all(float(r[-1]) > 0 for r in rows)  # each with the process's peak RSS
