@@ -32,7 +32,6 @@ from typing import Any
 
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
-from sqlalchemy.schema import AddConstraint, DropConstraint
 
 from db.audit import AUDIT_COPY_COLUMNS
 from db.complaint_models import Complaint, ComplaintEvent, FollowUp
@@ -50,7 +49,7 @@ from portal.demo_complaints import (
     NOTES,
     STORIES,
 )
-from portal.records.bulk import raw_cursor, reserve_ids
+from portal.records.bulk import raw_cursor, rebuilt_after, reserve_ids, vacuum_analyze
 from portal.sla import CENTER_TZ, RUNNING_STATES, local
 from portal.workdays import WorkCalendar, load_calendar
 
@@ -453,13 +452,6 @@ def _generated(factory: ComplaintFactory, ids: list[int], minutes: list[int], ac
         worker.stdout.close()
 
 
-def _constraints(session: Session, drop: bool) -> None:
-    """Drop (or add back) the foreign keys of the complaint tables, which a bulk load would check row by row."""
-    for table in (Complaint.__table__, ComplaintEvent.__table__, FollowUp.__table__):
-        for fk in sorted(table.foreign_key_constraints, key=lambda f: f.name):
-            session.execute(DropConstraint(fk) if drop else AddConstraint(fk))
-
-
 def seed_complaints(engine: Engine, count: int, *, seed: int = 2026, parallel: bool | None = None,
                     progress: Callable[[int, int], None] | None = None) -> int:
     """Add `count` complaints (with timelines, follow-ups, one audit row each) in one transaction.
@@ -471,34 +463,22 @@ def seed_complaints(engine: Engine, count: int, *, seed: int = 2026, parallel: b
         now = utcnow()
         existing = s.scalar(select(Complaint.id).order_by(Complaint.id.desc()).limit(1)) or 0
         factory = ComplaintFactory(s, seed + existing, now)
-        rebuild = count >= REBUILD_FROM
-        indexes = [*Complaint.__table__.indexes, *ComplaintEvent.__table__.indexes,
-                   *FollowUp.__table__.indexes] if rebuild else []
-        for index in indexes:
-            s.execute(text(f"DROP INDEX IF EXISTS {index.name}"))
-        if rebuild:
-            _constraints(s, drop=True)
-        # the rows carry center wall-clock times: this transaction reads them in the center's zone
-        s.execute(text("SELECT set_config('TimeZone', :zone, true)"), {"zone": CENTER_TZ.key})
-        ids = reserve_ids(s, "complaints", count)
-        minutes = factory.received_minutes(count)
-        done = 0
-        cursor = raw_cursor(s)
-        for n, texts in _generated(factory, ids, minutes, s.info.get("actor_id"), parallel):
-            for (table, columns), data in zip(TABLES, texts, strict=True):
-                with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                    copy.write(data)
-            done += n
-            if progress:
-                progress(done, count)
-        s.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
-        for index in indexes:
-            index.create(s.connection())
-        if rebuild:
-            _constraints(s, drop=False)
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for table in ("complaints", "complaint_events", "complaint_follow_ups"):
-            conn.execute(text(f"VACUUM (ANALYZE) {table}"))
+        loaded = (Complaint.__table__, ComplaintEvent.__table__, FollowUp.__table__)
+        with rebuilt_after(s, loaded, rebuild=count >= REBUILD_FROM):
+            # the rows carry center wall-clock times: this transaction reads them in the center's zone
+            s.execute(text("SELECT set_config('TimeZone', :zone, true)"), {"zone": CENTER_TZ.key})
+            ids = reserve_ids(s, "complaints", count)
+            minutes = factory.received_minutes(count)
+            done = 0
+            cursor = raw_cursor(s)
+            for n, texts in _generated(factory, ids, minutes, s.info.get("actor_id"), parallel):
+                for (table, columns), data in zip(TABLES, texts, strict=True):
+                    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                        copy.write(data)
+                done += n
+                if progress:
+                    progress(done, count)
+    vacuum_analyze(engine, [t.name for t in loaded])
     return done
 
 

@@ -22,9 +22,8 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
-from sqlalchemy.schema import AddConstraint, DropConstraint
 
 from db.audit import copy_audit_rows
 from db.engine import unit_of_work
@@ -41,7 +40,7 @@ from portal.demo import DISTRICTS, GIVEN_NAMES, SURNAMES
 from portal.i18n import _
 from portal.incidents.labels import NOTICE_METHOD_LABELS, SEVERITY_LABELS, STATUS_LABELS, STEP_LABELS
 from portal.incidents.rules import utcnow
-from portal.records.bulk import copy_rows, reserve_ids
+from portal.records.bulk import copy_rows, rebuilt_after, reserve_ids, vacuum_analyze
 from portal.sla import local
 
 CHUNK = 5_000  # incidents per COPY round (about 100,000 timeline entries)
@@ -392,13 +391,6 @@ def _pg_array(values: list[str]) -> str:
     return "{" + ",".join(f'"{v}"' for v in values) + "}"
 
 
-def _constraints(session: Session, drop: bool) -> None:
-    """Drop (or add back) the foreign keys of the incident tables, which a bulk load would check row by row."""
-    for model in TABLES:
-        for fk in sorted(model.__table__.foreign_key_constraints, key=lambda f: f.name):
-            session.execute(DropConstraint(fk) if drop else AddConstraint(fk))
-
-
 def _write_chunk(session: Session, rows: list[tuple], out: dict[str, list]) -> None:
     """COPY one round of incidents and everything hanging off them, with the audit rows of the audited tables."""
     copy_rows(session, "incidents", INCIDENT_COLUMNS, rows)
@@ -428,29 +420,17 @@ def seed_incidents(engine: Engine, count: int, *, seed: int = 2026,
         now = utcnow()
         existing = s.scalar(select(Incident.id).order_by(Incident.id.desc()).limit(1)) or 0
         factory = IncidentFactory(s, seed + existing, now)
-        rebuild = count >= REBUILD_FROM
-        indexes = [index for model in TABLES for index in model.__table__.indexes] if rebuild else []
-        for index in indexes:
-            s.execute(text(f"DROP INDEX IF EXISTS {index.name}"))
-        if rebuild:
-            _constraints(s, drop=True)
         done = 0
         moments = factory.start_times(count)
-        while done < count:
-            n = min(CHUNK, count - done)
-            ids = reserve_ids(s, "incidents", n)
-            out: dict[str, list] = {"entries": [], "calls": [], "suspensions": [], "notices": [], "actions": []}
-            rows = [factory.incident(iid, *moments[done + k], out) for k, iid in enumerate(ids)]
-            _write_chunk(s, rows, out)
-            done += n
-            if progress:
-                progress(done, count)
-        s.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
-        for index in indexes:
-            index.create(s.connection())
-        if rebuild:
-            _constraints(s, drop=False)
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for model in TABLES:
-            conn.execute(text(f"VACUUM (ANALYZE) {model.__tablename__}"))
+        with rebuilt_after(s, [model.__table__ for model in TABLES], rebuild=count >= REBUILD_FROM):
+            while done < count:
+                n = min(CHUNK, count - done)
+                ids = reserve_ids(s, "incidents", n)
+                out: dict[str, list] = {"entries": [], "calls": [], "suspensions": [], "notices": [], "actions": []}
+                rows = [factory.incident(iid, *moments[done + k], out) for k, iid in enumerate(ids)]
+                _write_chunk(s, rows, out)
+                done += n
+                if progress:
+                    progress(done, count)
+    vacuum_analyze(engine, [model.__tablename__ for model in TABLES])
     return done

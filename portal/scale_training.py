@@ -22,7 +22,6 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
-from sqlalchemy.schema import AddConstraint, DropConstraint
 
 from db.audit import copy_audit_rows
 from db.engine import unit_of_work
@@ -31,7 +30,7 @@ from db.training_models import Evaluation, SignUp, TrainingCourse
 from portal import training as tr
 from portal.auth import CurrentUser
 from portal.demo_training import ABSENCE_REASONS, COMMENTS, COURSES, PLACES
-from portal.records.bulk import copy_rows, reserve_ids
+from portal.records.bulk import copy_rows, rebuilt_after, reserve_ids, vacuum_analyze
 from portal.sla import CENTER_TZ, local
 from portal.training.rules import month_start, next_month, nth_working_day, previous_month, utcnow
 from portal.workdays import WorkCalendar, load_calendar
@@ -335,13 +334,6 @@ def ensure_courses(engine: Engine) -> int:
         return len(COURSES)
 
 
-def _constraints(session: Session, drop: bool) -> None:
-    """Drop (or add back) the foreign keys of the sign-up tables, which a bulk load would check row by row."""
-    for table in (SignUp.__table__, Evaluation.__table__):
-        for fk in sorted(table.foreign_key_constraints, key=lambda f: f.name):
-            session.execute(DropConstraint(fk) if drop else AddConstraint(fk))
-
-
 def seed_training(engine: Engine, count: int, *, seed: int = 2026,
                   progress: Callable[[int, int], None] | None = None) -> int:
     """Add `count` sign-ups with their sessions, attendance and evaluations (one audit row per record, one per
@@ -353,29 +345,18 @@ def seed_training(engine: Engine, count: int, *, seed: int = 2026,
         existing = s.scalar(text("select coalesce(max(id), 0) from training_sign_ups"))
         factory = TrainingFactory(s, seed + existing, utcnow())
         plans = factory.plans(count)
-        rebuild = count >= REBUILD_FROM
-        indexes = [*SignUp.__table__.indexes, *Evaluation.__table__.indexes] if rebuild else []
-        for index in indexes:
-            s.execute(text(f"DROP INDEX IF EXISTS {index.name}"))
-        if rebuild:
-            _constraints(s, drop=True)
         done, batch = 0, []
-        for n, plan in enumerate(plans):
-            batch.append(plan)
-            pending = sum(p.rows for p in batch)
-            if pending >= CHUNK or n == len(plans) - 1:
-                done += _write(s, factory, batch)
-                batch = []
-                if progress:
-                    progress(done, count)
-        s.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
-        for index in indexes:
-            index.create(s.connection())
-        if rebuild:
-            _constraints(s, drop=False)
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for table in ("training_sessions", "training_sign_ups", "training_evaluations"):
-            conn.execute(text(f"VACUUM (ANALYZE) {table}"))
+        with rebuilt_after(s, (SignUp.__table__, Evaluation.__table__), rebuild=count >= REBUILD_FROM,
+                           maintenance_work_mem="256MB"):
+            for n, plan in enumerate(plans):
+                batch.append(plan)
+                pending = sum(p.rows for p in batch)
+                if pending >= CHUNK or n == len(plans) - 1:
+                    done += _write(s, factory, batch)
+                    batch = []
+                    if progress:
+                        progress(done, count)
+    vacuum_analyze(engine, ("training_sessions", "training_sign_ups", "training_evaluations"))
     return done
 
 
