@@ -37,8 +37,12 @@ def two_users(browser, base_url, second_server, directory, make_user):
         context.set_default_timeout(20_000)
         page = context.new_page()
         sign_in(page, url, login, TEST_PASSWORD)
+        # the session cookie is written by a script during this run or the next: opening another URL before it is
+        # there would land on the sign-in page
+        page.wait_for_function("document.cookie.includes('portal_session=')")
         page.goto(f"{url}/retailer?id={rid}")
         wait_for_app(page, settle_ms=300)
+        page.get_by_label("Phone", exact=True).wait_for()
         pages.append(page)
     yield pages
     for page in pages:
