@@ -288,7 +288,7 @@ def portal_process(database_url: str, log: Path, port: int | None = None,
     from portal.config import ROOT
 
     port = port or _free_port()
-    data_dir = Path(tempfile.mkdtemp(prefix="portal-soak-"))  # no embedded server: DATABASE_URL is given
+    data_dir = Path(tempfile.mkdtemp(prefix="portal-run-"))  # no embedded server: DATABASE_URL is given
     env = {**os.environ, "DATABASE_URL": database_url, "PORTAL_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1",
            "PORTAL_DEMO_DATA": "false", "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
            "STREAMLIT_SERVER_RUN_ON_SAVE": "false", "STREAMLIT_SERVER_ADDRESS": "127.0.0.1",

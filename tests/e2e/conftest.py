@@ -8,16 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -27,71 +17,23 @@ from tests.conftest import TEST_PASSWORD
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = ROOT / "test-artifacts"
-START_TIMEOUT = 60
 APP_IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_responds(url: str, proc: subprocess.Popen, log: Path, timeout: float = START_TIMEOUT) -> None:
-    """Poll `url` until it answers 200; fail with the server's output if it dies or never answers."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"The portal exited with code {proc.returncode} before answering:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"The portal did not answer {url} within {timeout:.0f} s:\n{log.read_text()}")
 
 
 @pytest.fixture(scope="session")
 def portal_server(engine, database_url):
-    """Base URL of `python -m portal run` on a free loopback port, over the test database."""
-    port = _free_port()
-    data_dir = Path(tempfile.mkdtemp(prefix="portal-e2e-"))
+    """Base URL of `python -m portal run` on a free loopback port, over the test database (started the way the
+    bench starts one: portal.bench_tools.portal_process)."""
+    from portal.bench_tools import portal_process
+
     ARTIFACTS.mkdir(exist_ok=True)
-    log = ARTIFACTS / "e2e-server.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "PORTAL_DATA_DIR": str(data_dir),
+    settings = {
         "PORTAL_ADMIN_PASSWORD": TEST_PASSWORD,
         "PORTAL_DEFAULT_LANGUAGE": "en",
-        "PORTAL_DEMO_DATA": "false",
-        "PYTHONUNBUFFERED": "1",
-        # the server must not rerun pages that colleagues edit while the suite runs
-        "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
-        "STREAMLIT_SERVER_RUN_ON_SAVE": "false",
-        "STREAMLIT_SERVER_ADDRESS": "127.0.0.1",
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
         "PORTAL_INCIDENT_REFRESH_SECONDS": "4",  # the incident board redraws itself within a test's patience
     }
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "portal", "run", "--port", str(port)], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_responds(f"{base_url}/_stcore/health", proc, log)
+    with portal_process(database_url, ARTIFACTS / "e2e-server.log", extra_env=settings) as (base_url, _proc):
         yield base_url
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture
