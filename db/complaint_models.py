@@ -140,10 +140,15 @@ class Complaint(Audited, Versioned, Base):
             "state", "category_id", "grade", "channel", "department_id", "retailer_id", "complainant_phone",
             "first_replied_at", "first_reply_due_at", "replied_at", "resolution_due_at", "followed_up_at",
             "satisfaction", "reopen_count", "paused_since", "root_cause"]),
-        # the figures that change with the clock (migration 0010): complaints whose first reply or answer is due
+        # the figures that change with the clock (migrations 0010, 0012): complaints whose first reply or answer is
+        # due (not invalid ones or duplicates), and the open complaints by receipt (the backlog by age)
         Index("ix_complaints_unanswered", "received_at", postgresql_include=[
-            "state", "department_id", "retailer_id", "first_replied_at", "first_reply_due_at", "resolution_due_at",
-            "paused_since"], postgresql_where=text("first_replied_at IS NULL OR replied_at IS NULL")),
+            "state", "department_id", "retailer_id", "first_replied_at", "first_reply_due_at", "replied_at",
+            "resolution_due_at", "paused_since"], postgresql_where=text(
+                "(first_replied_at IS NULL OR replied_at IS NULL) AND state IN ('registered', 'assigned', "
+                "'in_progress', 'replied', 'followed_up', 'closed')")),
+        Index("ix_complaints_open_received", "received_at", postgresql_include=["department_id", "retailer_id"],
+              postgresql_where=text("state IN ('registered', 'assigned', 'in_progress', 'replied', 'followed_up')")),
         Index("ix_complaints_phone_received", "received_at", postgresql_include=["complainant_phone", "state"],
               postgresql_where=text("complainant_phone IS NOT NULL")),  # repeat complainants (migration 0010)
         Index("ix_complaints_next_due_at_id", "next_due_at", "id"),

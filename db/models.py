@@ -215,6 +215,8 @@ class Retailer(Audited, Versioned, Base):
         # training coverage (migration 0007): the untrained list by district and business type, in licence order
         Index("ix_retailers_active_coverage", "district", "business_type", "license_no",
               postgresql_include=["id", "manager_id", "star_rating"], postgresql_where=text("status = 'active'")),
+        # complaints per 10,000 active retailers by district (migration 0012)
+        Index("ix_retailers_active_district", "district", postgresql_where=text("status = 'active'")),
         # records layer (migration 0002): sort/keyset indexes end in id; trigram indexes serve quick search
         *(Index(f"ix_retailers_{c}_id", c, "id") for c in RETAILER_SORT_INDEXES),
         *(Index(f"ix_retailers_{c}_trgm", c, postgresql_using="gin", postgresql_ops={c: "gin_trgm_ops"})

@@ -215,6 +215,8 @@ class SignUp(Audited, Versioned, Base):
         Index("ix_training_sign_ups_session_state", "session_id", "state", "waitlist_position"),
         Index("ix_training_sign_ups_retailer_id", "retailer_id"),
         Index("ix_training_sign_ups_attended", "retailer_id", "session_id", postgresql_where=text("attended")),
+        # a year's attendees from its sessions' index entries alone (coverage, migration 0011)
+        Index("ix_training_sign_ups_attended_session", "session_id", "retailer_id", postgresql_where=text("attended")),
     )
 
 

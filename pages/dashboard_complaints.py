@@ -1,6 +1,8 @@
-"""Complaints dashboard: volume, SLA rates against their targets, handling time in working days, backlog, follow-up
-and satisfaction, reopens, root causes, repeat complainants and complaints per 10,000 retailers — for the period,
-department and district in the URL. A click on a bar or point opens the complaints behind it in the grid."""
+"""Complaints dashboard: headline figures, then three sections as tabs — volume (by category over time, grade,
+channel, department, per 10,000 retailers by district), service levels (reply, on-time, follow-up, satisfaction and
+reopen rates against their targets, handling time in working days) and backlog and causes (open complaints by age,
+root causes, repeat complainants) — for the period, department and district in the URL. Only the open tab is
+computed. A click on a bar or point opens the complaints behind it in the grid."""
 import streamlit as st
 
 from db.complaint_models import OPEN_STATES
@@ -10,33 +12,42 @@ from portal.dashboards import charts
 from portal.dashboards import complaints as dc
 from portal.dashboards.period import DashboardFilter, buckets
 from portal.dashboards.report import COUNT, DAYS, PERCENT, Figure, format_change, format_value
-from portal.i18n import _, fmt_datetime
-from portal.ui.dashboard import chart_card, dashboard_filters, figure_row, grid_link
+from portal.i18n import N_, _, fmt_datetime
+from portal.ui.dashboard import chart_card, dashboard_filters, figure_row, grid_link, section_tabs
 from portal.ui.session import page_user
 
 GRID = "pages/complaints.py"
 
 
-def figures(flt: DashboardFilter, _user: CurrentUser) -> dict:
-    """Every figure of the page, read in one unit of work on every run: right at once after any edit (the stored
-    day figures make a year of a million complaints quick; see portal/dashboards/complaints.py)."""
+SECTIONS = {"volume": N_("Volume"), "service": N_("Service levels"), "backlog": N_("Backlog and causes")}
+
+
+def figures(flt: DashboardFilter, section: str, _user: CurrentUser) -> dict:
+    """The headline figures and the open section's, read in one unit of work on every run: right at once after any
+    edit (the stored day figures make a year of a million complaints quick; see portal/dashboards/complaints.py)."""
     with unit_of_work(_user.id) as s:
-        trend, now = dc.trend_and_summary(s, actor=_user, flt=flt, total_percentile=False)
-        by = dc.counts(s, actor=_user, flt=flt, dims=("grade", "channel", "department"))
-        return {"trend": trend, "now": now, "by": by,
-                "before": dc.summary(s, actor=_user, flt=flt.previous(), percentile=False),
-                "backlog": dc.backlog(s, actor=_user, flt=flt), "causes": dc.root_causes(s, actor=_user, flt=flt),
-                "repeaters": dc.repeat_complainants(s, actor=_user, flt=flt),
-                "districts": dc.per_district(s, actor=_user, flt=flt)}
+        data = {"before": dc.summary(s, actor=_user, flt=flt.previous(), percentile=False)}
+        if section == "service":  # the trend with each bucket's 90th percentile of handling time
+            data["trend"], data["now"] = dc.trend_and_summary(s, actor=_user, flt=flt, total_percentile=False)
+        else:
+            data["now"] = dc.summary(s, actor=_user, flt=flt, percentile=False)
+        if section == "volume":
+            data["by"] = dc.counts(s, actor=_user, flt=flt, dims=("grade", "channel", "department"))
+            data["districts"] = dc.per_district(s, actor=_user, flt=flt)
+        if section == "backlog":
+            data |= {"backlog": dc.backlog(s, actor=_user, flt=flt), "causes": dc.root_causes(s, actor=_user, flt=flt),
+                     "repeaters": dc.repeat_complainants(s, actor=_user, flt=flt)}
+        return data
 
 
 user = page_user("complaints.view")
 st.title(_("Complaints dashboard"))
 flt = dashboard_filters(user)
-data = figures(flt, user)
-trend, now, before, by = data["trend"], data["now"], data["before"], data["by"]
-volume, backlog, causes, repeaters, districts = (by["volume"], data["backlog"], data["causes"], data["repeaters"],
-                                                 data["districts"])
+headlines = st.container()
+tabs = section_tabs(SECTIONS)
+section = next((code for code, tab in tabs.items() if tab.open), "volume")
+data = figures(flt, section, user)
+now, before = data["now"], data["before"]
 starts, grain = buckets(flt), flt.grain
 
 
@@ -45,13 +56,15 @@ def headline(label: str, key: str, kind: str) -> tuple[str, str, str | None]:
     return label, format_value(kind, figure.value), format_change(figure) if figure.change() is not None else None
 
 
-figure_row([headline(_("Complaints"), "complaints", COUNT), headline(_("24-hour reply rate"), "reply_rate", PERCENT),
-            headline(_("On-time resolution rate"), "on_time_rate", PERCENT),
-            headline(_("Working days to answer"), "avg_days", DAYS),
-            headline(_("Satisfaction rate"), "satisfaction_rate", PERCENT)])
-st.caption(_("Complaints received in the period; invalid complaints and duplicates are not counted. Changes are "
-             "against the previous {days} days. Times are in working days (weekends and holidays excluded). Click a "
-             "bar or point to open its complaints.").format(days=flt.days))
+with headlines:
+    figure_row([headline(_("Complaints"), "complaints", COUNT),
+                headline(_("24-hour reply rate"), "reply_rate", PERCENT),
+                headline(_("On-time resolution rate"), "on_time_rate", PERCENT),
+                headline(_("Working days to answer"), "avg_days", DAYS),
+                headline(_("Satisfaction rate"), "satisfaction_rate", PERCENT)])
+    st.caption(_("Complaints received in the period; invalid complaints and duplicates are not counted. Changes are "
+                 "against the previous {days} days. Times are in working days (weekends and holidays excluded). Click "
+                 "a bar or point to open its complaints.").format(days=flt.days))
 period = grid_link(GRID, *dc.records_filters(flt))
 
 
@@ -66,63 +79,78 @@ def by_label(frame, field: str):
                            if values.get("label") in keys else None)
 
 
-categories = dict(zip(volume["category"], volume["category_id"], strict=True)) if not volume.empty else {}
-chart_card(_("Complaints by category"), volume, lambda f: charts.trend(
-    f, x="bucket", y="complaints", grain=grain, x_title=_("Received"), y_title=_("Complaints"), color="category",
-    color_title=_("Category")), flt=flt, what=_("complaints"), key="volume", link=period,
-    drill=lambda v: in_bucket(v, **({"category_id": categories[v["category"]]} if v.get("category") in categories
-                                    else {})))
-for column, (dim, title, field) in zip(st.columns([1, 1.5, 1.5]), (
-        ("grade", _("By grade"), "grade"), ("channel", _("By channel"), "channel"),
-        ("department", _("By handling department"), "department_id")), strict=True):
-    with column:
-        chart_card(title, by[dim], lambda f, t=title: charts.ranked_bars(
-            f, category="label", value="complaints", category_title=t, value_title=_("Complaints")),
-            flt=flt, what=_("complaints"), key=f"by_{dim}", drill=by_label(by[dim], field))
-
-rates = [("reply_rate", _("24-hour reply rate"), dc.REPLY_TARGET),
-         ("on_time_rate", _("On-time resolution rate"), dc.ON_TIME_TARGET),
-         ("follow_up_rate", _("Follow-up rate"), dc.FOLLOW_UP_TARGET),
-         ("satisfaction_rate", _("Satisfaction rate"), dc.SATISFACTION_TARGET),
-         ("reopen_rate", _("Reopen rate"), None)]
-left, right = st.columns(2)
-for n, (rate, title, target) in enumerate(rates[:4]):
-    with (left, right)[n % 2]:
-        frame = trend.dropna(subset=[rate]) if not trend.empty else trend
-        chart_card(title, frame, lambda f, r=rate, t=title, g=target: dc.rate_lines(f, grain, r, t, g), flt=flt,
-                   what=_("complaints"), key=rate, drill=in_bucket)
-with left:
-    answered = trend.dropna(subset=["avg_days"]) if not trend.empty else trend
-    chart_card(_("Handling time (working days)"), answered, lambda f: dc.handling_lines(f, grain), flt=flt,
-               what=_("answered complaints"), key="handling", drill=in_bucket,
-               help=_("From receipt to the answer, counting only working days."))
-with right:
-    ages = dict(zip(backlog["age"], zip(backlog["first_day"], backlog["last_day"], strict=True), strict=True))
-    chart_card(_("Open complaints now, by age"), backlog, dc.age_bars, flt=flt, what=_("open complaints"),
-               key="backlog", link=grid_link(GRID, *dc.records_filters(flt, states=OPEN_STATES, period=False)),
-               drill=lambda v: grid_link(GRID, *dc.records_filters(flt, days=ages[v["age"]], states=OPEN_STATES))
-               if v.get("age") in ages else None,
-               help=_("Whatever the period: complaints not closed yet, by working days since receipt."))
-with left:
-    reopened = trend.dropna(subset=["reopen_rate"]) if not trend.empty else trend
-    chart_card(_("Reopen rate"), reopened, lambda f: dc.rate_lines(f, grain, "reopen_rate", _("Reopen rate"), None),
-               flt=flt, what=_("answered complaints"), key="reopen_rate", drill=in_bucket,
-               help=_("Answered complaints reopened after a dissatisfied follow-up."))
-with right:
-    chart_card(_("Complaints per 10,000 retailers by district"), districts, lambda f: charts.ranked_bars(
+def volume_section() -> None:
+    by, volume = data["by"], data["by"]["volume"]
+    categories = dict(zip(volume["category"], volume["category_id"], strict=True)) if not volume.empty else {}
+    chart_card(_("Complaints by category"), volume, lambda f: charts.trend(
+        f, x="bucket", y="complaints", grain=grain, x_title=_("Received"), y_title=_("Complaints"), color="category",
+        color_title=_("Category")), flt=flt, what=_("complaints"), key="volume", link=period,
+        drill=lambda v: in_bucket(v, **({"category_id": categories[v["category"]]} if v.get("category") in categories
+                                        else {})))
+    for column, (dim, title, field) in zip(st.columns([1, 1.5, 1.5]), (
+            ("grade", _("By grade"), "grade"), ("channel", _("By channel"), "channel"),
+            ("department", _("By handling department"), "department_id")), strict=True):
+        with column:
+            chart_card(title, by[dim], lambda f, t=title: charts.ranked_bars(
+                f, category="label", value="complaints", category_title=t, value_title=_("Complaints")),
+                flt=flt, what=_("complaints"), key=f"by_{dim}", drill=by_label(by[dim], field))
+    chart_card(_("Complaints per 10,000 retailers by district"), data["districts"], lambda f: charts.ranked_bars(
         f, category="district", value="per_10k", category_title=_("District"), value_title=_("Per 10,000 retailers"),
         value_format=",.0f"), flt=flt, what=_("complaints from retailers"), key="districts")
 
-chart_card(_("Top root causes"), causes, dc.root_cause_pareto, flt=flt, what=_("root causes"), key="causes",
-           drill=lambda v: grid_link(GRID, *dc.records_filters(flt, root_cause=v["root_cause"]))
-           if v.get("root_cause") else None)
-with st.container(border=True, key="card_repeaters"):
-    total = int(repeaters["repeaters"].iloc[0]) if not repeaters.empty else 0
-    st.markdown(f"**{_('Repeat complainants')}**", help=_("Phone numbers with two or more complaints in the period."))
-    if repeaters.empty:
-        st.info(_("No data for {what} in {period}.").format(what=_("repeat complainants"), period=flt.label()),
-                icon=":material/bar_chart_off:")
-    else:
+
+def service_section() -> None:
+    trend = data["trend"]
+
+    def answered(column: str):
+        return trend.dropna(subset=[column]) if not trend.empty else trend
+
+    rates = [("reply_rate", _("24-hour reply rate"), dc.REPLY_TARGET),
+             ("on_time_rate", _("On-time resolution rate"), dc.ON_TIME_TARGET),
+             ("follow_up_rate", _("Follow-up rate"), dc.FOLLOW_UP_TARGET),
+             ("satisfaction_rate", _("Satisfaction rate"), dc.SATISFACTION_TARGET)]
+    left, right = st.columns(2)
+    for n, (rate, title, target) in enumerate(rates):
+        with (left, right)[n % 2]:
+            chart_card(title, answered(rate), lambda f, r=rate, t=title, g=target: dc.rate_lines(f, grain, r, t, g),
+                       flt=flt, what=_("complaints"), key=rate, drill=in_bucket)
+    with left:
+        chart_card(_("Handling time (working days)"), answered("avg_days"), lambda f: dc.handling_lines(f, grain),
+                   flt=flt, what=_("answered complaints"), key="handling", drill=in_bucket,
+                   help=_("From receipt to the answer, counting only working days."))
+    with right:
+        chart_card(_("Reopen rate"), answered("reopen_rate"),
+                   lambda f: dc.rate_lines(f, grain, "reopen_rate", _("Reopen rate"), None),
+                   flt=flt, what=_("answered complaints"), key="reopen_rate", drill=in_bucket,
+                   help=_("Answered complaints reopened after a dissatisfied follow-up."))
+
+
+def backlog_section() -> None:
+    backlog, causes = data["backlog"], data["causes"]
+    left, right = st.columns(2)
+    with left:
+        ages = dict(zip(backlog["age"], zip(backlog["first_day"], backlog["last_day"], strict=True), strict=True))
+        chart_card(_("Open complaints now, by age"), backlog, dc.age_bars, flt=flt, what=_("open complaints"),
+                   key="backlog", link=grid_link(GRID, *dc.records_filters(flt, states=OPEN_STATES, period=False)),
+                   drill=lambda v: grid_link(GRID, *dc.records_filters(flt, days=ages[v["age"]], states=OPEN_STATES))
+                   if v.get("age") in ages else None,
+                   help=_("Whatever the period: complaints not closed yet, by working days since receipt."))
+    with right:
+        repeat_complainants(data["repeaters"])
+    chart_card(_("Top root causes"), causes, dc.root_cause_pareto, flt=flt, what=_("root causes"), key="causes",
+               drill=lambda v: grid_link(GRID, *dc.records_filters(flt, root_cause=v["root_cause"]))
+               if v.get("root_cause") else None)
+
+
+def repeat_complainants(repeaters) -> None:
+    with st.container(border=True, key="card_repeaters"):
+        total = int(repeaters["repeaters"].iloc[0]) if not repeaters.empty else 0
+        st.markdown(f"**{_('Repeat complainants')}**",
+                    help=_("Phone numbers with two or more complaints in the period."))
+        if repeaters.empty:
+            st.info(_("No data for {what} in {period}.").format(what=_("repeat complainants"), period=flt.label()),
+                    icon=":material/bar_chart_off:")
+            return
         st.caption(_("{n} phone numbers made {k} of the period's complaints; the most frequent:").format(
             n=total, k=int(repeaters["their_complaints"].iloc[0])))
         linkable = can(user, "retailers.view_phone")
@@ -136,3 +164,7 @@ with st.container(border=True, key="card_repeaters"):
             target = grid_link(GRID, *dc.records_filters(
                 flt, complainant_phone=repeaters["raw_phone"].iloc[picked.selection.rows[0]]))
             st.switch_page(target.page, query_params=dict(target.params))
+
+
+with tabs[section]:
+    {"volume": volume_section, "service": service_section, "backlog": backlog_section}[section]()

@@ -16,27 +16,32 @@ from portal.records.filters import IS, Filter
 from portal.training.labels import SESSION_STATE_LABELS
 from portal.ui.dashboard import GridLink, chart_card, dashboard_filters, figure_row, grid_link
 from portal.ui.session import page_user
+from portal.ui.training import while_unchanged
 
 PLAN, COVERAGE, SESSION = "pages/training_plan.py", "pages/training_coverage.py", "pages/training_session.py"
 SHOWN_SESSIONS = 100
 
 
 
-@st.cache_data(ttl=120, show_spinner=False)
-def coverage_at(end: date, previous_end: date, district: str | None, language: str, _user: CurrentUser):
+def coverage_at(end: date, previous_end: date, district: str | None, _user: CurrentUser):
     """Coverage by district and business type at the period's end, and the share then and at the previous period's
-    end: a scan of every active retailer, so counted at most every two minutes (it moves only with attendance).
-    The labels are in `language`, part of the cache key."""
+    end: a scan of every active retailer, so kept while nothing it reads has changed (labels in the reader's
+    language, part of the key)."""
     flt, before = (DashboardFilter(start=d, end=d, district=district) for d in (end, previous_end))
-    with unit_of_work(_user.id) as s:
-        frames = {dim: dash.coverage(s, actor=_user, flt=flt, dimension=dim) for dim in ("district", "business_type")}
-        return frames, dash.coverage_pair(s, actor=_user, flt=flt, before=before)
+
+    def count():
+        with unit_of_work(_user.id) as s:
+            frames = {dim: dash.coverage(s, actor=_user, flt=flt, dimension=dim)
+                      for dim in ("district", "business_type")}
+            return frames, dash.coverage_pair(s, actor=_user, flt=flt, before=before)
+
+    return while_unchanged(_user, ("dashboard", end, previous_end, district, current_language()), count)[0]
 
 
 user = page_user("training.view")
 st.title(_("Training dashboard"))
 flt = dashboard_filters(user, departments=False)  # sessions have no organising department
-covered, shares = coverage_at(flt.end, flt.previous().end, flt.district, current_language(), user)
+covered, shares = coverage_at(flt.end, flt.previous().end, flt.district, user)
 with unit_of_work(user.id) as s:
     figures = dash.period_figures(s, actor=user, flt=flt, coverage=shares)
     counts = dash.session_counts(s, actor=user, flt=flt)

@@ -37,7 +37,7 @@ st.metric(_("Active retailers trained in {year}").format(year=year),
               trained=fmt_number(total.trained), active=fmt_number(total.active)))
 st.progress(min(total.share or 0.0, 1.0))
 with st.container(horizontal=True, vertical_alignment="center"):
-    st.caption(_("Counted at {time}; counted again every two minutes or after a change made here.").format(
+    st.caption(_("Counted at {time}; counted again after any change to retailers, sessions or attendance.").format(
         time=fmt_datetime(counted_at)))
     if st.button(_("Count again"), key="coverage_recount", icon=":material/refresh:", type="tertiary"):
         forget_coverage()

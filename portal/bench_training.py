@@ -1,7 +1,7 @@
-"""`python -m portal bench`, training part: the coverage page (default, with its report reused as the page does for
-two minutes, and counted afresh; its untrained list filtered by district and business type) and a session page with
-its roster of about 100 sign-ups, each one script run of the real app through AppTest, beside the empty-page floor
-(see portal/bench.py)."""
+"""`python -m portal bench`, training part: the coverage page (default, with its report reused as the page does while
+nothing it reads changes, and counted afresh; its untrained list filtered by district and business type) and a session
+page with its roster of about 100 sign-ups, each one script run of the real app through AppTest, beside the empty-page
+floor (see portal/bench.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -48,7 +48,7 @@ def training_interactions(at, runs: int, time_runs: Callable[[int, Callable[[int
     results["coverage: default"] = time_runs(runs, lambda i: page.run())
 
     def counted_afresh(i: int):
-        forget_coverage()  # what the first reader after two minutes (or after a check-in) waits for
+        forget_coverage()  # what the first reader after a check-in, sign-up or retailer change waits for
         return checked(at.run())
 
     results["coverage: counted afresh"] = time_runs(runs, counted_afresh)

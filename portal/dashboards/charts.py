@@ -7,8 +7,14 @@ never draw empty axes).
 """
 from __future__ import annotations
 
+import math
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
 import altair as alt
 import pandas as pd
+from altair.vegalite.data import default_data_transformer
 
 from portal.dashboards.period import DAY, MONTH, WEEK
 
@@ -18,8 +24,67 @@ from portal.dashboards.period import DAY, MONTH, WEEK
 alt.utils.schemapi.disable_debug_mode()
 
 PICK = "pick"  # the selection a click sets; st.altair_chart(..., on_select=...) reports it under this name
+MARKS = "marks"  # the name of a layered chart's first layer, the one a click selects on
 TARGET_COLOR = "#d62728"
 HEIGHT = 260
+MAX_POINTS = 5_000  # a chart draws aggregates: more rows than this is a mistake upstream (Altair's own limit)
+
+
+def _json_value(value: Any) -> Any:
+    """One cell as Vega-Lite reads it: dates and times as ISO text, missing values as null, plain numbers."""
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    if isinstance(value, datetime | date):  # pd.Timestamp is a datetime
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value.item() if hasattr(value, "item") else value  # numpy scalars
+
+
+def inline_values(data: Any) -> Any:
+    """Altair data transformer: a DataFrame's rows as inline values.
+
+    Altair's default transformer sanitizes a DataFrame column by column through pandas (milliseconds per chart,
+    most of the time a dashboard spends per chart); the frames here are a few hundred aggregated rows, converted
+    cell by cell at a fraction of that. Other data (URLs, dicts of values) pass through unchanged."""
+    if not isinstance(data, pd.DataFrame):
+        return default_data_transformer(data)
+    if len(data) > MAX_POINTS:
+        raise ValueError(f"a chart of {len(data):,} rows: aggregate in SQL first (at most {MAX_POINTS:,})")
+    columns = [str(c) for c in data.columns]
+    rows = zip(*(data[c].tolist() for c in data.columns), strict=True) if columns else ()
+    return {"values": [dict(zip(columns, map(_json_value, row), strict=True)) for row in rows]}
+
+
+alt.data_transformers.register("portal_inline", inline_values)
+alt.data_transformers.enable("portal_inline")
+
+
+class _Layers(alt.LayerChart):
+    """A LayerChart that keeps its layers as they are built. `alt.LayerChart()` — which Altair calls again on every
+    copy, and `to_dict()` copies — deep-copies each layer twice and lifts and validates each layer's selections: most
+    of a layered chart's drawing time. Layers made by `layered` carry no selection, so there is nothing to lift."""
+
+    def __init__(self, data: Any = alt.Undefined, layer: Any = (), **kwargs: Any) -> None:
+        super(alt.LayerChart, self).__init__(data=data, layer=list(layer), **kwargs)
+
+
+def layered(*layers: alt.Chart, pick: list[str] | None = None, **properties: Any) -> alt.LayerChart:
+    """Layers drawn in one panel (marks and a target rule, bars and a share line), with the click selection on
+    the first layer's marks when `pick` names its fields.
+
+    `alt.layer()` lifts each layer's selections itself, hashing and validating every layer on every build and copy;
+    here the layers carry no selection and the one selection is declared on top (see _Layers)."""
+    first = layers[0].copy(deep=False)
+    first.name = MARKS
+    chart = _Layers(layer=[first, *layers[1:]], **properties)
+    if pick:
+        chart.params = [alt.TopLevelSelectionParameter(
+            name=PICK, select=alt.PointSelectionConfig(type="point", fields=list(pick), on="click", clear="dblclick"),
+            views=[MARKS])]
+    return chart
 
 _TIME_FORMAT = {DAY: "%m-%d", WEEK: "%m-%d", MONTH: "%Y-%m"}
 _TIME_TOOLTIP = {DAY: "%Y-%m-%d", WEEK: "%Y-%m-%d", MONTH: "%Y-%m"}
@@ -69,13 +134,18 @@ def trend(frame: pd.DataFrame, *, x: str, y: str, grain: str, x_title: str, y_ti
     # orient: with x and x2 both set, Vega-Lite would otherwise draw each bar horizontally (a thin x-to-x2 sliver)
     marks = (base.mark_bar(orient="vertical") if mark == "bar" else base.mark_line(point=True)).encode(
         tooltip=tooltip, **encoding)
-    marks = marks.add_params(_pick(*fields))
     if target is None:
-        return marks.properties(height=HEIGHT)
-    rule = alt.Chart(pd.DataFrame({"target": [target], "label": [target_title or ""]})).mark_rule(
+        return marks.add_params(_pick(*fields)).properties(height=HEIGHT)
+    return layered(marks, target_rule("y", target, target_title or "", y_format), pick=fields, height=HEIGHT)
+
+
+def target_rule(channel: str, target: float, title: str, value_format: str) -> alt.Chart:
+    """A dashed red rule at `target` across the x or y axis (`channel`), its tooltip saying what it is."""
+    position = alt.X("target:Q") if channel == "x" else alt.Y("target:Q")
+    return alt.Chart({"values": [{"target": target, "label": title}]}).mark_rule(
         color=TARGET_COLOR, strokeDash=[6, 4]).encode(
-        y="target:Q", tooltip=[alt.Tooltip("label:N", title=""), alt.Tooltip("target:Q", format=y_format, title="")])
-    return alt.layer(marks, rule).properties(height=HEIGHT)
+        tooltip=[alt.Tooltip("label:N", title=""), alt.Tooltip("target:Q", format=value_format, title="")],
+        **{channel: position})
 
 
 def ranked_bars(frame: pd.DataFrame, *, category: str, value: str, category_title: str, value_title: str,
@@ -113,9 +183,9 @@ def pareto(frame: pd.DataFrame, *, category: str, value: str, category_title: st
     tooltip = [alt.Tooltip(f"{category}:N", title=category_title),
                alt.Tooltip(f"{value}:Q", title=value_title, format=",d"),
                alt.Tooltip("cumulative:Q", title=share_title, format=".0%")]
-    bars = alt.Chart(data).mark_bar().encode(x=x, y=alt.Y(f"{value}:Q", title=value_title), tooltip=tooltip
-                                             ).add_params(_pick(category))
-    line = alt.Chart(data).mark_line(point=True, color=TARGET_COLOR).encode(
+    bars = alt.Chart().mark_bar().encode(x=x, y=alt.Y(f"{value}:Q", title=value_title), tooltip=tooltip)
+    line = alt.Chart().mark_line(point=True, color=TARGET_COLOR).encode(
         x=x, y=alt.Y("cumulative:Q", title=share_title, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
         tooltip=tooltip)
-    return alt.layer(bars, line).resolve_scale(y="independent").properties(height=HEIGHT + 40)
+    return layered(bars, line, pick=[category], data=data, height=HEIGHT + 40,
+                   resolve=alt.Resolve(scale=alt.ScaleResolveMap(y="independent")))

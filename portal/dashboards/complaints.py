@@ -267,13 +267,14 @@ def backlog(session: Session, *, actor: CurrentUser, flt: DashboardFilter, now: 
     days = working_day_ordinals(first, today)
     since = func.greatest(Complaint.received_at, literal(datetime.combine(first, datetime.min.time(), CENTER_TZ)))
     age = working_ordinal(days, days_since(first, literal(now))) - working_ordinal(days, days_since(first, since))
-    order = case(*[(age < high, i) for i, (_low, high, _label) in enumerate(AGE_BUCKETS) if high is not None],
-                 else_=len(AGE_BUCKETS) - 1).label("age_order")
     received_day = cast(func.timezone(str(CENTER_TZ), Complaint.received_at), Date)
-    stmt = (select(order, func.count().label("complaints"), func.min(received_day).label("first_day"),
-                   func.max(received_day).label("last_day"))
-            .select_from(Complaint)
-            .where(state_in(OPEN_STATES), *_scope(actor, flt, period=False)).group_by(order).order_by(order))
+    rows = (select(age.label("age"), received_day.label("day")).select_from(Complaint)
+            .where(state_in(OPEN_STATES), *_scope(actor, flt, period=False))
+            .offset(0).subquery("open"))  # OFFSET 0: each row's age is worked out once, not once per bucket tested
+    order = case(*[(rows.c.age < high, i) for i, (_low, high, _label) in enumerate(AGE_BUCKETS) if high is not None],
+                 else_=len(AGE_BUCKETS) - 1).label("age_order")
+    stmt = (select(order, func.count().label("complaints"), func.min(rows.c.day).label("first_day"),
+                   func.max(rows.c.day).label("last_day")).group_by(order).order_by(order))
     frame = pd.DataFrame(session.execute(stmt).all(), columns=["age_order", "complaints", "first_day", "last_day"])
     frame.insert(0, "age", [_(AGE_BUCKETS[i][2]) for i in frame["age_order"]])
     return frame
@@ -319,33 +320,35 @@ def repeat_complainants(session: Session, *, actor: CurrentUser, flt: DashboardF
                                  "their_complaints"])
 
 
-def per_district(session: Session, *, actor: CurrentUser, flt: DashboardFilter) -> pd.DataFrame:
+def per_district(session: Session, *, actor: CurrentUser, flt: DashboardFilter,
+                 active: dict[str, int] | None = None) -> pd.DataFrame:
     """Complaints from retailers per 10,000 active retailers, by the retailer's district (district, complaints,
-    retailers, per_10k); complaints not linked to a retailer have no district and are left out."""
+    retailers, per_10k); complaints not linked to a retailer have no district and are left out. `active`: the
+    active retailers per district, when the caller has counted them already."""
     if _from_days(actor, flt) and flt.department_id is None:
-        return _districts_from_days(session, actor=actor, flt=flt)
-    counted = (select(Retailer.district.label("district"), func.count().label("complaints"))
-               .select_from(Complaint).join(Retailer, Retailer.id == Complaint.retailer_id)
-               .where(*_scope(actor, flt)).group_by(Retailer.district).subquery())
-    active = select(Retailer.district.label("district"), func.count().label("retailers")).where(
-        Retailer.status == "active")
-    if flt.district:
-        active = active.where(Retailer.district == flt.district)
-    active = active.group_by(Retailer.district).subquery()
-    complaints = func.coalesce(counted.c.complaints, 0)
-    stmt = (select(active.c.district, complaints, active.c.retailers,
-                   (cast(complaints, Float) * PER_RETAILERS / active.c.retailers).label("per_10k"))
-            .select_from(active).outerjoin(counted, counted.c.district == active.c.district)
-            .order_by(text("per_10k DESC"), active.c.district))
-    frame = pd.DataFrame(session.execute(stmt).all(), columns=["district", "complaints", "retailers", "per_10k"])
+        found = _district_counts_from_days(session, flt)
+    else:
+        found = dict(session.execute(
+            select(Retailer.district, func.count()).select_from(Complaint)
+            .join(Retailer, Retailer.id == Complaint.retailer_id).where(*_scope(actor, flt))
+            .group_by(Retailer.district)).all())
+    if active is None:
+        active = active_retailers(session, district=flt.district)
+    elif flt.district:
+        active = {flt.district: active[flt.district]} if flt.district in active else {}
+    rows = [(district, found.get(district, 0), n, found.get(district, 0) * PER_RETAILERS / n)
+            for district, n in active.items() if n]
+    frame = pd.DataFrame(sorted(rows, key=lambda r: (-r[3], r[0])),
+                         columns=["district", "complaints", "retailers", "per_10k"])
     return frame if frame["complaints"].sum() else frame.iloc[0:0]
 
 
-def active_retailers(session: Session, *, district: str | None = None) -> int:
-    stmt = select(func.count()).select_from(Retailer).where(Retailer.status == "active")
+def active_retailers(session: Session, *, district: str | None = None) -> dict[str, int]:
+    """Active retailers now, per district (only `district`'s when given)."""
+    stmt = select(Retailer.district, func.count()).where(Retailer.status == "active").group_by(Retailer.district)
     if district:
         stmt = stmt.where(Retailer.district == district)
-    return session.scalar(stmt) or 0
+    return dict(session.execute(stmt).all())
 
 
 # --- day figures: complaint_dashboard_days (migration 0010) -------------------------------------------------
@@ -608,23 +611,13 @@ def _causes_from_days(session: Session, *, actor: CurrentUser, flt: DashboardFil
                         columns=["root_cause", "complaints", "all_with_cause"])
 
 
-def _districts_from_days(session: Session, *, actor: CurrentUser, flt: DashboardFilter) -> pd.DataFrame:
-    """per_district from the per-district day rows and the active retailers now."""
+def _district_counts_from_days(session: Session, flt: DashboardFilter) -> dict[str, int]:
+    """Complaints of the period per retailer district, from the per-district day rows."""
     counted = (f"""{_days_cte(session, flt.start, flt.end)}
         SELECT key AS district, sum(complaints)::int AS complaints FROM days
         WHERE level = 2 AND key <> '' AND (CAST(:district AS text) IS NULL OR key = :district) GROUP BY key""")
-    active = select(Retailer.district.label("district"), func.count().label("retailers")).where(
-        Retailer.status == "active")
-    if flt.district:
-        active = active.where(Retailer.district == flt.district)
-    active = active.group_by(Retailer.district).subquery()
-    found = dict(session.execute(text(counted), _day_params(flt.start, flt.end) | {"district": flt.district or None}
-                                 ).all())
-    rows = [(district, found.get(district, 0), retailers, found.get(district, 0) * PER_RETAILERS / retailers)
-            for district, retailers in session.execute(select(active.c.district, active.c.retailers))]
-    frame = pd.DataFrame(sorted(rows, key=lambda r: (-r[3], r[0])),
-                         columns=["district", "complaints", "retailers", "per_10k"])
-    return frame if frame["complaints"].sum() else frame.iloc[0:0]
+    return dict(session.execute(text(counted), _day_params(flt.start, flt.end) | {"district": flt.district or None}
+                                ).all())
 
 
 # --- the records behind a chart (filters of the complaints grid, pages/complaints.py) -----------------------
@@ -741,7 +734,8 @@ def monthly_report(session: Session, *, actor: CurrentUser, month: date) -> Mont
     this = month_filter(month)
     last = month_filter(previous_month(this.start))
     now_, before = summary(session, actor=actor, flt=this), summary(session, actor=actor, flt=last)
-    retailers = active_retailers(session)
+    active = active_retailers(session)
+    retailers = sum(active.values())
     repeat_now = repeat_complainants(session, actor=actor, flt=this)
     repeat_before = repeat_complainants(session, actor=actor, flt=last, limit=1)
 
@@ -773,9 +767,9 @@ def monthly_report(session: Session, *, actor: CurrentUser, month: date) -> Mont
                                     "counted. Times are in working days.")])
     titles = {"category": _("By category"), "grade": _("By grade"), "department": _("By department"),
               "channel": _("By channel")}
+    by_now, by_before = (counts(session, actor=actor, flt=f, dims=tuple(titles)) for f in (this, last))
     for by, title in titles.items():
-        table = _compared(breakdown(session, actor=actor, flt=this, by=by),
-                          breakdown(session, actor=actor, flt=last, by=by), title)
+        table = _compared(by_now[by], by_before[by], title)
         report.tables.append((title, table))
         if by == "category" and not table.empty:
             report.charts.append((title, charts.ranked_bars(
@@ -787,7 +781,7 @@ def monthly_report(session: Session, *, actor: CurrentUser, month: date) -> Mont
         columns={"root_cause": _("Root cause"), "complaints": _("Complaints")})))
     report.tables.append((_("Repeat complainants"), repeat_now[["phone", "complainant", "complaints"]].rename(
         columns={"phone": _("Phone"), "complainant": _("Complainant"), "complaints": _("Complaints")})))
-    districts = per_district(session, actor=actor, flt=this)
+    districts = per_district(session, actor=actor, flt=this, active=active)
     report.tables.append((_("Complaints per 10,000 retailers by district"), districts.assign(
         per_10k=districts["per_10k"].round(1)).rename(columns={
             "district": _("District"), "complaints": _("Complaints"), "retailers": _("Active retailers"),

@@ -329,12 +329,9 @@ def coverage_chart(frame: pd.DataFrame, category_title: str) -> alt.TopLevelMixi
         color=alt.Color("status:N", title=_("Target"), scale=alt.Scale(domain=[reached, short],
                                                                        range=["#2ca02c", "#ff7f0e"]),
                         legend=alt.Legend(orient="bottom")),
-        tooltip=tooltip).add_params(alt.selection_point(name=charts.PICK, fields=["key"], on="click",
-                                                        clear="dblclick"))
-    rule = alt.Chart(pd.DataFrame({"target": [COVERAGE_TARGET], "label": [_("Target 90%")]})).mark_rule(
-        color=charts.TARGET_COLOR, strokeDash=[6, 4]).encode(
-        x="target:Q", tooltip=[alt.Tooltip("label:N", title=""), alt.Tooltip("target:Q", format=".0%", title="")])
-    return alt.layer(bars, rule).properties(height=max(60, min(28 * len(data), 600)) + 110)  # + axis and legend
+        tooltip=tooltip)
+    rule = charts.target_rule("x", COVERAGE_TARGET, _("Target 90%"), ".0%")
+    return charts.layered(bars, rule, pick=["key"], height=max(60, min(28 * len(data), 600)) + 110)  # + axis, legend
 
 
 def plan_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
@@ -356,12 +353,11 @@ def plan_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
         x=x, y=y, color=alt.Color("timing_label:N", title=_("Plan"), legend=alt.Legend(orient="bottom"),
                              scale=alt.Scale(domain=[_(PLAN_TIMING_LABELS[c]) for c in codes],
                                              range=[PLAN_COLORS[c] for c in codes])),
-        tooltip=tooltip).add_params(alt.selection_point(name=charts.PICK, fields=["month_label"], on="click",
-                                                        clear="dblclick"))
+        tooltip=tooltip)
     middle = alt.Y("middle:Q", axis=None, scale=alt.Scale(domain=[0, 1]))
     counts = alt.Chart(data).mark_text(color="white", fontWeight="bold").encode(x=x, y=middle, text="sessions:Q",
                                                                                 tooltip=tooltip)
-    return alt.layer(tiles, counts).properties(height=210)  # Streamlit counts the axis and legend in the height
+    return charts.layered(tiles, counts, pick=["month_label"], height=210)  # Streamlit counts axis and legend in it
 
 
 def picked_month(value: Any) -> date | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, and_, exists, func, literal_column, select
+from sqlalchemy import Select, and_, any_, exists, func, literal_column, select, text
 from sqlalchemy.orm import Session, aliased
 
 from db.models import Retailer, User
@@ -51,12 +51,14 @@ class CoverageReport:
 def _trained_this_year(year: int, until: datetime | None = None):
     """Retailer IN (those who attended a session that started in `year`, and before `until` when given): PostgreSQL
     builds that set once and hashes it (a correlated EXISTS probed the sign-ups once per retailer: seconds at
-    200,000 retailers)."""
+    200,000 retailers). The year's session ids come as one array, so the attendees are read from the partial index of
+    attended sign-ups by session (ix_training_sign_ups_attended_session) alone: no scan of every sign-up, no join."""
     start, end = year_bounds(year)
     if until is not None:
         end = min(end, until)
-    attended = (select(SignUp.retailer_id).join(TrainingSession, TrainingSession.id == SignUp.session_id)
-                .where(SignUp.attended.is_(True), TrainingSession.starts_at >= start, TrainingSession.starts_at < end))
+    sessions = select(TrainingSession.id).where(TrainingSession.starts_at >= start, TrainingSession.starts_at < end)
+    attended = select(SignUp.retailer_id).where(SignUp.attended,  # the index's own predicate (not `IS true`)
+                                                SignUp.session_id == any_(func.array(sessions.scalar_subquery())))
     return Retailer.id.in_(attended)
 
 
@@ -68,6 +70,29 @@ def _attended_in(year: int):
                   .join(TrainingSession, TrainingSession.id == SignUp.session_id)
                   .where(SignUp.retailer_id == Retailer.id, SignUp.attended.is_(True),
                          TrainingSession.starts_at >= start, TrainingSession.starts_at < end))
+
+
+COVERAGE_LOCK = 7_007_002  # the advisory lock key of migration 0011, taken shared by every writer of what it reads
+_CHANGES = text("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM training_coverage_changes")
+
+
+def coverage_changes(session: Session) -> int:
+    """How many writes to what the coverage report reads have been made so far (the sequence bumped by migration
+    0011's triggers; it is not transactional, so it counts writes not committed yet, and rolled back, too).
+
+    A report counted after this number was `settled` (see `settled_coverage_changes`) is still right as long as it
+    stays the same: any write committed since bumped it."""
+    return int(session.scalar(_CHANGES) or 0)
+
+
+def settled_coverage_changes(session: Session) -> int | None:
+    """The change counter while no writer is between bumping it and committing (their trigger holds the advisory
+    lock shared until then), or None when one is, right now. A report counted in a later statement (or transaction)
+    saw every write the number counts. Holds the lock exclusively until the transaction ends: end it at once (a
+    writer waits meanwhile)."""
+    if not session.scalar(select(func.pg_try_advisory_xact_lock(COVERAGE_LOCK))):
+        return None
+    return coverage_changes(session)
 
 
 def coverage_report(session: Session, *, actor: CurrentUser, year: int, district: str | None = None,

@@ -106,30 +106,47 @@ def attempt(user: CurrentUser, fn: Callable[..., Any], *, done: str | Callable[[
     except InputError as exc:
         show_input_error(exc, prefix or "training")
         return
-    forget_coverage()  # attendance or sign-ups may have changed: the next coverage page counts afresh
     saved(done(result) if callable(done) else done, prefix or "training_done_")
 
 
-COVERAGE_TTL = 120  # seconds a coverage report is reused by this server process
+_coverage_kept: dict[tuple, tuple[int, Any, datetime]] = {}  # (database, *what) -> (counter, value, when)
 
 
-@st.cache_data(ttl=COVERAGE_TTL, show_spinner=False, max_entries=8)
-def _coverage(year: int, _user: CurrentUser) -> tuple[Any, datetime]:
-    from portal.training import coverage_report
+def while_unchanged(user: CurrentUser, what: tuple, count: Callable[[], Any]) -> tuple[Any, datetime]:
+    """`count()` (a coverage figure: a scan of every active retailer, over a tenth of a second at 200,000) and when
+    it was counted. This process keeps the last count of each `what` and shows it again while the database's coverage
+    change counter (migration 0011) has not moved: a check-in, sign-up or retailer change made anywhere, by any
+    process, is counted on the next run. The permission is checked per reader, as the count is shared."""
+    from portal.auth import require
+    from portal.training.reports import coverage_changes, settled_coverage_changes
+    from portal.training.rules import VIEW
 
-    with unit_of_work(_user.id) as s:
-        return coverage_report(s, actor=_user, year=year), datetime.now(CENTER_TZ)
+    require(user, VIEW)
+    with unit_of_work(user.id) as s:  # a short transaction of its own: writers wait while it holds the lock
+        key = (str(s.get_bind().url), *what)  # each database has its own counter
+        kept = _coverage_kept.get(key)
+        if kept is not None and coverage_changes(s) == kept[0]:
+            return kept[1], kept[2]
+        settled = settled_coverage_changes(s)
+    value, counted_at = count(), datetime.now(CENTER_TZ)
+    if settled is not None:  # else a write was on its way to commit: count again next time
+        if len(_coverage_kept) >= 16:
+            _coverage_kept.clear()
+        _coverage_kept[key] = (settled, value, counted_at)
+    return value, counted_at
 
 
 def cached_coverage(user: CurrentUser, year: int) -> tuple[Any, datetime]:
-    """The year's coverage report and when it was counted: a scan of every active retailer (most of a second at
-    200,000), so it is reused for COVERAGE_TTL seconds; this process's training writes forget it at once."""
-    from portal.auth import require
-    from portal.training.rules import VIEW
+    """The year's coverage report and when it was counted (kept while nothing it reads has changed)."""
+    from portal.training import coverage_report
 
-    require(user, VIEW)  # the cache is shared: the permission is checked per reader
-    return _coverage(year, user)
+    def count() -> Any:
+        with unit_of_work(user.id) as s:
+            return coverage_report(s, actor=user, year=year)
+
+    return while_unchanged(user, ("coverage", year), count)
 
 
 def forget_coverage() -> None:
-    _coverage.clear()
+    """Count again on the next run (the "Count again" button; the bench's "counted afresh")."""
+    _coverage_kept.clear()

@@ -20,11 +20,14 @@ def english_in_the_test_thread():
 
 @pytest.fixture(autouse=True)
 def fresh_data_caches():
-    """Pages reuse some figures for a while (st.cache_data, e.g. training coverage): each test counts afresh, since
-    every test starts from a clean database."""
+    """Pages reuse some figures (st.cache_data; training coverage kept while nothing changed): each test counts
+    afresh, since every test starts from a clean database."""
     import streamlit as st
 
+    from portal.ui.training import forget_coverage
+
     st.cache_data.clear()
+    forget_coverage()
     yield
 
 

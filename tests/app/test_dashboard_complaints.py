@@ -74,16 +74,40 @@ def card_titles(at) -> list[str]:
     return [m.value.strip("*") for m in at.markdown if m.value.startswith("**")]
 
 
-def test_the_dashboard_draws_every_chart_of_the_default_year(signed_in, center):
+SECTION_CARDS = {
+    "volume": {"Complaints by category", "By grade", "By channel", "By handling department",
+               "Complaints per 10,000 retailers by district"},
+    "service": {"24-hour reply rate", "On-time resolution rate", "Follow-up rate", "Satisfaction rate",
+                "Handling time (working days)", "Reopen rate"},
+    "backlog": {"Open complaints now, by age", "Top root causes", "Repeat complainants"},
+}
+
+
+def test_the_dashboard_opens_on_volume_and_draws_only_the_open_section(signed_in, center):
     at = open_dashboard(signed_in, "zhanghua")
     assert at.title[0].value == "Complaints dashboard"
-    assert {"Complaints by category", "By grade", "By channel", "By handling department", "24-hour reply rate",
-            "On-time resolution rate", "Follow-up rate", "Satisfaction rate", "Handling time (working days)",
-            "Open complaints now, by age", "Reopen rate", "Complaints per 10,000 retailers by district",
-            "Top root causes", "Repeat complainants"} <= set(card_titles(at))
-    assert len(at.get("vega_lite_chart")) >= 12
+    assert [t.label for t in at.tabs] == ["Volume", "Service levels", "Backlog and causes"]
+    assert set(card_titles(at)) == SECTION_CARDS["volume"]
+    assert len(at.get("vega_lite_chart")) == 5
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Complaints"] == "5" and metrics["Satisfaction rate"] == "100.0%"
+    assert metrics["Working days to answer"] != "—"
+
+
+@pytest.mark.parametrize(("section", "charts"), [("service", 6), ("backlog", 2)])
+def test_each_section_opens_from_the_url_and_from_its_tab(signed_in, center, section, charts):
+    linked = open_dashboard(signed_in, "zhanghua", section=section)
+    assert set(card_titles(linked)) == SECTION_CARDS[section]
+    assert len(linked.get("vega_lite_chart")) == charts
+    assert {m.label: m.value for m in linked.metric}["Complaints"] == "5"  # the headline figures above every tab
+    clicked = open_dashboard(signed_in, "zhanghua")
+    clicked.session_state["dash_section"] = {"service": "Service levels", "backlog": "Backlog and causes"}[section]
+    clicked.run()
+    assert set(card_titles(clicked)) == SECTION_CARDS[section]
+
+
+def test_the_backlog_section_lists_repeat_complainants(signed_in, center):
+    at = open_dashboard(signed_in, "zhanghua", section="backlog")
     repeat = at.dataframe[0].value
     assert repeat["phone"].tolist() == ["13812345678"] and repeat["complaints"].tolist() == [4]
 
@@ -103,7 +127,7 @@ def test_the_period_in_the_url_sets_the_charts_and_an_empty_one_says_so(signed_i
     assert at.date_input(key="period").value == (future, future + timedelta(days=30))
     infos = [i.value for i in at.info]
     assert any(text.startswith("No data for complaints in") for text in infos), infos
-    assert not at.get("vega_lite_chart") or len(at.get("vega_lite_chart")) == 1  # only the backlog
+    assert not at.get("vega_lite_chart")
     assert {m.label: m.value for m in at.metric}["Complaints"] == "0"
 
 
@@ -115,7 +139,7 @@ def test_a_department_without_complaints_shows_no_data(signed_in, center):
 
 
 def test_viewers_see_repeat_complainants_masked(signed_in, center):
-    at = open_dashboard(signed_in, "xuming")
+    at = open_dashboard(signed_in, "xuming", section="backlog")
     assert at.dataframe[0].value["phone"].tolist() == ["138****5678"]
 
 

@@ -1,14 +1,20 @@
 """The training pages, used through their forms as a coordinator and a supervisor would."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
+import portal.training
 from db.engine import unit_of_work
 from db.training_models import SignUp, TrainingSession
 from portal import training as tr
+from portal.auth import PermissionDenied
+from portal.i18n import fmt_percent
+from portal.sla import CENTER_TZ
+from portal.ui.training import cached_coverage, today
 from tests.db.training_support import add_retailers
 
 PAGES = ("training_plan", "training_check_in", "training_evaluation", "training_coverage", "training_catalog",
@@ -174,3 +180,68 @@ def test_a_viewer_sees_the_plan_and_coverage_but_cannot_change_them(signed_in, s
     assert not [b for b in at.button if b.key and "save" in b.key and not b.disabled]
     at.switch_page("pages/training_check_in.py").run()
     assert _errors(at) == ["You do not have access to this page."]
+
+
+# The coverage page reuses its count only while nothing it reads has changed, whoever changed it: a check-in made by
+# another process (here: the domain function in a unit of work of its own, which the page's cache never hears of)
+# shows on the very next run, without "Count again".
+COVERAGE = "pages/training_coverage.py"
+
+
+@pytest.fixture
+def counts(monkeypatch):
+    """How many times the page counted (called coverage_report)."""
+    calls = []
+    real = portal.training.coverage_report
+
+    def counting(*args, **kw):
+        calls.append(kw.get("year"))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(portal.training, "coverage_report", counting)
+    return calls
+
+
+def _signed_up(staff, retailer: int) -> tuple[int, datetime]:
+    """A sign-up to an approved session in the middle of this year (the page's default year)."""
+    starts = datetime(today().year, 6, 15, 10, tzinfo=CENTER_TZ)
+    sid = _approved_session(staff, starts_at=starts, capacity=5)
+    with unit_of_work(staff["coordinator"].id) as s:
+        sign_up = tr.sign_up(s, actor=staff["coordinator"], session_id=sid, retailer_id=retailer,
+                             now=starts - timedelta(days=1))
+        return sign_up.id, starts
+
+
+def _share(at) -> str:
+    return at.metric[0].value
+
+
+def test_a_check_in_made_elsewhere_shows_on_the_next_run_and_an_unchanged_count_is_reused(signed_in, staff, counts):
+    sign_up_id, starts = _signed_up(staff, staff["retailers"][0])
+    at = signed_in("coord").switch_page(COVERAGE).run()
+    assert not at.exception and not at.error
+    assert _share(at) == fmt_percent(0.0) and len(counts) == 1
+    at.run()  # nothing changed: the count is reused
+    assert _share(at) == fmt_percent(0.0) and len(counts) == 1
+    with unit_of_work(staff["coordinator"].id) as s:  # not through the page: nothing tells its cache
+        tr.mark_attendance(s, actor=staff["coordinator"], sign_up_id=sign_up_id, now=starts + timedelta(minutes=5))
+    at.run()
+    assert _share(at) == fmt_percent(1 / 8) and len(counts) == 2
+    at.run()
+    assert _share(at) == fmt_percent(1 / 8) and len(counts) == 2
+    at.button(key="coverage_recount").click().run()  # "Count again" still counts again
+    assert _share(at) == fmt_percent(1 / 8) and len(counts) == 3
+
+
+def test_a_count_made_while_a_write_is_on_its_way_is_not_kept_and_each_reader_is_checked(db, staff, counts):
+    year = today().year
+    with db.connect() as writer:  # another process's check-in, not committed yet
+        writer.execute(text("UPDATE retailers SET status = 'suspended' WHERE id = :id"), {"id": staff["retailers"][0]})
+        report, _at = cached_coverage(staff["coordinator"], year)
+        assert report.total.active == 8  # its write is not committed: not counted yet, rightly
+        writer.commit()
+    report, _at = cached_coverage(staff["coordinator"], year)
+    assert report.total.active == 7 and len(counts) == 2  # counted again: the first count was not kept
+    assert cached_coverage(staff["supervisor"], year)[0] is report and len(counts) == 2  # kept now
+    with pytest.raises(PermissionDenied):  # what is kept is shared: each reader is checked all the same
+        cached_coverage(replace(staff["coordinator"], roles=frozenset()), year)

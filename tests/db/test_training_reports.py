@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from db.engine import unit_of_work
+from db.models import Retailer
 from portal import training as tr
 from portal.auth import PermissionDenied
 from portal.records.linked import linked_sections
 from portal.sla import local
+from portal.training.reports import coverage_changes, settled_coverage_changes
 from tests.db.training_support import NOW, academy_fixture, add_retailers, cst, english_fixture  # noqa: F401
 
 PDF = b"%PDF-1.4\n" + b"x" * 100
@@ -49,6 +53,76 @@ def test_coverage_counts_active_retailers_who_attended_this_year_by_district_and
                                                   flt=tr.RetailerFilter(district="城东区"))
     assert total == 5 and {row["id"] for row in rows} == {r[3], r[4], r[5], r[6], r[7]}
     assert east_total == 2 and {row["id"] for row in east} == {r[4], r[6]}
+
+
+def test_coverage_until_a_moment_counts_the_sessions_started_before_it_and_a_year_without_sessions_is_zero(academy):
+    r = academy.retailers
+    first, second = academy.approved(capacity=10), academy.approved(capacity=10, starts_at=NOW + timedelta(days=8))
+    _attend(academy, first, [r[0], r[1]], present=[r[0], r[1]])
+    _attend(academy, second, [r[2], r[3]], present=[r[2]])
+    academy.run(academy.coordinator, tr.mark_attendance, sign_up_id=academy.by_retailer(second)[r[3]].id,
+                attended=False, now=academy.session(second).starts_at + timedelta(minutes=5))  # absent: false
+    year = local(academy.session(first).starts_at).year
+    between = academy.session(second).starts_at
+    with unit_of_work() as s:
+        whole = tr.coverage_report(s, actor=academy.viewer, year=year)
+        before_second = tr.coverage_report(s, actor=academy.viewer, year=year, until=between)
+        east = tr.coverage_report(s, actor=academy.viewer, year=year, district="城东区", until=between)
+        empty = tr.coverage_report(s, actor=academy.viewer, year=year + 5)
+    assert (whole.total.active, whole.total.trained) == (8, 3)
+    assert (before_second.total.active, before_second.total.trained) == (8, 2)
+    assert (east.total.active, east.total.trained) == (4, 1) and [row.key for row in east.by["district"]] == ["城东区"]
+    assert (empty.total.active, empty.total.trained) == (8, 0)
+
+
+def _changes(engine) -> int:
+    with unit_of_work(engine=engine) as s:
+        return coverage_changes(s)
+
+
+def test_the_coverage_change_counter_moves_with_each_write_the_report_reads_and_only_those(academy):
+    r = academy.retailers
+    start = _changes(academy.engine)
+    with unit_of_work(engine=academy.engine) as s:  # a phone number: the report does not read it
+        s.get(Retailer, r[0]).phone = "13900000000"
+    assert _changes(academy.engine) == start
+    sid = academy.approved(capacity=5)
+    after_session = _changes(academy.engine)
+    assert after_session > start
+    sign_up = academy.sign_up(sid, r[0])
+    after_sign_up = _changes(academy.engine)
+    assert after_sign_up > after_session
+    academy.run(academy.coordinator, tr.mark_attendance, sign_up_id=sign_up.id,
+                now=academy.session(sid).starts_at + timedelta(minutes=5))
+    after_check_in = _changes(academy.engine)
+    assert after_check_in > after_sign_up
+    with unit_of_work(engine=academy.engine) as s:
+        s.get(Retailer, r[1]).manager_id = academy.coordinator.id
+    after_manager = _changes(academy.engine)
+    assert after_manager > after_check_in
+    with academy.engine.begin() as conn:  # bulk paths (imports) and plain SQL are seen too, one bump per statement
+        conn.execute(text("UPDATE retailers SET status = 'suspended' WHERE id = :id"), {"id": r[2]})
+        conn.execute(text("DELETE FROM training_sign_ups WHERE id = :id"), {"id": sign_up.id})
+    assert _changes(academy.engine) == after_manager + 2
+
+
+def test_a_count_is_settled_only_while_no_write_is_on_its_way_to_commit(academy):
+    r = academy.retailers
+    with academy.engine.connect() as writer:  # another process's unit of work, not committed yet
+        writer.execute(text("UPDATE retailers SET status = 'suspended' WHERE id = :id"), {"id": r[0]})
+        with unit_of_work(engine=academy.engine) as s:
+            assert settled_coverage_changes(s) is None  # a count now could miss it, yet carry its number
+            assert coverage_changes(s) > 0
+        writer.commit()
+    with unit_of_work(engine=academy.engine) as s:
+        settled = settled_coverage_changes(s)
+        assert settled == coverage_changes(s)
+        with academy.engine.connect() as writer:  # while the settled number is read, writers wait
+            writer.execute(text("SET lock_timeout = '200ms'"))
+            with pytest.raises(OperationalError, match="lock timeout"):
+                writer.execute(text("UPDATE retailers SET status = 'active' WHERE id = :id"), {"id": r[0]})
+    with unit_of_work(engine=academy.engine) as s:
+        assert tr.coverage_report(s, actor=academy.viewer, year=NOW.year).total.active == 7
 
 
 def test_untrained_retailers_can_be_signed_up_in_one_go(academy):

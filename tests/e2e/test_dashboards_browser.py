@@ -29,6 +29,14 @@ def test_dashboards_period_click_through_and_monthly_report(base_url, page, cent
     expect(card.get_by_text("Complaints by category")).to_be_visible()
     expect(card.locator("[data-testid=stVegaLiteChart]")).to_be_visible()
 
+    # the other sections are tabs, computed when opened; the open one goes into the URL (a link reopens it)
+    page.get_by_role("tab", name="Service levels").click()
+    expect(page.locator(".st-key-card_reply_rate [data-testid=stVegaLiteChart]")).to_be_visible()
+    page.wait_for_url("**section=service*")
+    _open(page, base_url, "dashboard_complaints?section=backlog")
+    expect(page.get_by_role("tab", name="Backlog and causes", selected=True)).to_be_visible()
+    expect(page.locator(".st-key-card_repeaters").get_by_text("Repeat complainants")).to_be_visible()
+
     # another period (it lives in the URL): a month long ago has nothing to draw, and says so
     _open(page, base_url, "dashboard_complaints?period=2020-01-01&period=2020-01-31")
     expect(page.get_by_text("No data for complaints in").first).to_be_visible()
