@@ -114,7 +114,9 @@ with left:
     chart_card(_("Retailers affected"), retailers, lambda f: dash.retailers_chart(f, grain=grain), flt=flt,
                what=_("affected retailers"), key="inc_retailers", link=period_link,
                drill=lambda v: _bucket_link(v, scope=dash.code_of(SCOPE_LABELS, v.get("scope_label"))),
-               help=_("Each incident's estimate of affected retailers, else the retailers on its call list."))
+               help=_("Each incident's estimate of affected retailers, else the retailers on its call list. For one "
+                      "district: its share of an estimate (by the active retailers of the districts affected) and its "
+                      "retailers on a call list."))
 with right:
     chart_card(_("Service suspensions"), suspended, lambda f: dash.suspensions_chart(f, grain=grain), flt=flt,
                what=_("service suspensions"), key="inc_suspensions", drill=_suspension_drill,

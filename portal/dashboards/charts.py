@@ -102,7 +102,7 @@ def time_axis(field: str, grain: str, title: str, *, time_unit: str | None = "ye
                                tickCount={"interval": "month", "step": 1} if grain == MONTH else alt.Undefined))
 
 
-def _bar_ends(starts: pd.Series, grain: str) -> pd.Series:
+def bar_ends(starts: pd.Series, grain: str) -> pd.Series:
     """Where a bucket's bar ends: 90% of the way to the next bucket (a bar as wide as its week or month)."""
     starts = pd.to_datetime(starts)
     following = {DAY: starts + pd.Timedelta(days=1), WEEK: starts + pd.Timedelta(days=7),
@@ -127,7 +127,7 @@ def trend(frame: pd.DataFrame, *, x: str, y: str, grain: str, x_title: str, y_ti
         tooltip.insert(1, alt.Tooltip(f"{color}:N", title=color_title or color))
     fields = [x, color] if color else [x]
     if mark == "bar":  # bars span their bucket (a day-wide bar would be a sliver on a weekly or monthly axis)
-        frame = frame.assign(**{f"{x}_end": _bar_ends(frame[x], grain)})
+        frame = frame.assign(**{f"{x}_end": bar_ends(frame[x], grain)})
         encoding["x"] = time_axis(x, grain, x_title, time_unit=None)
         encoding["x2"] = alt.X2(f"{x}_end:T")
     base = alt.Chart(frame)

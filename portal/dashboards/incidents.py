@@ -24,7 +24,7 @@ from typing import Any
 
 import altair as alt
 import pandas as pd
-from sqlalchemy import Float, and_, case, cast, func, literal, select, true
+from sqlalchemy import Float, Integer, and_, any_, case, cast, func, literal, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -37,10 +37,9 @@ from db.incident_models import (
     IncidentTimelineEntry,
     ServiceSuspension,
 )
-from db.models import User
+from db.models import Retailer, User
 from portal.auth import CurrentUser, require
-from portal.dashboards.charts import HEIGHT, PICK, time_axis
-from portal.dashboards.charts import _bar_ends as bar_ends  # bars as wide as their bucket, as trend() draws
+from portal.dashboards.charts import HEIGHT, PICK, bar_ends, time_axis
 from portal.dashboards.period import (
     DAY,
     MONTH,
@@ -105,11 +104,24 @@ def first_response() -> Any:
             .order_by(entry.happened_at).limit(1).lateral("first_move"))
 
 
-def retailers_affected() -> ColumnElement[int]:
-    """The incident's estimate of affected retailers, else the size of its call list."""
-    listed = (select(func.count()).where(IncidentRetailer.incident_id == Incident.id)
-              .correlate(Incident).scalar_subquery())
-    return func.coalesce(Incident.affected_retailers_estimate, listed)
+def retailers_affected(district: str | None = None) -> ColumnElement[int]:
+    """The incident's estimate of affected retailers, else the size of its call list.
+
+    Within one `district`: the estimate shared out by that district's part of the active retailers of every district
+    the incident affects (all of it when it affects that district alone), else its call list's retailers there."""
+    listed = select(func.count()).select_from(IncidentRetailer).where(IncidentRetailer.incident_id == Incident.id)
+    if not district:
+        return func.coalesce(Incident.affected_retailers_estimate, listed.correlate(Incident).scalar_subquery())
+    listed = listed.join(Retailer, Retailer.id == IncidentRetailer.retailer_id).where(Retailer.district == district)
+    active = (select(Retailer.district, func.count().label("n")).where(Retailer.status == "active")
+              .group_by(Retailer.district).cte("active_by_district"))  # counted once per statement
+    here = select(active.c.n).where(active.c.district == district).scalar_subquery()
+    affected = (select(func.sum(active.c.n)).where(active.c.district == any_(Incident.affected_districts))
+                .correlate(Incident).scalar_subquery())
+    share = cast(func.round(Incident.affected_retailers_estimate * cast(func.coalesce(here, 0), Float)
+                            / func.nullif(affected, 0)), Integer)
+    return case((Incident.affected_retailers_estimate.is_(None), listed.correlate(Incident).scalar_subquery()),
+                else_=func.coalesce(share, Incident.affected_retailers_estimate))
 
 
 def _frame(rows: Iterable[Any], columns: list[str]) -> pd.DataFrame:
@@ -154,7 +166,7 @@ def _measured(flt: DashboardFilter) -> Any:
     return (select(Incident.started_at, Incident.severity,
                    _hours(moved.c.at, Incident.started_at).label("respond"),
                    _hours(Incident.resolved_at, Incident.started_at).label("resolve"),
-                   retailers_affected().label("retailers"))
+                   retailers_affected(flt.district).label("retailers"))
             .select_from(Incident).outerjoin(moved, true())
             .where(_started_in(flt)).subquery("measured"))
 
@@ -221,7 +233,8 @@ def retailers_by_month(session: Session, *, actor: CurrentUser, flt: DashboardFi
     bucket, scope, scope_label, retailers, incidents."""
     require(actor, VIEW)
     b = bucket(Incident.started_at, flt.grain).label("b")
-    rows = session.execute(select(b, Incident.scope, func.coalesce(func.sum(retailers_affected()), 0), func.count())
+    rows = session.execute(select(b, Incident.scope, func.coalesce(func.sum(retailers_affected(flt.district)), 0),
+                                  func.count())
                            .where(_started_in(flt)).group_by(b, Incident.scope).order_by(b, Incident.scope))
     frame = _frame(rows, ["bucket", "scope", "retailers", "incidents"])
     frame["retailers"] = frame["retailers"].astype(int)

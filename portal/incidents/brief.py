@@ -38,6 +38,16 @@ def _table(headers: list[str], rows: list[list[str]], empty: str) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _affected(view: IncidentView) -> str:
+    """The estimate given when the incident was opened, and how many retailers are on the call list (the count
+    that is known, when nobody estimated)."""
+    estimate = view.incident.affected_retailers_estimate
+    listed = _("{n} on the call list").format(n=len(view.call_list)) if view.call_list else ""
+    if estimate is None:
+        return listed or "—"
+    return f"{estimate} ({listed})" if listed else str(estimate)
+
+
 def handover_brief_html(view: IncidentView) -> str:
     """The brief as a standalone HTML page (every value escaped)."""
     i = view.incident
@@ -50,7 +60,7 @@ def handover_brief_html(view: IncidentView) -> str:
         (_("Started"), fmt_datetime(i.started_at)), (_("Detected"), fmt_datetime(i.detected_at) or "—"),
         (_("Reported"), fmt_datetime(i.reported_at) or "—"), (_("Affected steps"), steps),
         (_("Affected area"), area),
-        (_("Affected retailers"), "—" if i.affected_retailers_estimate is None else str(i.affected_retailers_estimate)),
+        (_("Affected retailers"), _affected(view)),
     ]
     if view.complaint is not None:
         meta.append((_("Linked complaint"), f"{view.complaint.reference} · {view.complaint.description[:120]}"))
@@ -73,9 +83,9 @@ def handover_brief_html(view: IncidentView) -> str:
         [_e(_(STEP_LABELS[s.service])), _e(s.area), _e(fmt_datetime(s.suspended_at)),
          _e(fmt_datetime(s.resumed_at) or _("still suspended"))] for s in view.suspensions],
         _("No services suspended."))
-    notices = _table([_("Told at"), _("Method"), _("Notice")], [
-        [_e(fmt_datetime(n.at)), _e(_(NOTICE_METHOD_LABELS[n.method])), _e(n.text)] for n, _by in view.notices],
-        _("No customer notices yet."))
+    notices = _table([_("Told at"), _("Method"), _("To whom"), _("Notice"), _("Recorded by")], [
+        [_e(fmt_datetime(n.at)), _e(_(NOTICE_METHOD_LABELS[n.method])), _e(n.audience or "—"), _e(n.text), _e(by)]
+        for n, by in view.notices], _("No customer notices yet."))
     calls = _("{done} of {total} retailers on the call list have been called.").format(
         done=view.calls_done, total=len(view.call_list)) if view.call_list else ""
     title, as_of = _("Handover brief"), _("as of {time}").format(time=fmt_datetime(view.generated_at))

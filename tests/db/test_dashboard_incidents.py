@@ -7,6 +7,8 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import pytest
 
+from db.engine import unit_of_work
+from db.models import Retailer
 from portal import incidents as ix
 from portal.auth import PermissionDenied
 from portal.dashboards import incidents as dash
@@ -141,12 +143,32 @@ def test_the_district_filter_keeps_incidents_whose_affected_districts_include_it
     west = DashboardFilter(HALF_YEAR.start, HALF_YEAR.end, district="城西区")
     assert _rows(_run(command, dash.by_type, flt=west), "type", "incidents") == [("system_failure", 1),
                                                                                  ("system_failure", 1)]
-    assert _run(command, dash.totals, flt=west, now=NOW).iloc[0].retailers == 2 + 500
+    assert _run(command, dash.totals, flt=west, now=NOW).iloc[0].retailers == 0  # no retailers there (see below)
     assert _rows(_run(command, dash.suspensions, flt=west, now=NOW), "service") == [("ordering",)]
     nowhere = DashboardFilter(HALF_YEAR.start, HALF_YEAR.end, district="开发区")
     for metric in (dash.by_type, dash.by_severity, dash.response_times, dash.retailers_by_month):
         assert _run(command, metric, flt=nowhere).empty, metric.__name__
     assert _run(command, dash.open_now, flt=nowhere, now=NOW).empty
+
+
+def test_within_a_district_an_incident_counts_that_districts_part_of_its_retailers(command: Command, four):
+    with unit_of_work(engine=command.engine) as s:
+        west = [Retailer(license_no=f"330103{100000 + n}", shop_name=f"西城便利店{n}", owner_name="王芳",
+                         district="城西区", route="城西-01", business_type="grocery") for n in range(2)]
+        s.add_all(west)
+        s.flush()
+        west_ids = [r.id for r in west]
+    command.run(command.coordinator, ix.add_to_call_list, incident_id=four["B"], retailer_ids=west_ids[:1])
+    # B (城西区, no estimate): its call list's retailers there, 1 of 3; C (both districts, 500): 城西区 has 2 of the
+    # 8 active retailers of the two, so 125 of them; A (城东区 alone, 40) and D (nothing known) are not there
+    in_west = DashboardFilter(HALF_YEAR.start, HALF_YEAR.end, district="城西区")
+    assert _run(command, dash.totals, flt=in_west, now=NOW).iloc[0].retailers == 1 + 125
+    assert _rows(_run(command, dash.retailers_by_month, flt=in_west), "scope", "retailers") == [
+        ("local", 1), ("district_wide", 125)]
+    # 城东区: A's 40, C's other 375, B is not there, D's nothing; the whole center still counts every estimate
+    in_east = DashboardFilter(HALF_YEAR.start, HALF_YEAR.end, district="城东区")
+    assert _run(command, dash.totals, flt=in_east, now=NOW).iloc[0].retailers == 40 + 375
+    assert _run(command, dash.totals, flt=HALF_YEAR, now=NOW).iloc[0].retailers == 40 + 3 + 500
 
 
 @pytest.mark.parametrize("flt", [DashboardFilter(date(2027, 1, 1), date(2027, 12, 31)),  # the future

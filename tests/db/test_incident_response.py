@@ -61,10 +61,23 @@ def test_the_handover_brief_shows_situation_timeline_open_actions_and_who_is_in_
                 owner_id=command.deputy.id, due_date=date(2026, 7, 31), now=NOW)
     command.run(command.coordinator, ix.record_suspension, incident_id=incident.id, service="delivery",
                 area="城东-01", now=NOW)
+    command.run(command.coordinator, ix.record_notice, incident_id=incident.id, method="call",
+                text="因暴雨今日送货推迟至下午", audience="城东-01 线路", now=NOW)
     html = ix.handover_brief_html(command.run(command.viewer, ix.incident_view, incident_id=incident.id))
     for expected in (incident.reference, "城东区 8 点起暴雨", "Commander</td><td>黄伟", "排查排水隐患", "孙浩",
-                     "启动局部应急预案 &lt;b&gt;", "still suspended", "2 – Serious (major)"):
+                     "启动局部应急预案 &lt;b&gt;", "still suspended", "2 – Serious (major)",
+                     "<td>城东-01 线路</td><td>因暴雨今日送货推迟至下午</td><td>黄伟</td>"):
         assert expected in html, expected
+
+
+def test_the_brief_counts_the_call_list_as_affected_retailers_when_nobody_estimated(command: Command):
+    incident = command.open()
+    assert incident.affected_retailers_estimate is None
+    assert "Affected retailers</td><td>—" in ix.handover_brief_html(
+        command.run(command.viewer, ix.incident_view, incident_id=incident.id))
+    command.run(command.coordinator, ix.add_to_call_list, incident_id=incident.id, routes=["城东-01"])
+    html = ix.handover_brief_html(command.run(command.viewer, ix.incident_view, incident_id=incident.id))
+    assert "Affected retailers</td><td>3 on the call list" in html
 
 
 def test_a_grade_1_complaint_opens_a_linked_incident_once(command: Command):
