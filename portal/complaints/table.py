@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 import portal.retailers  # noqa: F401  (registers the retailers spec that the retailer link names)
 from db.complaint_models import Complaint
 from db.engine import get_engine, unit_of_work
-from db.models import AppState, ComplaintCategory, Department, SavedView, User
+from db.models import AppState, ComplaintCategory, Department, Retailer, SavedView, User
 from portal.auth import CurrentUser
 from portal.complaints.display import SLA_STYLES
 from portal.complaints.labels import CHANNEL_LABELS, REPLY_METHOD_LABELS, SATISFACTION_LABELS, STATE_LABELS
@@ -24,7 +24,7 @@ from portal.complaints.rules import utcnow
 from portal.config import get_settings
 from portal.i18n import N_, _, catalog, current_language, fmt_datetime
 from portal.records.fields import Choice, Field, FieldType, TableSpec, register
-from portal.records.filters import EMPTY, IS, IS_NOT, NOT_EMPTY, Filter
+from portal.records.filters import EMPTY, IS, IS_NOT, NOT_CONTAINS, NOT_EMPTY, Filter, column_clause
 from portal.records.linked import LinkedSection, register_linked
 from portal.records.view import ViewState
 from portal.sla import DUE_SOON, add_working_time, local
@@ -115,6 +115,21 @@ def sla_filter(op: str, value: Any) -> ColumnElement[bool]:
     return and_(running, not_(matched)) if op == IS_NOT else matched
 
 
+# --- the retailer's district, a computed field -------------------------------------------------------------
+
+def retailer_district() -> ColumnElement[Any]:
+    """The district of the complaint's retailer (none when the complaint names no retailer)."""
+    return select(Retailer.district).where(Retailer.id == Complaint.retailer_id).scalar_subquery()
+
+
+def retailer_district_filter(op: str, value: Any) -> ColumnElement[bool]:
+    """A district filter as "the complaint's retailer is one of the retailers it selects" (one set, hashed once),
+    not a lookup per complaint; complaints without a retailer have no district."""
+    selected = Complaint.retailer_id.in_(
+        select(Retailer.id).where(column_clause(COMPLAINTS.field("retailer_district"), Retailer.district, op, value)))
+    return or_(Complaint.retailer_id.is_(None), selected) if op in (IS_NOT, NOT_CONTAINS, EMPTY) else selected
+
+
 # --- the complaints table ---------------------------------------------------------------------------------
 
 def _scope(actor: CurrentUser | None) -> ColumnElement[bool] | None:
@@ -153,6 +168,8 @@ COMPLAINTS = register(TableSpec(
         Field("complainant_phone", N_("Phone"), FieldType.PHONE, view_permission="retailers.view_phone",
               searchable=True),
         Field("retailer_id", N_("Retailer"), FieldType.LINK, link_table="retailers"),
+        Field("retailer_district", N_("Retailer district"), FieldType.TEXT, compute=retailer_district,
+              condition=retailer_district_filter, suggest=True, suggest_from=lambda: Retailer.district, visible=False),
         Field("description", N_("Description"), FieldType.LONG_TEXT, searchable=True, search_index="grams"),
         Field("channel", N_("Received via"), FieldType.SINGLE_SELECT, choices=_choices(CHANNEL_LABELS), sortable=True,
               visible=False),

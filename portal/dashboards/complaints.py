@@ -625,9 +625,8 @@ def _district_counts_from_days(session: Session, flt: DashboardFilter) -> dict[s
 def records_filters(flt: DashboardFilter, *, days: tuple[date, date] | None = None,
                     states: tuple[str, ...] = VALID_STATES, period: bool = True, **equal: Any) -> tuple[Filter, ...]:
     """The grid filters that show the complaints behind a figure: received within `days` (default: the period;
-    none when `period` is False), in `states`, of the filtered department, and `field=value` for each of `equal`
-    (None: the field is empty). The grid has no district filter: a district-filtered dashboard links to every
-    district's complaints."""
+    none when `period` is False), in `states`, of the filtered department and retailer district, and `field=value`
+    for each of `equal` (None: the field is empty)."""
     out = []
     if days is not None or period:
         start, end = days or (flt.start, flt.end)
@@ -635,6 +634,8 @@ def records_filters(flt: DashboardFilter, *, days: tuple[date, date] | None = No
     out.append(Filter("state", ANY_OF, tuple(states)))
     if flt.department_id is not None and "department_id" not in equal:
         out.append(Filter("department_id", IS, str(flt.department_id)))
+    if flt.district:
+        out.append(Filter("retailer_district", IS, flt.district))
     for field, value in equal.items():
         out.append(Filter(field, EMPTY) if value is None else Filter(field, IS, str(value)))
     return tuple(out)

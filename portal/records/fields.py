@@ -82,6 +82,7 @@ class Field:
     # condition instead of comparing that value. Computed fields are read-only.
     compute: Callable[[], Any] | None = None
     condition: Callable[[str, Any], Any] | None = None
+    suggest_from: Callable[[], Any] | None = None  # a computed suggest field: the column its offered values come from
 
     def choice(self, value: str) -> Choice | None:
         """The choice stored as `value`, if any."""

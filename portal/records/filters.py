@@ -231,17 +231,22 @@ def filter_clause(spec: TableSpec, flt: Filter, actor: CurrentUser | None) -> Co
         raise FilterError(f"{_(field.label)} {_(op_label(field, flt.op))}: {exc}") from None
     if field.condition is not None:
         return field.condition(flt.op, value)
-    col = spec.expression(field.name)
-    if flt.op in NO_VALUE_OPS:
-        return _empty_clause(field, col, flt.op)
+    return column_clause(field, spec.expression(field.name), flt.op, value)
+
+
+def column_clause(field: Field, col: Any, op: str, value: Any) -> ColumnElement[bool]:
+    """A filter of `field` (operator `op`, parsed `value`) as a condition on `col`: the field's own column, or
+    another one holding the same kind of values (a computed field's `condition` may filter a related table)."""
+    if op in NO_VALUE_OPS:
+        return _empty_clause(field, col, op)
     if field.type is FieldType.CHECKBOX:
         return col.is_(true()) if value else or_(col.is_(false()), col.is_(None))
     if field.type is FieldType.MULTI_SELECT:
-        return _multi_clause(col, flt.op, value)
-    if field.type in TEXT_TYPES or flt.op == ANY_OF or field.type in (FieldType.SINGLE_SELECT, FieldType.USER,
-                                                                     FieldType.LINK):
-        return _text_clause(field, col, flt.op, value)
-    return _range_clause(field, col, flt.op, value)
+        return _multi_clause(col, op, value)
+    if field.type in TEXT_TYPES or op == ANY_OF or field.type in (FieldType.SINGLE_SELECT, FieldType.USER,
+                                                                 FieldType.LINK):
+        return _text_clause(field, col, op, value)
+    return _range_clause(field, col, op, value)
 
 
 def _word_clause(fields: list[Field], spec: TableSpec, word: str) -> ColumnElement[bool]:

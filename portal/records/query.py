@@ -252,7 +252,8 @@ def values_in_use(session: Session, *, actor: CurrentUser | None, spec: TableSpe
                   limit: int = 500) -> list[Any]:
     """The distinct values of a suggest field, sorted (offered by the filter bar)."""
     require(actor, spec.view_permission)
-    col = spec.column(field)
+    fld = spec.field(field)
+    col = fld.suggest_from() if fld.suggest_from is not None else spec.column(field)
     return list(session.scalars(select(col).where(col.is_not(None)).distinct().order_by(col).limit(limit)))
 
 

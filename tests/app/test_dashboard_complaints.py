@@ -10,8 +10,11 @@ from db.engine import unit_of_work
 from db.models import ComplaintCategory, Department, Retailer
 from portal import complaints as cx
 from portal.complaints.rules import utcnow
+from portal.complaints.table import COMPLAINTS
 from portal.dashboards import complaints as dc
 from portal.dashboards.period import DashboardFilter, center_today
+from portal.records.filters import IS_NOT, Filter
+from portal.records.query import values_in_use
 from portal.records.view import ViewState
 from portal.ui.nav import pages_for
 from tests.db.complaint_support import Center
@@ -171,3 +174,13 @@ def test_the_chart_links_open_the_complaints_behind_them_in_the_grid(signed_in, 
     assert len(open_now) == 5  # replied complaints are open until the loop is closed
     assert len(grid_rows(*dc.records_filters(flt, root_cause="车辆调度不当"))) == 3
     assert len(grid_rows(*dc.records_filters(flt, department_id=None))) == 2  # not assigned yet
+    # a district-filtered dashboard links to the complaints of that district's retailers
+    east, west = (DashboardFilter(flt.start, flt.end, district=d) for d in ("城东区", "城西区"))
+    assert len(grid_rows(*dc.records_filters(east))) == 4  # the web complaint names no retailer
+    assert grid_rows(*dc.records_filters(west)) == []
+    assert len(grid_rows(*dc.records_filters(flt), Filter("retailer_district", IS_NOT, "城东区"))) == 1
+
+
+def test_the_grid_offers_the_retailers_districts_for_its_district_filter(center):
+    with unit_of_work(engine=center.engine) as s:
+        assert values_in_use(s, actor=center.supervisor, spec=COMPLAINTS, field="retailer_district") == ["城东区"]
