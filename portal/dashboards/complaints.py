@@ -469,6 +469,11 @@ def _store_days(session: Session, first: date, last: date) -> None:
                              "ON CONFLICT DO NOTHING"), params)
 
 
+def store_day_figures(session: Session, first: date, last: date) -> None:
+    """Work out and keep the day figures of [first, last] that are not kept yet (after a bulk load of complaints)."""
+    _store_days(session, first, last)
+
+
 def _days_cte(session: Session, first: date, last: date) -> str:
     """The CTEs ending in `days`: every day row of [first, last], stored (missing ones are stored first) or, if a
     write dropped them since, computed from the complaints in the same statement."""

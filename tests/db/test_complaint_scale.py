@@ -2,11 +2,12 @@
 part of the bench, on small numbers."""
 from sqlalchemy import func, inspect, select
 
-from db.complaint_models import Complaint, ComplaintEvent, FollowUp
+from db.complaint_models import Complaint, ComplaintDashboardDay, ComplaintEvent, FollowUp
 from db.engine import unit_of_work
 from db.models import AuditLog
 from portal import scale, scale_complaints
 from portal.bench import run_bench
+from portal.dashboards.period import default_filter
 from portal.demo import seed_demo
 from portal.sla import next_due
 
@@ -42,6 +43,10 @@ def test_seeded_complaints_have_realistic_lives_timelines_and_clocks(db, monkeyp
             assert c.next_due_at == next_due(c)  # the stored clock is the one the domain computes
             assert c.reference.endswith(f"{c.id:06d}") and c.first_reply_due_at > c.received_at
     assert _count(AuditLog, AuditLog.table_name == "complaints", AuditLog.action == "insert") >= 1200
+    year = default_filter()  # the dashboard's day figures are worked out already, for its year and the one before
+    days = (year.end - year.previous().start).days + 1
+    assert _count(ComplaintDashboardDay, ComplaintDashboardDay.level == 0,
+                  ComplaintDashboardDay.day >= year.previous().start) == days
     indexes = {i["name"] for t in ("complaints", "complaint_events") for i in inspect(db).get_indexes(t)}
     assert indexes >= {i.name for i in (*Complaint.__table__.indexes, *ComplaintEvent.__table__.indexes)}
     foreign_keys = {fk["name"] for fk in inspect(db).get_foreign_keys("complaint_events")}
