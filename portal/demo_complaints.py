@@ -150,15 +150,15 @@ def seed_demo_complaints(session: Session, rng: random.Random, count: int = COMP
     staff = _Staff(session)
     categories = dict(session.execute(select(ComplaintCategory.code, ComplaintCategory.id)).all())
     retailers = list(session.scalars(select(Retailer).where(Retailer.status == "active").order_by(Retailer.id)))
-    recent: list[tuple[int, str, int]] = []  # (retailer id, category code, complaint id) of earlier complaints
+    recent: list[tuple[int, str, int, datetime]] = []  # (retailer, category code, complaint id, registered at)
     for n, received in enumerate(_received_times(rng, now, count)):
         channel = rng.choices(list(CHANNEL_WEIGHTS), weights=list(CHANNEL_WEIGHTS.values()))[0]
         grade = rng.choices(list(GRADE_WEIGHTS), weights=list(GRADE_WEIGHTS.values()))[0]
         if n % 90 == 45:  # a major (grade 1) complaint every so often, whatever the dice say
             grade = 1
-        duplicate_of = None
+        duplicate_of, original_registered = None, received
         if recent and rng.random() < 0.04:  # the same retailer calls again about the same matter
-            retailer_id, code, duplicate_of = rng.choice(recent[-15:])
+            retailer_id, code, duplicate_of, original_registered = rng.choice(recent[-15:])
             retailer = session.get(Retailer, retailer_id)
         else:
             code = rng.choices(list(CATEGORY_WEIGHTS), weights=list(CATEGORY_WEIGHTS.values()))[0]
@@ -166,7 +166,8 @@ def seed_demo_complaints(session: Session, rng: random.Random, count: int = COMP
         story, category_id = rng.choice(STORIES[code]), categories[code]
         name = retailer.owner_name if retailer else rng.choice(SURNAMES) + rng.choice(GIVEN_NAMES)
         phone = retailer.phone if retailer else rng.choice(PHONE_PREFIXES) + f"{rng.randrange(10**8):08d}"
-        registered = received + timedelta(minutes=rng.randint(1, 25))
+        # a duplicate is registered after its original (whose timeline then shows the link after its own start)
+        registered = max(received + timedelta(minutes=rng.randint(1, 25)), original_registered + timedelta(minutes=1))
         reg = cx.register_complaint(
             session, actor=rng.choice(staff.receivers) if rng.random() < 0.93 else staff.supervisor,
             channel=channel, received_at=received, complainant_name=name,
@@ -175,7 +176,7 @@ def seed_demo_complaints(session: Session, rng: random.Random, count: int = COMP
             description=story[0], remedy_sought=story[1], duplicate_of_id=duplicate_of, now=min(registered, now))
         if duplicate_of is None:
             if retailer is not None:
-                recent.append((retailer.id, code, reg.complaint_id))
+                recent.append((retailer.id, code, reg.complaint_id, registered))
             _work(session, rng, staff, reg.complaint_id, story, registered, now)
     return count
 

@@ -4,7 +4,7 @@
 # 1. apt: Debian's chromium (browser tests) and CJK fonts (Chinese text in screenshots), if missing;
 #    python3-venv too when Python cannot make a venv. Root runs apt directly, others through sudo.
 # 2. The virtualenv ($PORTAL_VENV, default .venv) with requirements-dev.txt.
-# 3. python -m pytest "$@" (browser tests included); exits with pytest's code, "no tests collected" fails.
+# 3. python -m pytest -n 2 "$@" (browser tests included); exits with pytest's code, "no tests collected" fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -74,9 +74,12 @@ echo "== pip install -r requirements-dev.txt"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 
 # --- 3. tests ----------------------------------------------------------------------------------------
-echo "== python -m pytest $*   (setup took $((SECONDS - started)) s)"
+# two workers (pytest-xdist), each with its own embedded PostgreSQL and portal server: PORTAL_TEST_WORKERS=0 runs
+# in one process
+WORKERS="${PORTAL_TEST_WORKERS:-2}"
+echo "== python -m pytest -n $WORKERS $*   (setup took $((SECONDS - started)) s)"
 set +e
-"$VENV/bin/python" -m pytest "$@"
+"$VENV/bin/python" -m pytest -n "$WORKERS" "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

@@ -17,6 +17,8 @@ from tests.conftest import TEST_PASSWORD
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = ROOT / "test-artifacts"
+# each pytest-xdist worker runs its own portal server: its own log
+SERVER_LOG = ARTIFACTS / f"e2e-server-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.log"
 APP_IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 
 
@@ -32,7 +34,7 @@ def portal_server(engine, database_url):
         "PORTAL_DEFAULT_LANGUAGE": "en",
         "PORTAL_INCIDENT_REFRESH_SECONDS": "4",  # the incident board redraws itself within a test's patience
     }
-    with portal_process(database_url, ARTIFACTS / "e2e-server.log", extra_env=settings) as (base_url, _proc):
+    with portal_process(database_url, SERVER_LOG, extra_env=settings) as (base_url, _proc):
         yield base_url
 
 
@@ -92,7 +94,7 @@ def wait_for_app(page, settle_ms: int = 150) -> None:
     page.wait_for_selector(APP_IDLE, state="attached")
     page.wait_for_timeout(settle_ms)
     if page.get_by_test_id("stException").count() or page.get_by_text("This app has encountered an error").count():
-        log = ARTIFACTS / "e2e-server.log"
+        log = SERVER_LOG
         tail = "\n".join(log.read_text().splitlines()[-40:]) if log.exists() else "(no server log)"
         raise AssertionError(f"The page shows an uncaught exception at {page.url}; server log ends:\n{tail}")
 
@@ -106,3 +108,7 @@ def sign_in(page, base_url: str, login: str, password: str) -> None:
     form.get_by_label("Password", exact=True).fill(password)
     form.get_by_role("button", name="Sign in").click()
     wait_for_app(page)
+    # the session cookie is written by a script during this run or the next: a test that opens another URL before it
+    # is there would be signed out; a refused sign-in shows its error instead
+    page.wait_for_function("document.cookie.includes('portal_session=') || "
+                           "document.querySelector('[data-testid=stAlertContentError]') !== null")

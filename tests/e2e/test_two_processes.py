@@ -12,7 +12,7 @@ from db.models import AuditLog
 from portal.bench_tools import portal_process
 from tests.conftest import TEST_PASSWORD
 from tests.db.retailer_support import directory_fixture  # noqa: F401  (the `directory` fixture)
-from tests.e2e.conftest import ARTIFACTS, sign_in, wait_for_app
+from tests.e2e.conftest import ARTIFACTS, SERVER_LOG, sign_in, wait_for_app
 
 pytestmark = pytest.mark.e2e
 LIC = "330106000003"  # 张敏's shop
@@ -22,7 +22,7 @@ LIC = "330106000003"  # 张敏's shop
 def second_server(portal_server, database_url):
     """Another portal process (its own port, its own Streamlit server) over the same test database."""
     ARTIFACTS.mkdir(exist_ok=True)
-    with portal_process(database_url, ARTIFACTS / "e2e-server-2.log") as (url, _proc):
+    with portal_process(database_url, SERVER_LOG.with_name(SERVER_LOG.stem + "-second.log")) as (url, _proc):
         yield url
 
 

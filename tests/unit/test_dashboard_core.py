@@ -1,8 +1,11 @@
 """The dashboard core: periods and their buckets, the generic chart builders, a monthly report's two spellings."""
 import io
 from datetime import date
+from decimal import Decimal
 
+import numpy as np
 import pandas as pd
+import pytest
 from openpyxl import load_workbook
 
 from portal.dashboards import charts
@@ -17,6 +20,26 @@ from portal.dashboards.period import (
     previous_month,
 )
 from portal.dashboards.report import PERCENT, Figure, MonthlyReport, format_change, to_html, to_xlsx
+
+
+def test_chart_data_goes_into_the_spec_as_plain_json_values():
+    frame = pd.DataFrame({"bucket": pd.to_datetime(["2026-10-01"]), "rate": [float("nan")], "n": [np.int64(3)],
+                          "share": [Decimal("1.5")], "day": [date(2026, 10, 2)], "label": [None]})
+    assert charts.inline_values(frame) == {"values": [
+        {"bucket": "2026-10-01T00:00:00", "rate": None, "n": 3, "share": 1.5, "day": "2026-10-02", "label": None}]}
+    assert type(charts.inline_values(frame)["values"][0]["n"]) is int
+    with pytest.raises(ValueError, match="aggregate in SQL first"):
+        charts.inline_values(pd.DataFrame({"x": range(charts.MAX_POINTS + 1)}))
+
+
+def test_a_layered_chart_selects_on_its_first_layer_only():
+    frame = pd.DataFrame({"bucket": pd.to_datetime(["2026-09-01", "2026-10-01"]), "rate": [0.9, 0.97]})
+    spec = charts.trend(frame, x="bucket", y="rate", grain=MONTH, x_title="Received", y_title="Rate", mark="line",
+                        y_format=".0%", target=0.98, target_title="Target 98%").to_dict()  # validated
+    assert spec["params"] == [{"name": "pick", "select": {"type": "point", "fields": ["bucket"], "on": "click",
+                                                          "clear": "dblclick"}, "views": ["marks"]}]
+    assert spec["layer"][0]["name"] == "marks" and not any("params" in layer for layer in spec["layer"])
+    assert [v["rate"] for v in next(iter(spec["datasets"].values()))] == [0.9, 0.97]
 
 
 def test_the_grain_follows_the_length_of_the_period():
