@@ -150,9 +150,13 @@ def draw_chart(chart: alt.TopLevelMixin, **kwargs: Any) -> Any:
     return st.vega_lite_chart(spec=spec, **kwargs)
 
 
-def _arrow(rows: list[dict[str, Any]]) -> bytes:
-    """Rows of JSON values as an Arrow IPC stream, the form Streamlit sends chart data in."""
-    table = pa.Table.from_pylist(rows)
+def _arrow(rows: list[dict[str, Any]]) -> bytes | list[dict[str, Any]]:
+    """Rows of JSON values as an Arrow IPC stream, the form Streamlit sends chart data in (a column that mixes text
+    and numbers stays rows, for Streamlit to convert its own way)."""
+    try:
+        table = pa.Table.from_pylist(rows)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return rows
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)

@@ -122,3 +122,14 @@ def test_the_html_is_self_contained_with_the_charts_as_svg():
     page = to_html(_report())
     assert page.startswith("<!DOCTYPE html>") and "<svg" in page and "送货" in page
     assert "<script" not in page and "−2.0 pts" in page and "No rows." in page
+
+
+def test_chart_rows_go_to_streamlit_as_arrow_unless_a_column_mixes_text_and_numbers():
+    import pyarrow as pa
+
+    from portal.ui.dashboard import _arrow
+
+    table = pa.ipc.open_stream(_arrow([{"n": 1, "rate": None}, {"n": 2, "rate": 0.5}])).read_all()
+    assert table.to_pylist() == [{"n": 1, "rate": None}, {"n": 2, "rate": 0.5}]
+    mixed = [{"key": "城东区"}, {"key": 3}]
+    assert _arrow(mixed) is mixed
