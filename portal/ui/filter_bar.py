@@ -152,10 +152,11 @@ def _value_input(spec: TableSpec, field: Field, op: str, lookups: Lookups, user:
         st.number_input(label, value=None, key=k)
     elif field.suggest or many:
         options = _suggestions(spec.name, field.name, user) if field.suggest else []
+        placeholder = _("Choose or type a value")  # Streamlit's own placeholder is English only
         if many:
-            st.multiselect(label, options, accept_new_options=True, key=k)
+            st.multiselect(label, options, accept_new_options=True, key=k, placeholder=placeholder)
         else:
-            st.selectbox(label, options, index=None, accept_new_options=True, key=k)
+            st.selectbox(label, options, index=None, accept_new_options=True, key=k, placeholder=placeholder)
     else:
         st.text_input(label, key=k)
 
