@@ -1,6 +1,7 @@
 """One embedded PostgreSQL for the whole run; every test starts from a clean, migrated database."""
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import shutil
@@ -12,6 +13,8 @@ from sqlalchemy import text
 
 TEST_PASSWORD = "correct-horse-battery"
 _TMP = Path(tempfile.mkdtemp(prefix="portal-tests-"))
+# also removed when no test used the database (the pytest-xdist controller imports this module and runs no tests)
+atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 # Settings are read from the environment: set them before any portal module reads them.
 os.environ.update({
     "PORTAL_DATA_DIR": str(_TMP / "data"),
