@@ -90,7 +90,8 @@ _TIME_FORMAT = {DAY: "%m-%d", WEEK: "%m-%d", MONTH: "%Y-%m"}
 _TIME_TOOLTIP = {DAY: "%Y-%m-%d", WEEK: "%Y-%m-%d", MONTH: "%Y-%m"}
 
 
-def _pick(*fields: str) -> alt.Parameter:
+def pick(*fields: str) -> alt.Parameter:
+    """The click selection on the fields that identify a mark (a bucket, a category), named PICK."""
     return alt.selection_point(name=PICK, fields=list(fields), on="click", clear="dblclick")
 
 
@@ -135,7 +136,7 @@ def trend(frame: pd.DataFrame, *, x: str, y: str, grain: str, x_title: str, y_ti
     marks = (base.mark_bar(orient="vertical") if mark == "bar" else base.mark_line(point=True)).encode(
         tooltip=tooltip, **encoding)
     if target is None:
-        return marks.add_params(_pick(*fields)).properties(height=HEIGHT)
+        return marks.add_params(pick(*fields)).properties(height=HEIGHT)
     return layered(marks, target_rule("y", target, target_title or "", y_format), pick=fields, height=HEIGHT)
 
 
@@ -166,7 +167,7 @@ def ranked_bars(frame: pd.DataFrame, *, category: str, value: str, category_titl
         tooltip.insert(1, alt.Tooltip(f"{color}:N", title=color_title or color))
         fields.append(color)
     rows = data[category].nunique()
-    return (alt.Chart(data).mark_bar().encode(tooltip=tooltip, **encoding).add_params(_pick(*fields))
+    return (alt.Chart(data).mark_bar().encode(tooltip=tooltip, **encoding).add_params(pick(*fields))
             .properties(height=max(80, min(24 * rows, 600)) + 70))  # Streamlit fits the axis into the height
 
 

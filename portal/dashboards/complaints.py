@@ -697,7 +697,7 @@ def age_bars(frame: pd.DataFrame) -> alt.TopLevelMixin:
         y=alt.Y("complaints:Q", title=value, axis=alt.Axis(format=",d")),
         color=alt.Color("age_order:O", legend=None, scale=alt.Scale(scheme="orangered")),
         tooltip=[alt.Tooltip("age:N", title=title), alt.Tooltip("complaints:Q", title=value, format=",d")])
-        .add_params(alt.selection_point(name=charts.PICK, fields=["age"], on="click", clear="dblclick"))
+        .add_params(charts.pick("age"))
         .properties(height=charts.HEIGHT))
 
 

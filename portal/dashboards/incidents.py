@@ -39,7 +39,7 @@ from db.incident_models import (
 )
 from db.models import Retailer, User
 from portal.auth import CurrentUser, require
-from portal.dashboards.charts import HEIGHT, PICK, bar_ends, time_axis
+from portal.dashboards.charts import HEIGHT, bar_ends, pick, time_axis
 from portal.dashboards.period import (
     DAY,
     MONTH,
@@ -426,43 +426,39 @@ def _severity_scale() -> alt.Scale:
                      range=[SEVERITY_COLORS[s] for s in sorted(SEVERITY_LABELS)])
 
 
-def _time_bars(frame: pd.DataFrame, grain: str, title: str) -> tuple[alt.Chart, dict[str, Any]]:
-    """A chart of bars spanning their bucket (day, week or month) like `charts.trend` draws them: the chart over
-    `frame` with each bucket's end added, and its x / x2 encodings."""
+def _stacked_time_bars(frame: pd.DataFrame, grain: str, *, x_title: str, y: str, y_title: str, y_format: str,
+                       color: str, color_title: str, extra_tooltips: tuple[alt.Tooltip, ...] = (),
+                       order: alt.Order | None = None, **color_options: Any) -> alt.TopLevelMixin:
+    """Bars spanning their bucket (day, week or month, like `charts.trend` draws them) of `y`, stacked by the labels
+    in column `color` (`color_options`: its scale, sort, legend); a click picks the bucket and the label."""
     data = frame.assign(bucket_end=bar_ends(frame["bucket"], grain))
-    return alt.Chart(data), {"x": time_axis("bucket", grain, title, time_unit=None), "x2": alt.X2("bucket_end:T")}
+    tooltip = [alt.Tooltip("bucket:T", title=x_title, format=_tooltip_format(grain)),
+               alt.Tooltip(f"{color}:N", title=color_title), *extra_tooltips]
+    if not extra_tooltips:
+        tooltip.append(alt.Tooltip(f"{y}:Q", title=y_title, format=y_format))
+    return (alt.Chart(data).mark_bar(orient="vertical").encode(
+        x=time_axis("bucket", grain, x_title, time_unit=None), x2=alt.X2("bucket_end:T"),
+        y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format)),
+        color=alt.Color(f"{color}:N", title=color_title, **color_options), tooltip=tooltip,
+        **({"order": order} if order is not None else {}))
+        .add_params(pick("bucket", color))
+        .properties(autosize=FIT_WIDTH, height=HEIGHT))
 
 
 def severity_trend(frame: pd.DataFrame, *, grain: str) -> alt.TopLevelMixin:
     """Incidents per bucket stacked by severity, critical at the bottom in red."""
-    x_title, y_title, color_title = _("Started"), _("Incidents"), _("Severity")
-    chart, x = _time_bars(frame, grain, x_title)
-    return (chart.mark_bar(orient="vertical").encode(
-        **x,
-        y=alt.Y("incidents:Q", title=y_title, axis=alt.Axis(format=",d")),
-        color=alt.Color("severity_label:N", title=color_title, scale=_severity_scale(), legend=_legend(2)),
-        order=alt.Order("severity:Q", sort="ascending"),
-        tooltip=[alt.Tooltip("bucket:T", title=x_title, format=_tooltip_format(grain)),
-                 alt.Tooltip("severity_label:N", title=color_title),
-                 alt.Tooltip("incidents:Q", title=y_title, format=",d")])
-        .add_params(alt.selection_point(name=PICK, fields=["bucket", "severity_label"], on="click", clear="dblclick"))
-        .properties(autosize=FIT_WIDTH, height=HEIGHT))
+    return _stacked_time_bars(
+        frame, grain, x_title=_("Started"), y="incidents", y_title=_("Incidents"), y_format=",d",
+        color="severity_label", color_title=_("Severity"), scale=_severity_scale(), legend=_legend(2),
+        order=alt.Order("severity:Q", sort="ascending"))
 
 
 def type_trend(frame: pd.DataFrame, *, grain: str) -> alt.TopLevelMixin:
     """Incidents per bucket stacked by type; the legend wraps (nine types do not fit one line of half a page)."""
-    x_title, y_title, color_title = _("Started"), _("Incidents"), _("Type")
-    chart, x = _time_bars(frame, grain, x_title)
-    return (chart.mark_bar(orient="vertical").encode(
-        **x,
-        y=alt.Y("incidents:Q", title=y_title, axis=alt.Axis(format=",d")),
-        color=alt.Color("type_label:N", title=color_title, sort=[_(label) for label in TYPE_LABELS.values()],
-                        legend=_legend(2)),
-        tooltip=[alt.Tooltip("bucket:T", title=x_title, format=_tooltip_format(grain)),
-                 alt.Tooltip("type_label:N", title=color_title),
-                 alt.Tooltip("incidents:Q", title=y_title, format=",d")])
-        .add_params(alt.selection_point(name=PICK, fields=["bucket", "type_label"], on="click", clear="dblclick"))
-        .properties(autosize=FIT_WIDTH, height=HEIGHT))
+    return _stacked_time_bars(
+        frame, grain, x_title=_("Started"), y="incidents", y_title=_("Incidents"), y_format=",d",
+        color="type_label", color_title=_("Type"), sort=[_(label) for label in TYPE_LABELS.values()],
+        legend=_legend(2))
 
 
 def _tooltip_format(grain: str) -> str:
@@ -484,7 +480,7 @@ def times_chart(frame: pd.DataFrame, *, grain: str, title: str) -> alt.TopLevelM
                  alt.Tooltip("statistic_label:N", title=title),
                  alt.Tooltip("hours:Q", title=y_title, format=",.1f"),
                  alt.Tooltip("incidents:Q", title=_("Incidents measured"), format=",d")])
-        .add_params(alt.selection_point(name=PICK, fields=["bucket"], on="click", clear="dblclick"))
+        .add_params(pick("bucket"))
         .properties(autosize=FIT_WIDTH, height=HEIGHT))
 
 
@@ -505,8 +501,7 @@ def open_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
         tooltip=[alt.Tooltip("severity_label:N", title=y_title), alt.Tooltip("status_label:N", title=color_title),
                  alt.Tooltip("incidents:Q", title=x_title, format=",d"),
                  alt.Tooltip("oldest_hours:Q", title=_("Oldest (hours)"), format=",.1f")])
-        .add_params(alt.selection_point(name=PICK, fields=["severity_label", "status_label"], on="click",
-                                        clear="dblclick"))
+        .add_params(pick("severity_label", "status_label"))
         .properties(autosize=FIT_WIDTH, height=max(80, 40 * data["severity"].nunique())))
 
 
@@ -523,42 +518,30 @@ def age_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
         order=alt.Order("severity:Q", sort="ascending"),
         tooltip=[alt.Tooltip("age_label:N", title=x_title), alt.Tooltip("severity_label:N", title=color_title),
                  alt.Tooltip("incidents:Q", title=y_title, format=",d")])
-        .add_params(alt.selection_point(name=PICK, fields=["severity_label"], on="click", clear="dblclick"))
+        .add_params(pick("severity_label"))
         .properties(autosize=FIT_WIDTH, height=HEIGHT))
 
 
 def retailers_chart(frame: pd.DataFrame, *, grain: str) -> alt.TopLevelMixin:
     """Retailers affected per bucket, stacked by scope (district-wide / local), with the incident count."""
-    x_title, y_title, color_title = _("Started"), _("Retailers affected"), _("Scope")
-    chart, x = _time_bars(frame, grain, x_title)
-    return (chart.mark_bar(orient="vertical").encode(
-        **x,
-        y=alt.Y("retailers:Q", title=y_title, axis=alt.Axis(format=",d")),
-        color=alt.Color("scope_label:N", title=color_title, legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("bucket:T", title=x_title, format=_tooltip_format(grain)),
-                 alt.Tooltip("scope_label:N", title=color_title),
-                 alt.Tooltip("retailers:Q", title=y_title, format=",d"),
-                 alt.Tooltip("incidents:Q", title=_("Incidents"), format=",d")])
-        .add_params(alt.selection_point(name=PICK, fields=["bucket", "scope_label"], on="click", clear="dblclick"))
-        .properties(autosize=FIT_WIDTH, height=HEIGHT))
+    y_title = _("Retailers affected")
+    return _stacked_time_bars(
+        frame, grain, x_title=_("Started"), y="retailers", y_title=y_title, y_format=",d",
+        color="scope_label", color_title=_("Scope"), legend=alt.Legend(orient="bottom"),
+        extra_tooltips=(alt.Tooltip("retailers:Q", title=y_title, format=",d"),
+                        alt.Tooltip("incidents:Q", title=_("Incidents"), format=",d")))
 
 
 def suspensions_chart(frame: pd.DataFrame, *, grain: str) -> alt.TopLevelMixin:
     """Hours of service suspended per bucket, stacked by service, with the number of suspensions."""
-    x_title, y_title, color_title = _("Suspension began"), _("Hours suspended"), _("Service")
-    chart, x = _time_bars(frame, grain, x_title)
-    return (chart.mark_bar(orient="vertical").encode(
-        **x,
-        y=alt.Y("hours:Q", title=y_title, axis=alt.Axis(format=",.0f")),
-        color=alt.Color("service_label:N", title=color_title, sort=[_(STEP_LABELS[s]) for s in STEP_LABELS],
-                        legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("bucket:T", title=x_title, format=_tooltip_format(grain)),
-                 alt.Tooltip("service_label:N", title=color_title),
-                 alt.Tooltip("suspensions:Q", title=_("Suspensions"), format=",d"),
-                 alt.Tooltip("hours:Q", title=y_title, format=",.1f"),
-                 alt.Tooltip("ongoing:Q", title=_("Not resumed yet"), format=",d")])
-        .add_params(alt.selection_point(name=PICK, fields=["bucket", "service_label"], on="click", clear="dblclick"))
-        .properties(autosize=FIT_WIDTH, height=HEIGHT))
+    y_title = _("Hours suspended")
+    return _stacked_time_bars(
+        frame, grain, x_title=_("Suspension began"), y="hours", y_title=y_title, y_format=",.0f",
+        color="service_label", color_title=_("Service"), sort=[_(STEP_LABELS[s]) for s in STEP_LABELS],
+        legend=alt.Legend(orient="bottom"),
+        extra_tooltips=(alt.Tooltip("suspensions:Q", title=_("Suspensions"), format=",d"),
+                        alt.Tooltip("hours:Q", title=y_title, format=",.1f"),
+                        alt.Tooltip("ongoing:Q", title=_("Not resumed yet"), format=",d")))
 
 
 def type_bars(frame: pd.DataFrame) -> alt.TopLevelMixin:
