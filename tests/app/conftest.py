@@ -64,3 +64,17 @@ def signed_in(db):
         return at
 
     return sign_in
+
+
+def grid_references(at: AppTest, page: str, filters) -> list[str]:
+    """The references a records grid lists with `filters` in its URL (as a dashboard's link opens it), sorted; `at`
+    is a signed-in AppTest. Editors get the selectable grid (a data editor), others a plain table."""
+    from portal.records.view import ViewState
+
+    grid = at.switch_page(page)
+    for key, value in ViewState(filters=tuple(filters)).to_params().items():
+        grid.query_params[key] = value
+    grid.run()
+    assert not grid.exception and not grid.warning, [w.value for w in grid.warning]
+    table = grid.data_editor[0] if grid.data_editor else grid.dataframe[0]
+    return sorted(table.value["reference"].tolist())

@@ -15,8 +15,8 @@ from portal.dashboards import complaints as dc
 from portal.dashboards.period import DashboardFilter, center_today
 from portal.records.filters import IS_NOT, Filter
 from portal.records.query import values_in_use
-from portal.records.view import ViewState
 from portal.ui.nav import pages_for
+from tests.app.conftest import grid_references
 from tests.db.complaint_support import Center
 
 PAGE, GRID = "pages/dashboard_complaints.py", "pages/complaints.py"
@@ -159,12 +159,7 @@ def test_the_chart_links_open_the_complaints_behind_them_in_the_grid(signed_in, 
     assert links and all(link.proto.page.endswith("complaints") for link in links)
 
     def grid_rows(*filters) -> list[str]:
-        grid = signed_in("zhanghua").switch_page(GRID)
-        for key, value in ViewState(filters=filters).to_params().items():
-            grid.query_params[key] = value
-        grid.run()
-        assert not grid.exception and not grid.warning, [w.value for w in grid.warning]
-        return sorted(grid.data_editor[0].value["reference"].tolist())  # supervisors get the selectable grid
+        return grid_references(signed_in("zhanghua"), GRID, filters)
 
     everything = grid_rows(*dc.records_filters(flt))
     assert len(everything) == 5

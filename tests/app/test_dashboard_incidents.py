@@ -12,9 +12,9 @@ from portal import incidents as ix
 from portal.dashboards import incidents as dash
 from portal.dashboards.period import DashboardFilter, center_today
 from portal.incidents.rules import utcnow
-from portal.records.view import ViewState
 from portal.sla import local
 from portal.ui.nav import pages_for
+from tests.app.conftest import grid_references
 
 PAGE, GRID = "pages/dashboard_incidents.py", "pages/incidents.py"
 CARDS = {"Incidents by type", "Incidents by severity", "Time to respond (hours)", "Time to resolve (hours)",
@@ -132,12 +132,7 @@ def test_the_chart_links_open_the_incidents_behind_them_in_the_grid(signed_in, i
     assert links and all(link.proto.page.endswith("incidents") for link in links)
 
     def grid_rows(*filters) -> list[str]:
-        grid = signed_in("huangwei").switch_page(GRID)
-        for key, value in ViewState(filters=filters).to_params().items():
-            grid.query_params[key] = value
-        grid.run()
-        assert not grid.exception and not grid.warning, [w.value for w in grid.warning]
-        return sorted(grid.dataframe[0].value["reference"].tolist())
+        return grid_references(signed_in("huangwei"), GRID, filters)
 
     today = center_today()
     east = DashboardFilter(today.replace(day=1) - timedelta(days=330), today, district="城东区")
