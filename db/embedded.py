@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 import warnings
 from pathlib import Path
 
@@ -14,9 +15,11 @@ class DatabaseStartError(RuntimeError):
 
 
 def _check_writable(data_dir: Path) -> None:
+    """Refuse a data dir this process cannot write to. The probe file's name is this call's own (pid and a random
+    part), so processes starting together on one data dir never remove each other's probe."""
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
-        probe = data_dir / ".write-test"
+        probe = data_dir / f".write-test-{os.getpid()}-{uuid.uuid4().hex}"
         probe.write_text("ok")
         probe.unlink()
     except OSError as exc:
