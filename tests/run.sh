@@ -3,7 +3,7 @@
 #   bash tests/run.sh [pytest args...]      e.g.  bash tests/run.sh -x -q -m "not e2e"
 # 1. apt: Debian's chromium (browser tests) and CJK fonts (Chinese text in screenshots), if missing;
 #    python3-venv too when Python cannot make a venv. Root runs apt directly, others through sudo.
-# 2. The virtualenv ($PORTAL_VENV, default .venv) with requirements-dev.txt.
+# 2. The virtualenv ($PORTAL_VENV, default .venv): pip and setuptools from requirements-pip.txt, then requirements-dev.txt.
 # 3. python -m pytest -n 2 "$@" (browser tests included); exits with pytest's code, "no tests collected" fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +14,7 @@ started=$SECONDS
 
 echo "== Service Center Portal: test suite"
 echo "   system packages : chromium + fonts-noto-cjk via apt (only what is missing)"
-echo "   virtualenv      : $VENV  (pip install -r requirements-dev.txt)"
+echo "   virtualenv      : $VENV  (pip install -r requirements-pip.txt, then -r requirements-dev.txt)"
 echo "   tests           : python -m pytest $*"
 
 # --- 1. system packages ------------------------------------------------------------------------------
@@ -70,7 +70,9 @@ if ! "$VENV/bin/python" -c "import sys; assert sys.version_info >= (3, 11)" >/de
     rm -rf "$VENV"
     "$PYTHON" -m venv "$VENV"
 fi
-echo "== pip install -r requirements-dev.txt"
+echo "== pip install -r requirements-pip.txt, then -r requirements-dev.txt (hash-locked)"
+# pip and setuptools first, so the locked packages are installed by a current pip
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements-pip.txt
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 
 # --- 3. tests ----------------------------------------------------------------------------------------
