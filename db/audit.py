@@ -1,7 +1,9 @@
-"""Audit capture: every insert and update of an `Audited` row, flushed through any Session, is logged.
+"""Audit capture: every insert, update and delete of an `Audited` row, flushed through any Session, is logged.
 
 Domain code needs to do nothing but set the actor (`unit_of_work(actor_id)` does). Writes that bypass
-the ORM (bulk COPY, `update()` statements) call `write_audit_rows` themselves.
+the ORM (bulk COPY, `update()` / `delete()` statements) call `write_audit_rows` themselves. A deleted row is
+logged field by field (old value, no new one); a class with `__audit_inserts__ = False` (an append-only log
+whose rows are their own record) is logged only when a row changes.
 """
 from __future__ import annotations
 
@@ -65,12 +67,30 @@ def write_audit_rows(session: Session, rows: list[dict]) -> None:
         session.connection().execute(insert(AuditLog.__table__), [{"actor_id": actor, **r} for r in rows])
 
 
+@event.listens_for(Session, "before_flush")
+def _capture_deletes(session: Session, _ctx, _instances) -> None:
+    """Deleted rows, before the flush removes them (their fields may still need loading)."""
+    rows: list[dict] = []
+    for obj in session.deleted:
+        if not isinstance(obj, Audited):
+            continue
+        state, skip, redact = inspect(obj), type(obj).__audit_skip__, type(obj).__audit_redact__
+        rid = _record_id(obj)
+        for attr in state.mapper.column_attrs:
+            old = getattr(obj, attr.key)
+            if attr.key in skip or old is None:
+                continue
+            rows.append({"table_name": obj.__tablename__, "record_id": rid, "action": "delete", "field": attr.key,
+                         "old_value": REDACTED if attr.key in redact else audit_text(old), "new_value": None})
+    write_audit_rows(session, rows)
+
+
 @event.listens_for(Session, "after_flush")
 def _capture(session: Session, _ctx) -> None:
     rows: list[dict] = []
     for objs, is_new in ((session.new, True), (session.dirty, False)):
         for obj in objs:
-            if not isinstance(obj, Audited):
+            if not isinstance(obj, Audited) or (is_new and not type(obj).__audit_inserts__):
                 continue
             table = obj.__tablename__
             rid = _record_id(obj)

@@ -1,39 +1,74 @@
 """One Engine per process and short units of work: `with unit_of_work(actor) as s: ...`."""
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 import db.audit  # noqa: F401  (registers audit capture on every Session)
 from db.embedded import DatabaseStartError, start_embedded
+from db.roles import ensure_app_role
 from portal.config import get_settings
 
 _engines: dict[str, Engine] = {}
-_embedded: dict[object, str] = {}  # data dir -> URL of the embedded server this process started or joined
+_embedded: dict[object, tuple[str, str]] = {}  # data dir -> (app, owner) URLs of the embedded server in use
+_warned: set[str] = set()
 _lock = threading.Lock()
+log = logging.getLogger(__name__)
 
 
-def database_url() -> str:
-    """The configured `DATABASE_URL`, or the embedded server's URL (started on first use)."""
-    settings = get_settings()
-    if settings.database_url:
-        url = settings.database_url
-        if url.startswith("postgresql://") or url.startswith("postgres://"):
-            url = "postgresql+psycopg://" + url.split("://", 1)[1]
-        return url
-    url = _embedded.get(settings.data_dir)
-    if url is None:  # start (or join) once per process: every unit of work asks
-        url = _embedded[settings.data_dir] = start_embedded(settings.data_dir)
+def _with_driver(url: str) -> str:
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
 
 
+def _urls() -> tuple[str, str]:
+    """(the portal's URL, the owner's URL): `DATABASE_URL` and `DATABASE_OWNER_URL`, or the embedded server's."""
+    settings = get_settings()
+    if settings.database_url:
+        app = _with_driver(settings.database_url)
+        if not settings.database_owner_url:
+            if app not in _warned:
+                _warned.add(app)
+                log.warning("Only DATABASE_URL is set: the portal works as the owner of its tables, so the history "
+                            "tables are guarded only by triggers their owner can switch off. Set DATABASE_OWNER_URL "
+                            "to the owner and DATABASE_URL to a role that owns nothing (README, Settings).")
+            return app, app
+        return app, _with_driver(settings.database_owner_url)
+    urls = _embedded.get(settings.data_dir)
+    if urls is None:  # start (or join) once per process: every unit of work asks
+        owner = start_embedded(settings.data_dir)
+        urls = _embedded[settings.data_dir] = (ensure_app_role(owner), owner)
+    return urls
+
+
+def database_url() -> str:
+    """The portal's own database URL (a role that owns nothing): `DATABASE_URL`, or the embedded server's
+    `portal_app` login (the server is started on first use)."""
+    return _urls()[0]
+
+
+def owner_database_url() -> str:
+    """The URL of the role that owns the schema: migrations, bulk loads and maintenance (db/roles.py)."""
+    return _urls()[1]
+
+
+def app_role_name() -> str | None:
+    """The portal's database role, or None when it is the owner itself (one URL for both)."""
+    app, owner = _urls()
+    app_user, owner_user = make_url(app).username, make_url(owner).username
+    return None if app_user == owner_user else app_user
+
+
 def get_engine(url: str | None = None) -> Engine:
-    """The process-wide engine for `url` (default: the configured database), checked on creation."""
+    """The process-wide engine for `url` (default: the portal's own role on the configured database), checked on
+    creation."""
     url = url or database_url()
     with _lock:
         engine = _engines.get(url)
@@ -52,6 +87,11 @@ def get_engine(url: str | None = None) -> Engine:
         return engine
 
 
+def get_owner_engine() -> Engine:
+    """The engine of the schema's owner: migrations (db/migrate.py), bulk seeding, VACUUM; never page code."""
+    return get_engine(owner_database_url())
+
+
 def reset_engines() -> None:
     """Dispose every engine (tests, and after DATABASE_URL changes)."""
     with _lock:
@@ -59,6 +99,7 @@ def reset_engines() -> None:
             engine.dispose()
         _engines.clear()
         _embedded.clear()
+        _warned.clear()
 
 
 @contextmanager

@@ -120,15 +120,16 @@ class Incident(Audited, Versioned, Base):
         return self.status in ACTIVE_STATUSES
 
 
-class IncidentTimelineEntry(Base):
+class IncidentTimelineEntry(Audited, Base):
     """One line of the incident log (ICS-214 style): who, when it happened, when it was written, what.
 
     Append-only: the database refuses to change what an entry says or to delete it. A correction is a new
     entry pointing at the one it corrects; only the "significant" flag (a judgement about the entry) may be
-    set or cleared later.
+    set or cleared later, and each such change is audited (who, when, old → new); the entry itself is not.
     """
 
     __tablename__ = "incident_timeline_entries"
+    __audit_inserts__ = False
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))

@@ -50,10 +50,11 @@ class Base(DeclarativeBase):
 
 
 class Audited:
-    """Mixin: inserts and updates of these rows are written to the audit log (see db/audit.py)."""
+    """Mixin: inserts, updates and deletes of these rows are written to the audit log (see db/audit.py)."""
 
     __audit_skip__: frozenset[str] = frozenset({"version", "updated_at", "created_at"})
     __audit_redact__: frozenset[str] = frozenset()
+    __audit_inserts__: bool = True  # False: an append-only log whose new rows are their own record
 
 
 class Versioned:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from db.engine import get_engine, unit_of_work
+from db.engine import get_engine, get_owner_engine, unit_of_work
 from db.models import Retailer, User
 from portal.auth import SYSTEM, sign_in
 from portal.bench_complaints import complaint_count, complaint_interactions, prepare_bench_user
@@ -196,7 +196,7 @@ def bench_import(rows: int) -> None:
         result = apply_import(session, actor=SYSTEM, spec=RETAILERS, plan=plan)
         written = time.perf_counter()
         session.rollback()
-    with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    with get_owner_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM retailers"))  # the rolled-back rows would slow the next grid bench
     total = written - started
     print(f"\nImport of a generated {len(data) / 2**20:.1f} MB CSV, {rows:,} new retailers (rolled back afterwards):")

@@ -281,8 +281,10 @@ def _free_port() -> int:
 
 @contextmanager
 def portal_process(database_url: str, log: Path, port: int | None = None,
-                   extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
-    """`python -m portal run` on a free loopback port over `database_url`; yields (base URL, process).
+                   extra_env: dict[str, str] | None = None,
+                   owner_url: str | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`python -m portal run` on a free loopback port over `database_url` (migrating as `owner_url`, default
+    $DATABASE_OWNER_URL); yields (base URL, process).
 
     `portal run` execs `streamlit run` in the same process, so the pid is the Streamlit server's."""
     from portal.config import ROOT
@@ -290,6 +292,7 @@ def portal_process(database_url: str, log: Path, port: int | None = None,
     port = port or _free_port()
     data_dir = Path(tempfile.mkdtemp(prefix="portal-run-"))  # no embedded server: DATABASE_URL is given
     env = {**os.environ, "DATABASE_URL": database_url, "PORTAL_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1",
+           "DATABASE_OWNER_URL": owner_url or os.environ.get("DATABASE_OWNER_URL", ""),
            "PORTAL_DEMO_DATA": "false", "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
            "STREAMLIT_SERVER_RUN_ON_SAVE": "false", "STREAMLIT_SERVER_ADDRESS": "127.0.0.1",
            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", **(extra_env or {})}
@@ -390,13 +393,14 @@ def soak(login: str, password: str, interactions: int = 200, *, database_url: st
     page loads, searches and record pages in chromium, signed in as `login`, and read the server's memory."""
     from playwright.sync_api import sync_playwright
 
-    from db.engine import get_engine, unit_of_work
+    from db.engine import get_engine, get_owner_engine, unit_of_work
     from db.models import User
     from portal.auth import CurrentUser
     from portal.i18n import _, current_language, set_language
     from portal.ui.nav import pages_for
 
     url = database_url or get_engine().url.render_as_string(hide_password=False)
+    owner_url = None if database_url else get_owner_engine().url.render_as_string(hide_password=False)
     with unit_of_work() as s:
         user = CurrentUser.of(s.scalar(select(User).where(User.login == login)))
     before = current_language()
@@ -407,7 +411,7 @@ def soak(login: str, password: str, interactions: int = 200, *, database_url: st
     log = log or Path(tempfile.gettempdir()) / "portal-soak-server.log"
     kinds: dict[str, int] = {}
     english = {"PORTAL_DEFAULT_LANGUAGE": "en"}  # the sign-in page; the user's own language afterwards
-    with portal_process(url, log, extra_env=english) as (base_url, proc), sync_playwright() as pw:
+    with portal_process(url, log, extra_env=english, owner_url=owner_url) as (base_url, proc), sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-US")

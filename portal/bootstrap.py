@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import Engine, select, text
 
 from db import migrate
-from db.engine import get_engine, unit_of_work
+from db.engine import get_engine, get_owner_engine, unit_of_work
 from db.models import AppState, User
 from portal.config import get_settings
 from portal.reference import ensure_reference_data
@@ -40,10 +40,11 @@ def announce_password(password: str) -> None:
 
 def prepare(engine: Engine | None = None, *, demo: bool | None = None,
             announce: Callable[[str], None] = announce_password) -> Engine:
-    """Make the database ready to serve: schema, reference data, calendar, first admin, demo data."""
+    """Make the database ready to serve: schema (migrated as the owner), reference data, calendar, first admin, demo
+    data (written through `engine`, default the portal's own role); returns `engine`."""
     settings = get_settings()
     engine = engine or get_engine()
-    migrate.upgrade(engine)
+    migrate.upgrade(get_owner_engine())  # as the owner; `engine` is the portal's own role
     with engine.connect() as conn:  # one process at a time, so two starts create one admin
         conn.execute(text("select pg_advisory_lock(:k)"), {"k": PREPARE_LOCK})
         try:

@@ -29,12 +29,12 @@ def _run(args: argparse.Namespace) -> int:
 
 def _migrate(args: argparse.Namespace) -> int:
     from db import migrate
-    from db.engine import get_engine
+    from db.engine import get_owner_engine
 
     if args.downgrade:
-        migrate.downgrade(get_engine(), args.downgrade)
+        migrate.downgrade(get_owner_engine(), args.downgrade)
     else:
-        migrate.upgrade(get_engine())
+        migrate.upgrade(get_owner_engine())
     print("Database schema is up to date." if not args.downgrade else f"Downgraded to {args.downgrade}.")
     return 0
 
@@ -70,9 +70,11 @@ GENERATED = {
 
 
 def _seed(args: argparse.Namespace) -> int:
+    from db.engine import get_owner_engine
     from portal.bootstrap import prepare, seed_demo_once
 
-    engine = prepare(demo=False)
+    prepare(demo=False)
+    engine = get_owner_engine()  # bulk loads drop and rebuild indexes and keys, and VACUUM: the owner's work
     if args.scale:
         return _seed_scale(engine, args.scale)
     wanted = [kind for kind in GENERATED if getattr(args, kind)]

@@ -17,6 +17,7 @@ class Settings:
     """Every setting the portal reads; `.env.example` documents each one."""
 
     database_url: str | None
+    database_owner_url: str | None
     data_dir: Path
     admin_password: str | None
     demo_data: bool
@@ -37,6 +38,7 @@ def get_settings() -> Settings:
     env = os.environ
     return Settings(
         database_url=env.get("DATABASE_URL") or None,
+        database_owner_url=env.get("DATABASE_OWNER_URL") or None,
         data_dir=Path(env.get("PORTAL_DATA_DIR", ROOT / ".portal")).expanduser().resolve(),
         admin_password=env.get("PORTAL_ADMIN_PASSWORD") or None,
         demo_data=env.get("PORTAL_DEMO_DATA", "false").strip().lower() in TRUE,

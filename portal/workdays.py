@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from db.audit import write_audit_rows
 from db.models import AppState, CalendarDay
 from portal.auth import CurrentUser, require
 from portal.errors import InputError
@@ -122,10 +121,8 @@ def set_calendar_day(session: Session, *, actor: CurrentUser, day: date, is_work
             raise InputError("kind", message.format(day=day.isoformat()))
     if is_working_day is None:
         if row is not None:
-            write_audit_rows(session, [{"table_name": "calendar_days", "record_id": day.isoformat(),
-                                        "action": "delete", "field": "is_working_day",
-                                        "old_value": str(row.is_working_day).lower(), "new_value": None}])
-            session.delete(row)
+            session.delete(row)  # audited by db/audit.py, like every delete of an audited row
+            session.flush()
         return
     if row is None:
         session.add(CalendarDay(day=day, is_working_day=is_working_day, name=name.strip(), source="admin"))

@@ -25,17 +25,20 @@ os.environ.update({
 # Empty rather than unset: load_dotenv(override=False) then cannot bring back a DATABASE_URL from a
 # developer's .env, which would point the tests (and their TRUNCATE) at a real database.
 os.environ["DATABASE_URL"] = ""
+os.environ["DATABASE_OWNER_URL"] = ""
 
 
 @pytest.fixture(scope="session")
 def database_url() -> str:
-    """The embedded server's URL; exported as DATABASE_URL so subprocesses and AppTest use it too."""
+    """The embedded server's URL for the portal's own role; exported as DATABASE_URL (and the owner's as
+    DATABASE_OWNER_URL) so subprocesses and AppTest use them too."""
     from db.engine import database_url as resolve
+    from db.engine import owner_database_url
     from portal.config import get_settings
 
     get_settings.cache_clear()
     url = resolve()
-    os.environ["DATABASE_URL"] = url
+    os.environ["DATABASE_URL"], os.environ["DATABASE_OWNER_URL"] = url, owner_database_url()
     get_settings.cache_clear()
     yield url
     from db.embedded import stop_embedded
@@ -48,30 +51,49 @@ def database_url() -> str:
 
 @pytest.fixture(scope="session")
 def engine(database_url):
+    """The migrated database, connected as the owner of its schema (DDL, bulk seeding, resetting)."""
     from db import migrate
-    from db.engine import get_engine
+    from db.engine import get_owner_engine
 
-    eng = get_engine(database_url)
+    eng = get_owner_engine()
     migrate.upgrade(eng)
     return eng
 
 
+@pytest.fixture(scope="session")
+def app_engine(engine, database_url):
+    """The same database as the portal's own role, which owns nothing (what the running portal uses)."""
+    from db.engine import get_engine
+
+    return get_engine(database_url)
+
+
 def _truncate_all(engine) -> None:
+    """Empty every table, history included: only the owner may, and only deliberately (db/roles.py)."""
     from db.models import Base
+    from db.roles import allow_history_reset
 
     names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
+        allow_history_reset(conn)
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture
-def db(engine):
-    """A clean database with reference data, calendar and the first admin (password TEST_PASSWORD)."""
+def db(engine, app_engine):
+    """A clean database with reference data, calendar and the first admin (password TEST_PASSWORD), as the
+    portal's own role: every test through `db` checks that the portal's grants suffice."""
     from portal.bootstrap import prepare
 
     _truncate_all(engine)
-    prepare(engine, demo=False, announce=lambda _pw: None)
-    yield engine
+    prepare(app_engine, demo=False, announce=lambda _pw: None)
+    yield app_engine
+
+
+@pytest.fixture
+def owner_db(db, engine):
+    """The clean database of `db`, connected as the owner: for bulk seeding (`python -m portal seed` does so)."""
+    return engine
 
 
 _logins = itertools.count(1)

@@ -22,12 +22,12 @@ def _demo_center(db):
         seed_demo(s)
 
 
-def test_seeded_complaints_have_realistic_lives_timelines_and_clocks(db, monkeypatch):
+def test_seeded_complaints_have_realistic_lives_timelines_and_clocks(db, monkeypatch, owner_db):
     _demo_center(db)
     before = _count(Complaint)
     monkeypatch.setattr(scale_complaints, "REBUILD_FROM", 500)  # the drop-and-rebuild path, on a small run
     progress = []
-    assert scale_complaints.seed_complaints(db, 1200, progress=lambda done, total: progress.append(done)) == 1200
+    assert scale_complaints.seed_complaints(owner_db, 1200, progress=lambda done, total: progress.append(done)) == 1200
     assert progress == [1200] and _count(Complaint) == before + 1200
     with unit_of_work() as s:
         states = dict(s.execute(select(Complaint.state, func.count()).where(Complaint.id > before)
@@ -53,10 +53,10 @@ def test_seeded_complaints_have_realistic_lives_timelines_and_clocks(db, monkeyp
     assert foreign_keys == {fk.name for fk in ComplaintEvent.__table__.foreign_key_constraints}
 
 
-def test_the_bench_times_the_complaint_pages(db, capsys):
+def test_the_bench_times_the_complaint_pages(db, capsys, owner_db):
     _demo_center(db)
-    scale.seed_retailers(db, 100)
-    scale_complaints.seed_complaints(db, 300)
+    scale.seed_retailers(owner_db, 100)
+    scale_complaints.seed_complaints(owner_db, 300)
     assert run_bench(repeat=2, import_rows=100) == 0
     out = capsys.readouterr().out
     for line in ("Pages through AppTest (", "My work", "grid: default",

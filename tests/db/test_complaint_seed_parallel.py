@@ -22,7 +22,7 @@ def _chunks(db, now, parallel, count=450):
             scale_complaints._generated(factory, list(range(1, count + 1)), minutes, 7, parallel)]
 
 
-def test_the_second_process_generates_the_same_rows_as_in_place(db, monkeypatch):
+def test_the_second_process_generates_the_same_rows_as_in_place(db, monkeypatch, owner_db):
     with unit_of_work(engine=db) as s:
         seed_demo(s)
     monkeypatch.setattr(scale_complaints, "CHUNK", 200)  # three chunks, handed over one by one
@@ -36,7 +36,7 @@ def test_the_second_process_generates_the_same_rows_as_in_place(db, monkeypatch)
 
     with unit_of_work() as s:
         top = s.scalar(select(func.max(Complaint.id)))
-    assert scale_complaints.seed_complaints(db, 450, parallel=True) == 450  # and written through COPY
+    assert scale_complaints.seed_complaints(owner_db, 450, parallel=True) == 450  # and written through COPY
     with unit_of_work() as s:
         assert s.scalar(select(func.count()).select_from(Complaint).where(Complaint.id > top)) == 450
         assert s.scalar(select(func.count()).select_from(ComplaintEvent).where(

@@ -11,6 +11,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import DBAPIError
 
 from db import migrate
 from db.models import Base
@@ -18,7 +19,8 @@ from portal.config import ROOT
 
 
 def _portal(*args: str, env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess:
-    base = {**os.environ, "DATABASE_URL": ""}  # empty, not absent: a developer's .env must not fill it in
+    # empty, not absent: a developer's .env must not fill them in
+    base = {**os.environ, "DATABASE_URL": "", "DATABASE_OWNER_URL": ""}
     return subprocess.run([sys.executable, "-m", "portal", *args], cwd=ROOT, env={**base, **env},
                           capture_output=True, text=True, timeout=timeout)
 
@@ -61,6 +63,7 @@ def test_portal_runs_on_a_separately_started_server(external_server, tmp_path):
     env = {"DATABASE_URL": external_server, "PORTAL_DATA_DIR": str(tmp_path / "unused")}
     done = _portal("migrate", env=env)
     assert done.returncode == 0, done.stderr
+    assert "Only DATABASE_URL is set" in done.stderr  # it works as before, and says what it gives up
     done = _portal("create-user", "clerk", "--staff-id", "KF9", "--role", "agent", "--password", "clerk-pass-123",
                    env=env)
     assert done.returncode == 0, done.stderr
@@ -70,6 +73,37 @@ def test_portal_runs_on_a_separately_started_server(external_server, tmp_path):
         assert conn.execute(text("select count(*) from departments")).scalar() == 8
     engine.dispose()
     assert not (tmp_path / "unused" / "pgdata").exists(), "no embedded server when DATABASE_URL is set"
+
+
+def test_an_external_server_with_an_owner_and_a_portal_role(external_server, tmp_path):
+    """DATABASE_OWNER_URL migrates; the portal's role (DATABASE_URL) works but cannot rewrite history."""
+    admin = create_engine(external_server.replace("postgresql://", "postgresql+psycopg://"),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("CREATE ROLE shop_owner LOGIN PASSWORD 'owner-pw'"))
+        conn.execute(text("CREATE ROLE shop_portal LOGIN PASSWORD 'portal-pw'"))
+        conn.execute(text("CREATE DATABASE shop OWNER shop_owner"))
+    admin.dispose()
+    server = external_server.rsplit("@", 1)[1].rsplit("/", 1)[0]
+    owner_url = f"postgresql://shop_owner:owner-pw@{server}/shop"
+    portal_url = f"postgresql://shop_portal:portal-pw@{server}/shop"
+    env = {"DATABASE_URL": portal_url, "DATABASE_OWNER_URL": owner_url, "PORTAL_DATA_DIR": str(tmp_path / "unused")}
+    done = _portal("create-user", "clerk", "--staff-id", "KF9", "--role", "agent", "--password", "clerk-pass-123",
+                   env=env)
+    assert done.returncode == 0, done.stderr
+    assert "Only DATABASE_URL" not in done.stderr
+    portal = create_engine(portal_url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with portal.connect() as conn:
+            assert conn.scalar(text("select current_user")) == "shop_portal"
+            assert conn.execute(text("select roles from users where login = 'clerk'")).scalar() == ["agent"]
+            assert conn.scalar(text("select count(*) from audit_log")) > 0
+        for attack in ("TRUNCATE audit_log", "DELETE FROM audit_log", "TRUNCATE users",
+                       "SET session_replication_role = replica", "ALTER TABLE audit_log DISABLE TRIGGER ALL"):
+            with portal.connect() as conn, pytest.raises(DBAPIError):
+                conn.execute(text(attack))
+    finally:
+        portal.dispose()
 
 
 def test_unreachable_database_url_gives_a_clear_message(tmp_path):
@@ -120,9 +154,9 @@ def test_concurrent_starts_create_one_admin(engine, database_url):
 
 def test_second_process_on_the_same_data_directory_shares_the_database(tmp_path):
     env = {"PORTAL_DATA_DIR": str(tmp_path / "data"), "PORTAL_ADMIN_PASSWORD": "first-admin-pw"}
-    script = ("from db.engine import get_engine; from db import migrate; import time, sys;"
-              "migrate.upgrade(get_engine()); print('ready', flush=True); sys.stdin.readline()")
-    base = {**os.environ, "DATABASE_URL": ""}
+    script = ("from db.engine import get_owner_engine; from db import migrate; import time, sys;"
+              "migrate.upgrade(get_owner_engine()); print('ready', flush=True); sys.stdin.readline()")
+    base = {**os.environ, "DATABASE_URL": "", "DATABASE_OWNER_URL": ""}
     first = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env={**base, **env}, text=True,
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:

@@ -27,7 +27,7 @@ N = 600
 
 
 @pytest.fixture(name="seeded")
-def seeded_fixture(db, monkeypatch):
+def seeded_fixture(db, monkeypatch, owner_db):
     """The demo center and N generated incidents through the drop-and-rebuild path."""
     with unit_of_work(engine=db) as s:
         seed_demo(s)
@@ -37,7 +37,7 @@ def seeded_fixture(db, monkeypatch):
     monkeypatch.setattr(scale_incidents, "REBUILD_FROM", 300)
     monkeypatch.setattr(scale_incidents, "CHUNK", 250)  # three COPY rounds
     progress = []
-    assert scale_incidents.seed_incidents(db, N, progress=lambda done, total: progress.append((done, total))) == N
+    assert scale_incidents.seed_incidents(owner_db, N, progress=lambda done, total: progress.append((done, total))) == N
     assert progress == [(250, N), (500, N), (600, N)]
     assert _schema(db) == schema  # every index and foreign key dropped for the load is back
     return before

@@ -17,8 +17,8 @@ def _page(search: str):
         return fetch_page(s, actor=SUPERVISOR, spec=RETAILERS, view=ViewState(search=search, page_size=20))
 
 
-def test_a_common_word_is_paged_by_walking_the_sort_order_with_an_estimated_total(db, monkeypatch):
-    seed_retailers(db, 400)
+def test_a_common_word_is_paged_by_walking_the_sort_order_with_an_estimated_total(db, monkeypatch, owner_db):
+    seed_retailers(owner_db, 400)
     collected = _page("便利")
     assert collected.exact and collected.total > 20
     monkeypatch.setattr(query, "COLLECT_UP_TO", 10)

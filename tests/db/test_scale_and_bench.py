@@ -14,12 +14,12 @@ def _count(model, *where):
         return s.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def test_seeded_retailers_are_valid_unique_audited_and_keep_every_index(db, make_user, monkeypatch):
+def test_seeded_retailers_are_valid_unique_audited_and_keep_every_index(db, make_user, monkeypatch, owner_db):
     manager = make_user("handler", department="marketing")
-    assert scale.seed_retailers(db, 120) == 120  # row by row through the indexes
+    assert scale.seed_retailers(owner_db, 120) == 120  # row by row through the indexes
     monkeypatch.setattr(scale, "REBUILD_FROM", 100)  # now the drop-and-rebuild path, on a small run
     progress = []
-    assert scale.seed_retailers(db, 250, progress=lambda done, total: progress.append(done)) == 250
+    assert scale.seed_retailers(owner_db, 250, progress=lambda done, total: progress.append(done)) == 250
     assert progress == [250] and _count(Retailer) == 370
     assert _count(Retailer, Retailer.manager_id == manager.id) == 370
     assert _count(AuditLog, AuditLog.table_name == "retailers", AuditLog.field.is_(None)) == 370
@@ -34,9 +34,9 @@ def test_seeded_retailers_are_valid_unique_audited_and_keep_every_index(db, make
     assert {i["name"] for i in inspect(db).get_indexes("retailers")} >= {i.name for i in Retailer.__table__.indexes}
 
 
-def test_the_bench_runs_end_to_end_and_leaves_the_data_as_it_was(db, make_user, capsys):
+def test_the_bench_runs_end_to_end_and_leaves_the_data_as_it_was(db, make_user, capsys, owner_db):
     make_user("handler", department="marketing")
-    scale.seed_retailers(db, 300)
+    scale.seed_retailers(owner_db, 300)
     before = _count(Retailer)
     assert run_bench(repeat=2, import_rows=300) == 0
     out = capsys.readouterr().out

@@ -15,9 +15,9 @@ def _count(model) -> int:
         return s.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_a_scale_fills_every_area_and_refuses_to_double_it(db):
+def test_a_scale_fills_every_area_and_refuses_to_double_it(db, owner_db):
     lines: list[str] = []
-    timings = seed_scale(db, Scale(retailers=1_200, complaints=300, training_registrations=200, incidents=20),
+    timings = seed_scale(owner_db, Scale(retailers=1_200, complaints=300, training_registrations=200, incidents=20),
                          say=lines.append)
     assert list(timings) == ["demo center", "retailers", "complaints", "training sign-ups", "incidents", "total"]
     demo_retailers = 300
@@ -26,4 +26,4 @@ def test_a_scale_fills_every_area_and_refuses_to_double_it(db):
     assert _count(SignUp) >= 200
     assert any(line.startswith("  complaints: 300 / 300") for line in lines)
     with pytest.raises(NotEmpty, match="already has 1,500 retailers"):
-        seed_scale(db, Scale(retailers=10, complaints=0, training_registrations=0, incidents=0), say=lines.append)
+        seed_scale(owner_db, Scale(retailers=10, complaints=0, training_registrations=0, incidents=0), say=lines.append)

@@ -3,7 +3,7 @@ keeps every rule the sign-up functions keep — capacity, one live sign-up per r
 retailers, sign-ups before the session — and the coverage report reads it as a believable year."""
 from sqlalchemy import func, inspect, select, text, update
 
-from db.engine import unit_of_work
+from db.engine import get_owner_engine, unit_of_work
 from db.models import AuditLog, Retailer
 from db.training_models import Evaluation, SignUp, TrainingCourse, TrainingSession
 from portal import scale, scale_training
@@ -21,13 +21,14 @@ def _scalar(sql: str, **params):
 
 def _seeded(db, monkeypatch, count: int = 2000) -> tuple[int, int, list[int]]:
     """A training team (the academy: coordinator, supervisor, trainer, one course) and 400 generated retailers,
-    a few of them suspended or closed; then `count` generated sign-ups."""
-    scale.seed_retailers(db, 400)
+    a few of them suspended or closed; then `count` generated sign-ups (seeded as the owner, like `portal seed`)."""
+    owner_db = get_owner_engine()
+    scale.seed_retailers(owner_db, 400)
     sessions_before = _scalar("select coalesce(max(id), 0) from training_sessions")
     sign_ups_before = _scalar("select coalesce(max(id), 0) from training_sign_ups")
     monkeypatch.setattr(scale_training, "REBUILD_FROM", 500)  # the drop-and-rebuild path, on a small run
     progress: list[int] = []
-    assert scale_training.seed_training(db, count, progress=lambda done, total: progress.append(done)) == count
+    assert scale_training.seed_training(owner_db, count, progress=lambda done, total: progress.append(done)) == count
     return sessions_before, sign_ups_before, progress
 
 
@@ -117,24 +118,24 @@ def test_coverage_of_the_seeded_year_is_believable_and_short_of_everyone(db, aca
     assert sum(r.active for r in report.by["district"]) == active
 
 
-def test_a_catalog_without_active_courses_gets_the_demo_catalog_first(db, academy):
-    scale.seed_retailers(db, 50)
+def test_a_catalog_without_active_courses_gets_the_demo_catalog_first(db, academy, owner_db):
+    scale.seed_retailers(owner_db, 50)
     with unit_of_work(engine=db) as s:
         s.execute(update(TrainingCourse).values(active=False))
-    scale_training.seed_training(db, 150)
+    scale_training.seed_training(owner_db, 150)
     with unit_of_work() as s:
         courses = s.scalars(select(TrainingCourse.id).where(TrainingCourse.active)).all()
         used = set(s.scalars(select(TrainingSession.course_id).order_by(TrainingSession.id.desc()).limit(2)))
     assert len(courses) == len(scale_training.COURSES) and used <= set(courses)
 
 
-def test_the_bench_times_the_coverage_page_and_a_full_roster(db, make_user, capsys):
+def test_the_bench_times_the_coverage_page_and_a_full_roster(db, make_user, capsys, owner_db):
     from portal.bench import run_bench
 
     make_user("handler", "training_coordinator", department="marketing")  # signs in for real: no academy shortcut
     make_user("supervisor", department="customer_service")
-    scale.seed_retailers(db, 300)
-    assert scale_training.seed_training(db, 600) == 600  # the demo catalog is added first: there is no course
+    scale.seed_retailers(owner_db, 300)
+    assert scale_training.seed_training(owner_db, 600) == 600  # the demo catalog is added first: there is no course
     assert run_bench(repeat=2, import_rows=100, only="training") == 0
     out = capsys.readouterr().out
     for line in ("training sign-ups), 2 runs per interaction", "coverage: default", "coverage: counted afresh",
