@@ -44,7 +44,10 @@ def prepare(engine: Engine | None = None, *, demo: bool | None = None,
     data (written through `engine`, default the portal's own role); returns `engine`."""
     settings = get_settings()
     engine = engine or get_engine()
-    migrate.upgrade(get_owner_engine())  # as the owner; `engine` is the portal's own role
+    owner = get_owner_engine()
+    migrate.upgrade(owner)  # as the owner; `engine` is the portal's own role
+    if owner is not engine:
+        owner.dispose()  # keep no idle owner connection in a serving process
     with engine.connect() as conn:  # one process at a time, so two starts create one admin
         conn.execute(text("select pg_advisory_lock(:k)"), {"k": PREPARE_LOCK})
         try:
