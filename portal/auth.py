@@ -253,34 +253,37 @@ def open_session(session: Session, user_id: int) -> str:
     return token
 
 
+_WHO = (User.id, User.login, User.name, User.staff_id, User.roles, User.department_id, User.language, User.active)
+
+
 def session_user(session: Session, token: str | None, idle_minutes: int, *, user_id: int | None = None,
                  touch: bool = True) -> CurrentUser | None:
-    """Who is acting now, read afresh from the database (roles, active flag, language) in one query.
+    """Who is acting now, read afresh from the database (roles, active flag, language) in one query by keys.
 
     With a cookie `token`: the session's user if the session is live, not idle too long and the account active
     (the session is touched when `touch`). Without one (command-line tools, tests that place a user): the
     active account `user_id`. None otherwise: the caller signs the browser out."""
     if token:
-        query = select(User, UserSession).join(UserSession, UserSession.user_id == User.id).where(
-            UserSession.token_hash == _token_hash(token))
-        if user_id is not None:
-            query = query.where(User.id == user_id)
-        row = session.execute(query).first()
-        if row is None:
+        token_hash = _token_hash(token)
+        query = (select(*_WHO, UserSession.revoked_at, UserSession.last_seen_at)
+                 .join(UserSession, UserSession.user_id == User.id).where(UserSession.token_hash == token_hash))
+        row = session.execute(query if user_id is None else query.where(User.id == user_id)).first()
+        if row is None or row.revoked_at is not None:
             return None
-        user, browser = row
-        if browser.revoked_at is not None:
-            return None
-        if _now() - browser.last_seen_at > timedelta(minutes=idle_minutes) or not user.active:
-            browser.revoked_at = _now()
-            record(session, "session_ended", login=user.login, user_id=user.id,
-                   detail="idle" if user.active else "deactivated")
+        browser = update(UserSession).where(UserSession.token_hash == token_hash)
+        if _now() - row.last_seen_at > timedelta(minutes=idle_minutes) or not row.active:
+            session.execute(browser.values(revoked_at=_now()))
+            record(session, "session_ended", login=row.login, user_id=row.id,
+                   detail="idle" if row.active else "deactivated")
             return None
         if touch:
-            browser.last_seen_at = _now()
-        return CurrentUser.of(user)
-    user = session.get(User, user_id) if user_id is not None else None
-    return CurrentUser.of(user) if user is not None and user.active else None
+            session.execute(browser.values(last_seen_at=_now()))
+    else:
+        row = session.execute(select(*_WHO).where(User.id == user_id)).first() if user_id is not None else None
+        if row is None or not row.active:
+            return None
+    return CurrentUser(row.id, row.login, row.name, row.staff_id, frozenset(row.roles), row.department_id,
+                       row.language)
 
 
 def resume_session(session: Session, token: str, idle_minutes: int) -> CurrentUser | None:

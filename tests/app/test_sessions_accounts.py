@@ -97,3 +97,22 @@ def test_admin_reads_security_events_and_refusals_are_among_them(signed_in, make
     table = at.dataframe[0].value
     assert {"Sign-in refused", "Permission refused", "Signed in"} <= set(table["kind"]), table
     assert "page needs admin.manage" in set(table["detail"])
+
+
+def test_roles_are_read_once_per_run_though_entry_point_and_page_guard_both_ask(signed_in, monkeypatch):
+    import portal.ui.session as session_module
+
+    at = signed_in("admin")
+    calls: list[int] = []
+    real = session_module.session_user
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(session_module, "session_user", counting)
+    for _run in range(3):
+        calls.clear()
+        at.run()  # the entry point (navigation) and the home page's guard both call current_user()
+        assert not at.exception, at.exception
+        assert len(calls) == 1, calls
