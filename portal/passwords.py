@@ -39,7 +39,8 @@ def password_problem(password: str, *, login: str = "") -> str | None:
     if len(password) > MAX_LENGTH:
         return "too_long"
     squashed, name = _squash(password), _squash(login)
-    if len(name) >= 3 and (name in squashed or name[::-1] in squashed):
+    if name and any(form in squashed and squashed.replace(form, "", 1).isdigit() or squashed == form
+                    for form in (name, name[::-1])):  # the login, reversed or not, with only digits around it
         return "login"
     core = squashed.strip("0123456789")
     if (squashed in _common() or core in BASE_WORDS or len(set(squashed)) <= 3

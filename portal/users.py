@@ -21,7 +21,7 @@ UNCHANGED = object()
 PASSWORD_MESSAGES = {
     "too_short": N_("Password: at least {min} characters."),
     "too_long": N_("Password: at most {max} characters."),
-    "login": N_("Password: it must not contain the login name."),
+    "login": N_("Password: it must not be the login name."),
     "common": N_("Password: this one is too common or too easy to guess; choose another."),
 }
 
