@@ -5,7 +5,7 @@ from sqlalchemy.exc import OperationalError
 from portal.auth import ROLE_LABELS, PermissionDenied
 from portal.i18n import _
 from portal.ui import session
-from portal.ui.nav import pages_for
+from portal.ui.nav import HOME, PAGES, pages_for
 from portal.ui.startup import ready_engine
 
 st.set_page_config(page_title="Service Center Portal", page_icon=":material/support_agent:", layout="wide")
@@ -14,16 +14,21 @@ user = session.current_user()
 session.use_language(user)
 session.apply_cookie()
 
-if user is None:
-    st.navigation([st.Page("pages/sign_in.py", title=_("Sign in"), icon=":material/login:")],
+if user is None:  # the sign-in form answers every page's address, so a shared link (path and query) survives it
+    st.navigation([st.Page("pages/sign_in.py", title=_("Sign in"), icon=":material/login:", default=True)]
+                  + [st.Page("pages/sign_in.py", title=_("Sign in"), url_path=path, visibility="hidden")
+                     for path in sorted({spec.url_path for spec in PAGES})],
                   position="hidden").run()
     st.stop()
 
 sections: dict[str, list[st.Page]] = {}
 for spec in pages_for(user):
     sections.setdefault(_(spec.section), []).append(
-        st.Page(spec.path, title=_(spec.title), icon=spec.icon, url_path=spec.url_path,
-                default=spec.url_path == "home", visibility="hidden" if spec.hidden else "visible"))
+        st.Page(spec.path, title=_(spec.title), icon=spec.icon, url_path=spec.url_path if spec is not HOME else "",
+                default=spec is HOME, visibility="hidden" if spec.hidden else "visible"))
+# the home page is served at the root; /home (typed, or a link made before sign-in) opens it too
+sections[_(HOME.section)].append(st.Page(HOME.path, title=_(HOME.title), icon=HOME.icon, url_path=HOME.url_path,
+                                         visibility="hidden"))
 
 with st.sidebar:
     st.markdown(f"**{user.name}** · {user.staff_id}")
@@ -34,7 +39,8 @@ with st.sidebar:
 
 try:
     st.navigation(sections, expanded=True).run()  # every allowed page visible, none behind "View more"
-except PermissionDenied:  # domain functions refuse what a role may not do, whatever the page shows
-    st.error(_("You do not have permission to do that."))
+except PermissionDenied as refused:  # domain functions refuse what a role may not do, whatever the page shows
+    session.refuse(user, f"action:{refused.args[0] if refused.args else '?'}",
+                   _("You do not have permission to do that."))
 except OperationalError:
     st.error(_("The database did not answer. Nothing was lost: what you typed is still here; try again shortly."))

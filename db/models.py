@@ -93,8 +93,11 @@ class User(Audited, Versioned, Base):
     language: Mapped[str] = mapped_column(String(10), default="zh_CN", server_default="zh_CN")
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # the address a single-sign-on provider must verify to sign this user in (set by an admin; never guessed)
+    sso_email: Mapped[str | None] = mapped_column(String(254), unique=True)
     __table_args__ = (
         CheckConstraint("login = lower(login)", name="login_lowercase"),
+        CheckConstraint("sso_email = lower(sso_email)", name="sso_email_lowercase"),
         CheckConstraint("language in ('zh_CN', 'en')", name="language"),
         CheckConstraint(
             "roles <@ ARRAY['agent','handler','supervisor','training_coordinator',"
@@ -122,6 +125,29 @@ class SignInThrottle(Base):
     login: Mapped[str] = mapped_column(String(60), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+SECURITY_EVENT_KINDS = ("sign_in", "sign_in_failed", "locked", "sign_out", "session_ended", "permission_denied",
+                        "role_change", "password_change", "sso_refused")
+
+
+class SecurityEvent(Base):
+    """Sign-ins, failures, locks, sign-outs, refusals and account changes: append-only (triggers refuse the rest)."""
+
+    __tablename__ = "security_events"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    kind: Mapped[str] = mapped_column(String(30))
+    login: Mapped[str | None] = mapped_column(String(60))  # as typed (cut to 60), also for logins that do not exist
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # who did it, when not the user
+    detail: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        CheckConstraint(one_of("kind", SECURITY_EVENT_KINDS), name="kind"),
+        Index("ix_security_events_at", "at"),
+        Index("ix_security_events_user_at", "user_id", "at"),
+    )
 
 
 class ComplaintCategory(Audited, Versioned, Base):

@@ -3,6 +3,7 @@ import streamlit as st
 
 from db.engine import unit_of_work
 from portal.i18n import LANGUAGES, _
+from portal.passwords import MIN_LENGTH
 from portal.ui.session import page_user
 from portal.users import UserInputError, change_own_password, set_own_language
 
@@ -19,14 +20,20 @@ with st.form("language"):
         st.session_state["user"] = user.__class__(**{**user.__dict__, "language": lang})
         st.rerun()
 
-with st.form("password"):
+with st.form("password", clear_on_submit=True):
     st.markdown(f"**{_('Change password')}**")
-    new = st.text_input(_("New password"), type="password")
-    again = st.text_input(_("New password again"), type="password")
-    if st.form_submit_button(_("Change password")):
+    current = st.text_input(_("Current password"), type="password", key="password_current")
+    new = st.text_input(_("New password"), type="password", key="password_new",
+                        help=_("At least {min} characters; not your login name and not a common password.")
+                        .format(min=MIN_LENGTH))
+    again = st.text_input(_("New password again"), type="password", key="password_again")
+    if st.form_submit_button(_("Change password"), key="password_save"):
         try:
             with unit_of_work(user.id) as s:
-                change_own_password(s, actor=user, new_password=new, repeated=again)
-            st.success(_("Password changed."))
+                closed = change_own_password(s, actor=user, current_password=current, new_password=new,
+                                             repeated=again, keep_token=st.session_state.get("token"))
         except UserInputError as exc:
             st.error(str(exc))
+        else:
+            st.success(_("Password changed. Other browsers signed in as you were signed out ({count}).")
+                       .format(count=closed))

@@ -8,6 +8,7 @@ from portal.auth import ROLE_LABELS
 from portal.config import get_settings
 from portal.errors import InputError
 from portal.i18n import LANGUAGES, _, current_language
+from portal.passwords import MIN_LENGTH
 from portal.reference import localized_name
 from portal.ui.forms import edit_form, form_defaults, saved, show_flash, show_input_error
 from portal.ui.session import page_user
@@ -26,6 +27,10 @@ def department_label(department_id: int) -> str:
     department = departments[department_id]
     name = localized_name(department, ui_language)
     return name if department.active else _("{name} (inactive)").format(name=name)
+
+
+SSO_HELP = _("The e-mail address the single sign-on provider verifies for this person (its domain must be allowed "
+             "in PORTAL_SSO_DOMAINS). Empty: no single sign-on.")
 
 
 def role_label(role: str) -> str:
@@ -54,7 +59,8 @@ create_tab, edit_tab, reset_tab = st.tabs([_("Create user"), _("Edit user"), _("
 
 with create_tab:
     form_defaults("new_user_", {"login": "", "name": "", "staff_id": "", "department": None, "roles": [],
-                                "language": get_settings().default_language, "password": generate_password()})
+                                "language": get_settings().default_language, "password": generate_password(),
+                                "sso_email": ""})
     with st.form("new_user"):
         left, right = st.columns(2)
         login = left.text_input(_("Login"), key="new_user_login", help=_("Lowercase letters, digits, . _ -"))
@@ -64,14 +70,16 @@ with create_tab:
                                         index=None, placeholder=_("No department"), key="new_user_department")
         language = left.selectbox(_("Language"), list(LANGUAGES), format_func=LANGUAGES.get, key="new_user_language")
         password = right.text_input(_("Initial password"), key="new_user_password",
-                                    help=_("Generated for you; you may type another (at least 10 characters)."))
+                                    help=_("Generated for you; you may type another (at least {min} characters, "
+                                           "not the login, not a common password).").format(min=MIN_LENGTH))
+        sso_email = left.text_input(_("Single sign-on address"), key="new_user_sso_email", help=SSO_HELP)
         roles = st.multiselect(_("Roles"), list(ROLE_LABELS), format_func=role_label, key="new_user_roles")
         submitted = st.form_submit_button(_("Create user"), type="primary", key="new_user_save")
     if submitted:
         try:
             with unit_of_work(user.id) as s:
                 create_user(s, actor=user, login=login, name=name, staff_id=staff_id, password=password,
-                            roles=roles, department_id=department_id, language=language)
+                            roles=roles, department_id=department_id, language=language, sso_email=sso_email)
         except InputError as exc:
             show_input_error(exc, "new_user_")
         else:
@@ -84,7 +92,8 @@ with edit_tab:
     prefix = f"user_{picked}_"
     now = by_id[picked]
     row = edit_form(prefix, now, {"name": now.name, "staff_id": now.staff_id, "department": now.department_id,
-                                  "language": now.language, "roles": list(now.roles), "active": now.active})
+                                  "language": now.language, "roles": list(now.roles), "active": now.active,
+                                  "sso_email": now.sso_email or ""})
     with st.form(prefix + "form"):
         st.caption(_("Login: {login}").format(login=row.login))
         left, right = st.columns(2)
@@ -97,13 +106,15 @@ with edit_tab:
                                        placeholder=_("No department"), key=prefix + "department")
         language = right.selectbox(_("Language"), list(LANGUAGES), format_func=LANGUAGES.get, key=prefix + "language")
         roles = st.multiselect(_("Roles"), list(ROLE_LABELS), format_func=role_label, key=prefix + "roles")
+        sso_email = left.text_input(_("Single sign-on address"), key=prefix + "sso_email", help=SSO_HELP)
         active = st.checkbox(_("Active (may sign in)"), key=prefix + "active")
         submitted = st.form_submit_button(_("Save changes"), type="primary", key=prefix + "save")
     if submitted:
         try:
             with unit_of_work(user.id) as s:
                 update_user(s, actor=user, user_id=row.id, version=row.version, name=name, staff_id=staff_id,
-                            roles=roles, department_id=department_id, active=active, language=language)
+                            roles=roles, department_id=department_id, active=active, language=language,
+                            sso_email=sso_email)
         except InputError as exc:
             show_input_error(exc, prefix)
         else:

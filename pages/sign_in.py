@@ -15,7 +15,7 @@ if notice:
 left, _right = st.columns([2, 3])
 with left:
     with st.form("sign_in"):
-        login = st.text_input(_("Login"), key="sign_in_login")
+        login = st.text_input(_("Login"), key="sign_in_login", max_chars=60)
         password = st.text_input(_("Password"), type="password", key="sign_in_password")
         submitted = st.form_submit_button(_("Sign in"), type="primary", key="sign_in_submit")
     if submitted:

@@ -11,15 +11,20 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from db.engine import unit_of_work
 from db.models import ROLES, SignInThrottle, User, UserSession
+from portal.config import get_settings
 from portal.i18n import N_
+from portal.passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
+from portal.passwords import password_problem
+from portal.security_events import printable_login, record
 
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # password verifications per login before it is locked (parallel tries included)
 LOCK_MINUTES = 15
+MAX_LOGIN_LENGTH = 60  # the column's size; longer is never a login
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
@@ -99,15 +104,34 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def check_password_rules(password: str) -> str | None:
-    """A problem with a new password, or None when it is acceptable."""
-    if len(password) < 10:
-        return "too_short"
-    return None
+def check_password_rules(password: str, login: str = "") -> str | None:
+    """A problem with a new password ("too_short", "too_long", "login", "common"), or None when acceptable."""
+    return password_problem(password, login=login)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether `password` matches (a missing hash is checked against a dummy one: the timing tells nothing)."""
+    if not isinstance(password, str) or len(password) > MAX_PASSWORD_LENGTH or "\x00" in password:
+        return False
+    try:
+        _hasher.verify(password_hash or _DUMMY_HASH, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+    return password_hash is not None
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def normal_login(login: object) -> str | None:
+    """The login as stored (trimmed, lowercase), or None when it cannot be one (empty, too long, control chars)."""
+    if not isinstance(login, str):
+        return None
+    login = login.strip().lower()
+    if not login or len(login) > MAX_LOGIN_LENGTH or not login.isprintable():
+        return None
+    return login
 
 
 def _stamp_sign_in(session: Session, user_id: int) -> None:
@@ -116,62 +140,102 @@ def _stamp_sign_in(session: Session, user_id: int) -> None:
                     execution_options={"synchronize_session": False})
 
 
-def _check_sign_in(session: Session, login: str, password: str) -> tuple[CurrentUser | None, str | None]:
-    """Verify a password, counting failures per login name; returns (user, None) or (None, reason)."""
-    login = login.strip().lower()
-    throttle = session.get(SignInThrottle, login, with_for_update=True) if login else None
-    if throttle and throttle.locked_until and throttle.locked_until > _now():
-        return None, "locked"
-    user = session.scalar(select(User).where(User.login == login)) if login else None
-    try:  # verify against a dummy hash for unknown logins, so timing reveals nothing either
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-        ok = user is not None
-    except (VerifyMismatchError, InvalidHashError):
-        ok = False
-    if not ok:
-        if not login:
-            return None, "wrong"
-        if throttle is None:
-            throttle = SignInThrottle(login=login, failures=0)
-            session.add(throttle)
-        throttle.failures += 1
-        if throttle.failures >= MAX_FAILURES:
-            throttle.failures, throttle.locked_until = 0, _now() + timedelta(minutes=LOCK_MINUTES)
-            return None, "locked"
-        return None, "wrong"
-    if throttle:
-        throttle.failures, throttle.locked_until = 0, None
-    if not user.active:
-        return None, "inactive"
-    _stamp_sign_in(session, user.id)
-    return CurrentUser.of(user), None
+# One atomic statement counts the attempt BEFORE the password is verified, so parallel tries cannot all pass the
+# check (each gets its own number); an expired lock starts the count afresh.
+_COUNT_ATTEMPT = text("""
+    INSERT INTO sign_in_throttle AS t (login, failures) VALUES (:login, 1)
+    ON CONFLICT (login) DO UPDATE SET
+        failures = CASE WHEN t.locked_until <= now() THEN 1 ELSE t.failures + 1 END,
+        locked_until = CASE WHEN t.locked_until <= now() THEN NULL ELSE t.locked_until END
+    RETURNING failures, locked_until""")
+_LOCK = text("UPDATE sign_in_throttle SET locked_until = now() + make_interval(mins => :minutes) "
+             "WHERE login = :login AND locked_until IS NULL")
+
+
+def _count_attempt(login: str) -> bool:
+    """Count one attempt for `login` (committed at once); False when the login is locked or out of attempts."""
+    with unit_of_work() as session:
+        failures, locked_until = session.execute(_COUNT_ATTEMPT, {"login": login}).one()
+        if locked_until is not None:
+            record(session, "sign_in_failed", login=login, detail="locked")
+            return False
+        if failures > MAX_FAILURES:
+            if session.execute(_LOCK, {"login": login, "minutes": LOCK_MINUTES}).rowcount:
+                record(session, "locked", login=login, detail=f"minutes:{LOCK_MINUTES}")
+            record(session, "sign_in_failed", login=login, detail="locked")
+            return False
+    return True
 
 
 def sign_in(login: str, password: str) -> tuple[CurrentUser, str]:
     """Sign a user in: returns (user, session token) or raises SignInError("wrong"|"locked"|"inactive").
 
-    The failure count is committed before the error is raised, so throttling holds across attempts.
+    Every attempt is counted before the password is checked, in its own committed transaction: at most
+    MAX_FAILURES passwords are ever verified per login until a success or the lock's end.
     """
+    name = normal_login(login)
+    if name is None:  # refused before touching the throttle (its key is the column's 60 characters)
+        with unit_of_work() as session:
+            record(session, "sign_in_failed", login=printable_login(login) or None, detail="malformed_login")
+        raise SignInError("wrong")
+    if not _count_attempt(name):
+        raise SignInError("locked")
     with unit_of_work() as session:
-        user, problem = _check_sign_in(session, login, password)
-        token = open_session(session, user.id) if user else ""
-    if user is None:
+        user = session.scalar(select(User).where(User.login == name))
+        ok = verify_password(user.password_hash if user else None, password)
+        if not ok:
+            failures = session.scalar(select(SignInThrottle.failures).where(SignInThrottle.login == name))
+            record(session, "sign_in_failed", login=name, user_id=user.id if user else None, detail="wrong_password")
+            if failures is not None and failures >= MAX_FAILURES:
+                if session.execute(_LOCK, {"login": name, "minutes": LOCK_MINUTES}).rowcount:
+                    record(session, "locked", login=name, user_id=user.id if user else None,
+                           detail=f"minutes:{LOCK_MINUTES}")
+                problem = "locked"
+            else:
+                problem = "wrong"
+        else:
+            session.execute(update(SignInThrottle).where(SignInThrottle.login == name)
+                            .values(failures=0, locked_until=None))
+            if not user.active:
+                record(session, "sign_in_failed", login=name, user_id=user.id, detail="inactive")
+                problem = "inactive"
+            else:
+                _stamp_sign_in(session, user.id)
+                record(session, "sign_in", login=name, user_id=user.id, detail="password")
+                current, token, problem = CurrentUser.of(user), open_session(session, user.id), None
+    if problem:
         raise SignInError(problem)
-    return user, token
+    return current, token
 
 
-def sign_in_verified(email: str) -> tuple[CurrentUser, str]:
-    """Sign in a user whose identity a single-sign-on provider verified (st.login): the e-mail address,
-    or its part before @, must be an active portal login. Raises SignInError("unknown"|"inactive")."""
-    email = email.strip().lower()
-    candidates = {email, email.split("@", 1)[0]} - {""}
+def sso_domains() -> frozenset[str]:
+    """The e-mail domains whose verified addresses may sign in through single sign-on (PORTAL_SSO_DOMAINS)."""
+    return frozenset(get_settings().sso_domains)
+
+
+def sign_in_verified(email: str, *, email_verified: bool) -> tuple[CurrentUser, str]:
+    """Sign in the user an admin mapped to this single-sign-on address (users.sso_email).
+
+    Refused unless the provider verified the address, its domain is in PORTAL_SSO_DOMAINS and exactly that
+    address is on an active account: nothing is matched on the part before @ or on the login.
+    Raises SignInError("unverified"|"domain"|"unknown"|"inactive")."""
+    address = email.strip().lower() if isinstance(email, str) else ""
+    domain = address.rpartition("@")[2] if "@" in address else ""
     with unit_of_work() as session:
-        user = session.scalar(select(User).where(User.login.in_(candidates)).order_by(User.login.desc()).limit(1))
-        if user is None or not user.active:
-            problem = "unknown" if user is None else "inactive"
+        user = None
+        if email_verified is not True:
+            problem = "unverified"
+        elif not domain or domain not in sso_domains():
+            problem = "domain"
+        else:
+            user = session.scalar(select(User).where(User.sso_email == address))
+            problem = "unknown" if user is None else None if user.active else "inactive"
+        if problem:
+            record(session, "sso_refused", login=address[:60] or None, user_id=user.id if user else None,
+                   detail=problem)
         else:
             _stamp_sign_in(session, user.id)
-            problem = None
+            record(session, "sign_in", login=user.login, user_id=user.id, detail="sso")
             current, token = CurrentUser.of(user), open_session(session, user.id)
     if problem:
         raise SignInError(problem)
@@ -189,20 +253,42 @@ def open_session(session: Session, user_id: int) -> str:
     return token
 
 
+_WHO = (User.id, User.login, User.name, User.staff_id, User.roles, User.department_id, User.language, User.active)
+
+
+def session_user(session: Session, token: str | None, idle_minutes: int, *, user_id: int | None = None,
+                 touch: bool = True) -> CurrentUser | None:
+    """Who is acting now, read afresh from the database (roles, active flag, language) in one query by keys.
+
+    With a cookie `token`: the session's user if the session is live, not idle too long and the account active
+    (the session is touched when `touch`). Without one (command-line tools, tests that place a user): the
+    active account `user_id`. None otherwise: the caller signs the browser out."""
+    if token:
+        token_hash = _token_hash(token)
+        query = (select(*_WHO, UserSession.revoked_at, UserSession.last_seen_at)
+                 .join(UserSession, UserSession.user_id == User.id).where(UserSession.token_hash == token_hash))
+        row = session.execute(query if user_id is None else query.where(User.id == user_id)).first()
+        if row is None or row.revoked_at is not None:
+            return None
+        browser = update(UserSession).where(UserSession.token_hash == token_hash)
+        if _now() - row.last_seen_at > timedelta(minutes=idle_minutes) or not row.active:
+            session.execute(browser.values(revoked_at=_now()))
+            record(session, "session_ended", login=row.login, user_id=row.id,
+                   detail="idle" if row.active else "deactivated")
+            return None
+        if touch:
+            session.execute(browser.values(last_seen_at=_now()))
+    else:
+        row = session.execute(select(*_WHO).where(User.id == user_id)).first() if user_id is not None else None
+        if row is None or not row.active:
+            return None
+    return CurrentUser(row.id, row.login, row.name, row.staff_id, frozenset(row.roles), row.department_id,
+                       row.language)
+
+
 def resume_session(session: Session, token: str, idle_minutes: int) -> CurrentUser | None:
     """The user behind a cookie token, if the session is live and not idle too long (then it is touched)."""
-    row = session.get(UserSession, _token_hash(token)) if token else None
-    if row is None or row.revoked_at is not None:
-        return None
-    if _now() - row.last_seen_at > timedelta(minutes=idle_minutes):
-        row.revoked_at = _now()
-        return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
-        row.revoked_at = _now()
-        return None
-    row.last_seen_at = _now()
-    return CurrentUser.of(user)
+    return session_user(session, token, idle_minutes)
 
 
 def close_session(session: Session, token: str) -> None:
@@ -210,3 +296,12 @@ def close_session(session: Session, token: str) -> None:
     row = session.get(UserSession, _token_hash(token)) if token else None
     if row is not None and row.revoked_at is None:
         row.revoked_at = _now()
+        record(session, "sign_out", user_id=row.user_id)
+
+
+def close_other_sessions(session: Session, user_id: int, keep_token: str | None = None) -> int:
+    """Sign a user out of every browser but the one holding `keep_token`; returns how many were closed."""
+    query = update(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+    if keep_token:
+        query = query.where(UserSession.token_hash != _token_hash(keep_token))
+    return session.execute(query.values(revoked_at=_now())).rowcount

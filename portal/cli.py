@@ -19,7 +19,7 @@ def _run(args: argparse.Namespace) -> int:
     from portal.bootstrap import prepare
 
     prepare()
-    argv = [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
+    argv = [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"),  # streamlit_app.py + headers
             "--server.port", str(args.port), "--server.headless", "true",
             "--browser.gatherUsageStats", "false", *args.streamlit_args]
     print(f"Service Center Portal: http://localhost:{args.port}", flush=True)

@@ -25,6 +25,7 @@ class Settings:
     log_level: str
     default_language: str
     timezone: str
+    sso_domains: tuple[str, ...] = ()  # e-mail domains single sign-on may sign in (PORTAL_SSO_DOMAINS)
 
     @property
     def pgdata(self) -> Path:
@@ -46,4 +47,6 @@ def get_settings() -> Settings:
         log_level=env.get("PORTAL_LOG_LEVEL", "INFO").upper(),
         default_language=env.get("PORTAL_DEFAULT_LANGUAGE", "zh_CN"),
         timezone=env.get("PORTAL_TIMEZONE", "Asia/Shanghai"),
+        sso_domains=tuple(d.strip().lower().lstrip("@") for d in env.get("PORTAL_SSO_DOMAINS", "").split(",")
+                          if d.strip()),
     )

@@ -78,7 +78,10 @@ PAGES: list[PageSpec] = [
              ":material/calendar_month:", "admin_calendar"),
     PageSpec("pages/admin_supply.py", N_("Brands and approval limits"), N_("Admin"), "admin.manage",
              ":material/inventory_2:", "admin_supply"),
+    PageSpec("pages/admin_security.py", N_("Security events"), N_("Admin"), "admin.manage", ":material/shield:",
+             "admin_security"),
 ]
+HOME = next(p for p in PAGES if p.url_path == "home")  # the default page, served at the root and at /home
 
 
 def pages_for(user: CurrentUser) -> list[PageSpec]:

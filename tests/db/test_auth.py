@@ -102,14 +102,34 @@ def test_stale_user_edit_is_refused(db, make_user, admin):
     assert err.value.field == "version"
 
 
-def test_single_sign_on_identity_maps_to_an_active_login(db, make_user):
+def test_single_sign_on_signs_in_only_the_mapped_verified_address_of_an_allowed_domain(db, make_user, admin,
+                                                                                        monkeypatch):
     from portal.auth import sign_in_verified
+    from portal.config import get_settings
 
-    agent = make_user("agent", login="liwei")
-    user, token = sign_in_verified("LiWei@center.example")
-    assert user.id == agent.id and token
-    with pytest.raises(SignInError, match="unknown"):
-        sign_in_verified("stranger@center.example")
+    monkeypatch.setenv("PORTAL_SSO_DOMAINS", "center.example")
+    get_settings.cache_clear()
+    try:
+        agent = make_user("agent", login="liwei", sso_email="li.wei@center.example")
+        user, token = sign_in_verified("Li.Wei@Center.example", email_verified=True)
+        assert user.id == agent.id and token
+        attacks = {  # the attack of issue 13: the local part of any domain's address named the admin
+            ("admin@attacker.example", True): "domain",
+            ("admin@center.example", True): "unknown",  # no account mapped; logins are never matched
+            ("liwei@center.example", True): "unknown",
+            ("li.wei@center.example", False): "unverified",
+            ("li.wei@center.example.attacker.example", True): "domain",
+        }
+        for (email, verified), problem in attacks.items():
+            with pytest.raises(SignInError) as refused:
+                sign_in_verified(email, email_verified=verified)
+            assert refused.value.args == (problem,), email
+        monkeypatch.setenv("PORTAL_SSO_DOMAINS", "")
+        get_settings.cache_clear()
+        with pytest.raises(SignInError, match="domain"):  # no domain configured: nobody
+            sign_in_verified("li.wei@center.example", email_verified=True)
+    finally:
+        get_settings.cache_clear()
 
 
 def test_signing_in_does_not_make_an_open_admin_edit_stale(db, make_user, admin):
