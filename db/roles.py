@@ -29,6 +29,7 @@ HISTORY_TABLES: dict[str, tuple[str, ...]] = {
     "audit_log": (),
     "complaint_events": (),
     "incident_timeline_entries": ("significant", "flagged_by_id"),
+    "security_events": (),
 }
 NOT_FOR_THE_APP = frozenset({"alembic_version"})  # the migrations' own bookkeeping
 DOMAIN_PRIVILEGES = ("DELETE", "INSERT", "SELECT", "UPDATE")

@@ -9,13 +9,13 @@ DELETE or TRUNCATE on these tables in the first place (db/roles.py grants, after
 against the owner's mistakes too. db/roles.py `protect` puts the same triggers on any history table added later.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-06 05:00:00
 """
 from alembic import op
 
 revision = '0014'
-down_revision = '0012'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
