@@ -142,7 +142,8 @@ def import_section(spec: TableSpec, user: CurrentUser, lookups: Lookups) -> None
     with st.container(border=True, key=key(spec, "import")):
         round_ = st.session_state.get(key(spec, "import.round"), 0)  # a new uploader after each import
         upload = st.file_uploader(_("CSV or Excel (.xlsx) file, at most {mb} MB").format(mb=MAX_BYTES // 2**20),
-                                  type=["csv", "xlsx"], key=key(spec, f"import.file{round_}"))
+                                  type=["csv", "xlsx"], key=key(spec, f"import.file{round_}"),
+                                  max_upload_size=MAX_BYTES // 2**20)
         sheet = _sheet(spec, upload) if upload is not None else None
         if sheet is None:
             return

@@ -133,7 +133,7 @@ def test_new_records_need_every_required_column(directory):
     ("old.xls", b"\xd0\xcf\x11\xe0", "Old Excel"),
     ("fake.xlsx", b"just text", "Excel workbook"),
     ("big.csv", b"x" * (50 * 1024 * 1024), "50.0 MB; the limit is 20 MB"),
-    ("binary.csv", b"\x00\x01\x02" * 10, "not a text"),
+    ("binary.csv", b"\x00\x01\x02" * 10, "is not a CSV file"),
     ("empty.csv", b"\n\n", "empty"),
 ])
 def test_files_that_are_not_tables_are_refused_with_a_clear_message(name, data, message):
