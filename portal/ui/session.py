@@ -10,6 +10,7 @@ from db.engine import unit_of_work
 from portal.auth import CurrentUser, SignInError, can, close_session, resume_session, sign_in, sign_in_verified
 from portal.config import get_settings
 from portal.i18n import N_, _, set_language
+from portal.ui.downloads import forget_downloads
 
 COOKIE = "portal_session"
 COOKIE_MAX_AGE = 12 * 3600  # the idle timeout, enforced on the server, ends sessions much sooner
@@ -118,6 +119,7 @@ def sign_out(message: str | None = None) -> None:
             close_session(s, token)
     for key in ("user", "token", "last_seen", "last_touch"):
         st.session_state.pop(key, None)
+    forget_downloads()  # the /media links of this session's downloads stop working
     st.session_state["signed_out"] = True
     if message:
         st.session_state["sign_in_notice"] = message
