@@ -93,3 +93,17 @@ def test_xml_entities_in_a_workbook_are_refused():
 def test_an_ordinary_workbook_reads():
     sheet = read_table_file("ok.xlsx", _workbook([["license_no", "shop_name"], ["330102000001", "店"]]))
     assert sheet.headers == ["license_no", "shop_name"] and sheet.rows == [(2, ["330102000001", "店"])]
+
+
+def test_spreadsheet_files_guard_formulas_with_an_apostrophe_in_csv_and_a_string_cell_in_xlsx():
+    """Issue 13 §8: Excel shows the CSV guard's apostrophe when it is written into an XLSX cell."""
+    from openpyxl import load_workbook
+
+    from portal.training.reports import summary_file
+
+    rows = [{"Department": "=HYPERLINK(\"x\")", "Phone": "+86 138", "Sessions": 3}]
+    book = load_workbook(io.BytesIO(summary_file(rows, "xlsx", "Summary")))
+    cells = list(book.active.iter_rows(min_row=2))[0]
+    assert [(c.value, c.data_type) for c in cells] == [("=HYPERLINK(\"x\")", "s"), ("+86 138", "s"), (3, "n")]
+    text = summary_file(rows, "csv", "Summary").decode("utf-8-sig")
+    assert text.splitlines()[1] == '"\'=HYPERLINK(""x"")",\'+86 138,3'
