@@ -1,26 +1,48 @@
-"""Download files die with the signed-in session that was given them.
+"""Download files die with the sign-in that was given them.
 
 Streamlit serves every download button's file from `/media/<id>` to whoever has the link, and keeps a file no
-session shows any more for one more script run (any session's). After sign-out nothing of the user's may stay
-reachable, so `forget_downloads` deletes this session's files at once, and the callables that would make the
-session's deferred downloads (exports made on click).
+session shows any more until a later script run (any session's) sweeps it. After sign-out nothing of the user's
+may stay reachable, so `forget_downloads` deletes at once the files of every browser tab signed in with the same
+session token (the tabs share the cookie), and the callables that would make their deferred downloads.
 """
 from __future__ import annotations
+
+import threading
+from collections import defaultdict
 
 from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+_TABS: dict[str, set[str]] = defaultdict(set)  # portal session token -> Streamlit session ids signed in with it
+_TABS_LOCK = threading.Lock()
 
-def forget_downloads() -> None:
-    """Delete the download files of this browser session (and any other file no session shows now), so their
-    `/media` links answer 404; call on sign-out."""
+
+def _this_tab() -> str | None:
     ctx = get_script_run_ctx()
-    if ctx is None or not runtime.exists():
+    return ctx.session_id if ctx is not None and runtime.exists() else None
+
+
+def note_signed_in(token: str) -> None:
+    """Remember that this browser tab is signed in with `token` (call when a sign-in or cookie is accepted)."""
+    tab = _this_tab()
+    if tab is not None:
+        with _TABS_LOCK:
+            _TABS[token].add(tab)
+
+
+def forget_downloads(token: str | None) -> None:
+    """Delete the download files of this tab and of every tab signed in with `token` (and any file no tab shows
+    now), so their `/media` links answer 404; call on sign-out."""
+    tab = _this_tab()
+    if tab is None:
         return
+    with _TABS_LOCK:
+        tabs = {tab} | (_TABS.pop(token, set()) if token else set())
     manager = runtime.get_instance().media_file_mgr
-    manager.clear_session_refs(ctx.session_id)
-    # Streamlit's own sweep (remove_orphaned_files) first marks and only deletes at the next run; there is no
-    # public call that deletes now, so this uses the manager's lock and helpers as that sweep does.
+    for session_id in tabs:
+        manager.clear_session_refs(session_id)
+    # Streamlit's own sweep (remove_orphaned_files) first marks a file and deletes it a run later; there is no
+    # public call that deletes now, so this uses the manager's lock and helpers the way that sweep does.
     with manager._lock:
         for file_id in manager._get_inactive_file_ids():
             manager._delete_file(file_id)

@@ -46,13 +46,28 @@ def test_the_records_grid_has_no_streamlit_csv_search_or_column_menu(base_url, p
     expect(page.get_by_test_id("stDataFrameColumnMenu")).not_to_be_visible()
 
 
-def test_a_downloaded_file_is_gone_after_sign_out(base_url, page, directory):
-    _retailers(page, base_url)
+def test_a_downloaded_file_is_gone_after_sign_out_in_any_tab(base_url, page, directory, make_user):
+    """The handover brief is a file the incident page holds while it is shown; signing out in another tab of
+    the same browser must end its /media link too (before, it answered until that tab ran again)."""
+    from db.engine import unit_of_work
+    from portal import incidents as ix
+
+    coordinator = make_user("emergency_coordinator", login="coord", department="security", name="黄伟")
+    with unit_of_work(coordinator.id) as s:
+        incident = ix.open_incident(s, actor=coordinator, type="severe_weather", severity=3, title="城东区暴雨",
+                                    situation="城东区 8 点起暴雨。", affected_steps=["delivery"])
+        incident_id = incident.id
+    sign_in(page, base_url, "coord", TEST_PASSWORD)
+    page.goto(f"{base_url}/incident?id={incident_id}")
+    wait_for_app(page)
     with page.expect_download() as download:
-        page.get_by_role("button", name="Export CSV").click()
+        page.get_by_role("button", name="Handover brief").click()
     url = download.value.url
     assert "/media/" in url and _status(url) == 200
-    page.get_by_role("button", name="Sign out").click()
-    wait_for_app(page)
-    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    other_tab = page.context.new_page()
+    other_tab.goto(base_url)
+    wait_for_app(other_tab)
+    other_tab.get_by_role("button", name="Sign out").click()
+    wait_for_app(other_tab)
+    expect(other_tab.get_by_role("button", name="Sign in")).to_be_visible()
     assert _status(url) == 404
