@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from db.complaint_models import CHANNELS, OPEN_STATES, Complaint
 from db.models import ComplaintCategory, Retailer, User
 from portal.auth import CurrentUser, PermissionDenied, can, require
+from portal.complaints.queries import visible_condition
 from portal.complaints.rules import (
     ComplaintInputError,
     add_event,
@@ -177,7 +178,8 @@ def find_possible_duplicates(session: Session, *, actor: CurrentUser, complainan
                              exclude_id: int | None = None, now: datetime | None = None,
                              limit: int = 10) -> list[DuplicateCandidate]:
     """Open complaints of the last 30 days with the same phone or retailer and a similar category (the
-    same one, or one handled by the same default department); same category first, newest first."""
+    same one, or one handled by the same default department); same category first, newest first. Only
+    complaints `actor` may see are offered (the complaint grid's row scope)."""
     if not (can(actor, "complaints.register") or can(actor, "complaints.work")):
         raise PermissionDenied("complaints.register")
     now = now or utcnow()
@@ -191,6 +193,9 @@ def find_possible_duplicates(session: Session, *, actor: CurrentUser, complainan
         return []
     query = select(Complaint).where(or_(*matches), Complaint.state.in_(OPEN_STATES),
                                     Complaint.received_at >= now - DUPLICATE_WINDOW)
+    scope = visible_condition(actor)
+    if scope is not None:
+        query = query.where(scope)
     same_category = Complaint.category_id == (category_id or -1)
     if category_id is not None:
         dept = session.scalar(select(ComplaintCategory.default_department_id).where(

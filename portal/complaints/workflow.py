@@ -15,6 +15,7 @@ from portal.auth import CurrentUser
 from portal.complaints.rules import (
     ComplaintInputError,
     add_event,
+    can_view,
     check_moment,
     check_move,
     json_value,
@@ -220,14 +221,17 @@ def mark_invalid(session: Session, *, actor: CurrentUser, complaint_id: int, rea
 
 def mark_duplicate(session: Session, *, actor: CurrentUser, complaint_id: int, original_id: int,
                    version: int | None = None, note: str = "", now: datetime | None = None) -> Complaint:
-    """Supervisor (or the receiver while still registered): link to the original and close as duplicate."""
+    """Supervisor (or the receiver while still registered): link to the original and close as duplicate.
+
+    The original (and the root it links to) must be one `actor` may see: linking writes into its timeline.
+    """
     now = now or utcnow()
     c = lock_complaint(session, complaint_id, version)
     check_move(actor, c, "mark_duplicate")
     original = session.get(Complaint, original_id)
-    while original is not None and original.duplicate_of_id is not None:  # link to the root, not a copy
-        original = session.get(Complaint, original.duplicate_of_id)
-    if original is None:
+    while original is not None and can_view(actor, original) and original.duplicate_of_id is not None:
+        original = session.get(Complaint, original.duplicate_of_id)  # link to the root, not a copy
+    if original is None or not can_view(actor, original):  # one answer: no hint that an unseen one exists
         raise ComplaintInputError("original_id", _("Original: no such complaint."))
     if original.id == c.id:
         raise ComplaintInputError("original_id", _("Original: a complaint cannot duplicate itself."))

@@ -80,6 +80,8 @@ def to_xlsx(report: MonthlyReport) -> bytes:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    from portal.records.exporting import xlsx_row
+
     book = Workbook()
     sheet = book.active
     sheet.title = _("Summary")[:31]
@@ -107,7 +109,7 @@ def to_xlsx(report: MonthlyReport) -> bytes:
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in table.itertuples(index=False):
-            ws.append([_plain(v) for v in row])
+            ws.append(xlsx_row(ws, [_plain(v) for v in row]))  # text as string cells: never a formula
         _fit(ws, get_column_letter)
     out = io.BytesIO()
     book.save(out)
@@ -128,8 +130,6 @@ def _plain(value: Any) -> Any:
         return value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
     if hasattr(value, "item"):
         return value.item()
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value  # never a formula
     return value
 
 

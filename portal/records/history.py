@@ -108,7 +108,7 @@ def record_history(session: Session, *, actor: CurrentUser, spec: TableSpec, rec
 
 def _entry_fields(entry: AuditLog) -> list[tuple[str | None, str | None, str | None]]:
     """(field, old, new) of an audit row; a bulk insert's snapshot row (no field, JSON values) is unfolded."""
-    if entry.field is None and entry.action == "insert" and (entry.new_value or "").startswith("{"):
+    if entry.field is None and entry.action in ("insert", "import") and (entry.new_value or "").startswith("{"):
         values = _load_json(entry.new_value)
         if isinstance(values, dict):
             return [(k, None, v) for k, v in values.items()]

@@ -1,6 +1,7 @@
 """Writing a checked import: new records by COPY, changed ones by COPY + one UPDATE, audit rows by COPY.
 
-All in the caller's transaction: either every valid row lands (with its history) or nothing does.
+All in the caller's transaction: either every valid row lands (with its history) or nothing does. History
+rows say "import" (not an edit in the portal); a record changed after the file was checked stops the import.
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from db.audit import audit_text, copy_audit_rows
@@ -18,7 +19,9 @@ from portal.i18n import _
 from portal.records.bulk import copy_rows, reserve_ids
 from portal.records.editing import require_write
 from portal.records.fields import TableSpec
-from portal.records.importing import ImportPlan, Progress, key_in
+from portal.records.importing import ImportPlan, Progress, changed_fields, current_rows
+
+IMPORT = "import"  # the audit action of every change an import makes
 
 
 class ImportRefused(ValueError):
@@ -50,7 +53,7 @@ def _insert(session: Session, spec: TableSpec, cols: list[str], rows: list[dict[
               ([i, *(v[c] for c in cols), *defaults.values()] for i, v in zip(ids, rows, strict=True)))
     # one audit row per new record holding all its values (history shows them field by field): a tenth of
     # the rows one per field would take, which is most of an import's writing time
-    return ((spec.name, str(i), "insert", None, None, snapshot(v))
+    return ((spec.name, str(i), IMPORT, None, None, snapshot(v))
             for i, v in zip(ids, rows, strict=True))
 
 
@@ -81,10 +84,12 @@ def apply_import(session: Session, *, actor: CurrentUser, spec: TableSpec, plan:
                               "import the valid rows only.").format(rows=plan.bad_rows))
     report = progress or (lambda _f, _m: None)
     cols, key = plan.fields, plan.key_field
-    table = spec.model.__table__
-    current = {r[key]: r for r in session.execute(
-        select(table.c.id, table.c[key], *(table.c[c] for c in cols if c != key))
-        .where(key_in(spec, [v[key] for _n, v in plan.rows])).with_for_update()).mappings()}
+    current = current_rows(session, spec, cols, [v[key] for _n, v in plan.rows], lock=True)
+    moved = sum(1 for r in current.values() if plan.versions.get(r["id"], -1) != r["version"])
+    if moved:  # changed since the check, or created since (then the check saw no version)
+        raise ImportRefused(_("{n} records were changed in the portal after you checked the file; nothing was "
+                              "imported. Check every row again to see what the import would change now.")
+                            .format(n=moved))
     report(0.1, _("Comparing with the directory…"))
     inserts, updates, audit = [], [], []
     for _number, values in plan.rows:
@@ -92,10 +97,10 @@ def apply_import(session: Session, *, actor: CurrentUser, spec: TableSpec, plan:
         if row is None:
             inserts.append(values)
             continue
-        diff = [c for c in cols if row[c] != values[c]]
+        diff = changed_fields(row, values, cols)
         if diff:
             updates.append((row["id"], values))
-            audit += [(spec.name, str(row["id"]), "update", c, audit_text(row[c]), audit_text(values[c]))
+            audit += [(spec.name, str(row["id"]), IMPORT, c, audit_text(row[c]), audit_text(values[c]))
                       for c in diff]
     report(0.3, _("Adding {n} new records…").format(n=len(inserts)))
     inserted_audit = _insert(session, spec, cols, inserts) if inserts else iter(())

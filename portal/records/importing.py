@@ -1,8 +1,11 @@
 """Importing a file into a table: map columns to fields, check every row, then upsert by the natural key.
 
-`check_import` validates everything and writes nothing; `apply_import` writes all valid rows in one
-transaction (or nothing when the file has errors, unless the user chose "valid rows only"), with COPY for
-speed and one audit row per changed field.
+`check_import` validates everything and writes nothing; it lists each field the import would change
+(record, field, stored → file value) for the user to look over, and refuses rows whose record was changed
+after the file was exported (the export's record version column says which version the row was read at).
+`apply_import` writes all valid rows in one transaction (or nothing when the file has errors, unless the user
+chose "valid rows only"), with COPY for speed and one audit row per changed field, marked "import"; it refuses
+when a record changed after the check.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from sqlalchemy.orm import Session
 from portal.auth import CurrentUser
 from portal.i18n import LANGUAGES, _, catalog
 from portal.records.editing import require_write
+from portal.records.exporting import VERSION_HEADER
 from portal.records.fields import FieldType, TableSpec
 from portal.records.tabular import Sheet
 from portal.records.validation import Lookups, validate_record, value_cleaner
@@ -35,6 +39,18 @@ class RowError:
     message: str
 
 
+@dataclass(frozen=True)
+class FieldChange:
+    """One field an import would change: file row, record, its key, field name, stored value → file value."""
+
+    row: int
+    record_id: int
+    key: Any
+    field: str
+    old: Any
+    new: Any
+
+
 @dataclass
 class ImportPlan:
     """What importing a checked file would do; nothing is written until `apply_import`."""
@@ -46,6 +62,8 @@ class ImportPlan:
     errors: list[RowError] = field(default_factory=list)
     total_rows: int = 0
     new_keys: set[Any] = field(default_factory=set)
+    changes: list[FieldChange] = field(default_factory=list)  # what the valid rows change in existing records
+    versions: dict[int, int] = field(default_factory=dict)  # record id -> its version when checked
 
     @property
     def bad_rows(self) -> int:
@@ -108,10 +126,56 @@ def key_in(spec: TableSpec, keys: list[Any]) -> ColumnElement[bool]:
     return col == any_(bindparam("keys", keys, type_=ARRAY(col.type)))
 
 
-def existing_keys(session: Session, spec: TableSpec, keys: list[Any]) -> set[Any]:
-    """Which of `keys` already exist (one query)."""
-    col = spec.column(spec.key_field or "id")
-    return set(session.scalars(select(col).where(key_in(spec, keys)))) if keys else set()
+def current_rows(session: Session, spec: TableSpec, cols: list[str], keys: list[Any], *,
+                 lock: bool = False) -> dict[Any, Any]:
+    """The stored records with these keys (id, version and `cols`), by key; `lock`: FOR UPDATE."""
+    if not keys:
+        return {}
+    table, key = spec.model.__table__, spec.key_field or "id"
+    stmt = select(table.c.id, table.c.version, *(table.c[c] for c in dict.fromkeys([key, *cols]) if c != "id"))
+    stmt = stmt.where(key_in(spec, keys))
+    return {r[key]: r for r in session.execute(stmt.with_for_update() if lock else stmt).mappings()}
+
+
+def changed_fields(stored: Any, values: dict[str, Any], cols: list[str]) -> list[str]:
+    """The fields of `cols` whose file value differs from the stored one."""
+    return [c for c in cols if stored[c] != values[c]]
+
+
+def version_column(headers: list[str]) -> int | None:
+    """The position of the export's record version column in a file's header, if it has one."""
+    spellings = {_normal(s) for s in ("version", VERSION_HEADER, *(catalog(lang).get(VERSION_HEADER, "")
+                                                                  for lang in LANGUAGES)) if s}
+    return next((i for i, h in enumerate(headers) if _normal(h) in spellings), None)
+
+
+def _version(raw: Any) -> int | None:
+    text = str(raw).strip().removesuffix(".0") if raw is not None else ""
+    return int(text) if text.isascii() and text.isdecimal() and len(text) < 10 else None
+
+
+def _compare(session: Session, spec: TableSpec, plan: ImportPlan, exported: dict[int, int | None]) -> None:
+    """List what each valid row changes; refuse rows whose record changed after the file was exported."""
+    current = current_rows(session, spec, plan.fields, [values[plan.key_field] for _n, values in plan.rows])
+    plan.new_keys = {values[plan.key_field] for _n, values in plan.rows} - set(current)
+    stale = set()
+    for number, values in plan.rows:
+        stored = current.get(values[plan.key_field])
+        if stored is None:
+            continue
+        plan.versions[stored["id"]] = stored["version"]
+        diff = changed_fields(stored, values, plan.fields)
+        file_version = exported.get(number)
+        if diff and file_version is not None and file_version < stored["version"]:
+            stale.add(number)
+            plan.errors.append(RowError(number, _(VERSION_HEADER), _(
+                "The record was changed in the portal after this file was exported (version {then}, now {now}); "
+                "importing the row would undo that change. Export again, or leave this row out.").format(
+                    then=file_version, now=stored["version"])))
+            continue
+        plan.changes += [FieldChange(number, stored["id"], values[plan.key_field], c, stored[c], values[c])
+                         for c in diff]
+    plan.rows = [(n, v) for n, v in plan.rows if n not in stale]
 
 
 def check_import(session: Session, *, actor: CurrentUser, spec: TableSpec, sheet: Sheet,
@@ -132,6 +196,8 @@ def check_import(session: Session, *, actor: CurrentUser, spec: TableSpec, sheet
             lookups.prefetch_links(spec.field(name).link_table or "", values)
     cleaners = {name: value_cleaner(spec.field(name), lookups) for name in mapped}
     first_row: dict[Any, int] = {}
+    at = version_column(sheet.headers)
+    exported = {n: _version(cells[at]) for n, cells in sheet.rows if at is not None and at < len(cells)}
     for done, (number, cells) in enumerate(sheet.rows):
         raw = {name: cells[i] if i < len(cells) else None for i, name in columns}
         clean, errors = validate_record(spec, raw, creating=False, lookups=lookups, cleaners=cleaners)
@@ -147,8 +213,7 @@ def check_import(session: Session, *, actor: CurrentUser, spec: TableSpec, sheet
             plan.rows.append((number, clean))
         if progress and done % CHUNK == 0:
             progress(0.9 * done / max(len(sheet.rows), 1), _("Checking row {row}…").format(row=number))
-    found = existing_keys(session, spec, [values[key] for _n, values in plan.rows])
-    plan.new_keys = {values[key] for _n, values in plan.rows} - found
+    _compare(session, spec, plan, exported)
     missing = _missing_for_new(spec, mapped)
     if plan.new_keys and missing:
         labels = ", ".join(_(spec.field(m).label) for m in missing)

@@ -263,11 +263,11 @@ def summary_file(rows: list[dict], fmt: str, sheet_title: str) -> bytes:
     import csv
     import io
 
-    from portal.records.exporting import neutralise
+    from portal.records.exporting import neutralise, xlsx_row
 
     headers = list(rows[0]) if rows else []
-    cells = [[neutralise(v) if isinstance(v, str) else v for v in row.values()] for row in rows]
     if fmt == "csv":
+        cells = [[neutralise(v) if isinstance(v, str) else v for v in row.values()] for row in rows]
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(headers)
@@ -277,9 +277,9 @@ def summary_file(rows: list[dict], fmt: str, sheet_title: str) -> bytes:
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=sheet_title[:31])
-    sheet.append(headers)
-    for row in cells:
-        sheet.append(row)
+    sheet.append(xlsx_row(sheet, headers))
+    for row in rows:
+        sheet.append(xlsx_row(sheet, list(row.values())))  # string cells: no formula, no apostrophe
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -14,9 +14,15 @@ from portal.records.validation import Lookups
 SELECT, OPEN = "_selected", "_open"
 
 
+def choice_label(field: Field, value: Any) -> Any:
+    """A stored choice as people read it (in their language); unknown values as they are."""
+    return _(c.label) if isinstance(value, str) and (c := field.choice(value)) else value
+
+
 def page_frame(fields: list[Field], rows: list[dict[str, Any]], *, editable: set[str],
                selectable: bool) -> pd.DataFrame:
-    """One page as a DataFrame: editable user fields keep ids (a selectbox shows names), others show labels."""
+    """One page as a DataFrame: editable user fields keep ids (a selectbox shows names), others show labels;
+    editable single choices hold their labels as text (see `column_config`)."""
     data: dict[str, Any] = {}
     if selectable:
         data[SELECT] = pd.Series([False] * len(rows), dtype="bool")
@@ -32,6 +38,8 @@ def page_frame(fields: list[Field], rows: list[dict[str, Any]], *, editable: set
             data[f.name] = pd.Series([r.get(f.name) for r in rows], dtype="Int64")
         elif f.type is FieldType.CHECKBOX:
             data[f.name] = pd.Series([r.get(f.name) for r in rows], dtype="boolean")
+        elif f.type is FieldType.SINGLE_SELECT and f.name in editable:
+            data[f.name] = pd.Series([choice_label(f, r.get(f.name)) for r in rows], dtype="object")
         else:
             data[f.name] = pd.Series([r.get(f.name) for r in rows], dtype="object")
     return pd.DataFrame(data)
@@ -39,7 +47,8 @@ def page_frame(fields: list[Field], rows: list[dict[str, Any]], *, editable: set
 
 def styled(frame: pd.DataFrame, fields: list[Field]) -> Any:
     """The frame with the cell styles its fields' choices ask for (e.g. overdue in red), else as it is."""
-    styles = {f.name: {c.value: c.style for c in f.choices if c.style} for f in fields if f.name in frame.columns}
+    styles = {f.name: {v: c.style for c in f.choices if c.style for v in (c.value, _(c.label))}
+              for f in fields if f.name in frame.columns}
     styles = {name: by_value for name, by_value in styles.items() if by_value}
     if not styles:
         return frame
@@ -59,6 +68,12 @@ def column_config(field: Field, *, editable: bool, lookups: Lookups) -> Any:
     if field.type is FieldType.USER:
         options = sorted(lookups.users, key=lookups.user_label)
         return st.column_config.SelectboxColumn(label, options=options, format_func=lookups.user_label, **common)
+    if field.type is FieldType.SINGLE_SELECT and editable:
+        # a text cell: Streamlit's selectbox cell drops pasted text that is not an option's stored value, so a
+        # pasted label or import spelling (暂停) vanished; the save parses every spelling and names refusals
+        choices = _("One of: {choices}.").format(choices=", ".join(_(c.label) for c in field.choices))
+        return st.column_config.TextColumn(label, required=field.required, disabled=False,
+                                           help=f"{help_text} {choices}" if help_text else choices)
     if field.type is FieldType.SINGLE_SELECT:
         return st.column_config.SelectboxColumn(label, options=[c.value for c in field.choices],
                                                 format_func=lambda v: _(c.label) if (c := field.choice(v)) else v,
@@ -66,7 +81,7 @@ def column_config(field: Field, *, editable: bool, lookups: Lookups) -> Any:
     if field.type is FieldType.MULTI_SELECT:
         return st.column_config.MultiselectColumn(label, options=[c.value for c in field.choices],
                                                   format_func=lambda v: _(c.label) if (c := field.choice(v)) else v,
-                                                  **common)
+                                                  accept_new_options=editable, **common)  # (pasted labels)
     if field.type is FieldType.CHECKBOX:
         return st.column_config.CheckboxColumn(label, **common)
     if field.type in (FieldType.INTEGER, FieldType.DECIMAL):

@@ -6,6 +6,7 @@ checks against what the user saw; a save that races someone else's is refused an
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import streamlit as st
@@ -24,6 +25,14 @@ from portal.ui.text import plain
 from portal.ui.view_state import cursor, key, remember_cursor, update_view, write_view
 
 FLASH = "grid.flash"
+# Streamlit's own grid tools act on the one page in the browser and know nothing of the portal's view: its search
+# finds only that page, its column menu sorts only that page while the sort bar says otherwise, and pins or hides
+# columns the export still writes. The portal has all of these for the whole view, so a records grid has none of
+# Streamlit's (its CSV download is off everywhere: client.disableDataExport in .streamlit/config.toml).
+PORTAL_ONLY_TOOLS = """<style>
+.st-key-{key} [data-testid="stElementToolbar"] {{ display: none; }}
+[data-testid="stDataFrameColumnMenu"] {{ display: none; }}
+</style>"""
 
 
 def flash(message: str) -> None:
@@ -179,13 +188,15 @@ def show_grid(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Look
                          selectable=selectable)
     order = [c for c in (SELECT, OPEN) if c in frame.columns] + [f.name for f in fields]
     data = styled(frame, fields)  # cells whose choice has a style (e.g. overdue in red)
-    if editable or selectable:
-        st.data_editor(data, key=editor_key(spec), column_config=config, column_order=order, hide_index=True,
-                       disabled=[f.name for f in fields if f.name not in editable] + [OPEN],
-                       alt=_(spec.label), height="auto" if len(page.rows) <= 20 else 600, placeholder="")
-    else:
-        st.dataframe(data, column_config=config, column_order=order, hide_index=True, alt=_(spec.label),
-                     height="auto" if len(page.rows) <= 20 else 600, placeholder="")
+    st.html(PORTAL_ONLY_TOOLS.format(key=re.sub(r"[^a-zA-Z0-9_-]", "-", key(spec, "grid"))))  # (Streamlit's class)
+    with st.container(key=key(spec, "grid")):
+        if editable or selectable:
+            st.data_editor(data, key=editor_key(spec), column_config=config, column_order=order, hide_index=True,
+                           disabled=[f.name for f in fields if f.name not in editable] + [OPEN],
+                           alt=_(spec.label), height="auto" if len(page.rows) <= 20 else 600, placeholder="")
+        else:
+            st.dataframe(data, column_config=config, column_order=order, hide_index=True, alt=_(spec.label),
+                         height="auto" if len(page.rows) <= 20 else 600, placeholder="")
     click = st.session_state.get(editor_key(spec) + ".open")
     if click is not None:
         open_record(spec, record_page, page.rows[int(click["row"])]["id"])

@@ -13,6 +13,7 @@ from portal.auth import CurrentUser, SignInError, can, close_session, session_us
 from portal.config import get_settings
 from portal.i18n import N_, _, set_language
 from portal.security_events import record_now
+from portal.ui.downloads import forget_downloads, note_signed_in
 
 COOKIE = "portal_session"
 COOKIE_MAX_AGE = 12 * 3600  # the idle timeout, enforced on the server, ends sessions much sooner
@@ -46,6 +47,7 @@ def apply_cookie() -> None:
 
 
 def _remember(user: CurrentUser, token: str) -> None:
+    note_signed_in(token)
     st.session_state.update(user=user, token=token, last_seen=time.monotonic(), last_touch=time.monotonic())
 
 
@@ -141,6 +143,7 @@ def sign_out(message: str | None = None) -> None:
             close_session(s, token)
     for key in ("user", "token", "last_seen", "last_touch"):
         st.session_state.pop(key, None)
+    forget_downloads(token)  # the /media links of this sign-in's downloads (in every tab) stop working
     st.session_state["signed_out"] = True
     if message:
         st.session_state["sign_in_notice"] = message

@@ -23,6 +23,7 @@ from portal.ui.text import plain
 from portal.ui.view_state import key
 
 ERRORS_SHOWN = 500
+CHANGES_SHOWN = 500
 PREVIEW_ROWS = 10
 
 
@@ -91,13 +92,31 @@ def _shown(field: Field, value: Any, lookups: Lookups) -> str:
 
 
 def _preview(spec: TableSpec, plan: ImportPlan, lookups: Lookups) -> None:
-    """The first valid rows as they will be stored."""
+    """The first new records as they will be stored."""
     fields = [spec.field(n) for n in plan.fields]
     rows = [[number, *(_shown(f, values.get(f.name), lookups) for f in fields)]
-            for number, values in plan.rows[:PREVIEW_ROWS]]
-    st.caption(_("The first rows as they will be imported:"))
+            for number, values in plan.rows if values[plan.key_field] in plan.new_keys][:PREVIEW_ROWS]
+    if not rows:
+        return
+    st.caption(_("The first new records as they will be imported:"))
     st.dataframe(pd.DataFrame(rows, columns=[_("Row"), *(_(f.label) for f in fields)]), hide_index=True,
                  alt=_("Preview of the import"))
+
+
+def _changes(spec: TableSpec, plan: ImportPlan, lookups: Lookups) -> None:
+    """Every field the import changes in an existing record: record, field, now → after the import."""
+    if not plan.changes:
+        if len(plan.rows) > plan.to_insert:
+            st.caption(_("The existing records in the file are unchanged."))
+        return
+    st.caption(_("The import will change {n} fields of existing records:").format(n=len(plan.changes)))
+    rows = [(c.row, str(c.key), _(spec.field(c.field).label), _shown(spec.field(c.field), c.old, lookups),
+             _shown(spec.field(c.field), c.new, lookups)) for c in plan.changes[:CHANGES_SHOWN]]
+    st.dataframe(pd.DataFrame(rows, columns=[_("Row"), _(spec.field(plan.key_field).label), _("Field"),
+                                             _("Now"), _("After the import")]),
+                 hide_index=True, alt=_("Changes the import will make"))
+    if len(plan.changes) > CHANGES_SHOWN:
+        st.caption(_("Showing the first {n} of {total} changes.").format(n=CHANGES_SHOWN, total=len(plan.changes)))
 
 
 def _report(spec: TableSpec, plan: ImportPlan) -> None:
@@ -142,7 +161,8 @@ def import_section(spec: TableSpec, user: CurrentUser, lookups: Lookups) -> None
     with st.container(border=True, key=key(spec, "import")):
         round_ = st.session_state.get(key(spec, "import.round"), 0)  # a new uploader after each import
         upload = st.file_uploader(_("CSV or Excel (.xlsx) file, at most {mb} MB").format(mb=MAX_BYTES // 2**20),
-                                  type=["csv", "xlsx"], key=key(spec, f"import.file{round_}"))
+                                  type=["csv", "xlsx"], key=key(spec, f"import.file{round_}"),
+                                  max_upload_size=MAX_BYTES // 2**20)
         sheet = _sheet(spec, upload) if upload is not None else None
         if sheet is None:
             return
@@ -160,8 +180,8 @@ def import_section(spec: TableSpec, user: CurrentUser, lookups: Lookups) -> None
             return
         plan = checked[1]
         _report(spec, plan)
-        if plan.rows:
-            _preview(spec, plan, lookups)
+        _changes(spec, plan, lookups)
+        _preview(spec, plan, lookups)
         valid_only = False
         if plan.errors and not plan.file_errors and plan.rows:
             valid_only = st.checkbox(_("Import the {n} valid rows only and leave out the rows with problems")

@@ -154,3 +154,20 @@ def test_a_shared_default_view_opens_for_everyone_on_a_bare_url(signed_in, direc
                   state=ViewState(filters=(Filter("district", "is", "城西区"),)))
     at = _grid(signed_in, "agent1")
     assert _licences(at) == ["3", "4"] and at.query_params["f"] == "district:is:城西区"
+
+
+def test_pasted_choice_labels_and_import_spellings_are_accepted_and_others_named(signed_in, directory):
+    """Issue 13 §8: Streamlit's selectbox cell dropped pasted text that was not a stored value (Suspended, 暂停);
+    the editable choice column takes text, and the save reads every spelling the import reads."""
+    import json
+
+    at = _grid(signed_in)
+    status = json.loads(at.data_editor[0].proto.columns)["status"]
+    assert status["type_config"]["type"] == "text" and "One of: Active, Suspended, Closed." in status["help"]
+    assert list(_table(at)["status"])[:2] == ["Active", "Active"]  # the labels people copy
+    _editor(at, {0: {"status": "Suspended"}, 1: {"status": "暂停"}, 2: {"status": "休息"}})
+    at.button(key="retailers.save").click().run()
+    assert "“休息” is not one of: Active, Suspended, Closed." in shown(at.error[0].value)
+    _editor(at, {0: {"status": "Suspended"}, 1: {"status": "暂停"}})
+    at.button(key="retailers.save").click().run()
+    assert [directory.get(lic).status for lic in ("330102000001", "330102000002")] == ["suspended", "suspended"]

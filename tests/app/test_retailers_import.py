@@ -44,4 +44,20 @@ def test_a_file_with_a_bad_row_imports_nothing_until_the_user_keeps_only_valid_r
 
 def test_a_file_that_is_not_a_table_is_refused_with_a_message(signed_in, directory):
     at = _upload(signed_in, "notes.csv", b"\x00\x01binary")
-    assert "This is not a text (CSV) file." in shown(at.error[0].value)
+    assert "“notes.csv” is not a CSV file" in shown(at.error[0].value)
+
+
+def test_the_check_shows_what_will_change_in_each_record_before_importing(signed_in, directory):
+    data = ("Licence number,Shop name,Star rating,Record version\n"
+            "330102000001,好又多超市,5,1\n"  # a new shop name; the star rating is as stored
+            "330102000002,金叶烟酒行,2,1\n").encode()
+    at = _upload(signed_in, "retailers.csv", data)
+    at.button(key="retailers.import.check").click().run()
+    assert not at.exception, at.exception
+    changes = next(d.value for d in at.dataframe if "After the import" in d.value.columns)
+    assert changes.values.tolist() == [[2, "330102000001", "Shop name", "好又多便利店", "好又多超市"],
+                                       [3, "330102000002", "Star rating", "3", "2"]]
+    assert "The import will change 2 fields of existing records:" in [c.value for c in at.caption]
+    at.button(key="retailers.import.run").click().run()
+    assert "Imported: 0 new, 2 changed, 0 unchanged, 0 rows left out." in [shown(s.value) for s in at.success]
+    assert directory.get("330102000001").shop_name == "好又多超市"

@@ -223,3 +223,23 @@ def test_the_timeline_is_append_only_in_the_database(center):
         with pytest.raises(DBAPIError, match="append-only"), unit_of_work(engine=center.engine) as s:
             s.execute(text(statement))
     assert center.moves(cid) == [(None, "registered")]
+
+
+def test_possible_duplicates_and_duplicate_links_stay_within_what_the_agent_may_see(center):
+    """Issue 13 §7: another department's complaint is neither offered as a duplicate nor linkable."""
+    theirs = center.register(center.outsider)  # marketing's agent, same phone and retailer
+    mine = center.register()
+    found = center.run(center.agent, cx.find_possible_duplicates, complainant_phone="13812345678",
+                       retailer_id=center.retailer_id, now=FRIDAY_3PM + timedelta(hours=1))
+    assert [d.reference for d in found] == [mine.reference]
+    with pytest.raises(cx.ComplaintInputError) as refused:
+        center.register(duplicate_of_id=theirs.complaint_id, now=FRIDAY_3PM + timedelta(hours=1))
+    assert refused.value.field == "original_id"
+    assert [e.kind for e in center.events(theirs.complaint_id)] == ["state_change"]  # nothing written there
+    # a visible copy of an unseen original is no way round: the root is where the link would be written
+    copy = center.register(center.outsider, duplicate_of_id=theirs.complaint_id)
+    with pytest.raises(cx.ComplaintInputError):
+        center.register(duplicate_of_id=copy.complaint_id, now=FRIDAY_3PM + timedelta(hours=1))
+    supervisor_found = center.run(center.supervisor, cx.find_possible_duplicates, complainant_phone="13812345678",
+                                  now=FRIDAY_3PM + timedelta(hours=1))
+    assert theirs.reference in {d.reference for d in supervisor_found}

@@ -62,17 +62,19 @@ def test_an_exported_file_imports_back_unchanged(directory, fmt):
     assert (result.inserted, result.updated, result.unchanged) == (0, 0, 5)
 
 
-def test_xlsx_export_keeps_numbers_and_neutralises_formulas(directory):
+def test_xlsx_export_keeps_numbers_and_writes_text_as_text_without_an_apostrophe(directory):
     book = load_workbook(io.BytesIO(_export(directory.supervisor, "xlsx")))
     rows = list(book.active.iter_rows(values_only=True))
-    assert rows[1][9] == 5 and rows[4][1].startswith("'=")
+    assert rows[1][9] == 5 and rows[4][1] == '=HYPERLINK("x")杂货铺'  # shown as typed, never run:
+    assert book.active.cell(row=5, column=2).data_type == "s"  # a string cell, not a formula
 
 
 def test_export_follows_the_view_and_masks_phones_for_viewers(directory):
     view = ViewState(filters=(Filter("district", "is", "城西区"),), sort=(("star_rating", False),),
                      columns=("license_no", "phone"))
     rows = list(csv.reader(io.StringIO(_export(directory.viewer, "csv", view).decode("utf-8-sig"))))
-    assert rows == [["Licence number", "Phone"], ["330106000004", "057****6666"], ["330106000003", ""]]
+    assert rows == [["Licence number", "Phone", "Record version"], ["330106000004", "057****6666", "1"],
+                    ["330106000003", "", "1"]]
 
 
 def test_gbk_file_with_chinese_headers_adds_and_updates_with_history(directory):
@@ -85,7 +87,7 @@ def test_gbk_file_with_chinese_headers_adds_and_updates_with_history(directory):
     with unit_of_work() as s:
         new = s.scalar(select(Retailer).where(Retailer.license_no == "330110000006"))
         old = s.scalar(select(Retailer).where(Retailer.license_no == "330102000001"))
-        audit = s.scalars(select(AuditLog).where(AuditLog.record_id == str(old.id), AuditLog.action == "update"))
+        audit = s.scalars(select(AuditLog).where(AuditLog.record_id == str(old.id), AuditLog.action == "import"))
         changed = {(a.field, a.old_value, a.new_value) for a in audit}
     assert (new.business_type, new.manager_id, new.is_key_customer, new.status) == (
         "convenience", directory.manager_b.id, True, "active")
@@ -133,7 +135,7 @@ def test_new_records_need_every_required_column(directory):
     ("old.xls", b"\xd0\xcf\x11\xe0", "Old Excel"),
     ("fake.xlsx", b"just text", "Excel workbook"),
     ("big.csv", b"x" * (50 * 1024 * 1024), "50.0 MB; the limit is 20 MB"),
-    ("binary.csv", b"\x00\x01\x02" * 10, "not a text"),
+    ("binary.csv", b"\x00\x01\x02" * 10, "is not a CSV file"),
     ("empty.csv", b"\n\n", "empty"),
 ])
 def test_files_that_are_not_tables_are_refused_with_a_clear_message(name, data, message):
