@@ -220,7 +220,7 @@ def test_a_duplicate_links_to_the_root_original_never_to_itself(center):
 def test_the_timeline_is_append_only_in_the_database(center):
     cid = center.register().complaint_id
     for statement in ("update complaint_events set note = 'rewritten'", "delete from complaint_events"):
-        with pytest.raises(DBAPIError, match="append-only"), unit_of_work(engine=center.engine) as s:
+        with pytest.raises(DBAPIError, match="append-only|permission denied"), unit_of_work(engine=center.engine) as s:
             s.execute(text(statement))
     assert center.moves(cid) == [(None, "registered")]
 

@@ -32,7 +32,7 @@ def test_timeline_entries_cannot_be_changed_or_deleted(make_user):
     for statement in ("update incident_timeline_entries set text = 'rewritten' where id = :id",
                       "update incident_timeline_entries set happened_at = now() where id = :id",
                       "delete from incident_timeline_entries where id = :id"):
-        with pytest.raises(DBAPIError, match="append-only"), unit_of_work() as s:
+        with pytest.raises(DBAPIError, match="append-only|permission denied"), unit_of_work() as s:
             s.execute(text(statement), {"id": entry_id})
 
 
