@@ -24,6 +24,7 @@ class Settings:
     log_level: str
     default_language: str
     timezone: str
+    base_url: str = "http://localhost:8501"  # the address staff open the portal at (printed QR codes link to it)
 
     @property
     def pgdata(self) -> Path:
@@ -44,4 +45,5 @@ def get_settings() -> Settings:
         log_level=env.get("PORTAL_LOG_LEVEL", "INFO").upper(),
         default_language=env.get("PORTAL_DEFAULT_LANGUAGE", "zh_CN"),
         timezone=env.get("PORTAL_TIMEZONE", "Asia/Shanghai"),
+        base_url=(env.get("PORTAL_BASE_URL") or "http://localhost:8501").strip().rstrip("/"),
     )
