@@ -69,8 +69,9 @@ def session_form(user: CurrentUser, ts: TrainingSession | None, courses: dict[in
                               key=prefix + "format")
         trainer = left.selectbox(_("Trainer (in-house)"), list(trainers), format_func=trainers.get, index=None,
                                  key=prefix + "trainer", placeholder=_("Choose a trainer"))
-        capacity = right.number_input(_("Capacity"), min_value=1, max_value=MAX_CAPACITY, step=1,
-                                      key=prefix + "capacity", help=_("At most 100 attendees per session."))
+        # no min/max here: the rule refuses 0 or 101 itself, naming the field and the limit in the reader's language
+        capacity = right.number_input(_("Capacity"), step=1, key=prefix + "capacity",
+                                      help=_("At most {n} attendees per session.").format(n=MAX_CAPACITY))
         audience = st.text_input(_("Audience"), key=prefix + "audience",
                                  help=_("Who should come, e.g. 3-star convenience stores in 城东区."))
         content = st.text_area(_("Content"), key=prefix + "content", height=80)
