@@ -205,16 +205,23 @@ def cancel_session(session: Session, *, actor: CurrentUser, session_id: int, ver
     reason = require_text("cancel_reason", reason, _("Reason: say why the session is cancelled."), limit=2000)
     ts = lock_session(session, session_id, version)
     _check_state(ts, EDITABLE_STATES)
-    ts.state, ts.cancel_reason, ts.cancelled_at = "cancelled", reason, now or utcnow()
+    from portal.training.signups import close_waiting_list
+
+    now = now or utcnow()
+    ts.state, ts.cancel_reason, ts.cancelled_at = "cancelled", reason, now
     session.flush()
     _flag_for_renotify(session, ts)
+    close_waiting_list(session, ts, _("Session cancelled: {reason}").format(reason=reason), now, tell=True)
     session.flush()
     return ts
 
 
 def mark_held(session: Session, *, actor: CurrentUser, session_id: int, version: int | None,
               now: datetime | None = None) -> TrainingSession:
-    """Record that an approved session took place; sign-ups not marked present count as absent."""
+    """Record that an approved session took place; sign-ups not marked present count as absent, and the waiting
+    list is closed."""
+    from portal.training.signups import close_waiting_list
+
     require(actor, MANAGE)
     now = now or utcnow()
     ts = lock_session(session, session_id, version)
@@ -222,6 +229,7 @@ def mark_held(session: Session, *, actor: CurrentUser, session_id: int, version:
     if ts.starts_at > now:
         raise TrainingInputError("state", _("Session “{title}” has not started yet.").format(title=ts.title))
     ts.state, ts.held_at = "held", now
+    close_waiting_list(session, ts, _("The session was held; the waiting list is closed."), now, tell=False)
     for su in session.scalars(select(SignUp).where(SignUp.session_id == ts.id, SignUp.state == "signed_up",
                                                    SignUp.attended.is_(None)).with_for_update()):
         su.attended = False  # at most 100 rows: through the ORM, so the audit log has each
