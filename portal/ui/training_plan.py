@@ -23,6 +23,8 @@ def plan_indicators(status: tr.PlanStatus) -> None:
     left, right = st.columns(2)
     with left.container(border=True):
         st.metric(_("Sessions this month"), status.live_sessions)
+        if drafts := status.counts.get("draft", 0):
+            st.caption(_("Not counted: {n} drafts not yet submitted.").format(n=drafts))
         if status.has_session:
             st.badge(_("Target met: at least one session"), icon=":material/check:", color="green")
         else:
@@ -31,8 +33,8 @@ def plan_indicators(status: tr.PlanStatus) -> None:
         st.metric(_("Approval deadline (3rd working day)"), fmt_date(status.approval_deadline))
         color = {"on_time": "green", "pending": "blue"}.get(status.timing, "red")
         st.badge(_(PLAN_TIMING_LABELS[status.timing]), icon=TIMING_ICONS[status.timing], color=color)
-        if status.first_approved_at:
-            st.caption(_("First approval: {time}").format(time=fmt_datetime(status.first_approved_at)))
+        if status.approved_at:
+            st.caption(_("Plan approved: {time}").format(time=fmt_datetime(status.approved_at)))
 
 
 def _values(ts: TrainingSession | None) -> dict:
