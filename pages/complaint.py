@@ -42,7 +42,7 @@ try:
             category = s.get(ComplaintCategory, c.category_id)
             retailer = s.get(Retailer, c.retailer_id) if c.retailer_id else None
             original = s.get(Complaint, c.duplicate_of_id) if c.duplicate_of_id else None
-            incident_id = incident_of(s, c.id) if c.is_major else None
+            incident = incident_of(s, c.id) if c.is_major else None
             moves = cx.allowed_moves(user, c)
             staff = complaint_staff(s) if "assign" in moves else []
 except (cx.ComplaintInputError, PermissionDenied):
@@ -57,7 +57,7 @@ if seen_version(c) != c.version:
                icon=":material/sync_problem:")
 view.header(c, now=now, calendar=calendar, owner=users.get(c.first_contact_owner_id, ""),
             handler=users.get(c.handler_id, "") if c.handler_id else "", department=departments.get(
-                c.department_id, "") if c.department_id else "", incident_id=incident_id, user=user)
+                c.department_id, "") if c.department_id else "", incident=incident, user=user)
 show_flash()
 
 main, side = st.columns([3, 2], gap="large")

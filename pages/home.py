@@ -6,6 +6,7 @@ from portal.auth import ROLE_LABELS
 from portal.dashboards.report import format_change, format_value
 from portal.home import OVERVIEWS, home_summary, overview
 from portal.i18n import _, current_language
+from portal.ui.incident_panels import my_actions_panel
 from portal.ui.session import page_user
 
 user = page_user()
@@ -33,6 +34,8 @@ for section, items in summary.items.items():
             else:
                 left.page_link("pages/home.py", label=_(item.label), icon=":material/info:", disabled=True)
             right.markdown(f"**{item.count:,}**")
+
+my_actions_panel(user)  # follow-up actions of incidents, also for owners who do not run incidents
 
 with unit_of_work(user.id) as s:
     overviews = overview(s, actor=user)

@@ -61,7 +61,7 @@ if view.complaint is not None:
     st.info(_("Opened from major complaint {ref} ({time}): {text}").format(
         ref=view.complaint.reference, time=fmt_datetime(view.complaint.received_at),
         text=view.complaint.description[:300]), icon=":material/link:")
-if i.resolution:
+if i.resolution and i.resolved_at:  # a reopened incident is not resolved (older rows kept the text)
     st.success(_("Resolution: {text} ({time})").format(text=i.resolution, time=fmt_datetime(i.resolved_at)))
 if i.status == "closed":
     st.caption(_("Root cause: {cause} · Review: {review}").format(cause=i.root_cause, review=i.review_note))

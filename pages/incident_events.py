@@ -23,6 +23,9 @@ def events() -> None:
             st.markdown(f"{severity_badge(event.severity)} **{event.reference}**")
             st.page_link("pages/incident.py", label=event.incident_title, query_params={"id": str(event.incident_id)})
             show_timeline([event.entry])
+            if event.corrections:
+                st.warning(_("Corrected later — read the correction:"), icon=":material/edit_note:")
+                show_timeline(list(event.corrections), newest_first=False)
 
 
 events()

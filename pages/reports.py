@@ -4,7 +4,7 @@ import streamlit as st
 
 from db.engine import unit_of_work
 from portal.dashboards.monthly import AREAS, monthly_report, report_areas, report_months
-from portal.dashboards.report import format_change, format_value, to_html, to_xlsx
+from portal.dashboards.report import format_change, format_value, shown, to_html, to_xlsx
 from portal.i18n import _, current_language, set_language
 from portal.ui.dashboard import draw_chart
 from portal.ui.session import page_user
@@ -61,4 +61,4 @@ for title, table in report.tables:
     if table.empty:
         st.caption(_("No rows."))
     else:
-        st.dataframe(table, hide_index=True)
+        st.dataframe(shown(table), hide_index=True)

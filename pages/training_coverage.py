@@ -12,13 +12,14 @@ from portal.i18n import _, fmt_datetime, fmt_number, fmt_percent
 from portal.training.reports import COVERAGE_TARGET, business_type_label
 from portal.ui.forms import show_flash
 from portal.ui.session import page_user
-from portal.ui.training import attempt, cached_coverage, forget_coverage, session_label, today
-from portal.ui.training_roster import batch_message
+from portal.ui.training import cached_coverage, forget_coverage, session_label, today
+from portal.ui.training_roster import show_refusals, sign_up_retailers
 
 PAGE = 100
 user = page_user("training.view")
 st.title(_("Training coverage"))
 show_flash()
+show_refusals()
 this_year = today().year
 link = {k: st.query_params.get(k, "") for k in ("year", "district", "business_type")}  # from the dashboard
 if link["year"] in (str(this_year), str(this_year - 1)) and st.session_state.get("coverage_link") != link:
@@ -108,8 +109,7 @@ if can(user, "training.manage") and rows:
     with st.container(horizontal=True):
         if st.button(_("Sign up the {n} selected").format(n=len(picked_ids)), key="untrained_sign_up",
                      disabled=not picked_ids, type="primary", icon=":material/person_add:"):
-            attempt(user, tr.sign_up_many, session_id=target, retailer_ids=picked_ids, done=batch_message)
+            sign_up_retailers(user, target, picked_ids, prefix="untrained_signup_")
         if st.button(_("Sign up all {n} shown").format(n=len(rows)), key="untrained_sign_up_all",
                      icon=":material/group_add:"):
-            attempt(user, tr.sign_up_many, session_id=target, retailer_ids=[r["id"] for r in rows],
-                    done=batch_message)
+            sign_up_retailers(user, target, [r["id"] for r in rows], prefix="untrained_signup_")

@@ -10,8 +10,9 @@ from portal.auth import can
 from portal.i18n import _, fmt_datetime
 from portal.records.filters import IS, Filter
 from portal.records.view import ViewState
+from portal.training.check_in_codes import check_in_base
 from portal.training.labels import FORMAT_LABELS, SESSION_STATE_LABELS
-from portal.ui import transfer
+from portal.ui import nav, transfer
 from portal.ui.forms import show_flash
 from portal.ui.record_view import history_table
 from portal.ui.session import page_user
@@ -73,7 +74,7 @@ with tabs[2]:
     notification_panel(user, ts)
 with tabs[3]:
     st.caption(_("Print it and lay it out at the door: one line per retailer with a seat, to sign on arrival."))
-    portal_url = st.context.url or f"http://localhost:{st.get_option('server.port')}"
+    portal_url = check_in_base()
 
     def sheet() -> bytes:  # made on the click only: a QR code per seated retailer takes a moment
         with unit_of_work(user.id) as s:
@@ -83,8 +84,8 @@ with tabs[3]:
     st.download_button(_("Download the sign-in sheet (print-ready)"), data=sheet,
                        file_name=f"sign-in-sheet-{ts.id}.html", mime="text/html", key="sheet_download",
                        icon=":material/print:", on_click="ignore")
-    st.page_link("pages/training_check_in.py", label=_("Check retailers in"), icon=":material/how_to_reg:",
-                 query_params={"session": str(ts.id)})
+    nav.page_link(user, "pages/training_check_in.py", label=_("Check retailers in"), icon=":material/how_to_reg:",
+                  query_params={"session": str(ts.id)})
 with tabs[4]:
     absentee_panel(user, ts)
 with tabs[5]:

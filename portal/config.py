@@ -26,6 +26,7 @@ class Settings:
     default_language: str
     timezone: str
     sso_domains: tuple[str, ...] = ()  # e-mail domains single sign-on may sign in (PORTAL_SSO_DOMAINS)
+    base_url: str = "http://localhost:8501"  # the address staff open the portal at (printed QR codes link to it)
 
     @property
     def pgdata(self) -> Path:
@@ -49,4 +50,5 @@ def get_settings() -> Settings:
         timezone=env.get("PORTAL_TIMEZONE", "Asia/Shanghai"),
         sso_domains=tuple(d.strip().lower().lstrip("@") for d in env.get("PORTAL_SSO_DOMAINS", "").split(",")
                           if d.strip()),
+        base_url=(env.get("PORTAL_BASE_URL") or "http://localhost:8501").strip().rstrip("/"),
     )

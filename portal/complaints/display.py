@@ -121,4 +121,6 @@ def event_summary(entry: TimelineEntry, users: dict[int, str], departments: dict
             parts.append(_("Duplicate of {ref}").format(ref=ref))
         if ref := data.get("duplicate_reference"):
             parts.append(_("{ref} linked to this one as a duplicate").format(ref=ref))
+        if ref := data.get("incident_reference"):
+            parts.append(_("Emergency incident {ref} opened for it").format(ref=ref))
     return " · ".join(p for p in parts if p)

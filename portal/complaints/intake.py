@@ -44,6 +44,13 @@ class Registration:
     is_major: bool  # grade 1: report at once, offer to open an emergency incident
     duplicate_of_reference: str | None
     created: bool  # False: the same form was submitted again and this is the complaint it made first
+    original: Registration | None = None  # a duplicate's original: the matter the caller is told about
+
+    @property
+    def told(self) -> Registration:
+        """What the caller is told: for a duplicate, the original's reference, owner and time limits (the
+        duplicate itself is closed at once)."""
+        return self.original or self
 
 
 @dataclass(frozen=True)
@@ -111,7 +118,8 @@ def _registration(session: Session, c: Complaint, *, created: bool) -> Registrat
     owner = session.get(User, c.first_contact_owner_id)
     original = session.get(Complaint, c.duplicate_of_id) if c.duplicate_of_id else None
     return Registration(c.id, c.reference, owner.name, owner.staff_id, c.first_reply_due_at, c.resolution_due_at,
-                        c.is_major, original.reference if original else None, created)
+                        c.is_major, original.reference if original else None, created,
+                        _registration(session, original, created=True) if original else None)
 
 
 def _by_token(session: Session, actor: CurrentUser, token: str) -> Registration | None:

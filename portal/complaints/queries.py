@@ -170,11 +170,22 @@ def complaint_staff(session: Session) -> list[StaffMember]:
     return [StaffMember(*row) for row in rows]
 
 
-def incident_of(session: Session, complaint_id: int) -> int | None:
+@dataclass(frozen=True)
+class LinkedIncident:
+    """The emergency incident opened from a major complaint: what the complaint page names and links to."""
+
+    id: int
+    reference: str
+    status: str
+
+
+def incident_of(session: Session, complaint_id: int) -> LinkedIncident | None:
     """The emergency incident opened from this (major) complaint, if any."""
     from db.incident_models import Incident  # the incidents module links itself to complaints
 
-    return session.scalar(select(Incident.id).where(Incident.complaint_id == complaint_id).limit(1))
+    row = session.execute(select(Incident.id, Incident.reference, Incident.status)
+                          .where(Incident.complaint_id == complaint_id).limit(1)).first()
+    return LinkedIncident(*row) if row else None
 
 
 @dataclass(frozen=True)

@@ -186,6 +186,7 @@ def record_follow_up(session: Session, *, actor: CurrentUser, complaint_id: int,
         data["resolution_due_at"] = [json_value(c.resolution_due_at), json_value(due)]
         c.reopen_count += 1
         c.resolution_due_at, c.replied_at, c.closed_at = due, None, None
+        c.reply_text, c.reply_method = None, None  # that answer no longer stands; the timeline keeps it
         set_state(session, c, actor, now, "in_progress", kind="follow_up", note=result, data=data)
     elif c.state == "replied":
         set_state(session, c, actor, now, "followed_up", kind="follow_up", note=result, data=data)

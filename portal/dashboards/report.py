@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import html
 import io
+import numbers
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from portal.i18n import _, fmt_number, fmt_percent
@@ -74,6 +76,40 @@ def format_change(figure: Figure) -> str:
     return sign + format_value(figure.kind, abs(change))
 
 
+def with_kinds(table: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
+    """`table` with the kind of some columns (e.g. {"Coverage": PERCENT}): how `shown`, the printed page and the
+    workbook write them. Other numbers are counts, or shown with two decimals."""
+    table.attrs["kinds"] = dict(kinds)
+    return table
+
+
+def cell_text(value: Any, kind: str | None = None) -> str:
+    """One table cell as a reader sees it: "40" not "40.0", "16.7%" not "0.1667", "Yes"/"No", "" for nothing."""
+    if value is None or isinstance(value, str):
+        return value or ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        return str(value)
+    if isinstance(value, bool | np.bool_):
+        return _("Yes") if value else _("No")
+    if kind is not None:
+        return format_value(kind, value)
+    if isinstance(value, numbers.Integral) or (isinstance(value, numbers.Real) and float(value).is_integer()):
+        return fmt_number(int(value))
+    if isinstance(value, numbers.Real):
+        return fmt_number(float(value), 2)
+    return str(value)
+
+
+def shown(table: pd.DataFrame) -> pd.DataFrame:
+    """The table as text in the reader's format (the page's table and the printed one)."""
+    kinds = table.attrs.get("kinds", {})
+    return pd.DataFrame({column: [cell_text(v, kinds.get(column)) for v in table[column]] for column in table.columns},
+                        columns=list(table.columns))
+
+
 def to_xlsx(report: MonthlyReport) -> bytes:
     """A workbook: a summary sheet (figures, previous month, change, target), then one sheet per table."""
     from openpyxl import Workbook
@@ -110,6 +146,11 @@ def to_xlsx(report: MonthlyReport) -> bytes:
             cell.font = Font(bold=True)
         for row in table.itertuples(index=False):
             ws.append(xlsx_row(ws, [_plain(v) for v in row]))  # text as string cells: never a formula
+        kinds = table.attrs.get("kinds", {})
+        for i, column in enumerate(table.columns, start=1):
+            if kinds.get(column) == PERCENT:
+                for cell in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                    cell[0].number_format = "0.0%"
         _fit(ws, get_column_letter)
     out = io.BytesIO()
     book.save(out)
@@ -174,7 +215,7 @@ def to_html(report: MonthlyReport) -> str:
         parts.append(f"<section class=chart><h2>{e(title)}</h2>{chart_svg(chart)}</section>")
     for title, table in report.tables:
         parts.append(f"<section><h2>{e(title)}</h2>")
-        parts.append(table.to_html(index=False, na_rep="", border=0, escape=True) if not table.empty
+        parts.append(shown(table).to_html(index=False, na_rep="", border=0, escape=True) if not table.empty
                      else f"<p>{e(_('No rows.'))}</p>")
         parts.append("</section>")
     return (f"<!DOCTYPE html><html lang=zh><head><meta charset=utf-8><title>{e(report.title)} "

@@ -35,11 +35,11 @@ from portal.dashboards.period import (
     month_filter,
     previous_month,
 )
-from portal.dashboards.report import COUNT, PERCENT, SCORE, Figure, MonthlyReport
+from portal.dashboards.report import COUNT, PERCENT, SCORE, Figure, MonthlyReport, with_kinds
 from portal.i18n import N_, _, fmt_date, fmt_datetime
 from portal.training.attendance import EVALUATION_SHARE, SCORES
 from portal.training.labels import FORMAT_LABELS, PLAN_TIMING_LABELS, SCORE_LABELS, SESSION_STATE_LABELS
-from portal.training.plan import APPROVAL_WORKING_DAYS, plan_timing
+from portal.training.plan import APPROVAL_WORKING_DAYS, PLANNED_STATES, plan_timing
 from portal.training.reports import (
     COVERAGE_TARGET,
     CoverageReport,
@@ -246,26 +246,27 @@ def coverage_total(session: Session, *, actor: CurrentUser, flt: DashboardFilter
 
 def plan_months(session: Session, *, actor: CurrentUser, flt: DashboardFilter,
                 now: datetime | None = None) -> pd.DataFrame:
-    """Each month the period touches: live sessions, held sessions, the first approval, the approval deadline (the
-    3rd working day) and the plan's timing (PLAN_TIMING_LABELS); months after this one only when they have
-    sessions. The whole center's plan: the district filter does not apply."""
+    """Each month the period touches: sessions in the plan (submitted, approved, held), held sessions, when the plan
+    was approved, the approval deadline (the 3rd working day) and the plan's timing (PLAN_TIMING_LABELS); months
+    after this one only when they have sessions. The whole center's plan: the district filter does not apply."""
     require(actor, VIEW)
     now = now or datetime.now(UTC)
     first, last = flt.start.replace(day=1), flt.end.replace(day=1)
     m = bucket(TrainingSession.starts_at, MONTH).label("month")
-    stmt = (select(m, func.count().filter(TrainingSession.state != "cancelled"),
-                   func.count().filter(TrainingSession.state == "held"),
-                   func.min(TrainingSession.approved_at).filter(TrainingSession.state.in_(("approved", "held"))))
-            .where(TrainingSession.starts_at >= day_start(first), TrainingSession.starts_at < month_bounds(last)[1])
-            .group_by(m))
-    found = {row[0]: row[1:] for row in session.execute(stmt)}
+    stmt = (select(m, TrainingSession.state, TrainingSession.submitted_at, TrainingSession.approved_at)
+            .where(TrainingSession.starts_at >= day_start(first), TrainingSession.starts_at < month_bounds(last)[1]))
+    found: dict[date, list[tuple]] = {}
+    for month_of, *row in session.execute(stmt):  # a few dozen sessions a month
+        found.setdefault(month_of, []).append(tuple(row))
     calendar, this_month = work_calendar(session), center_today().replace(day=1)
     rows, month = [], first
     while month <= last:
-        live, held, approved = found.get(month, (0, 0, None))
-        if month <= this_month or live:
+        sessions = found.get(month, [])
+        live = sum(state in PLANNED_STATES for state, *_t in sessions)
+        held = sum(state == "held" for state, *_t in sessions)
+        if month <= this_month or sessions:
             deadline = nth_working_day(calendar, month, APPROVAL_WORKING_DAYS)
-            timing = plan_timing(live_sessions=live, first_approved_at=approved, deadline=deadline, now=now)
+            timing, approved = plan_timing(sessions, deadline=deadline, now=now)
             rows.append((month, f"{month:%Y-%m}", live, held, approved, deadline, timing,
                          _(PLAN_TIMING_LABELS[timing]), timing in PLAN_MISSED))
         month = next_month(month)
@@ -344,7 +345,7 @@ def plan_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
     tooltip = [alt.Tooltip("month_label:N", title=_("Month")), alt.Tooltip("timing_label:N", title=_("Plan")),
                alt.Tooltip("sessions:Q", title=_("Sessions planned")), alt.Tooltip("held:Q", title=_("Held")),
                alt.Tooltip("deadline_text:N", title=_("Approval due")),
-               alt.Tooltip("approved_text:N", title=_("First approval"))]
+               alt.Tooltip("approved_text:N", title=_("Plan approved"))]
     y = alt.Y("top:Q", axis=None, scale=alt.Scale(domain=[0, 1]))  # one row of full-height tiles
     data = data.assign(top=1.0, middle=0.5)[[
         "month_label", "timing_label", "sessions", "held", "deadline_text", "approved_text", "top", "middle",
@@ -499,7 +500,7 @@ def _plan_notes(plan: pd.DataFrame) -> list[str]:
     text = _("Monthly plan: {status} (approval due {deadline}).").format(
         status=row["timing_label"], deadline=fmt_date(row["deadline"]))
     if row["approved_at"] is not None and not pd.isna(row["approved_at"]):
-        text += " " + _("First approved {when}.").format(when=fmt_datetime(row["approved_at"]))
+        text += " " + _("Plan approved {when}.").format(when=fmt_datetime(row["approved_at"]))
     return [text]
 
 
@@ -509,18 +510,26 @@ def _summary_rows(table: pd.DataFrame, totals: dict[str, Any]) -> pd.DataFrame:
     headers = [_("Date"), _("Course"), _("Session"), _("Format"), _("Trainer"), _("Place"), _("State"),
                _("Signed up"), _("Attended"), _("Absent"), _("Evaluations"), *scores]
     rows = [[fmt_datetime(r.starts_at), r.course, r.title, _(FORMAT_LABELS[r.format]), r.trainer, r.place,
-             _(SESSION_STATE_LABELS[r.state]), r.signed_up, r.attended, r.absent, r.evaluated,
-             *(_round(getattr(r, n)) for n in SCORES)] for r in table.itertuples()]
+             _(SESSION_STATE_LABELS[r.state]), _count(r.signed_up), _count(r.attended), _count(r.absent),
+             _count(r.evaluated), *(_round(getattr(r, n)) for n in SCORES)] for r in table.itertuples()]
     if rows:
-        rows.append([_("Total (held sessions)"), "", "", "", "", "", "", totals["signed_up"], totals["attended"],
-                     totals["absent"], totals["evaluated"], *(_round(totals[n]) for n in SCORES)])
-    return pd.DataFrame(rows, columns=headers)
+        rows.append([_("Total (held sessions)"), "", "", "", "", "", "", _count(totals["signed_up"]),
+                     _count(totals["attended"]), _count(totals["absent"]), _count(totals["evaluated"]),
+                     *(_round(totals[n]) for n in SCORES)])
+    return with_kinds(pd.DataFrame(rows, columns=headers).astype({h: "Int64" for h in headers[7:11]}),
+                      dict.fromkeys(scores, SCORE))
+
+
+def _count(value: Any) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
 
 
 def _coverage_rows(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    return pd.DataFrame([[r.label, r.active, r.trained, round(r.share, 4), "✓" if r.meets_target else ""]
-                         for r in frame.itertuples()],
-                        columns=[name, _("Active retailers"), _("Trained"), _("Coverage"), _("90% reached")])
+    """Coverage per group: a share (shown as a percentage) and whether it reached 90% — "Yes" or "No", never blank."""
+    table = pd.DataFrame([[r.label, int(r.active), int(r.trained), r.share, _("Yes") if r.meets_target else _("No")]
+                          for r in frame.itertuples()],
+                         columns=[name, _("Active retailers"), _("Trained"), _("Coverage"), _("90% reached")])
+    return with_kinds(table, {_("Coverage"): PERCENT})
 
 
 def _round(value: Any) -> float | None:

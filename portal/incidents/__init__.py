@@ -19,6 +19,7 @@ from portal.incidents.queries import (
     BoardRow,
     EntryView,
     IncidentView,
+    MyAction,
     SignificantEvent,
     actions_due,
     active_staff,
@@ -28,6 +29,7 @@ from portal.incidents.queries import (
     find_retailers,
     incident_view,
     linked_complaint,
+    my_actions,
     significant_events,
     timeline,
 )
@@ -57,12 +59,12 @@ from portal.incidents.supply import (
 )
 
 __all__ = [
-    "BoardRow", "EntryView", "IncidentInputError", "IncidentView", "RequestRow", "SignificantEvent", "TRANSITIONS",
-    "actions_due", "active_staff", "add_action", "add_entry", "add_to_call_list", "approval_limit", "approval_limits",
-    "approve_supply_request", "areas", "board", "change_severity", "change_status", "complete_action", "coordinators",
-    "find_retailers", "flag_entry", "handover_brief_html", "incident_view", "linked_complaint", "list_brands",
-    "mark_called", "open_incident", "open_incident_from_complaint", "pending_supply_requests", "record_notice",
-    "record_resumption", "record_suspension", "refuse_supply_request", "request_supply", "save_brand",
-    "set_approval_limit", "set_commander", "significant_events", "suggested_notice_method", "supply_for_order_day",
-    "timeline",
+    "BoardRow", "EntryView", "IncidentInputError", "IncidentView", "MyAction", "RequestRow", "SignificantEvent",
+    "TRANSITIONS", "actions_due", "active_staff", "add_action", "add_entry", "add_to_call_list", "approval_limit",
+    "approval_limits", "approve_supply_request", "areas", "board", "change_severity", "change_status",
+    "complete_action", "coordinators", "find_retailers", "flag_entry", "handover_brief_html", "incident_view",
+    "linked_complaint", "list_brands", "mark_called", "my_actions", "open_incident", "open_incident_from_complaint",
+    "pending_supply_requests", "record_notice", "record_resumption", "record_suspension", "refuse_supply_request",
+    "request_supply", "save_brand", "set_approval_limit", "set_commander", "significant_events",
+    "suggested_notice_method", "supply_for_order_day", "timeline",
 ]

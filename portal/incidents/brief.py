@@ -48,6 +48,16 @@ def _affected(view: IncidentView) -> str:
     return f"{estimate} ({listed})" if listed else str(estimate)
 
 
+def _correction_notes(e) -> str:
+    """“(corrects entry #12)”, “(corrected by #15)”: the numbers are those of the brief's first column."""
+    notes = []
+    if e.corrects_entry_id:
+        notes.append(_("corrects entry #{n}").format(n=e.corrects_entry_id))
+    if e.corrected_by:
+        notes.append(_("corrected by #{n}").format(n=", #".join(map(str, e.corrected_by))))
+    return f" <span class='muted'>({_e('; '.join(notes))})</span>" if notes else ""
+
+
 def handover_brief_html(view: IncidentView) -> str:
     """The brief as a standalone HTML page (every value escaped)."""
     i = view.incident
@@ -64,18 +74,17 @@ def handover_brief_html(view: IncidentView) -> str:
     ]
     if view.complaint is not None:
         meta.append((_("Linked complaint"), f"{view.complaint.reference} · {view.complaint.description[:120]}"))
-    if i.resolution:
+    if i.resolution and i.resolved_at:  # a reopened incident is not resolved
         meta.append((_("Resolution"), f"{i.resolution} ({fmt_datetime(i.resolved_at)})"))
     if i.root_cause:
         meta.append((_("Root cause"), i.root_cause))
     if i.review_note:
         meta.append((_("Review note"), i.review_note))
     meta_rows = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in meta)
-    timeline = _table([_("Happened"), _("Kind"), _("Entry"), _("By")], [
-        [_e(fmt_datetime(e.happened_at)), _e(_(ENTRY_KIND_LABELS[e.kind])),
+    timeline = _table([_("No."), _("Happened"), _("Kind"), _("Entry"), _("By")], [
+        [f"#{e.id}", _e(fmt_datetime(e.happened_at)), _e(_(ENTRY_KIND_LABELS[e.kind])),
          (f"<span class='significant'>★ {_e(e.text)}</span>" if e.significant else _e(e.text))
-         + (" <span class='muted'>(" + _e(_("corrects entry #{n}").format(n=e.corrects_entry_id)) + ")</span>"
-            if e.corrects_entry_id else ""), _e(e.author)] for e in view.timeline], _("No entries yet."))
+         + _correction_notes(e), _e(e.author)] for e in view.timeline], _("No entries yet."))
     actions = _table([_("Action"), _("Owner"), _("Due")], [
         [_e(a["text"]), _e(a["owner"]), _e(fmt_date(a["due_date"]))] for a in view.open_actions],
         _("No open follow-up actions."))

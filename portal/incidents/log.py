@@ -130,8 +130,20 @@ def open_incident(session: Session, *, actor: CurrentUser, type: str, severity: 
     auto_entry(session, incident, actor, now, "status_change",
                _("Incident opened: {title} (severity {severity}).").format(title=title, severity=severity),
                {"from": None, "to": "open", "severity": severity}, happened_at=detected or started)
+    if complaint_id is not None:
+        _note_on_complaint(session, incident, actor, now)
     session.flush()
     return incident
+
+
+def _note_on_complaint(session: Session, incident: Incident, actor: CurrentUser, now: datetime) -> None:
+    """The complaint's timeline says that an emergency incident was opened from it (which, by whom, when)."""
+    from db.complaint_models import Complaint
+    from portal.complaints.rules import add_event
+
+    complaint = session.get(Complaint, incident.complaint_id)
+    add_event(session, complaint, actor, now, "link",
+              data={"incident_id": incident.id, "incident_reference": incident.reference})
 
 
 def add_entry(session: Session, *, actor: CurrentUser, incident_id: int, text: str, kind: str = "update",
@@ -141,7 +153,7 @@ def add_entry(session: Session, *, actor: CurrentUser, incident_id: int, text: s
     it corrects. Many coordinators may write at once; every entry is kept, in order."""
     require_run(actor)
     now = now or utcnow()
-    text = require_text("text", text, _("Entry: write what happened, was decided or was done."))
+    text = require_text("text", text, _("Entry: write what happened, was decided or was done."), label=_("Entry"))
     if kind not in USER_ENTRY_KINDS:
         raise IncidentInputError("kind", _("Kind: choose update, decision, action, customer notice or resource."))
     incident = lock_incident(session, incident_id, share=True)
@@ -212,8 +224,8 @@ def change_status(session: Session, *, actor: CurrentUser, incident_id: int, sta
                 "{n} follow-up actions are still open. Tick “Close with open actions” to close anyway; "
                 "their owners keep them.").format(n=still_open))
         incident.closed_at = now
-    elif old == "resolved":  # reopened: it is no longer resolved
-        incident.resolved_at = None
+    elif old == "resolved":  # reopened: it is no longer resolved (the timeline keeps the resolution it had)
+        incident.resolved_at, incident.resolution = None, None
     incident.status = status
     data = {"from": old, "to": status, "note": note or None}
     if status == "resolved":

@@ -69,6 +69,7 @@ class SignificantEvent:
     incident_title: str
     severity: int
     entry: EntryView
+    corrections: tuple[EntryView, ...] = ()  # later entries that correct this one, oldest first
 
 
 @dataclass
@@ -156,7 +157,8 @@ def timeline(session: Session, *, actor: CurrentUser, incident_id: int) -> list[
 
 
 def significant_events(session: Session, *, actor: CurrentUser, limit: int = 200) -> list[SignificantEvent]:
-    """Entries flagged significant across all open incidents, newest first — one query."""
+    """Entries flagged significant across all open incidents, newest first, each with the entries that later
+    corrected it — two queries."""
     require(actor, VIEW)
     rows = session.execute(
         select(IncidentTimelineEntry, User.name, Incident.reference, Incident.title, Incident.severity)
@@ -164,7 +166,17 @@ def significant_events(session: Session, *, actor: CurrentUser, limit: int = 200
         .outerjoin(User, User.id == IncidentTimelineEntry.author_id)
         .where(IncidentTimelineEntry.significant, Incident.status.in_(ACTIVE_STATUSES))
         .order_by(IncidentTimelineEntry.happened_at.desc(), IncidentTimelineEntry.id.desc()).limit(limit)).all()
-    return [SignificantEvent(e.incident_id, ref, title, severity, _entry_views([(e, name)], {})[0])
+    flagged = [e.id for e, *_rest in rows]
+    fixes = session.execute(
+        select(IncidentTimelineEntry, User.name).outerjoin(User, User.id == IncidentTimelineEntry.author_id)
+        .where(IncidentTimelineEntry.corrects_entry_id.in_(flagged))
+        .order_by(IncidentTimelineEntry.recorded_at, IncidentTimelineEntry.id)).all() if flagged else []
+    corrected: dict[int, list] = {}
+    for fix, name in fixes:
+        corrected.setdefault(fix.corrects_entry_id, []).append((fix, name))
+    return [SignificantEvent(e.incident_id, ref, title, severity,
+                             _entry_views([(e, name)], {e.id: [f.id for f, _n in corrected.get(e.id, [])]})[0],
+                             tuple(_entry_views(corrected.get(e.id, []), {})))
             for e, name, ref, title, severity in rows]
 
 
@@ -292,3 +304,29 @@ def waiting_counts(session: Session, *, actor: CurrentUser) -> IncidentCounts:
     mine = session.scalar(select(func.count()).where(FollowUpAction.owner_id == actor.id, ~FollowUpAction.done)) or 0
     pending = session.scalar(select(func.count()).where(SupplyRequest.state == "requested")) or 0
     return IncidentCounts(row[0], row[1], mine, pending)
+
+
+@dataclass(frozen=True)
+class MyAction:
+    """An open follow-up action the reader owns, with the incident it belongs to."""
+
+    id: int
+    version: int
+    text: str
+    due_date: date
+    incident_id: int
+    reference: str
+    incident_title: str
+
+
+def my_actions(session: Session, *, actor: CurrentUser) -> list[MyAction]:
+    """The open follow-up actions `actor` owns (whatever their roles), soonest due first: their home page lists
+    them, since only coordinators work from the incident board."""
+    require(actor, VIEW)
+    rows = session.execute(
+        select(FollowUpAction.id, FollowUpAction.version, FollowUpAction.text, FollowUpAction.due_date,
+               Incident.id, Incident.reference, Incident.title)
+        .join(Incident, Incident.id == FollowUpAction.incident_id)
+        .where(FollowUpAction.owner_id == actor.id, ~FollowUpAction.done)
+        .order_by(FollowUpAction.due_date, FollowUpAction.id)).all()
+    return [MyAction(*row) for row in rows]

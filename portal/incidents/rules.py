@@ -12,7 +12,7 @@ from db.incident_models import Incident, IncidentTimelineEntry
 from db.models import User
 from portal.auth import CurrentUser, require
 from portal.errors import STALE, InputError
-from portal.i18n import _, fmt_datetime
+from portal.i18n import _, fmt_datetime, fmt_number
 from portal.incidents.labels import STATUS_LABELS
 from portal.sla import local
 
@@ -39,14 +39,24 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def require_text(field: str, value: str | None, message: str, *, limit: int = MAX_TEXT) -> str:
-    """`value` stripped; refused with `message` when blank, or when longer than `limit` characters."""
+def require_text(field: str, value: str | None, message: str, *, limit: int = MAX_TEXT,
+                 label: str | None = None) -> str:
+    """`value` stripped; refused with `message` when blank, or when longer than `limit` characters (naming the
+    field by `label` and saying how long the text is)."""
     value = (value or "").strip()
     if not value:
         raise IncidentInputError(field, message)
-    if len(value) > limit:
-        raise IncidentInputError(field, _("At most {n} characters, please.").format(n=limit))
-    return value
+    return _within(field, value, limit, label)
+
+
+def _within(field: str, value: str, limit: int, label: str | None) -> str:
+    if len(value) <= limit:
+        return value
+    if label:
+        raise IncidentInputError(field, _("{field}: at most {n} characters, please; this text has {m}. Shorten it "
+                                          "or split it into several entries.").format(
+            field=label, n=fmt_number(limit), m=fmt_number(len(value))))
+    raise IncidentInputError(field, _("At most {n} characters, please.").format(n=limit))
 
 
 def optional_text(field: str, value: str | None, *, limit: int = MAX_TEXT) -> str:

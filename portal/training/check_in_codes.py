@@ -35,11 +35,21 @@ def check_in_link(base_url: str, row: dict, session_id: int) -> str:
     return f"{base_url.rstrip('/')}/{CHECK_IN_PATH}?{query}"
 
 
+def check_in_base() -> str:
+    """The portal's address the printed codes link to: the PORTAL_BASE_URL setting (never the address of the page
+    that printed the sheet, which names that page)."""
+    from portal.config import get_settings
+
+    return get_settings().base_url
+
+
 def qr_svg(link: str) -> str:
-    """The link as an inline SVG QR code (medium error correction: survives a crease or a smudge on paper)."""
+    """The link as an inline SVG QR code (medium error correction: survives a crease or a smudge on paper). It has
+    a viewBox and no fixed size, so it scales to whatever box the sheet gives it; the quiet zone is the 4 modules
+    scanners need, on white."""
     import segno
 
-    return segno.make(link, error="m").svg_inline(scale=2, border=2)
+    return segno.make(link, error="m").svg_inline(scale=1, border=4, omitsize=True, light="#fff")
 
 
 def scanned_sign_up(session: Session, *, actor: CurrentUser, sign_up_id: str, token: str) -> dict:

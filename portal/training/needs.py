@@ -102,6 +102,7 @@ class DepartmentNeeds:
     submitted: int
     last_submitted_at: datetime | None
     late: bool  # submitted after the deadline
+    submits: bool = True  # collects needs: recorded some for this month or one of the 12 before
 
     @property
     def unsubmitted(self) -> int:
@@ -119,8 +120,9 @@ class NeedsStatus:
 
     @property
     def missing(self) -> list[DepartmentNeeds]:
-        """Departments with nothing submitted, or with needs still to submit."""
-        return [d for d in self.departments if d.submitted == 0 or d.unsubmitted > 0]
+        """Departments that collect needs (see `DepartmentNeeds.submits`) with nothing submitted for the month, or
+        with needs still to submit. A department that never records needs is not waited for."""
+        return [d for d in self.departments if d.submits and (d.submitted == 0 or d.unsubmitted > 0)]
 
 
 def needs_status(session: Session, *, actor: CurrentUser, month: date, now: datetime | None = None) -> NeedsStatus:
@@ -137,12 +139,15 @@ def needs_status(session: Session, *, actor: CurrentUser, month: date, now: date
                      func.bool_or(case((TrainingNeed.submitted_at >= end_of_day(deadline), True), else_=False))
                      .label("late"))
               .where(TrainingNeed.month == month, live).group_by(TrainingNeed.department_id).subquery())
+    year_before = month.replace(year=month.year - 1)
+    collecting = set(session.scalars(select(TrainingNeed.department_id).distinct().where(
+        TrainingNeed.month >= year_before, TrainingNeed.month <= month)))  # withdrawn ones too: they collected
     rows = session.execute(select(Department.id, Department.name_en, Department.name_zh, counts.c.needs,
                                   counts.c.submitted, counts.c.last, counts.c.late)
                            .outerjoin(counts, counts.c.department_id == Department.id)
                            .where(Department.active).order_by(Department.id)).all()
     departments = [DepartmentNeeds(r.id, r.name_en, r.name_zh, r.needs or 0, r.submitted or 0, r.last,
-                                   bool(r.late)) for r in rows]
+                                   bool(r.late), r.id in collecting) for r in rows]
     days_left = (deadline - local(now).date()).days
     return NeedsStatus(month, deadline, days_left, departments)
 

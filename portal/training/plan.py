@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import User
@@ -205,16 +205,23 @@ def cancel_session(session: Session, *, actor: CurrentUser, session_id: int, ver
     reason = require_text("cancel_reason", reason, _("Reason: say why the session is cancelled."), limit=2000)
     ts = lock_session(session, session_id, version)
     _check_state(ts, EDITABLE_STATES)
-    ts.state, ts.cancel_reason, ts.cancelled_at = "cancelled", reason, now or utcnow()
+    from portal.training.signups import close_waiting_list
+
+    now = now or utcnow()
+    ts.state, ts.cancel_reason, ts.cancelled_at = "cancelled", reason, now
     session.flush()
     _flag_for_renotify(session, ts)
+    close_waiting_list(session, ts, _("Session cancelled: {reason}").format(reason=reason), now, tell=True)
     session.flush()
     return ts
 
 
 def mark_held(session: Session, *, actor: CurrentUser, session_id: int, version: int | None,
               now: datetime | None = None) -> TrainingSession:
-    """Record that an approved session took place; sign-ups not marked present count as absent."""
+    """Record that an approved session took place; sign-ups not marked present count as absent, and the waiting
+    list is closed."""
+    from portal.training.signups import close_waiting_list
+
     require(actor, MANAGE)
     now = now or utcnow()
     ts = lock_session(session, session_id, version)
@@ -222,11 +229,15 @@ def mark_held(session: Session, *, actor: CurrentUser, session_id: int, version:
     if ts.starts_at > now:
         raise TrainingInputError("state", _("Session “{title}” has not started yet.").format(title=ts.title))
     ts.state, ts.held_at = "held", now
+    close_waiting_list(session, ts, _("The session was held; the waiting list is closed."), now, tell=False)
     for su in session.scalars(select(SignUp).where(SignUp.session_id == ts.id, SignUp.state == "signed_up",
                                                    SignUp.attended.is_(None)).with_for_update()):
         su.attended = False  # at most 100 rows: through the ORM, so the audit log has each
     session.flush()
     return ts
+
+
+PLANNED_STATES = ("submitted", "approved", "held")  # a draft is not in the plan yet; a cancelled one is out of it
 
 
 @dataclass(frozen=True)
@@ -236,12 +247,13 @@ class PlanStatus:
     month: date
     counts: dict[str, int]  # sessions per state
     approval_deadline: date
-    first_approved_at: datetime | None
+    approved_at: datetime | None  # when the plan's last session was approved (None while one still waits)
     timing: str  # no_sessions | pending | on_time | late | overdue (see labels.PLAN_TIMING_LABELS)
 
     @property
     def live_sessions(self) -> int:
-        return sum(n for state, n in self.counts.items() if state != "cancelled")
+        """Sessions in the plan: submitted, approved or held (drafts not submitted do not count)."""
+        return sum(self.counts.get(state, 0) for state in PLANNED_STATES)
 
     @property
     def has_session(self) -> bool:
@@ -258,26 +270,34 @@ def plan_status(session: Session, *, actor: CurrentUser, month: date, now: datet
     now = now or utcnow()
     month = month_start(month)
     start, end = month_bounds(month)
-    in_month = (TrainingSession.starts_at >= start, TrainingSession.starts_at < end)
-    counts = dict(session.execute(select(TrainingSession.state, func.count()).where(*in_month)
-                                  .group_by(TrainingSession.state)).all())
-    first = session.scalar(select(func.min(TrainingSession.approved_at)).where(
-        *in_month, TrainingSession.state.in_(("approved", "held"))))
+    rows = session.execute(select(TrainingSession.state, TrainingSession.submitted_at, TrainingSession.approved_at)
+                           .where(TrainingSession.starts_at >= start, TrainingSession.starts_at < end)).all()
+    counts: dict[str, int] = {}
+    for state, *_times in rows:
+        counts[state] = counts.get(state, 0) + 1
     deadline = nth_working_day(work_calendar(session), month, APPROVAL_WORKING_DAYS)
-    live = sum(n for state, n in counts.items() if state != "cancelled")
-    timing = plan_timing(live_sessions=live, first_approved_at=first, deadline=deadline, now=now)
-    return PlanStatus(month, counts, deadline, first and local(first), timing)
+    timing, approved = plan_timing(rows, deadline=deadline, now=now)
+    return PlanStatus(month, counts, deadline, approved and local(approved), timing)
 
 
-def plan_timing(*, live_sessions: int, first_approved_at: datetime | None, deadline: date, now: datetime) -> str:
-    """A month's plan timing (labels.PLAN_TIMING_LABELS) from its live sessions, its first approval and its
-    approval deadline (the 3rd working day) — shared by the plan page and the training dashboard."""
+def plan_timing(sessions, *, deadline: date, now: datetime) -> tuple[str, datetime | None]:
+    """A month's plan timing (labels.PLAN_TIMING_LABELS) and the moment its plan was approved, from its sessions'
+    (state, submitted_at, approved_at) and its approval deadline (the 3rd working day) — shared by the plan page and
+    the training dashboard.
+
+    The plan is what was submitted by the deadline (a session added later does not make it late); when nothing
+    was, every session of the month. It is on time when every one of its sessions was approved by the deadline;
+    one approval among several still waiting is not an approved plan."""
     due = end_of_day(deadline)
-    if not live_sessions:
-        return "no_sessions"
-    if first_approved_at is not None:
-        return "on_time" if first_approved_at < due else "late"
-    return "overdue" if now >= due else "pending"
+    live = [(state, submitted, approved) for state, submitted, approved in sessions if state != "cancelled"]
+    if not live:
+        return "no_sessions", None
+    plan = [s for s in live if (s[1] is not None and s[1] < due) or (s[1] is None and s[0] in ("approved", "held"))]
+    plan = plan or live
+    if any(state not in ("approved", "held") for state, _s, _a in plan):
+        return ("overdue" if now >= due else "pending"), None
+    approved = max((a for _st, _s, a in plan if a is not None), default=None)
+    return ("late" if approved is not None and approved >= due else "on_time"), approved
 
 
 def list_sessions(session: Session, *, actor: CurrentUser, start: datetime, end: datetime,

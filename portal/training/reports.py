@@ -197,7 +197,8 @@ def retailer_record_card(session: Session, actor: CurrentUser, retailer_id: int)
     require(actor, VIEW)
     avg = (Evaluation.score_content + Evaluation.score_trainer + Evaluation.score_usefulness) / 3.0
     rows = session.execute(
-        select(TrainingSession.starts_at, TrainingSession.title, TrainingSession.format, SignUp.state,
+        select(TrainingSession.starts_at, TrainingSession.title, TrainingSession.format,
+               TrainingSession.state.label("session_state"), SignUp.state,
                SignUp.waitlist_position, SignUp.attended, SignUp.absence_reason, avg.label("score"))
         .join(TrainingSession, TrainingSession.id == SignUp.session_id)
         .outerjoin(Evaluation, Evaluation.sign_up_id == SignUp.id)
@@ -205,9 +206,7 @@ def retailer_record_card(session: Session, actor: CurrentUser, retailer_id: int)
         .order_by(TrainingSession.starts_at.desc(), SignUp.id.desc())).all()
     card = []
     for r in rows:
-        state = _(SIGN_UP_STATE_LABELS[r.state])
-        if r.state == "waitlisted":
-            state += f" #{r.waitlist_position}"
+        state = sign_up_card_state(r.session_state, r.state, r.waitlist_position)
         attended = "—" if r.attended is None else _("Attended") if r.attended else _("Absent")
         if r.absence_reason:
             attended += f" ({r.absence_reason})"
@@ -215,6 +214,18 @@ def retailer_record_card(session: Session, actor: CurrentUser, retailer_id: int)
                      _("Format"): _(FORMAT_LABELS[r.format]), _("Sign-up"): state, _("Attendance"): attended,
                      _("Evaluation"): f"{r.score:.1f} / 5" if r.score is not None else "—"})
     return card
+
+
+def sign_up_card_state(session_state: str, state: str, waitlist_position: int | None) -> str:
+    """What a record card says of one sign-up: a cancelled session is not a seat, nor is a waiting place at a
+    session that has taken place."""
+    if session_state == "cancelled" and state != "cancelled":
+        return _("Session cancelled")
+    if state == "waitlisted":
+        if session_state == "held":
+            return _("Waiting list closed")
+        return f"{_(SIGN_UP_STATE_LABELS[state])} #{waitlist_position}"
+    return _(SIGN_UP_STATE_LABELS[state])
 
 
 def summary_due_date(session: Session, month: date) -> date:

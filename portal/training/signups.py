@@ -148,7 +148,31 @@ def fill_free_seats(session: Session, ts: TrainingSession, now: datetime) -> lis
         su.state, su.waitlist_position, su.promoted_at = "signed_up", None, now
         su.needs_renotify = su.notified_at is not None  # they were told they wait: now tell them they have a seat
     session.flush()
+    renumber_waiting(session, ts.id)
     return waiting
+
+
+def renumber_waiting(session: Session, session_id: int) -> None:
+    """Close the gaps in a waiting list (1, 2, 3… in the order they wait) after a promotion or a cancellation."""
+    waiting = session.scalars(select(SignUp).where(SignUp.session_id == session_id, SignUp.state == "waitlisted")
+                              .order_by(SignUp.waitlist_position, SignUp.id).with_for_update())
+    for position, su in enumerate(waiting, start=1):
+        if su.waitlist_position != position:
+            su.waitlist_position = position
+    session.flush()
+
+
+def close_waiting_list(session: Session, ts: TrainingSession, reason: str, now: datetime, *,
+                       tell: bool) -> int:
+    """A held or cancelled session takes nobody more: everyone still waiting leaves the list with `reason`
+    (flagged to be told when `tell`). Returns how many (the session row is locked)."""
+    waiting = list(session.scalars(select(SignUp).where(SignUp.session_id == ts.id, SignUp.state == "waitlisted")
+                                   .with_for_update()))
+    for su in waiting:
+        su.state, su.waitlist_position, su.cancel_reason, su.cancelled_at = "cancelled", None, reason, now
+        su.needs_renotify = tell
+    session.flush()
+    return len(waiting)
 
 
 def cancel_sign_up(session: Session, *, actor: CurrentUser, sign_up_id: int, version: int | None, reason: str,
@@ -168,7 +192,10 @@ def cancel_sign_up(session: Session, *, actor: CurrentUser, sign_up_id: int, ver
     su.state, su.waitlist_position, su.cancel_reason, su.cancelled_at = "cancelled", None, reason, now
     su.needs_renotify = False
     session.flush()
-    return fill_free_seats(session, ts, now) if held_seat else []
+    if held_seat:
+        return fill_free_seats(session, ts, now)
+    renumber_waiting(session, ts.id)
+    return []
 
 
 def mark_notified(session: Session, *, actor: CurrentUser, sign_up_id: int, version: int | None, method: str,
@@ -178,7 +205,7 @@ def mark_notified(session: Session, *, actor: CurrentUser, sign_up_id: int, vers
     if method not in NOTIFY_METHODS:
         raise TrainingInputError("notified_method", _("Method: choose how the retailer was notified."))
     su = lock_sign_up(session, sign_up_id, version)
-    if su.state not in ACTIVE:
+    if su.state not in ACTIVE and not su.needs_renotify:  # a waiting list closed by a cancelled session: tell them
         raise TrainingInputError("state", _("This sign-up is cancelled."))
     su.notified_method, su.notified_at, su.notified_by_id = method, now or utcnow(), actor.id
     su.needs_renotify = False
@@ -209,9 +236,9 @@ def roster(session: Session, *, actor: CurrentUser, session_id: int, include_can
 
 def notification_list(session: Session, *, actor: CurrentUser, session_id: int) -> list[dict]:
     """Who still has to be called: sign-ups never notified, or flagged after the session moved or they were
-    promoted from the waiting list."""
-    return [r for r in roster(session, actor=actor, session_id=session_id)
-            if r["notified_at"] is None or r["needs_renotify"]]
+    promoted from the waiting list; and those taken off the waiting list when the session was cancelled."""
+    return [r for r in roster(session, actor=actor, session_id=session_id, include_cancelled=True)
+            if r["needs_renotify"] or (r["state"] in ACTIVE and r["notified_at"] is None)]
 
 
 def counts(session: Session, session_ids: Iterable[int]) -> dict[int, dict[str, int]]:

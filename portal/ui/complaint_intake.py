@@ -98,13 +98,20 @@ def confirmation(user: CurrentUser, reg: cx.Registration) -> None:
         st.info(_("This form was already saved: it made the complaint below (nothing was saved twice)."))
     if reg.duplicate_of_reference:
         st.info(_("Recorded as a duplicate of {ref} and linked to it.").format(ref=reg.duplicate_of_reference))
+    told = reg.told  # a duplicate's caller is told about the original: its number, owner and time limits
     with st.container(border=True, key=P + "confirmation"):
         st.subheader(_("Tell the caller"))
-        st.markdown(_("Your complaint number is **{ref}**.").format(ref=reg.reference))
-        st.markdown(_("I am **{name}**, staff ID **{staff_id}**; I am responsible for your complaint until it is "
-                      "closed.").format(name=plain(reg.owner_name), staff_id=plain(reg.owner_staff_id)))
+        if reg.original is None:
+            st.markdown(_("Your complaint number is **{ref}**.").format(ref=told.reference))
+            st.markdown(_("I am **{name}**, staff ID **{staff_id}**; I am responsible for your complaint until it "
+                          "is closed.").format(name=plain(told.owner_name), staff_id=plain(told.owner_staff_id)))
+        else:
+            st.markdown(_("Your complaint is already registered under number **{ref}**; what you told us has been "
+                          "added to it.").format(ref=told.reference))
+            st.markdown(_("**{name}**, staff ID **{staff_id}**, is responsible for it until it is closed.").format(
+                name=plain(told.owner_name), staff_id=plain(told.owner_staff_id)))
         st.markdown(_("We will reply by **{reply}** and resolve it by **{resolution}** (China time).").format(
-            reply=center_time(reg.reply_due_at), resolution=center_time(reg.resolution_due_at)))
+            reply=center_time(told.reply_due_at), resolution=center_time(told.resolution_due_at)))
     if reg.is_major:
         st.error(_("Major complaint (grade 1): report it to your supervisor at once; it may need an emergency "
                    "incident."), icon=":material/priority_high:")

@@ -21,9 +21,11 @@ from portal.complaints.labels import (
     SATISFACTION_LABELS,
     STATE_LABELS,
 )
-from portal.complaints.queries import TimelineEntry
+from portal.complaints.queries import LinkedIncident, TimelineEntry
 from portal.i18n import _
+from portal.incidents.labels import STATUS_LABELS as INCIDENT_STATUS_LABELS
 from portal.sla import sla_status
+from portal.ui import nav
 from portal.ui.text import plain
 from portal.workdays import WorkCalendar
 
@@ -42,16 +44,20 @@ def _clock(label: str, clock, level: str | None) -> None:
 
 
 def header(c: Complaint, *, now: datetime, calendar: WorkCalendar, owner: str, handler: str, department: str,
-           incident_id: int | None, user: CurrentUser) -> None:
-    """Reference, state, major flag, first-contact owner, who handles it, and both SLA clocks."""
+           incident: LinkedIncident | None, user: CurrentUser) -> None:
+    """Reference, state, major flag (with the emergency incident opened for it, named and linked), first-contact
+    owner, who handles it, and both SLA clocks."""
     st.title(f"{c.reference} · {_(STATE_LABELS[c.state])}")
-    if c.is_major:
+    if c.is_major and incident is not None:
+        st.error(_("Major complaint (grade 1): emergency incident {ref} ({status}) was opened for it.").format(
+            ref=incident.reference, status=_(INCIDENT_STATUS_LABELS[incident.status])),
+            icon=":material/priority_high:")
+        nav.page_link(user, "pages/incident.py", label=_("Open incident {ref}").format(ref=incident.reference),
+                      icon=":material/emergency:", query_params={"id": str(incident.id)})
+    elif c.is_major:
         st.error(_("Major complaint (grade 1): reported at once; it may need an emergency incident."),
                  icon=":material/priority_high:")
-        if incident_id is not None:
-            st.page_link("pages/incident.py", label=_("Open the linked incident"), icon=":material/emergency:",
-                         query_params={"id": str(incident_id)})
-        elif can(user, "incidents.run"):
+        if can(user, "incidents.run"):
             st.page_link("pages/incident_new.py", label=_("Open an emergency incident for it"),
                          icon=":material/add_alert:", query_params={"complaint": str(c.id)})
     status = sla_status(c, now, calendar)
@@ -90,6 +96,9 @@ def details(c: Complaint, *, user: CurrentUser, category: str) -> None:
         st.markdown(bold(_("Answer given")) + f" ({_(REPLY_METHOD_LABELS[c.reply_method])}, "
                     f"{center_time(c.replied_at)})")
         st.text(c.reply_text)
+    elif c.reopen_count:
+        st.caption(_("Reopened after a dissatisfied follow-up: no answer yet since; the earlier answer is in the "
+                     "timeline."))
     if c.invalid_reason:
         st.markdown(bold(_("Reason invalid") + ":") + f" {plain(c.invalid_reason)}")
 

@@ -102,7 +102,8 @@ def entry_form(user: CurrentUser, incident_id: int, *, prefix: str, entries: lis
     form_defaults(prefix, {"text": "", "kind": USER_ENTRY_KINDS[0], "happened": None, "significant": False,
                            "corrects": None})  # after a save, these reach the browser too (see portal.ui.forms)
     with st.form(prefix + "form", border=True):
-        st.text_area(_("What happened, was decided or was done"), key=prefix + "text", height=90, max_chars=5000)
+        # no max_chars: the browser would drop a longer paste without a word; the rule refuses it, saying why
+        st.text_area(_("What happened, was decided or was done"), key=prefix + "text", height=90)
         kind_col, when_col = st.columns(2)
         kind_col.selectbox(_("Kind"), USER_ENTRY_KINDS, format_func=lambda k: _(ENTRY_KIND_LABELS[k]),
                            key=prefix + "kind")

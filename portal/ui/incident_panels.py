@@ -10,9 +10,11 @@ from db.engine import unit_of_work
 from db.incident_models import BUSINESS_STEPS, NOTICE_METHODS
 from portal import incidents as ix
 from portal.auth import CurrentUser, can
+from portal.dashboards.period import center_today
 from portal.errors import InputError
 from portal.i18n import _, fmt_date, fmt_datetime
 from portal.incidents.labels import NOTICE_METHOD_LABELS, SEVERITY_LABELS, STATUS_LABELS, STEP_LABELS
+from portal.ui import nav
 from portal.ui.forms import edit_form, forget, form_defaults, saved, show_input_error
 from portal.ui.incident_log import escape_md
 
@@ -77,6 +79,12 @@ def command_panel(user: CurrentUser, view: ix.IncidentView, coordinators: dict[i
     elif submitted and commander != i.commander_id:
         _attempt(p, _("Commander changed."), ix.set_commander, also_forget=(other,), actor=user, incident_id=i.id,
                  version=version, commander_id=commander, note=note)
+    elif submitted and note.strip():  # neither changed: the note alone goes on the timeline
+        _attempt(p, _("Severity and commander unchanged; your note was added to the timeline."), ix.add_entry,
+                 actor=user, incident_id=i.id, text=note)
+    elif submitted:
+        st.info(_("Nothing changed: choose another severity or commander, or write a note."),
+                icon=":material/info:")
 
 
 def response_panel(user: CurrentUser, view: ix.IncidentView) -> None:
@@ -227,3 +235,21 @@ def actions_panel(user: CurrentUser, view: ix.IncidentView, staff: dict[int, str
             if st.form_submit_button(_("Add action"), key=p + "save"):
                 _attempt(p, _("Action added."), ix.add_action, actor=user, incident_id=view.incident.id, text=text,
                          owner_id=owner, due_date=due)
+
+
+def my_actions_panel(user: CurrentUser) -> None:
+    """Home: the open follow-up actions the user owns, whatever their roles, each linked to its incident (where
+    its owner marks it done)."""
+    with unit_of_work(user.id) as s:
+        mine = ix.my_actions(s, actor=user)
+    if not mine:
+        return
+    st.subheader(_("My follow-up actions"))
+    today = center_today()
+    with st.container(border=True, key="home_my_actions"):
+        for a in mine:
+            due = _("due {day}").format(day=fmt_date(a.due_date))
+            late = a.due_date < today
+            st.markdown(f"{escape_md(a.text)} · " + (f":red[{_('overdue')}, {due}]" if late else due))
+            nav.page_link(user, "pages/incident.py", label=f"{a.reference} · {a.incident_title}",
+                          icon=":material/report:", query_params={"id": str(a.incident_id)})

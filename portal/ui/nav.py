@@ -87,3 +87,20 @@ HOME = next(p for p in PAGES if p.url_path == "home")  # the default page, serve
 def pages_for(user: CurrentUser) -> list[PageSpec]:
     """The pages `user` may open, in registry order."""
     return [p for p in PAGES if p.permission is None or can(user, p.permission)]
+
+
+def may_open(user: CurrentUser, path: str) -> bool:
+    """Whether `user` may open the page at `path` ("pages/x.py"): a link to any other page makes Streamlit raise
+    StreamlitPageNotFoundError, since the navigation only registers the pages the user may open."""
+    spec = next((p for p in PAGES if p.path == path), None)
+    return spec is not None and (spec.permission is None or can(user, spec.permission))
+
+
+def page_link(user: CurrentUser, path: str, **kwargs) -> bool:
+    """`st.page_link` to `path` when `user` may open that page (else nothing); returns whether it was shown."""
+    import streamlit as st
+
+    if not may_open(user, path):
+        return False
+    st.page_link(path, **kwargs)
+    return True

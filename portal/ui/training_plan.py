@@ -23,6 +23,8 @@ def plan_indicators(status: tr.PlanStatus) -> None:
     left, right = st.columns(2)
     with left.container(border=True):
         st.metric(_("Sessions this month"), status.live_sessions)
+        if drafts := status.counts.get("draft", 0):
+            st.caption(_("Not counted: {n} drafts not yet submitted.").format(n=drafts))
         if status.has_session:
             st.badge(_("Target met: at least one session"), icon=":material/check:", color="green")
         else:
@@ -31,8 +33,8 @@ def plan_indicators(status: tr.PlanStatus) -> None:
         st.metric(_("Approval deadline (3rd working day)"), fmt_date(status.approval_deadline))
         color = {"on_time": "green", "pending": "blue"}.get(status.timing, "red")
         st.badge(_(PLAN_TIMING_LABELS[status.timing]), icon=TIMING_ICONS[status.timing], color=color)
-        if status.first_approved_at:
-            st.caption(_("First approval: {time}").format(time=fmt_datetime(status.first_approved_at)))
+        if status.approved_at:
+            st.caption(_("Plan approved: {time}").format(time=fmt_datetime(status.approved_at)))
 
 
 def _values(ts: TrainingSession | None) -> dict:
@@ -69,8 +71,9 @@ def session_form(user: CurrentUser, ts: TrainingSession | None, courses: dict[in
                               key=prefix + "format")
         trainer = left.selectbox(_("Trainer (in-house)"), list(trainers), format_func=trainers.get, index=None,
                                  key=prefix + "trainer", placeholder=_("Choose a trainer"))
-        capacity = right.number_input(_("Capacity"), min_value=1, max_value=MAX_CAPACITY, step=1,
-                                      key=prefix + "capacity", help=_("At most 100 attendees per session."))
+        # no min/max here: the rule refuses 0 or 101 itself, naming the field and the limit in the reader's language
+        capacity = right.number_input(_("Capacity"), step=1, key=prefix + "capacity",
+                                      help=_("At most {n} attendees per session.").format(n=MAX_CAPACITY))
         audience = st.text_input(_("Audience"), key=prefix + "audience",
                                  help=_("Who should come, e.g. 3-star convenience stores in 城东区."))
         content = st.text_area(_("Content"), key=prefix + "content", height=80)

@@ -12,7 +12,7 @@ from portal.auth import CurrentUser, can
 from portal.errors import InputError
 from portal.i18n import _, fmt_datetime
 from portal.training.labels import CHANNEL_LABELS, NOTIFY_METHOD_LABELS, SIGN_UP_STATE_LABELS
-from portal.ui.forms import flash, forget, show_input_error
+from portal.ui.forms import flash, forget, saved, show_input_error
 from portal.ui.training import attempt
 
 
@@ -93,18 +93,47 @@ def sign_up_panel(user: CurrentUser, ts: TrainingSession) -> None:
                                                   f"{found[i]['owner_name']}")
     channel = st.segmented_control(_("Reached by"), SIGN_UP_CHANNELS, default="phone", key="signup_channel",
                                    format_func=lambda c: _(CHANNEL_LABELS[c]))
+    show_refusals()
     if st.button(_("Sign up"), type="primary", key="signup_save", disabled=not chosen, icon=":material/person_add:"):
-        attempt(user, tr.sign_up_many, session_id=ts.id, retailer_ids=chosen, channel=channel or "phone",
-                prefix="signup_", done=batch_message)
+        sign_up_retailers(user, ts.id, chosen, channel=channel or "phone", prefix="signup_")
+
+
+def show_refusals() -> None:
+    """The refusals of the last sign-up (kept over its redraw), as a warning beside its success message."""
+    if refused := st.session_state.pop(REFUSED, None):
+        st.warning(refused, icon=":material/person_off:")
+
+
+def sign_up_retailers(user: CurrentUser, session_id: int, retailer_ids: list[int], *, channel: str = "phone",
+                      prefix: str = "signup_") -> None:
+    """Sign retailers up: what was done is a success (and the page redraws), who was refused and why a warning
+    (`show_refusals` on the next run); when nobody could be signed up, an error and the choice stays."""
+    try:
+        with unit_of_work(user.id) as s:
+            batch = tr.sign_up_many(s, actor=user, session_id=session_id, retailer_ids=retailer_ids, channel=channel)
+    except InputError as exc:
+        show_input_error(exc, prefix)
+        return
+    if not (batch.signed_up or batch.waitlisted):
+        st.error(refusal_message(batch), icon=":material/person_off:")
+        return
+    if batch.refused:
+        st.session_state[REFUSED] = refusal_message(batch)
+    saved(batch_message(batch), prefix)
+
+
+REFUSED = "training_signup_refused"
 
 
 def batch_message(batch: tr.SignUpBatch) -> str:
-    """“3 signed up, 2 on the waiting list; not signed up: …”."""
-    text = _("{seats} signed up, {waiting} on the waiting list.").format(seats=len(batch.signed_up),
-                                                                          waiting=len(batch.waitlisted))
-    if batch.refused:
-        text += " " + _("Not signed up:") + " " + "; ".join(batch.refused.values())
-    return text
+    """“3 signed up, 2 on the waiting list.” (what was done; refusals are told apart, see `refusal_message`)."""
+    return _("{seats} signed up, {waiting} on the waiting list.").format(seats=len(batch.signed_up),
+                                                                         waiting=len(batch.waitlisted))
+
+
+def refusal_message(batch: tr.SignUpBatch) -> str:
+    """“Not signed up: …” with each refused retailer's reason."""
+    return _("Not signed up:") + " " + "; ".join(batch.refused.values())
 
 
 def notification_panel(user: CurrentUser, ts: TrainingSession) -> None:

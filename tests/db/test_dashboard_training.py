@@ -170,7 +170,7 @@ def test_months_without_a_session_or_an_approved_plan_in_time(programme):
         "2025-03": (2, "on_time", date(2025, 3, 5)),  # the cancelled session is not a live one
         "2025-04": (1, "late", date(2025, 4, 3)),
         "2025-05": (0, "no_sessions", date(2025, 5, 5)),  # May 1 is a Thursday: 1, 2, 5 (plain Mon–Fri here)
-        "2025-06": (1, "overdue", date(2025, 6, 4)),
+        "2025-06": (0, "overdue", date(2025, 6, 4)),  # a draft is not a session of the plan, nor approved
     }
     assert list(frame.loc[frame["missed"], "month_label"]) == ["2025-02", "2025-04", "2025-05", "2025-06"]
 
