@@ -12,7 +12,6 @@ import importlib
 import inspect
 import pkgutil
 import traceback
-from datetime import date
 
 import pytest
 from hypothesis import given, settings
@@ -85,8 +84,8 @@ def id_of(world, kind: str) -> st.SearchStrategy[int]:
 
 
 def specs() -> list:
-    from portal.records.fields import _REGISTRY
     import portal.retailers  # noqa: F401  (registers the retailers table)
+    from portal.records.fields import _REGISTRY
 
     return list(_REGISTRY.values())
 
@@ -112,7 +111,6 @@ def view_states(spec) -> st.SearchStrategy[ViewState]:
 
 def strategy_for(world, fn, name: str, annotation: str, spec_box: list) -> st.SearchStrategy | None:
     """What to pass as parameter `name`; None: leave the default."""
-    from datetime import datetime
 
     from portal.training.plan import SessionInput
     from portal.training.reports import RetailerFilter
@@ -261,8 +259,8 @@ def test_domain_entry_point_refuses_clearly(world, name, fn):
 
 
 def _required_default(world, name: str):
-    from portal.complaints.rules import utcnow, work_calendar
     from db.engine import unit_of_work
+    from portal.complaints.rules import utcnow, work_calendar
 
     if name == "now":
         return utcnow()

@@ -24,8 +24,8 @@ from tests.property.conftest import FUZZ_LOGIN, TALLY
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py") if p.stem != "sign_in")
 GRID_PARAMS = ("q", "f", "sort", "cols", "page", "size")
 # what a page's helpers read from the URL, by the helper's name in the page's source
-HELPER_PARAMS = {"grid.": GRID_PARAMS, "dashboard_filters": ("period", "dept", "district"), "section_tabs": ("section",),
-                 "month_picker": ("month",), "pick_session": ("session",)}
+HELPER_PARAMS = {"grid.": GRID_PARAMS, "dashboard_filters": ("period", "dept", "district"),
+                 "section_tabs": ("section",), "month_picker": ("month",), "pick_session": ("session",)}
 EXTRA_PARAMS = {"pages/training_coverage.py": ("year", "district", "business_type")}  # read in a loop
 READ = re.compile(r'query_params(?:\.get(?:_all)?\(|\[)"(\w+)"|key="?(\w+)"?, bind="query-params"')
 
