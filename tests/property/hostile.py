@@ -49,10 +49,14 @@ def dates() -> st.SearchStrategy[date]:
                      st.dates())
 
 
-def datetimes() -> st.SearchStrategy[datetime]:
+def datetimes(*, aware: bool = False) -> st.SearchStrategy[datetime]:
+    """Moments, hostile ones first; `aware`: with a time zone only (forms that combine a day and a time in the
+    center's zone never hand over a naive one)."""
     now = datetime.now(UTC)
-    return st.one_of(st.sampled_from(HOSTILE_DATETIMES + (now, now - timedelta(hours=2), now + timedelta(days=3))),
-                     st.datetimes(timezones=st.sampled_from([UTC])), st.datetimes())
+    known = HOSTILE_DATETIMES + (now, now - timedelta(hours=2), now + timedelta(days=3))
+    if aware:
+        return st.one_of(st.sampled_from([m for m in known if m.tzinfo]), st.datetimes(timezones=st.just(UTC)))
+    return st.one_of(st.sampled_from(known), st.datetimes(timezones=st.sampled_from([UTC])), st.datetimes())
 
 
 def url_values() -> st.SearchStrategy[str]:

@@ -117,6 +117,8 @@ def strategy_for(world, fn, name: str, annotation: str, spec_box: list) -> st.Se
 
     if name in ("now", "lookups", "progress", "cleaners", "calendar", "check_in_base"):
         return None
+    if name in ID_KINDS and annotation.startswith("str"):  # an id as scanned or typed
+        return st.one_of(id_of(world, ID_KINDS[name]).map(str), hostile.texts)
     if name in ID_KINDS:
         return st.one_of(id_of(world, ID_KINDS[name]), st.none()) if "None" in annotation else id_of(
             world, ID_KINDS[name])
@@ -128,13 +130,11 @@ def strategy_for(world, fn, name: str, annotation: str, spec_box: list) -> st.Se
         return st.sampled_from(specs()).map(lambda s: spec_box.append(s) or s)
     if name in ("values",):
         return st.dictionaries(st.sampled_from(_field_names(spec_box)), hostile.texts, max_size=6)
-    if name == "view":
-        return st.sampled_from(specs()).flatmap(view_states)
-    if name == "state":
-        return st.sampled_from(specs()).flatmap(view_states)
+    if name in ("view", "state"):  # a view of the table the call names
+        return view_states(spec_box[-1]) if spec_box else st.sampled_from(specs()).flatmap(view_states)
     if name == "data" and "SessionInput" in annotation:
-        return st.builds(SessionInput, course_id=id_of(world, "course"), starts_at=hostile.datetimes(),
-                         ends_at=hostile.datetimes(), place=hostile.texts, format=hostile.texts,
+        return st.builds(SessionInput, course_id=id_of(world, "course"), starts_at=hostile.datetimes(aware=True),
+                         ends_at=hostile.datetimes(aware=True), place=hostile.texts, format=hostile.texts,
                          trainer_id=id_of(world, "user"), capacity=hostile.ints, audience=hostile.texts,
                          content=hostile.texts, title=hostile.texts)
     if name == "flt":
@@ -156,9 +156,8 @@ def strategy_for(world, fn, name: str, annotation: str, spec_box: list) -> st.Se
         return st.dictionaries(st.sampled_from(hostile.VOCABULARY), st.one_of(st.none(), hostile.ints), max_size=4)
     if name == "lines":
         return st.dictionaries(id_of(world, "brand"), hostile.ints, max_size=3)
-    if name == "field":
-        return st.one_of(st.sampled_from(["shop_name", "phone", "star_rating", "opened_on", "status", "district"]),
-                         hostile.texts)
+    if name == "field" and spec_box:  # a field of the table (pages offer its fields in a select)
+        return st.sampled_from(_field_names(spec_box))
     if name in ("value", "manager"):
         return st.one_of(hostile.texts, hostile.ints.map(str), st.none())
     if name in ("record_ids", "retailer_ids"):
@@ -169,6 +168,8 @@ def strategy_for(world, fn, name: str, annotation: str, spec_box: list) -> st.Se
         return st.sampled_from([b"", b"\x00" * 16, b"%PDF-1.4\n", b"PK\x03\x04" + b"\x00" * 40, b"x" * 70_000])
     if name == "plan":
         return None
+    if name in ("limit", "offset", "batch", "known_total"):  # set by the pages' code; offsets from a page number
+        return st.integers(0, 10_000)                        # that portal.inputs.MAX_PAGE bounds
     if name == "version":
         return st.one_of(st.none(), st.sampled_from([1, 2]), hostile.ints)
     ann = annotation.replace(" ", "")
