@@ -213,7 +213,7 @@ def fetch_page(session: Session, *, actor: CurrentUser | None, spec: TableSpec, 
     linked names for just those rows.
     """
     require(actor, spec.view_permission)
-    if not (1 <= view.page <= MAX_PAGE and view.page_size in PAGE_SIZES):  # views from URLs are clamped already
+    if not (1 <= view.page <= MAX_PAGE and 1 <= view.page_size <= max(PAGE_SIZES)):  # URLs' views are clamped
         raise FilterError(_("There is no page {page} of {size} rows.").format(page=view.page, size=view.page_size))
     stmt, keys, problems = select_view(spec, view, actor, filtered=False)  # the page's ids are filtered
     clauses, _problems = where_clause(spec, view, actor)

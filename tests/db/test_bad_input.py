@@ -78,7 +78,7 @@ def test_search_text_with_nul_is_searched_without_it(admin):
     assert page.problems == []
 
 
-@pytest.mark.parametrize("page,size", [(0, 50), (-1, 50), (10**30, 50), (1, -5), (1, 10**9)])
+@pytest.mark.parametrize("page,size", [(0, 50), (-1, 50), (10**30, 50), (1, -5), (1, 0), (1, 10**9)])
 def test_paging_outside_the_pages_is_refused(admin, page, size):
     with pytest.raises(FilterError), unit_of_work(admin.id) as s:
         fetch_page(s, actor=admin, spec=RETAILERS, view=ViewState(page=page, page_size=size))

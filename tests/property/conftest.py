@@ -78,15 +78,24 @@ def _first_ids(session) -> dict[str, list[int]]:
     return found
 
 
+_seeded: list[World] = []
+
+
 @pytest.fixture(scope="module")
 def world(engine) -> World:
-    """The demo center plus one user holding every role (password TEST_PASSWORD, English)."""
+    """The demo center plus one user holding every role (password TEST_PASSWORD, English); seeded once per run
+    and again only when another test emptied the database in between (every `db` fixture truncates)."""
     from db.engine import unit_of_work
     from db.models import ROLES, Department, User
     from portal.auth import SYSTEM, CurrentUser
     from portal.bootstrap import prepare
     from portal.users import create_user
 
+    if _seeded:
+        with unit_of_work(engine=engine) as s:
+            if s.scalar(select(User.id).where(User.login == FUZZ_LOGIN)) == _seeded[0].actor.id:
+                return _seeded[0]
+        _seeded.clear()
     _truncate_all(engine)
     prepare(engine, demo=True, announce=lambda _pw: None)
     with unit_of_work(engine=engine) as s:
@@ -96,4 +105,5 @@ def world(engine) -> World:
     with unit_of_work(engine=engine) as s:
         actor = CurrentUser.of(s.scalar(select(User).where(User.login == FUZZ_LOGIN)))
         ids = _first_ids(s)
-    return World(engine=engine, actor=actor, ids=ids)
+    _seeded.append(World(engine=engine, actor=actor, ids=ids))
+    return _seeded[0]

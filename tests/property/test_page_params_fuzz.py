@@ -39,7 +39,7 @@ def page_params(page: str) -> tuple[str, ...]:
             names.update(params)
     return tuple(sorted(names)) or ("id", "page")
 SLOW = {"dashboard_complaints", "dashboard_incidents", "dashboard_training", "reports", "training_coverage"}
-EXAMPLES, SLOW_EXAMPLES = 8, 3  # generated cases per page, after the 5 explicit ATTACKS
+EXAMPLES, SLOW_EXAMPLES = 4, 1  # generated cases per page, after the 5 explicit ATTACKS
 
 
 def _field_names() -> list[str]:
