@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 import db.audit  # noqa: F401  (registers audit capture on every Session)
+import db.input_guard  # noqa: F401  (refuses NUL text and out-of-range integers on every Engine)
 from db.embedded import DatabaseStartError, start_embedded
 from db.roles import ensure_app_role
 from portal.config import get_settings

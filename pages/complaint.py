@@ -11,6 +11,7 @@ from portal.auth import PermissionDenied, can
 from portal.complaints.queries import complaint_staff, incident_of
 from portal.complaints.rules import utcnow, work_calendar
 from portal.i18n import _, current_language
+from portal.inputs import int_param
 from portal.records.validation import Lookups
 from portal.reference import localized_name
 from portal.ui import complaint_view as view
@@ -26,10 +27,11 @@ else:
     st.page_link("pages/complaints.py", label=_("All complaints"), icon=":material/arrow_back:")
 
 wanted = st.query_params.get("id", "")
+wanted_id = int_param(st.query_params, "id")
 now = utcnow()
 try:
     with unit_of_work(user.id) as s:
-        c = cx.get_complaint(s, actor=user, complaint_id=int(wanted)) if wanted.isdigit() else None
+        c = cx.get_complaint(s, actor=user, complaint_id=wanted_id) if wanted_id else None
         if c is not None:
             entries = cx.timeline(s, actor=user, complaint_id=c.id)
             follow_ups = cx.follow_ups(s, actor=user, complaint_id=c.id)

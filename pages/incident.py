@@ -9,6 +9,7 @@ from portal.errors import InputError
 from portal.i18n import _, fmt_datetime
 from portal.incidents.labels import SCOPE_LABELS, STEP_LABELS, TYPE_LABELS
 from portal.incidents.rules import utcnow
+from portal.inputs import int_param
 from portal.ui.forms import show_flash
 from portal.ui.incident_log import (
     elapsed,
@@ -25,9 +26,10 @@ from portal.ui.session import page_user
 user = page_user("incidents.view")
 st.page_link("pages/incident_board.py", label=_("Incident board"), icon=":material/arrow_back:")
 wanted = st.query_params.get("id", "")
+wanted_id = int_param(st.query_params, "id")
 try:
     with unit_of_work(user.id) as s:
-        view = ix.incident_view(s, actor=user, incident_id=int(wanted)) if wanted.isdigit() else None
+        view = ix.incident_view(s, actor=user, incident_id=wanted_id) if wanted_id else None
         coordinators, staff = ix.coordinators(s), ix.active_staff(s)
 except InputError:
     view = None

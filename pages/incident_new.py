@@ -8,6 +8,7 @@ from portal import incidents as ix
 from portal.errors import InputError
 from portal.i18n import _
 from portal.incidents.labels import SCOPE_LABELS, SEVERITY_LABELS, STEP_LABELS, TYPE_LABELS
+from portal.inputs import int_param
 from portal.ui.forms import forget, form_defaults, show_input_error
 from portal.ui.session import page_user
 
@@ -25,8 +26,8 @@ def opened(incident_id: int) -> None:
 with unit_of_work(user.id) as s:
     coordinators = ix.coordinators(s)
     districts, routes = ix.areas(s)
-    complaint_id = st.query_params.get("complaint", "")
-    complaint = ix.linked_complaint(s, actor=user, complaint_id=int(complaint_id)) if complaint_id.isdigit() else None
+    complaint_id = int_param(st.query_params, "complaint")
+    complaint = ix.linked_complaint(s, actor=user, complaint_id=complaint_id) if complaint_id else None
 
 if complaint is not None:
     with st.container(border=True):

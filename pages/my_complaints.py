@@ -7,6 +7,7 @@ from portal import complaints as cx
 from portal.admin import list_categories
 from portal.complaints.rules import utcnow, work_calendar
 from portal.i18n import _, current_language, fmt_number
+from portal.inputs import MAX_PAGE, int_param
 from portal.records.validation import Lookups
 from portal.reference import localized_name
 from portal.ui.complaint_lists import complaint_table
@@ -20,7 +21,7 @@ head.title(_("My work"))
 if "agent" in user.roles or "supervisor" in user.roles:
     action.page_link("pages/complaint_new.py", label=_("Register a complaint"), icon=":material/add:")
 
-page = int(st.query_params.get("page", "1")) if st.query_params.get("page", "1").isdigit() else 1
+page = int_param(st.query_params, "page", high=MAX_PAGE) or 1
 now = utcnow()
 with unit_of_work(user.id) as s:
     work = cx.my_work(s, actor=user, limit=PAGE_SIZE, offset=(max(page, 1) - 1) * PAGE_SIZE)

@@ -6,6 +6,7 @@ import portal.incidents.records  # noqa: F401  (registers supply requests and in
 import portal.training  # noqa: F401  (registers the training record card among the linked records)
 from db.engine import unit_of_work
 from portal.i18n import _
+from portal.inputs import int_param
 from portal.records.query import fetch_record
 from portal.records.validation import Lookups
 from portal.retailers import RETAILERS, STATUS_CHOICES
@@ -21,9 +22,10 @@ back = st.session_state.get(key(RETAILERS, "back"), {})
 st.page_link("pages/retailers.py", label=_("All retailers"), icon=":material/arrow_back:", query_params=back)
 
 wanted = st.query_params.get("id", "")
+wanted_id = int_param(st.query_params, "id")
 with unit_of_work(user.id) as s:
     lookups = Lookups(s)
-    record = fetch_record(s, actor=user, spec=RETAILERS, record_id=int(wanted)) if wanted.isdigit() else None
+    record = fetch_record(s, actor=user, spec=RETAILERS, record_id=wanted_id) if wanted_id else None
 if record is None and wanted != "new":
     st.error(_("There is no retailer {id}. Open one from the list.").format(id=plain(wanted)))
     st.stop()

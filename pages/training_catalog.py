@@ -7,6 +7,7 @@ from db.training_models import COURSE_KINDS, MAX_MATERIAL_BYTES
 from portal import training as tr
 from portal.auth import CurrentUser, can
 from portal.i18n import _
+from portal.inputs import int_param
 from portal.records.validation import Lookups
 from portal.training.labels import KIND_LABELS
 from portal.training.reports import business_type_label
@@ -41,9 +42,9 @@ page, _selected = grid.show_grid(tr.COURSES, user, view, lookups, PAGE)
 grid.pager(tr.COURSES, view, page)
 
 manage = can(user, "training.manage")
-wanted = st.query_params.get("id", "")
-if wanted.isdigit() and int(wanted) in courses:
-    st.session_state["catalog_pick"] = int(wanted)
+wanted = int_param(st.query_params, "id")
+if wanted in courses:
+    st.session_state["catalog_pick"] = wanted
 options = ([None] if manage else []) + list(courses)
 if not options:
     st.stop()

@@ -9,6 +9,7 @@ from db.engine import unit_of_work
 from portal import training as tr
 from portal.auth import can
 from portal.i18n import _, fmt_datetime, fmt_number, fmt_percent
+from portal.inputs import text_param
 from portal.training.reports import COVERAGE_TARGET, business_type_label
 from portal.ui.forms import show_flash
 from portal.ui.session import page_user
@@ -21,7 +22,7 @@ st.title(_("Training coverage"))
 show_flash()
 show_refusals()
 this_year = today().year
-link = {k: st.query_params.get(k, "") for k in ("year", "district", "business_type")}  # from the dashboard
+link = {k: text_param(st.query_params, k) for k in ("year", "district", "business_type")}  # from the dashboard
 if link["year"] in (str(this_year), str(this_year - 1)) and st.session_state.get("coverage_link") != link:
     st.session_state["coverage_year"] = int(link["year"])
 year = st.selectbox(_("Year"), [this_year, this_year - 1], key="coverage_year", width=200)

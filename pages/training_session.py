@@ -8,6 +8,7 @@ from db.engine import unit_of_work
 from portal import training as tr
 from portal.auth import can
 from portal.i18n import _, fmt_datetime
+from portal.inputs import int_param
 from portal.records.filters import IS, Filter
 from portal.records.view import ViewState
 from portal.training.check_in_codes import check_in_base
@@ -23,8 +24,9 @@ from portal.ui.training_roster import absentee_panel, notification_panel, roster
 user = page_user("training.view")
 st.page_link("pages/training_plan.py", label=_("Monthly plan"), icon=":material/arrow_back:")
 wanted = st.query_params.get("id", "")
+wanted_id = int_param(st.query_params, "id")
 with unit_of_work(user.id) as s:
-    ts = tr.get_session(s, actor=user, session_id=int(wanted)) if wanted.isdigit() else None
+    ts = tr.get_session(s, actor=user, session_id=wanted_id) if wanted_id else None
     if ts is not None:
         rows = tr.roster(s, actor=user, session_id=ts.id)
         to_notify = len(tr.notification_list(s, actor=user, session_id=ts.id))

@@ -161,7 +161,9 @@ def reset_password(session: Session, *, actor: CurrentUser, user_id: int, passwo
 
 
 def set_own_language(session: Session, *, actor: CurrentUser, language: str) -> None:
-    """Any signed-in user may pick their own language."""
+    """Any signed-in user may pick their own language (one of the offered ones)."""
+    if language not in LANGUAGES:
+        raise UserInputError("language", _("Language: choose one of the offered languages."))
     user = session.get(User, actor.id)
     if user is not None:
         user.language = language

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from db.complaint_models import Complaint
 from db.incident_models import (
     BUSINESS_STEPS,
     INCIDENT_TYPES,
@@ -106,6 +107,12 @@ def open_incident(session: Session, *, actor: CurrentUser, type: str, severity: 
     if severity in MAJOR_SEVERITIES and commander is None:
         raise IncidentInputError("commander_id", _("Commander: a major incident (severity 1–2) needs a commander "
                                                    "(总指挥) from the emergency command group."))
+    if complaint_id is not None:
+        _lock_complaint(session, complaint_id)
+        linked = session.scalar(select(Incident.reference).where(Incident.complaint_id == complaint_id))
+        if linked is not None:
+            raise IncidentInputError("complaint_id", _("This complaint has an incident already: {ref}.").format(
+                ref=linked))
     steps = list(dict.fromkeys(affected_steps))
     if any(step not in BUSINESS_STEPS for step in steps):
         raise IncidentInputError("affected_steps", _("Affected steps: choose among ordering, settlement, sorting "
@@ -291,12 +298,20 @@ def set_commander(session: Session, *, actor: CurrentUser, incident_id: int, com
     return incident
 
 
+def _lock_complaint(session: Session, complaint_id: int) -> None:
+    """Lock the complaint an incident is opened for, so two coordinators opening one at once are served in turn
+    (the second sees the first's incident) instead of the second failing on the unique complaint_id."""
+    if session.execute(select(Complaint.id).where(Complaint.id == complaint_id).with_for_update()).first() is None:
+        raise IncidentInputError("complaint_id", _("That complaint does not exist."))
+
+
 def open_incident_from_complaint(session: Session, *, actor: CurrentUser, complaint_id: int,
                                  severity: int = 2, commander_id: int | None = None,
                                  now: datetime | None = None) -> Incident:
     """A major (grade 1) complaint opens a linked incident (once: asked again, the same incident returns).
     Its retailer goes on the call list; the incident page shows the complaint."""
     require_run(actor)
+    _lock_complaint(session, complaint_id)
     existing = session.scalar(select(Incident).where(Incident.complaint_id == complaint_id))
     if existing is not None:
         return existing

@@ -14,6 +14,7 @@ from portal.auth import CurrentUser, require
 from portal.errors import STALE, InputError
 from portal.i18n import _, fmt_datetime, fmt_number
 from portal.incidents.labels import STATUS_LABELS
+from portal.inputs import DAY_RANGE, day_in_range
 from portal.sla import local
 
 RUN = "incidents.run"
@@ -71,6 +72,9 @@ def past_moment(field: str, moment: datetime | None, now: datetime, *, not_befor
     """A user-given time (default now): not in the future, and not before `not_before` when given."""
     if moment is None:
         return now
+    if not day_in_range(moment.date()):  # 9999-12-31 23:59 has no center time (and no incident is that old)
+        raise IncidentInputError(field, _("Enter a date from {first} to {last}.").format(
+            first=DAY_RANGE[0], last=DAY_RANGE[1]))
     moment = local(moment)  # a naive time from a form is the center's time
     if moment > now + FUTURE_GRACE:
         raise IncidentInputError(field, _("That time is in the future; enter when it happened."))

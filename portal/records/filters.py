@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from portal.auth import CurrentUser
 from portal.i18n import N_, _
+from portal.inputs import DAY_RANGE, NUL_REFUSED, clean_text, day_in_range
 from portal.records.fields import NUMBER_TYPES, TEXT_TYPES, Field, FieldType, TableSpec
 from portal.records.values import parse_checkbox, parse_date, parse_value
 from portal.sla import CENTER_TZ
@@ -24,6 +25,7 @@ LIST_OPS = frozenset({ANY_OF, BETWEEN})
 GRAMS = "grams"
 GRAMS_EXACT_UP_TO = 2  # characters: a word this long is found by the grams index alone
 NO_VALUE_OPS = frozenset({EMPTY, NOT_EMPTY})
+SEARCH_LIMIT = 500  # characters of quick search
 
 _TEXT_OPS = (CONTAINS, NOT_CONTAINS, IS, IS_NOT, ANY_OF, EMPTY, NOT_EMPTY)
 _RANGE_OPS = (IS, IS_NOT, BEFORE, AFTER, BETWEEN, EMPTY, NOT_EMPTY)
@@ -127,18 +129,23 @@ def relative_day(token: str, today: date | None = None) -> date | None:
 
 
 def _one(field: Field, raw: Any) -> Any:
-    """One filter value, parsed like an entered value (dates for date-time fields: filters work by day)."""
+    """One filter value, parsed like an entered value (dates for date-time fields: filters work by day; days
+    within portal.inputs.DAY_RANGE, whole numbers within the column's range, text without NUL)."""
     if field.type in (FieldType.DATE, FieldType.DATETIME) and isinstance(raw, str) and raw.strip() in RELATIVE_DAYS:
         return relative_day(raw.strip())
-    if field.type is FieldType.DATETIME:
+    if field.type in (FieldType.DATE, FieldType.DATETIME):
         day = parse_date(field, raw)
         if day is None:
             raise ValueError(_("Enter a date like 2026-03-31."))
+        if not day_in_range(day):
+            raise ValueError(_("Enter a date from {first} to {last}.").format(first=DAY_RANGE[0], last=DAY_RANGE[1]))
         return day
     if field.type in TEXT_TYPES:
         text = str(raw).strip() if raw is not None else ""
         if not text:
             raise ValueError(_("Enter a value."))
+        if "\x00" in text:
+            raise ValueError(_(NUL_REFUSED))
         return text
     if field.type is FieldType.CHECKBOX:
         return parse_checkbox(field, raw)
@@ -281,7 +288,7 @@ def search_clause(spec: TableSpec, text: str, actor: CurrentUser | None,
     `row_by_row` writes it as plain ILIKE, for a plan that walks a sort index testing row after row.
     """
     fields = [f for f in spec.fields if f.searchable and f.type in TEXT_TYPES and f.may_view(actor)]
-    words = text.split()
+    words = clean_text(text, limit=SEARCH_LIMIT).split()  # NUL and control characters cannot be searched for
     if not words or not fields:
         return None
     if row_by_row:  # the same fields per word as _word_clause searches

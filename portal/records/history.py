@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from db.models import AuditLog, User
 from portal.auth import CurrentUser, require
 from portal.i18n import N_, _, fmt_date, fmt_datetime
+from portal.inputs import INT8_MAX, parse_int
 from portal.records.fields import Field, FieldType, TableSpec, get_spec
 from portal.records.query import MASK
 from portal.records.validation import Lookups
@@ -67,8 +68,8 @@ def display_text(session: Session, field: Field, text: str | None, lookups: Look
         FieldType.SINGLE_SELECT: lambda: _(c.label) if (c := field.choice(text)) else text,
         FieldType.MULTI_SELECT: lambda: ", ".join(_(c.label) if (c := field.choice(v)) else str(v)
                                                   for v in _load_json(text) or []),
-        FieldType.USER: lambda: lookups.user_label(int(text)) if text.isdigit() else text,
-        FieldType.LINK: lambda: _link_title(session, field, text) if text.isdigit() else text,
+        FieldType.USER: lambda: lookups.user_label(user_id) if (user_id := parse_int(text)) else text,
+        FieldType.LINK: lambda: _link_title(session, field, text) if parse_int(text, high=INT8_MAX) else text,
         FieldType.DATETIME: lambda: fmt_datetime(datetime.fromisoformat(text)),
         FieldType.DATE: lambda: fmt_date(date.fromisoformat(text)),
     }

@@ -12,11 +12,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, case, func, literal, select, text, tuple_
 from sqlalchemy.orm import Session, aliased
 
+from db.input_guard import check_parameters
 from db.models import User
 from portal.auth import CurrentUser, require
+from portal.i18n import _
+from portal.inputs import MAX_PAGE
 from portal.records.fields import Field, FieldType, TableSpec, get_spec
 from portal.records.filters import CONTAINS, NOT_CONTAINS, FilterError, filter_clause, search_clause
-from portal.records.view import ViewState
+from portal.records.view import PAGE_SIZES, ViewState
 
 ESTIMATE_FROM = 50_000  # an unfiltered table this large is counted by the planner's estimate
 COLLECT_UP_TO = 30_000  # matches of a filter: up to this many are collected and sorted rather than walked
@@ -166,6 +169,7 @@ def estimated_rows(session: Session, spec: TableSpec, clauses: list[Any]) -> int
     """The planner's estimate of how many rows match `clauses` (no rows are read)."""
     stmt = select(spec.id_column).select_from(spec.model.__table__).where(*clauses)
     compiled = stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
+    check_parameters(compiled.binds, compiled.params)  # the driver's own cursor: no Engine event checks them
     cursor = session.connection().connection.driver_connection.cursor()
     cursor.execute("EXPLAIN (FORMAT JSON) " + compiled.string, compiled.params)
     return int(cursor.fetchone()[0][0]["Plan"]["Plan Rows"])
@@ -209,6 +213,8 @@ def fetch_page(session: Session, *, actor: CurrentUser | None, spec: TableSpec, 
     linked names for just those rows.
     """
     require(actor, spec.view_permission)
+    if not (1 <= view.page <= MAX_PAGE and 1 <= view.page_size <= max(PAGE_SIZES)):  # URLs' views are clamped
+        raise FilterError(_("There is no page {page} of {size} rows.").format(page=view.page, size=view.page_size))
     stmt, keys, problems = select_view(spec, view, actor, filtered=False)  # the page's ids are filtered
     clauses, _problems = where_clause(spec, view, actor)
     if not _text_search(view):

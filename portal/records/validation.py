@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from db.models import User
 from portal.i18n import _
+from portal.inputs import INT8_MAX, parse_int
 from portal.records.fields import Field, FieldType, TableSpec, get_spec
 from portal.records.values import PARSERS, parse_value
 
@@ -76,8 +77,8 @@ class Lookups:
             if len(named) > 1:
                 raise ValueError(_("Several staff members are called “{name}”: use the staff ID.").format(name=text))
             found = named[0] if named else None
-        if found is None and key.isdigit() and int(key) in self.users:
-            found = int(key)
+        if found is None and parse_int(key) in self.users:
+            found = parse_int(key)
         if found is None:
             raise ValueError(_("No staff member has the login, staff ID or name “{text}”.").format(text=text))
         return found
@@ -95,9 +96,9 @@ class Lookups:
         """The id of the linked record whose natural key (or id) is `text`."""
         self.prefetch_links(table, [text])
         found = self._links[table].get(text)
-        if found is None and text.isdigit():
+        if found is None and (record_id := parse_int(text, high=INT8_MAX)) is not None:
             spec = get_spec(table)
-            found = self.session.scalar(select(spec.id_column).where(spec.id_column == int(text)))
+            found = self.session.scalar(select(spec.id_column).where(spec.id_column == record_id))
         if found is None:
             raise ValueError(_("No {record} “{text}”.").format(record=_(get_spec(table).record_label).lower(),
                                                                text=text))

@@ -5,6 +5,7 @@ accepted or refused the same way everywhere. Problems raise `ValueError` with a 
 """
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from datetime import date, datetime, time
@@ -12,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from portal.i18n import LANGUAGES, _, catalog
+from portal.inputs import INT4_MAX, INT8_MAX, NUL_REFUSED, NUMBER_RANGE, parse_int
 from portal.records.fields import Field, FieldType
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9-]{4,19}$")
@@ -28,6 +30,8 @@ def _text(raw: Any) -> str | None:
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)  # an identifier Excel stored as a number
     text = str(raw).strip()
+    if "\x00" in text:  # PostgreSQL cannot store it (db.input_guard refuses it too, for paths that skip this)
+        raise ValueError(_(NUL_REFUSED))
     return text or None
 
 
@@ -64,17 +68,23 @@ def parse_email(field: Field, raw: Any) -> str | None:
 def parse_integer(field: Field, raw: Any) -> int | None:
     if isinstance(raw, bool):
         raise ValueError(_("Enter a whole number."))
+    if isinstance(raw, float | Decimal):
+        if raw != raw:  # NaN: an empty spreadsheet cell
+            return None
+        if not math.isfinite(raw) or raw != int(raw):
+            raise ValueError(_("Enter a whole number."))
+        raw = int(raw)
     if isinstance(raw, int):
+        if not -INT4_MAX - 1 <= raw <= INT4_MAX:
+            raise ValueError(_(NUMBER_RANGE).format(low=-INT4_MAX - 1, high=INT4_MAX))
         return raw
-    if isinstance(raw, float | Decimal) and raw == int(raw):
-        return int(raw)
     text = _text(raw)
     if text is None:
         return None
-    try:
-        return int(text.replace(",", ""))
-    except ValueError:
-        raise ValueError(_("Enter a whole number.")) from None
+    value = parse_int(text.replace(",", ""), low=-INT4_MAX - 1, high=INT4_MAX)  # ASCII digits, the column's range
+    if value is None:
+        raise ValueError(_(NUMBER_RANGE).format(low=-INT4_MAX - 1, high=INT4_MAX))
+    return value
 
 
 def parse_decimal(field: Field, raw: Any) -> Decimal | None:
@@ -187,9 +197,9 @@ def parse_reference(field: Field, raw: Any, resolve: Callable[[Field, Any], int 
         text = _text(raw)
         if text is None:
             return None
-        if not text.isdigit():
+        if (record_id := parse_int(text, high=INT8_MAX)) is None:
             raise ValueError(_("Choose a record."))
-        return int(text)
+        return record_id
     return resolve(field, raw)
 
 

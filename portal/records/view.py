@@ -10,8 +10,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from portal.i18n import _
+from portal.inputs import MAX_PAGE, clean_text, parse_int
 from portal.records.fields import TableSpec
-from portal.records.filters import LIST_OPS, NO_VALUE_OPS, Filter
+from portal.records.filters import LIST_OPS, NO_VALUE_OPS, SEARCH_LIMIT, Filter
 
 PAGE_SIZES = (50, 100, 200)
 MAX_SORT_LEVELS = 2
@@ -97,21 +98,15 @@ class ViewState:
             elif name:
                 ignored.append(_("sort “{text}”").format(text=item))
         columns = tuple(c for c in _one(params, "cols").split(",") if spec.has_field(c))
-        page, size = _int(_one(params, "page"), 1), _int(_one(params, "size"), PAGE_SIZES[0])
-        return cls(search=_one(params, "q").strip(), filters=tuple(filters), sort=tuple(sort), columns=columns,
-                   page=max(page, 1), page_size=size if size in PAGE_SIZES else PAGE_SIZES[0]), ignored
+        page = parse_int(_one(params, "page"), high=MAX_PAGE) or 1
+        size = parse_int(_one(params, "size")) or PAGE_SIZES[0]
+        return cls(search=clean_text(_one(params, "q"), limit=SEARCH_LIMIT), filters=tuple(filters), sort=tuple(sort),
+                   columns=columns, page=page, page_size=size if size in PAGE_SIZES else PAGE_SIZES[0]), ignored
 
 
 def _one(params: Mapping[str, str | list[str]], key: str) -> str:
     value = params.get(key, "")
     return value[-1] if isinstance(value, list) else value
-
-
-def _int(text: str, default: int) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        return default
 
 
 def _filter_param(flt: Filter) -> str:

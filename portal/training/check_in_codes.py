@@ -17,6 +17,7 @@ from db.models import Retailer
 from db.training_models import SignUp
 from portal.auth import CurrentUser, require
 from portal.i18n import _
+from portal.inputs import parse_int
 from portal.training.rules import MANAGE, TrainingInputError
 
 CHECK_IN_PATH = "training_check_in"
@@ -57,12 +58,12 @@ def scanned_sign_up(session: Session, *, actor: CurrentUser, sign_up_id: str, to
     when the code does not match a sign-up or the retailer no longer holds a seat."""
     require(actor, MANAGE)
     wrong = TrainingInputError("signup", _("This check-in code is not valid: check the retailer in from the list."))
-    if not sign_up_id.isdigit():
+    if (wanted := parse_int(sign_up_id)) is None:
         raise wrong
     row = session.execute(
         select(SignUp.id, SignUp.version, SignUp.session_id, SignUp.retailer_id, SignUp.signed_up_at, SignUp.state,
                SignUp.attended, Retailer.shop_name, Retailer.owner_name, Retailer.license_no)
-        .join(Retailer, Retailer.id == SignUp.retailer_id).where(SignUp.id == int(sign_up_id))).mappings().first()
+        .join(Retailer, Retailer.id == SignUp.retailer_id).where(SignUp.id == wanted)).mappings().first()
     if row is None or check_in_token(row["id"], row["session_id"], row["retailer_id"], row["signed_up_at"]) != token:
         raise wrong
     if row["state"] != "signed_up":

@@ -11,6 +11,7 @@ from db.training_models import SignUp, TrainingSession
 from portal.auth import CurrentUser, can
 from portal.errors import STALE, InputError
 from portal.i18n import _
+from portal.inputs import DAY_RANGE, day_in_range
 from portal.sla import CENTER_TZ, local
 from portal.workdays import WorkCalendar, load_calendar
 
@@ -28,18 +29,22 @@ def utcnow() -> datetime:
 
 
 def month_start(day: date | datetime) -> date:
-    """The first day of the month `day` falls in (a datetime counts in center time)."""
+    """The first day of the month `day` falls in (a datetime counts in center time); a month outside
+    portal.inputs.DAY_RANGE is refused (TrainingInputError "month": plans have neighbouring months)."""
+    if not day_in_range(day if not isinstance(day, datetime) else day.date()):
+        raise TrainingInputError("month", _("Enter a date from {first} to {last}.").format(
+            first=DAY_RANGE[0], last=DAY_RANGE[1]))
     if isinstance(day, datetime):
         day = local(day).date()
     return day.replace(day=1)
 
 
 def next_month(month: date) -> date:
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return (month_start(month).replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def previous_month(month: date) -> date:
-    return (month.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return (month_start(month) - timedelta(days=1)).replace(day=1)
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
@@ -50,7 +55,10 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
 
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
-    """[start, end) of a calendar year as center-time moments."""
+    """[start, end) of a calendar year as center-time moments (a year of portal.inputs.DAY_RANGE)."""
+    if not isinstance(year, int) or not DAY_RANGE[0].year <= year <= DAY_RANGE[1].year:
+        raise TrainingInputError("year", _("Enter a whole number from {low} to {high}.").format(
+            low=DAY_RANGE[0].year, high=DAY_RANGE[1].year))
     return (datetime(year, 1, 1, tzinfo=CENTER_TZ), datetime(year + 1, 1, 1, tzinfo=CENTER_TZ))
 
 

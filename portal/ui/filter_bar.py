@@ -12,6 +12,7 @@ import streamlit as st
 from db.engine import unit_of_work
 from portal.auth import CurrentUser
 from portal.i18n import _
+from portal.inputs import INT8_MAX, parse_int
 from portal.records.fields import NUMBER_TYPES, TIME_TYPES, Field, FieldType, TableSpec
 from portal.records.filters import BETWEEN, LIST_OPS, NO_VALUE_OPS, RELATIVE_DAYS, Filter, op_label, operators
 from portal.records.query import values_in_use
@@ -33,10 +34,10 @@ def value_text(field: Field, value: str, lookups: Lookups) -> str:
     """A filter value as people read it (choice labels, staff names)."""
     if field.type in (FieldType.SINGLE_SELECT, FieldType.MULTI_SELECT) and (c := field.choice(value)):
         return _(c.label)
-    if field.type is FieldType.USER and value.isdigit():
-        return lookups.user_label(int(value))
-    if field.type is FieldType.LINK and field.suggest and value.isdigit():
-        return lookups.link_title(field.link_table or "", int(value))
+    if field.type is FieldType.USER and (user_id := parse_int(value)):
+        return lookups.user_label(user_id)
+    if field.type is FieldType.LINK and field.suggest and (record_id := parse_int(value, high=INT8_MAX)):
+        return lookups.link_title(field.link_table or "", record_id)
     if field.type in TIME_TYPES and value in RELATIVE_DAYS:
         return _(RELATIVE_DAYS[value])
     if field.type is FieldType.CHECKBOX:

@@ -13,6 +13,7 @@ from db.training_models import TrainingSession
 from portal.auth import CurrentUser
 from portal.errors import InputError
 from portal.i18n import _, fmt_datetime
+from portal.inputs import int_param, parse_month
 from portal.sla import CENTER_TZ, local
 from portal.training import list_sessions, month_start
 from portal.training.labels import SESSION_STATE_LABELS
@@ -36,11 +37,8 @@ def month_label(month: date) -> str:
 
 
 def _parse_month(text: str) -> date | None:
-    """`2026-03` as the first day of that month; None when it is not a month."""
-    try:
-        return datetime.strptime(text, "%Y-%m").date()
-    except ValueError:
-        return None
+    """`2026-03` as the first day of that month; None when it is not a month (or beyond portal.inputs.DAY_RANGE)."""
+    return parse_month(text)
 
 
 def _month_changed(key: str) -> None:
@@ -85,9 +83,9 @@ def pick_session(user: CurrentUser, *, key: str, states: tuple[str, ...], days_b
         st.info(_("There are no sessions to choose from (approved or held, from six weeks ago to two months "
                   "ahead)."))
         return None
-    wanted = st.query_params.get("session", "")
-    if wanted.isdigit() and int(wanted) in sessions:
-        st.session_state[key] = int(wanted)
+    wanted = int_param(st.query_params, "session")
+    if wanted in sessions:
+        st.session_state[key] = wanted
     elif st.session_state.get(key) not in sessions:
         todays = [i for i, ts in sessions.items() if local(ts.starts_at).date() == now.date()]
         st.session_state[key] = (todays or [min(sessions, key=lambda i: abs(sessions[i].starts_at - now))])[0]
