@@ -14,10 +14,12 @@ fails before it draws its form (it reads the database first) would lose what was
 (called by the entry point for a page that failed, and by `show_input_error` next to a form whose save failed)
 copies the values of every form drawn in this session (the names given to `form_defaults`/`edit_form`) aside; the
 next run that draws the form puts them back, in the browser too. A save button drawn with `... or retried(key)`
-is pressed again by the Retry button, so Retry saves what was kept.
+is pressed again by the Retry button, so Retry saves what was kept (`submit_button` draws a form's save button so).
 """
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import psycopg
@@ -85,9 +87,24 @@ def form_defaults(prefix: str, values: dict[str, Any]) -> None:
         st.session_state.setdefault(prefix + name, value)
 
 
+def keep_values(prefix: str, names: Iterable[str]) -> None:
+    """For a form whose widgets (keyed `prefix + name`) take their starting values from `value=`/`index=` rather than
+    `form_defaults`: call it before drawing the form, so that their values are kept through an outage."""
+    _register(prefix, names)
+    _restore(prefix)
+
+
+def submit_button(label: str, *, key: str | None = None, form: str | None = None, **kwargs) -> bool:
+    """`st.form_submit_button` that says True also on the run after Retry was pressed for it (see `retried`).
+    Without `key`, give the `form`'s key: the button gets the key Streamlit gives an unkeyed one
+    ("FormSubmitter:form-label")."""
+    key = key or f"FormSubmitter:{form}-{label}"
+    return st.form_submit_button(label, key=key, **kwargs) or retried(key)
+
+
 def retried(key: str) -> bool:
-    """Whether this run is the Retry of the save button `key`: draw save buttons as
-    `st.form_submit_button(..., key=key) or retried(key)`."""
+    """Whether this run is the Retry of the save button `key` (after the database did not answer); every save
+    button calls it on every run (`submit_button` does), so that Retry knows which one was pressed."""
     state = st.session_state
     buttons = state.setdefault(_BUTTONS, set())
     buttons.add(key)
@@ -144,6 +161,19 @@ def database_did_not_answer(*, retry_key: str, page_failed: bool) -> None:
                       _("Press Retry in a moment."))
     st.warning(message, icon=":material/cloud_off:")
     st.button(_("Retry"), key=retry_key, icon=":material/refresh:", on_click=_press_again, args=(pending,))
+
+
+def live_part(draw: Callable[..., None]) -> Callable[..., None]:
+    """For a part of a page that redraws itself (under `@st.fragment(run_every=...)`): when the database does not
+    answer, it says so in its place and tries again at its next redraw; the forms beside it keep what is typed."""
+    @functools.wraps(draw)
+    def drawn(*args, **kwargs) -> None:
+        try:
+            draw(*args, **kwargs)
+        except UNREACHABLE:
+            st.warning(_("The database did not answer; this part is shown again at its next refresh."),
+                       icon=":material/cloud_off:")
+    return drawn
 
 
 def forget(prefix: str) -> None:

@@ -9,10 +9,9 @@ from db.engine import unit_of_work
 from db.training_models import NOTIFY_METHODS, SIGN_UP_CHANNELS, TrainingSession
 from portal import training as tr
 from portal.auth import CurrentUser, can
-from portal.errors import InputError
 from portal.i18n import _, fmt_datetime
 from portal.training.labels import CHANNEL_LABELS, NOTIFY_METHOD_LABELS, SIGN_UP_STATE_LABELS
-from portal.ui.forms import flash, forget, show_input_error
+from portal.ui.forms import REFUSED, flash, forget, show_input_error, submit_button
 from portal.ui.training import attempt
 
 
@@ -129,7 +128,7 @@ def notification_panel(user: CurrentUser, ts: TrainingSession) -> None:
                 for sign_up_id in picked:
                     tr.mark_notified(s, actor=user, sign_up_id=sign_up_id, version=by_id[sign_up_id]["version"],
                                      method=method or "phone")
-        except InputError as exc:
+        except REFUSED as exc:
             show_input_error(exc, "notify_")
             return
         forget("notify_")
@@ -155,7 +154,7 @@ def absentee_panel(user: CurrentUser, ts: TrainingSession) -> None:
         picked = st.selectbox(_("Absentee"), list(absentee), key="absence_pick",
                               format_func=lambda i: f"{absentee[i]['shop_name']} · {absentee[i]['owner_name']}")
         reason = st.text_input(_("Reason given on the call"), key="absence_reason")
-        submitted = st.form_submit_button(_("Save the follow-up call"), key="absence_save")
+        submitted = submit_button(_("Save the follow-up call"), key="absence_save")
     if submitted:
         attempt(user, tr.record_absence_follow_up, sign_up_id=picked, version=absentee[picked]["version"],
                 reason=reason, prefix="absence_", done=_("Follow-up call recorded."))

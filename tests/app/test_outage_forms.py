@@ -9,18 +9,23 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from db.complaint_models import Complaint
+from db.complaint_models import Complaint, ComplaintEvent
 from db.engine import unit_of_work
-from db.incident_models import IncidentTimelineEntry
+from db.incident_models import Incident, IncidentTimelineEntry
+from db.models import Department, Retailer
+from db.training_models import TrainingCourse
 from portal import incidents as ix
 from portal.i18n import set_language
 from portal.incidents.rules import utcnow
 from tests.app import test_complaint_pages as complaint_pages
 from tests.app.conftest import open_app, submit_sign_in
-from tests.app.test_complaint_pages import INTAKE, _fill_intake
+from tests.app.test_complaint_pages import INTAKE, PAGE, _fill_intake
 from tests.conftest import TEST_PASSWORD
+from tests.db import retailer_support
 
 desk = complaint_pages.desk  # the complaint pages' center (staff who sign in through the form)
+directory = retailer_support.directory_fixture  # five retailers and a supervisor ("sup")
+UNANSWERED = "database did not answer"
 
 
 @pytest.fixture(autouse=True)
@@ -65,9 +70,9 @@ def test_the_intake_keeps_its_input_through_an_outage_and_retry_saves_it_once(de
     outage.begin()
     at.button(key="intake.save").click().run()
     assert not at.exception, at.exception
-    assert any("database did not answer" in w for w in _warnings(at)), _warnings(at)
+    assert any(UNANSWERED in w for w in _warnings(at)), _warnings(at)
     at.button(key="_forms.retry_page").click().run()  # still down: the same message, nothing lost
-    assert any("database did not answer" in w for w in _warnings(at)), _warnings(at)
+    assert any(UNANSWERED in w for w in _warnings(at)), _warnings(at)
     outage.end()
     at.button(key="_forms.retry_page").click().run()
     assert not at.exception, at.exception
@@ -107,3 +112,84 @@ def test_an_incident_entry_keeps_its_text_through_an_outage_and_retry_saves_it_o
     at.run()
     assert at.text_area(key=p + "text").value == ""  # saved once, and the box is empty for the next entry
     assert _entries(incident_id) == ["启动局部应急预案"]
+
+
+def _through_an_outage(at, outage, save_key: str) -> None:
+    """Press `save_key` while the database is stopped: the refusal shows and nothing is lost; start the database
+    again and press Retry (the page's own, or the one next to the form)."""
+    outage.begin()
+    at.button(key=save_key).click().run()
+    assert not at.exception, at.exception
+    assert any(UNANSWERED in w for w in _warnings(at)), _warnings(at)
+    retry = next(b for b in at.button if b.key == "_forms.retry_page" or str(b.key).endswith("retry"))
+    outage.end()
+    retry.click().run()
+    assert not at.exception, at.exception
+    assert not any(UNANSWERED in w for w in _warnings(at)), _warnings(at)
+
+
+def test_a_complaint_move_and_a_note_are_kept_and_saved_on_retry(desk, outage):
+    cid = desk.register(desk.agent, now=utcnow()).complaint_id
+    at = _open("zhanghua", PAGE, id=cid)
+    p = f"complaint.{cid}.assign."
+    at.selectbox(key=p + "handler").set_value(desk.handler.id)
+    at.text_input(key=p + "note").input("请尽快处理")
+    _through_an_outage(at, outage, f"FormSubmitter:{p}form-Assign")
+    with unit_of_work() as s:
+        assert s.get(Complaint, cid).handler_id == desk.handler.id
+        notes = s.scalars(select(ComplaintEvent.note).where(ComplaintEvent.complaint_id == cid,
+                                                            ComplaintEvent.to_state == "assigned"))
+        assert list(notes) == ["请尽快处理"]
+    p = f"complaint.{cid}.note."
+    at.text_area(key=p + "text").input("客户下午再来电")
+    _through_an_outage(at, outage, f"FormSubmitter:{p}form-Add internal note")
+    with unit_of_work() as s:
+        assert list(s.scalars(select(ComplaintEvent.note).where(ComplaintEvent.complaint_id == cid,
+                                                                ComplaintEvent.kind == "note"))) == ["客户下午再来电"]
+
+
+def test_an_incident_form_and_the_boards_quick_log_are_kept_and_saved_on_retry(make_user, outage):
+    coordinator = make_user("emergency_coordinator", login="huangwei", language="en")
+    incident_id = _incident(coordinator)
+    at = _open("huangwei", "pages/incident.py", id=incident_id)
+    p = f"inc{incident_id}_severity_"
+    at.selectbox(key=p + "to").set_value(2)
+    at.selectbox(key=p + "commander").set_value(coordinator.id)
+    at.text_input(key=p + "note").input("雨势加大")
+    _through_an_outage(at, outage, p + "save")
+    with unit_of_work() as s:
+        assert s.get(Incident, incident_id).severity == 2
+    at = _open("huangwei", "pages/incident_board.py")
+    p = f"board_entry_{incident_id}_"
+    at.text_area(key=p + "text").input("备用车辆已出发")
+    _through_an_outage(at, outage, p + "save")
+    assert _entries(incident_id) == ["备用车辆已出发"]
+
+
+def test_a_training_form_is_kept_and_saved_on_retry(make_user, outage):
+    make_user("training_coordinator", login="chenjing", language="en")
+    at = _open("chenjing", "pages/training_catalog.py")
+    at.text_input(key="course_new_title").input("网上订货操作")
+    at.text_area(key="course_new_description").input("手机订货的每一步")
+    _through_an_outage(at, outage, "course_new_save")
+    with unit_of_work() as s:
+        assert s.execute(select(TrainingCourse.title, TrainingCourse.description)).all() == [
+            ("网上订货操作", "手机订货的每一步")]
+
+
+def test_a_record_edit_is_kept_and_saved_on_retry(directory, outage):
+    rid = directory.ids["330106000003"]
+    at = _open("sup", "pages/retailer.py", id=rid)
+    at.text_input(key=f"retailers.form.{rid}.owner_name").input("张敏敏")
+    _through_an_outage(at, outage, f"FormSubmitter:retailers.form.{rid}-Save")
+    with unit_of_work() as s:
+        assert s.get(Retailer, rid).owner_name == "张敏敏"
+
+
+def test_an_admin_form_is_kept_and_saved_on_retry(db, outage):
+    at = _open("admin", "pages/admin_departments.py")
+    at.text_input(key="new_department_name_en").input("Legal affairs")
+    at.text_input(key="new_department_name_zh").input("法务部")
+    _through_an_outage(at, outage, "new_department_save")
+    with unit_of_work() as s:
+        assert list(s.scalars(select(Department.name_zh).where(Department.name_en == "Legal affairs"))) == ["法务部"]
