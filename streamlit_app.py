@@ -13,6 +13,7 @@ def portal() -> None:
     user = session.current_user()
     session.use_language(user)
     session.apply_cookie()
+    forms.show_failed_callback()  # a button's action that ran before this page and did not reach the database
 
     if user is None:
         st.navigation([st.Page("pages/sign_in.py", title=_("Sign in"), icon=":material/login:")],

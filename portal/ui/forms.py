@@ -36,6 +36,7 @@ _FIELDS = "_forms.fields"  # form prefix -> names of its value widgets (every fo
 _BUTTONS = "_forms.buttons"  # keys of the save buttons drawn with `retried`
 _RETRY = "_forms.retry"  # the save button that Retry presses again (lives for the one run after Retry)
 _KEPT = "·kept"  # prefix + _KEPT: a form's values kept through a run that did not draw it
+_FAILED_CALLBACK = "_forms.failed_callback"  # (callback, args, kwargs) of a button's action the database refused
 _SENT = "·sent"  # prefix + _SENT: values just saved by a form that clears itself in the browser (never kept)
 
 UNREACHABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, DatabaseStartError,
@@ -161,6 +162,34 @@ def database_did_not_answer(*, retry_key: str, page_failed: bool) -> None:
                       _("Press Retry in a moment."))
     st.warning(message, icon=":material/cloud_off:")
     st.button(_("Retry"), key=retry_key, icon=":material/refresh:", on_click=_press_again, args=(pending,))
+
+
+def guarded_callback(callback: Callable[..., None]) -> Callable[..., None]:
+    """For a button's `on_click` (or a widget's `on_change`) that writes: Streamlit runs it before the page, outside
+    the entry point's care, so when the database does not answer it is noted instead, and `show_failed_callback`
+    says so at the top of the page, with a Retry that runs it again."""
+    @functools.wraps(callback)
+    def run(*args, **kwargs) -> None:
+        try:
+            callback(*args, **kwargs)
+        except UNREACHABLE:
+            keep_typed_input()
+            st.session_state[_FAILED_CALLBACK] = (run, args, kwargs)
+    return run
+
+
+def _run_again(run: Callable[..., None], args: tuple, kwargs: dict) -> None:
+    run(*args, **kwargs)
+
+
+def show_failed_callback() -> None:
+    """Called by the entry point before the page: say that a button's action did not reach the database."""
+    failed = st.session_state.pop(_FAILED_CALLBACK, None)
+    if failed is not None:
+        st.warning(_("The database did not answer, so this was not saved. What you typed is kept.") + " "
+                   + _("Press Retry once the database is back: Retry saves it."), icon=":material/cloud_off:")
+        st.button(_("Retry"), key="_forms.retry_callback", icon=":material/refresh:", on_click=_run_again,
+                  args=failed)
 
 
 def live_part(draw: Callable[..., None]) -> Callable[..., None]:

@@ -16,7 +16,7 @@ from portal.records.editing import StaleRecordError, create_record, may_write, u
 from portal.records.fields import Field, FieldType, TableSpec
 from portal.records.query import fetch_record
 from portal.records.validation import Lookups, RecordInputError, error_text
-from portal.ui.forms import UNREACHABLE, database_did_not_answer, keep_values, submit_button
+from portal.ui.forms import UNREACHABLE, database_did_not_answer, guarded_callback, keep_values, submit_button
 from portal.ui.grid import flash
 from portal.ui.text import plain
 from portal.ui.view_state import key
@@ -64,6 +64,7 @@ def _forget(form_key: str) -> None:
         del st.session_state[k]
 
 
+@guarded_callback
 def _take_current_version(spec: TableSpec, user: CurrentUser, form_key: str, record_id: int) -> None:
     """The user chose to save over the other change: check against the version saved now."""
     with unit_of_work(user.id) as s:

@@ -4,7 +4,7 @@ back Retry saves them exactly once."""
 from __future__ import annotations
 
 import types
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -13,17 +13,19 @@ from db.complaint_models import Complaint, ComplaintEvent
 from db.engine import unit_of_work
 from db.incident_models import Incident, IncidentTimelineEntry
 from db.models import Department, Retailer
-from db.training_models import TrainingCourse
+from db.training_models import SignUp, TrainingCourse, TrainingSession
 from portal import incidents as ix
 from portal.i18n import set_language
 from portal.incidents.rules import utcnow
 from tests.app import test_complaint_pages as complaint_pages
+from tests.app import test_training_pages as training_pages
 from tests.app.conftest import open_app, submit_sign_in
 from tests.app.test_complaint_pages import INTAKE, PAGE, _fill_intake
 from tests.conftest import TEST_PASSWORD
 from tests.db import retailer_support
 
 desk = complaint_pages.desk  # the complaint pages' center (staff who sign in through the form)
+staff = training_pages.staff  # a coordinator ("coord"), a course and eight retailers
 directory = retailer_support.directory_fixture  # five retailers and a supervisor ("sup")
 UNANSWERED = "database did not answer"
 
@@ -193,3 +195,27 @@ def test_an_admin_form_is_kept_and_saved_on_retry(db, outage):
     _through_an_outage(at, outage, "new_department_save")
     with unit_of_work() as s:
         assert list(s.scalars(select(Department.name_zh).where(Department.name_en == "Legal affairs"))) == ["法务部"]
+
+
+def test_a_tap_whose_action_runs_before_the_page_is_refused_and_retry_saves_it(staff, outage):
+    now = datetime.now(UTC)
+    with unit_of_work() as s:
+        ts = TrainingSession(course_id=staff["course_id"], title="网上订货操作", starts_at=now - timedelta(minutes=20),
+                             ends_at=now + timedelta(hours=2), place="培训室", format="lecture",
+                             trainer_id=staff["trainer"].id, capacity=10, state="approved", approved_at=now)
+        s.add(ts)
+        s.flush()
+        sign_up = SignUp(session_id=ts.id, retailer_id=staff["retailers"][0], state="signed_up", signed_up_at=now)
+        s.add(sign_up)
+        s.flush()
+        sign_up_id = sign_up.id
+    at = _open("coord", "pages/training_check_in.py")
+    outage.begin()
+    at.button(key=f"checkin_{sign_up_id}").click().run()  # on_click: runs before the page, outside its care
+    assert not at.exception, at.exception
+    assert any(UNANSWERED in w for w in _warnings(at)), _warnings(at)
+    outage.end()
+    at.button(key="_forms.retry_callback").click().run()
+    assert not at.exception, at.exception
+    with unit_of_work() as s:
+        assert s.get(SignUp, sign_up_id).attended is True
