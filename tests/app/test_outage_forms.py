@@ -219,3 +219,21 @@ def test_a_tap_whose_action_runs_before_the_page_is_refused_and_retry_saves_it(s
     assert not at.exception, at.exception
     with unit_of_work() as s:
         assert s.get(SignUp, sign_up_id).attended is True
+
+
+def test_after_an_outage_the_page_shows_the_kept_values_again(desk, outage):
+    at = _open("wangli", INTAKE)
+    _fill_intake(at, desk, name="张三丰")
+    at.segmented_control(key="intake.grade").set_value(2).run()
+    outage.begin()
+    at.button(key="intake.save").click().run()
+    assert "intake.name" not in [t.key for t in at.text_input]  # the page could not be drawn
+    outage.end()
+    at.run()  # the page is shown again (no Retry): the form is back with everything typed and chosen, not saved yet
+    assert at.text_input(key="intake.name").value == "张三丰"
+    assert at.text_area(key="intake.description").value.startswith("送货员")
+    assert at.selectbox(key="intake.category").value == desk.categories["delivery"]
+    assert at.segmented_control(key="intake.grade").value == 2
+    assert _complaints() == []
+    at.button(key="intake.save").click().run()
+    assert _complaints() == ["张三丰"]
