@@ -120,15 +120,19 @@ def end_of_run() -> None:
     st.session_state.pop(_RETRY, None)
 
 
-def keep_typed_input() -> None:
-    """Copy every form's values aside (not values it just saved), for the next run that draws the form."""
+def keep_typed_input() -> bool:
+    """Copy every form's values aside (not values it just saved), for the next run that draws the form; says
+    whether any form has values kept."""
     state = st.session_state
+    kept = False
     for prefix, names in state.get(_FIELDS, {}).items():
         sent = state.get(prefix + _SENT, {})
         values = {n: state[prefix + n] for n in names if prefix + n in state}
         values = {n: v for n, v in values.items() if n not in sent or sent[n] != v}
         if values:
             state[prefix + _KEPT] = {**state.get(prefix + _KEPT, {}), **values}
+        kept = kept or prefix + _KEPT in state
+    return kept
 
 
 def cleared_in_browser(prefix: str, values: dict[str, Any]) -> None:
@@ -151,9 +155,11 @@ def _press_again(key: str | None) -> None:
 def database_did_not_answer(*, retry_key: str, page_failed: bool) -> None:
     """Say that the database did not answer, keep every form's values and offer Retry (which repeats the save that
     was pressed, if one was). `page_failed`: the page could not be drawn (said by the entry point)."""
-    keep_typed_input()
+    kept = keep_typed_input()
     pending = _pressed_save() or st.session_state.pop(_RETRY, None)
-    if page_failed:
+    if page_failed and not kept:  # (a form that keeps nothing, such as sign-in, is not promised anything)
+        message = _("The database did not answer, so this page cannot be shown now.")
+    elif page_failed:
         message = _("The database did not answer, so this page cannot be shown now. What you typed in its forms "
                     "is kept (files to attach must be chosen again).")
     else:

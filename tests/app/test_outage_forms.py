@@ -237,3 +237,15 @@ def test_after_an_outage_the_page_shows_the_kept_values_again(desk, outage):
     assert _complaints() == []
     at.button(key="intake.save").click().run()
     assert _complaints() == ["张三丰"]
+
+
+def test_a_page_that_keeps_nothing_promises_nothing(db, outage):
+    at = open_app()
+    outage.begin()
+    at = submit_sign_in(at, "admin", TEST_PASSWORD)  # the sign-in form keeps no password, so it says only the fact
+    assert not at.exception, at.exception
+    assert _warnings(at) == ["The database did not answer, so this page cannot be shown now. Press Retry in a "
+                             "moment."]
+    outage.end()
+    at = submit_sign_in(at.button(key="_forms.retry_page").click().run(), "admin", TEST_PASSWORD)
+    assert not at.exception and not at.warning, _warnings(at)
