@@ -7,7 +7,7 @@ import streamlit as st
 from db.engine import unit_of_work
 from portal.errors import InputError
 from portal.i18n import _, fmt_date, fmt_weekday
-from portal.ui.forms import form_defaults, saved, show_flash, show_input_error
+from portal.ui.forms import REFUSED, form_defaults, saved, show_flash, show_input_error, submit_button
 from portal.ui.session import page_user
 from portal.workdays import calendar_exceptions, ensure_calendar, load_calendar, set_calendar_day
 
@@ -48,14 +48,14 @@ with set_column:
                             key=prefix + "day")
         is_working = st.radio(_("Kind"), list(KINDS), format_func=KINDS.get, key=prefix + "kind", horizontal=True)
         name = st.text_input(_("Name"), key=prefix + "name", placeholder=_("e.g. National Day, 调休上班"))
-        submitted = st.form_submit_button(_("Save day"), type="primary", key=prefix + "save")
+        submitted = submit_button(_("Save day"), type="primary", key=prefix + "save")
     if submitted:
         try:
             if day is None:
                 raise InputError("day", _("Date: choose the day to set."))
             with unit_of_work(user.id) as s:
                 set_calendar_day(s, actor=user, day=day, is_working_day=is_working, name=name)
-        except InputError as exc:
+        except REFUSED as exc:
             show_input_error(exc, prefix)
         else:
             saved(_("{day} saved as: {kind}.").format(day=fmt_date(day), kind=KINDS[is_working]), prefix)
@@ -68,7 +68,7 @@ with remove_column:
         removed = st.selectbox(_("Day"), overrides, format_func=lambda d: f"{fmt_date(d)} · {fmt_weekday(d)}",
                                index=None, placeholder=_("Choose a day set by an admin"), key="calendar_remove_day")
         st.caption(_("The day becomes an ordinary day again: a working day Monday to Friday, off at the weekend."))
-        submitted = st.form_submit_button(_("Remove"), key="calendar_remove_save")
+        submitted = submit_button(_("Remove"), key="calendar_remove_save")
     if submitted:
         if removed is None:
             st.error(_("Day: choose the override to remove."))

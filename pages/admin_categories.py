@@ -4,10 +4,9 @@ import streamlit as st
 
 from db.engine import unit_of_work
 from portal.admin import SORT_ORDER_MAX, create_category, list_categories, list_departments, update_category
-from portal.errors import InputError
 from portal.i18n import _, current_language
 from portal.reference import localized_name
-from portal.ui.forms import edit_form, form_defaults, saved, show_flash, show_input_error
+from portal.ui.forms import REFUSED, edit_form, form_defaults, saved, show_flash, show_input_error, submit_button
 from portal.ui.session import page_user
 
 user = page_user("admin.manage")
@@ -65,14 +64,14 @@ with edit_tab:
                                         help=_("Smaller numbers come first in lists (0–{max}).")
                                         .format(max=SORT_ORDER_MAX))
         active = st.checkbox(_("Active (offered for new complaints)"), key=prefix + "active")
-        submitted = st.form_submit_button(_("Save changes"), type="primary", key=prefix + "save")
+        submitted = submit_button(_("Save changes"), type="primary", key=prefix + "save")
     if submitted:
         try:
             with unit_of_work(user.id) as s:
                 changed = update_category(s, actor=user, category_id=row.id, version=row.version, name_en=name_en,
                                           name_zh=name_zh, default_department_id=department_id,
                                           sort_order=int(sort_order), active=active)
-        except InputError as exc:
+        except REFUSED as exc:
             show_input_error(exc, prefix)
         else:
             saved(_("Category {name} saved.").format(name=localized_name(changed, ui_language)), prefix)
@@ -90,13 +89,13 @@ with add_tab:
         sort_order = right.number_input(_("Sort order"), step=1, key="new_category_sort_order")
         code = left.text_input(_("Code"), key="new_category_code",
                                help=_("A short fixed identifier; leave empty to derive it from the English name."))
-        submitted = st.form_submit_button(_("Add category"), type="primary", key="new_category_save")
+        submitted = submit_button(_("Add category"), type="primary", key="new_category_save")
     if submitted:
         try:
             with unit_of_work(user.id) as s:
                 added = create_category(s, actor=user, name_en=name_en, name_zh=name_zh, code=code,
                                         default_department_id=department_id, sort_order=int(sort_order))
-        except InputError as exc:
+        except REFUSED as exc:
             show_input_error(exc, "new_category_")
         else:
             saved(_("Category {name} added.").format(name=localized_name(added, ui_language)), "new_category_")

@@ -4,10 +4,9 @@ import streamlit as st
 
 from db.engine import unit_of_work
 from portal.admin import create_department, list_departments, update_department
-from portal.errors import InputError
 from portal.i18n import _, current_language
 from portal.reference import localized_name
-from portal.ui.forms import edit_form, form_defaults, saved, show_flash, show_input_error
+from portal.ui.forms import REFUSED, edit_form, form_defaults, saved, show_flash, show_input_error, submit_button
 from portal.ui.session import page_user
 
 user = page_user("admin.manage")
@@ -38,12 +37,12 @@ with add_tab:
         name_zh = right.text_input(_("Chinese name"), key="new_department_name_zh")
         code = left.text_input(_("Code"), key="new_department_code",
                                help=_("A short fixed identifier; leave empty to derive it from the English name."))
-        submitted = st.form_submit_button(_("Add department"), type="primary", key="new_department_save")
+        submitted = submit_button(_("Add department"), type="primary", key="new_department_save")
     if submitted:
         try:
             with unit_of_work(user.id) as s:
                 added = create_department(s, actor=user, name_en=name_en, name_zh=name_zh, code=code)
-        except InputError as exc:
+        except REFUSED as exc:
             show_input_error(exc, "new_department_")
         else:
             saved(_("Department {name} added.").format(name=localized_name(added, ui_language)), "new_department_")
@@ -61,13 +60,13 @@ with edit_tab:
         name_zh = right.text_input(_("Chinese name"), key=prefix + "name_zh")
         active = st.checkbox(_("Active (offered in forms)"), key=prefix + "active",
                              help=_("A deactivated department keeps its history but is no longer offered."))
-        submitted = st.form_submit_button(_("Save changes"), type="primary", key=prefix + "save")
+        submitted = submit_button(_("Save changes"), type="primary", key=prefix + "save")
     if submitted:
         try:
             with unit_of_work(user.id) as s:
                 changed = update_department(s, actor=user, department_id=row.id, version=row.version,
                                             name_en=name_en, name_zh=name_zh, active=active)
-        except InputError as exc:
+        except REFUSED as exc:
             show_input_error(exc, prefix)
         else:
             saved(_("Department {name} saved.").format(name=localized_name(changed, ui_language)), prefix)

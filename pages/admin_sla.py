@@ -6,7 +6,7 @@ from portal.admin import list_sla_limits, update_sla_limit
 from portal.complaints.labels import GRADE_LABELS
 from portal.errors import InputError
 from portal.i18n import _
-from portal.ui.forms import edit_form, saved, show_flash, show_input_error
+from portal.ui.forms import edit_form, saved, show_flash, show_input_error, submit_button
 from portal.ui.session import page_user
 
 user = page_user("admin.manage")
@@ -25,7 +25,7 @@ for column, limit in zip(st.columns(len(limits)), limits, strict=True):
         st.markdown("**" + _("Grade {label}").format(label=_(GRADE_LABELS[row.grade])) + "**")
         hours = st.number_input(_("First reply within (hours)"), step=1, key=prefix + "hours")
         days = st.number_input(_("Resolution within (working days)"), step=1, key=prefix + "days")
-        submitted = st.form_submit_button(_("Save"), type="primary", key=prefix + "save")
+        submitted = submit_button(_("Save"), type="primary", key=prefix + "save")
     if submitted:
         try:
             with unit_of_work(user.id) as s:

@@ -6,9 +6,8 @@ import streamlit as st
 from db.engine import unit_of_work
 from portal import incidents as ix
 from portal.auth import PERMISSIONS, ROLE_LABELS
-from portal.errors import InputError
 from portal.i18n import _
-from portal.ui.forms import saved, show_flash, show_input_error
+from portal.ui.forms import REFUSED, saved, show_flash, show_input_error, submit_button
 from portal.ui.session import page_user
 
 user = page_user("admin.manage")
@@ -24,12 +23,12 @@ with st.form("supply_limits"):
     entered = {role: st.number_input(_(ROLE_LABELS[role]), min_value=0, max_value=100_000, step=1,
                                      value=limits.get(role, 0), key=f"limit_{role}")
                for role in sorted(PERMISSIONS["supply.approve"])}
-    if st.form_submit_button(_("Save limits"), type="primary"):
+    if submit_button(_("Save limits"), type="primary", form="supply_limits"):
         try:
             with unit_of_work(user.id) as s:
                 for role, quantity in entered.items():
                     ix.set_approval_limit(s, actor=user, role=role, max_quantity=int(quantity))
-        except InputError as exc:
+        except REFUSED as exc:
             show_input_error(exc, "limit_")
         else:
             saved(_("Approval limits saved."), "limit_")
@@ -47,12 +46,12 @@ with st.form(p + "form"):
     scarce = st.checkbox(_("Scarce or controlled"), value=brand.scarce_or_controlled if brand else False,
                          key=p + "scarce")
     active = st.checkbox(_("Active"), value=brand.active if brand else True, key=p + "active")
-    if st.form_submit_button(_("Save brand"), type="primary"):
+    if submit_button(_("Save brand"), type="primary", form=p + "form"):
         try:
             with unit_of_work(user.id) as s:
                 ix.save_brand(s, actor=user, name=name, scarce_or_controlled=scarce, active=active,
                               brand_id=brand.id if brand else None, version=brand.version if brand else None)
-        except InputError as exc:
+        except REFUSED as exc:
             show_input_error(exc, p)
         else:
             saved(_("Brand saved."), p)

@@ -10,7 +10,7 @@ from portal.errors import InputError
 from portal.i18n import LANGUAGES, _, current_language
 from portal.passwords import MIN_LENGTH
 from portal.reference import localized_name
-from portal.ui.forms import edit_form, form_defaults, saved, show_flash, show_input_error
+from portal.ui.forms import REFUSED, edit_form, form_defaults, saved, show_flash, show_input_error, submit_button
 from portal.ui.session import page_user
 from portal.users import create_user, generate_password, list_users, reset_password, update_user
 
@@ -74,13 +74,13 @@ with create_tab:
                                            "not the login, not a common password).").format(min=MIN_LENGTH))
         sso_email = left.text_input(_("Single sign-on address"), key="new_user_sso_email", help=SSO_HELP)
         roles = st.multiselect(_("Roles"), list(ROLE_LABELS), format_func=role_label, key="new_user_roles")
-        submitted = st.form_submit_button(_("Create user"), type="primary", key="new_user_save")
+        submitted = submit_button(_("Create user"), type="primary", key="new_user_save")
     if submitted:
         try:
             with unit_of_work(user.id) as s:
                 create_user(s, actor=user, login=login, name=name, staff_id=staff_id, password=password,
                             roles=roles, department_id=department_id, language=language, sso_email=sso_email)
-        except InputError as exc:
+        except REFUSED as exc:
             show_input_error(exc, "new_user_")
         else:
             saved(_("User {login} created. Initial password: `{password}` (hand it over now; it is not shown "
@@ -108,14 +108,14 @@ with edit_tab:
         roles = st.multiselect(_("Roles"), list(ROLE_LABELS), format_func=role_label, key=prefix + "roles")
         sso_email = left.text_input(_("Single sign-on address"), key=prefix + "sso_email", help=SSO_HELP)
         active = st.checkbox(_("Active (may sign in)"), key=prefix + "active")
-        submitted = st.form_submit_button(_("Save changes"), type="primary", key=prefix + "save")
+        submitted = submit_button(_("Save changes"), type="primary", key=prefix + "save")
     if submitted:
         try:
             with unit_of_work(user.id) as s:
                 update_user(s, actor=user, user_id=row.id, version=row.version, name=name, staff_id=staff_id,
                             roles=roles, department_id=department_id, active=active, language=language,
                             sso_email=sso_email)
-        except InputError as exc:
+        except REFUSED as exc:
             show_input_error(exc, prefix)
         else:
             saved(_("Changes to {login} saved.").format(login=row.login), prefix)
@@ -126,7 +126,7 @@ with reset_tab:
                               key="reset_pick")
         st.caption(_("A new password is generated and shown once. It also lifts a sign-in lock and signs the "
                      "user out of every browser."))
-        submitted = st.form_submit_button(_("Reset password"), key="reset_save")
+        submitted = submit_button(_("Reset password"), key="reset_save")
     if submitted:
         new_password = generate_password()
         try:

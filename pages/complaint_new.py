@@ -9,11 +9,11 @@ from db.engine import unit_of_work
 from portal import complaints as cx
 from portal.admin import list_categories
 from portal.complaints.labels import CHANNEL_LABELS, GRADE_LABELS
-from portal.errors import InputError
 from portal.i18n import _, current_language
 from portal.reference import localized_name
 from portal.sla import CENTER_TZ
 from portal.ui.complaint_intake import P, confirmation, duplicate_choice, form_token, retailer_picker
+from portal.ui.forms import REFUSED, form_defaults, retried, show_input_error
 from portal.ui.session import page_user
 
 user = page_user("complaints.register")
@@ -27,11 +27,13 @@ with unit_of_work(user.id) as s:
 token = form_token()
 opened = st.session_state.setdefault(P + "opened", datetime.now(CENTER_TZ).replace(second=0, microsecond=0,
                                                                                    tzinfo=None))
+form_defaults(P, {"channel": CHANNELS[0], "received": opened, "name": "", "phone": "", "category": None, "grade": 3,
+                  "description": "", "remedy": ""})  # kept through a database outage (portal.ui.forms)
 
 left, right = st.columns(2)
 channel = left.selectbox(_("Received via") + " *", CHANNELS, key=P + "channel",
                          format_func=lambda v: _(CHANNEL_LABELS[v]))
-received = right.datetime_input(_("Received (China time)") + " *", value=opened, key=P + "received",
+received = right.datetime_input(_("Received (China time)") + " *", key=P + "received",
                                 format="YYYY-MM-DD", step=60)
 left, right = st.columns(2)
 name = left.text_input(_("Complainant") + " *", key=P + "name", max_chars=50)
@@ -41,7 +43,7 @@ retailer_id = retailer_picker(user)
 left, right = st.columns(2)
 category_id = left.selectbox(_("Category") + " *", list(categories), format_func=categories.get, key=P + "category",
                              index=None, placeholder=_("Choose…"))
-grade = right.segmented_control(_("Grade") + " *", list(GRADE_LABELS), key=P + "grade", default=3,
+grade = right.segmented_control(_("Grade") + " *", list(GRADE_LABELS), key=P + "grade",
                                 format_func=lambda g: _(GRADE_LABELS[g]),
                                 help=_("1 major: group complaint, media or mass impact (reported at once) · "
                                        "2 serious · 3 general · 4 simple (the center closes it itself)"))
@@ -53,7 +55,7 @@ files = st.file_uploader(_("Attachments (photos, PDF, Office documents; at most 
                          accept_multiple_files=True)
 duplicate_of = duplicate_choice(user, phone=phone, retailer_id=retailer_id, category_id=category_id)
 
-if st.button(_("Save the complaint"), type="primary", key=P + "save", icon=":material/save:"):
+if st.button(_("Save the complaint"), type="primary", key=P + "save", icon=":material/save:") or retried(P + "save"):
     try:
         with unit_of_work(user.id) as s:
             reg = cx.register_complaint(
@@ -64,8 +66,8 @@ if st.button(_("Save the complaint"), type="primary", key=P + "save", icon=":mat
             for file in files if reg.created else []:
                 cx.add_attachment(s, actor=user, complaint_id=reg.complaint_id, filename=file.name,
                                   data=file.getvalue())
-    except InputError as exc:
-        st.error(str(exc), icon=":material/error:")  # the message names the field; every input stays as typed
+    except REFUSED as exc:  # the message names the field (or says the database did not answer); input stays
+        show_input_error(exc, P)
     else:
         st.session_state[P + "done"] = reg
         st.rerun()

@@ -10,7 +10,7 @@ from portal.i18n import _, fmt_datetime
 from portal.incidents.labels import SCOPE_LABELS, STEP_LABELS, TYPE_LABELS
 from portal.incidents.rules import utcnow
 from portal.inputs import int_param
-from portal.ui.forms import show_flash
+from portal.ui.forms import live_part, show_flash
 from portal.ui.incident_log import (
     elapsed,
     entry_form,
@@ -80,6 +80,7 @@ with timeline_tab:
         entry_form(user, i.id, prefix=f"inc{i.id}_entry_", entries=view.timeline)
 
     @st.fragment(run_every=refresh_every())
+    @live_part
     def live_timeline() -> None:
         """Refreshes by itself; the entry form above keeps what is being typed."""
         with unit_of_work(user.id) as s:

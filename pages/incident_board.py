@@ -9,6 +9,7 @@ from portal.i18n import _
 from portal.incidents.labels import TYPE_LABELS
 from portal.incidents.rules import utcnow
 from portal.sla import local
+from portal.ui.forms import live_part
 from portal.ui.incident_log import elapsed, entry_form, refresh_every, severity_badge, status_badge
 from portal.ui.session import page_user
 
@@ -24,6 +25,7 @@ with links, st.container(horizontal=True, horizontal_alignment="right"):
 
 
 @st.fragment(run_every=refresh_every())
+@live_part
 def live_board() -> None:
     """Only this part reruns every 30 s: widgets elsewhere on the page keep what is typed in them."""
     with unit_of_work(user.id) as s:

@@ -4,6 +4,7 @@ import streamlit as st
 from db.engine import unit_of_work
 from portal import incidents as ix
 from portal.i18n import _
+from portal.ui.forms import live_part
 from portal.ui.incident_log import refresh_every, severity_badge, show_timeline
 from portal.ui.session import page_user
 
@@ -13,6 +14,7 @@ st.title(_("Significant events"))
 
 
 @st.fragment(run_every=refresh_every())
+@live_part
 def events() -> None:
     with unit_of_work(user.id) as s:
         found = ix.significant_events(s, actor=user)

@@ -5,11 +5,10 @@ import streamlit as st
 from db.engine import unit_of_work
 from db.incident_models import BUSINESS_STEPS, INCIDENT_TYPES, SCOPES
 from portal import incidents as ix
-from portal.errors import InputError
 from portal.i18n import _
 from portal.incidents.labels import SCOPE_LABELS, SEVERITY_LABELS, STEP_LABELS, TYPE_LABELS
 from portal.inputs import int_param
-from portal.ui.forms import forget, form_defaults, show_input_error
+from portal.ui.forms import REFUSED, forget, form_defaults, retried, show_input_error
 from portal.ui.session import page_user
 
 P = "new_incident_"
@@ -37,7 +36,7 @@ if complaint is not None:
             try:
                 with unit_of_work(user.id) as s:
                     incident_id = ix.open_incident_from_complaint(s, actor=user, complaint_id=complaint.id).id
-            except InputError as exc:
+            except REFUSED as exc:
                 show_input_error(exc, P)
             else:
                 opened(incident_id)
@@ -81,7 +80,7 @@ with st.expander(_("More details (can be added later)")):
                                                                        *found])),
                             format_func=known.get, key=P + "retailers")
 
-if st.button(_("Open incident"), type="primary", icon=":material/add_alert:", key=P + "save"):
+if st.button(_("Open incident"), type="primary", icon=":material/add_alert:", key=P + "save") or retried(P + "save"):
     try:
         with unit_of_work(user.id) as s:
             incident_id = ix.open_incident(
@@ -89,7 +88,7 @@ if st.button(_("Open incident"), type="primary", icon=":material/add_alert:", ke
                 commander_id=commander, affected_steps=steps or [], scope=scope or "local", casualties=casualties,
                 affected_districts=picked_districts, affected_routes=picked_routes, detected_at=detected,
                 reported_at=reported, reporter=reporter, affected_retailers_estimate=estimate, retailer_ids=picked).id
-    except InputError as exc:
+    except REFUSED as exc:
         show_input_error(exc, P)
     else:
         opened(incident_id)

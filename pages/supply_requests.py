@@ -9,13 +9,12 @@ from db.engine import unit_of_work
 from db.incident_models import SUPPLY_REASONS
 from portal import incidents as ix
 from portal.auth import can
-from portal.errors import InputError
 from portal.i18n import _, fmt_date
 from portal.incidents.labels import SUPPLY_REASON_LABELS
 from portal.incidents.records import SUPPLY_REQUESTS
 from portal.records.validation import Lookups
 from portal.ui import grid
-from portal.ui.forms import form_defaults, saved, show_flash, show_input_error
+from portal.ui.forms import REFUSED, form_defaults, saved, show_flash, show_input_error, submit_button
 from portal.ui.session import page_user
 from portal.ui.view_state import current_view
 
@@ -60,13 +59,13 @@ if "new" in shown:
             st.caption(_("Only retailers with the integrity flag; scarce or controlled brands are not supplied: "
                          "{brands}.").format(brands="、".join(b.name for b in brands if b.scarce_or_controlled)
                                              or "—"))
-            if st.form_submit_button(_("Submit request"), type="primary"):
+            if submit_button(_("Submit request"), type="primary", form=P + "form"):
                 wanted = {b.id: int(q) for b, q in zip(ordinary, lines["quantity"], strict=True) if pd.notna(q) and q}
                 try:
                     with unit_of_work(user.id) as s:
                         ref = ix.request_supply(s, actor=user, retailer_id=retailer, reason=reason, event_date=event,
                                                 lines=wanted, note=note).reference
-                except InputError as exc:
+                except REFUSED as exc:
                     show_input_error(exc, P)
                 else:
                     saved(_("Request {ref} submitted for approval.").format(ref=ref), P)
@@ -97,7 +96,7 @@ if "pending" in shown:
                                 ix.refuse_supply_request(s, actor=user, request_id=row.id, version=row.version,
                                                          reason=why)
                         saved(_("Request {ref} decided.").format(ref=row.reference), p)
-                except InputError as exc:
+                except REFUSED as exc:
                     show_input_error(exc, p)
         if not pending:
             st.info(_("Nothing awaits approval."))

@@ -12,7 +12,7 @@ from portal.records.validation import Lookups
 from portal.training.labels import KIND_LABELS
 from portal.training.reports import business_type_label
 from portal.ui import filter_bar, grid
-from portal.ui.forms import edit_form, form_defaults, show_flash
+from portal.ui.forms import edit_form, form_defaults, show_flash, submit_button
 from portal.ui.session import page_user
 from portal.ui.training import attempt
 from portal.ui.view_state import current_view
@@ -73,8 +73,8 @@ with st.form(prefix + "form"):
                            key=prefix + "types")
     description = st.text_area(_("Description"), key=prefix + "description", height=90)
     active = st.checkbox(_("Active (offered for new sessions)"), key=prefix + "active", disabled=course is None)
-    submitted = st.form_submit_button(_("Add course") if course is None else _("Save changes"), type="primary",
-                                      key=prefix + "save", disabled=not manage)
+    submitted = submit_button(_("Add course") if course is None else _("Save changes"), type="primary",
+                              key=prefix + "save", disabled=not manage)
 if submitted:
     fields = dict(title=title, kind=kind, duration_minutes=duration, description=description,
                   target_business_types=types, target_star_levels=stars)

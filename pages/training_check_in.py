@@ -7,7 +7,7 @@ from portal.auth import CurrentUser
 from portal.errors import InputError
 from portal.i18n import _
 from portal.training.check_in_codes import scanned_sign_up
-from portal.ui.forms import show_flash
+from portal.ui.forms import guarded_callback, show_flash
 from portal.ui.session import page_user
 from portal.ui.text import plain
 from portal.ui.training import forget_coverage, pick_session
@@ -21,6 +21,7 @@ st.html("""<style>
 </style>""")
 
 
+@guarded_callback
 def mark(user: CurrentUser, sign_up_id: int, attended: bool, shop: str) -> None:
     """A tap: check in (or undo) in its own unit of work; the result shows at the top of the next run."""
     try:

@@ -7,7 +7,7 @@ from portal import training as tr
 from portal.i18n import _, fmt_percent
 from portal.training.attendance import SCORES
 from portal.training.labels import SCORE_LABELS
-from portal.ui.forms import form_defaults, show_flash
+from portal.ui.forms import form_defaults, show_flash, submit_button
 from portal.ui.session import page_user
 from portal.ui.text import plain
 from portal.ui.training import attempt, pick_session
@@ -44,7 +44,7 @@ if candidates:
         scores = {name: st.radio(_(SCORE_LABELS[name]) + " (1–5)", [1, 2, 3, 4, 5], index=None, horizontal=True,
                                  key=f"evaluation_{name}") for name in SCORES}
         comments = st.text_area(_("Comments"), key="evaluation_comments", height=80)
-        submitted = st.form_submit_button(_("Save evaluation"), type="primary", key="evaluation_save")
+        submitted = submit_button(_("Save evaluation"), type="primary", key="evaluation_save")
     if submitted:
         attempt(user, tr.record_evaluation, sign_up_id=attendee, scores=scores, comments=comments,
                 prefix="evaluation_", done=_("Evaluation saved."))

@@ -8,7 +8,7 @@ from portal import training as tr
 from portal.auth import can
 from portal.i18n import _, current_language, fmt_date, fmt_datetime
 from portal.training.rules import next_month
-from portal.ui.forms import form_defaults, show_flash
+from portal.ui.forms import form_defaults, show_flash, submit_button
 from portal.ui.session import page_user
 from portal.ui.training import attempt, month_picker, today
 
@@ -57,7 +57,7 @@ if can(user, "training.manage"):
             department = st.selectbox(_("Collected by department"), list(departments), format_func=departments.get,
                                       key="need_department")
             note = st.text_input(_("Note"), key="need_note")
-            submitted = st.form_submit_button(_("Record need"), type="primary", key="need_save")
+            submitted = submit_button(_("Record need"), type="primary", key="need_save")
         if submitted:
             attempt(user, tr.record_need, retailer_id=retailer, topic=topic, month=month, department_id=department,
                     course_id=course, note=note, prefix="need_", done=_("Need recorded."))

@@ -134,3 +134,16 @@ def admin(db):
 
     with unit_of_work(engine=db) as s:
         return CurrentUser.of(s.scalar(select(User).where(User.login == "admin")))
+
+
+@pytest.fixture
+def outage(engine):
+    """A real database outage inside a test: `outage.begin()` stops the embedded PostgreSQL, `outage.end()` starts
+    it again (and so does the end of the test)."""
+    from tests.outage import Outage
+
+    current = Outage()
+    try:
+        yield current
+    finally:
+        current.end()

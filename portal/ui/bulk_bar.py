@@ -12,6 +12,7 @@ from portal.records.editing import bulk_update
 from portal.records.fields import Field, FieldType, TableSpec
 from portal.records.query import Page
 from portal.records.validation import Lookups, RecordInputError, error_text
+from portal.ui.forms import guarded_callback
 from portal.ui.grid import flash, reset_editor
 from portal.ui.text import plain
 from portal.ui.view_state import key
@@ -30,6 +31,7 @@ def _value_input(spec: TableSpec, field: Field, lookups: Lookups) -> None:
         st.text_input(label, key=k, max_chars=field.max_length)
 
 
+@guarded_callback
 def _apply(spec: TableSpec, user: CurrentUser, ids: list[int]) -> None:
     name = st.session_state[key(spec, "bulk.field")]
     value: Any = st.session_state.get(key(spec, f"bulk.value.{name}"))

@@ -24,11 +24,15 @@ from portal.complaints.queries import StaffMember, complaint_id_of
 from portal.complaints.workflow import INVESTIGATION_FIELDS, SCORE_FIELDS
 from portal.errors import STALE, InputError
 from portal.i18n import _
-from portal.ui.forms import flash, forget, form_defaults
+from portal.ui.forms import UNREACHABLE, flash, forget, form_defaults, keep_values, show_input_error, submit_button
 from portal.ui.text import plain
 
 PANEL_MOVES = ("assign", "start_progress", "record_investigation", "interim_reply", "reply", "record_follow_up",
                "close", "mark_invalid", "mark_duplicate", "pause_sla", "resume_sla")
+
+
+ACTION_FIELDS = ("dept", "handler", "note", "verification", "text", "method", "when", "satisfaction", "level", "result",
+                 "reason", "original", *INVESTIGATION_FIELDS, *SCORE_FIELDS)  # every move's widgets (kept in outages)
 
 
 def seen_key(complaint_id: int) -> str:
@@ -141,12 +145,16 @@ def action_panel(user: CurrentUser, c: Complaint, moves: list[str], *, departmen
     move = st.radio(_("What next?"), offered, key=f"complaint.{c.id}.move", horizontal=True,
                     format_func=lambda m: _(MOVE_LABELS[m]))
     p = f"complaint.{c.id}.{move}."
+    keep_values(p, ACTION_FIELDS)
     with st.form(p + "form", border=True):
         values = _fields(move, p, c, departments, staff, default_department)
-        submitted = st.form_submit_button(_(MOVE_LABELS[move]), type="primary")
+        submitted = submit_button(_(MOVE_LABELS[move]), type="primary", form=p + "form")
     if submitted:
         try:
             _make_move(user, c, move, seen_version(c), values)
+        except UNREACHABLE as exc:
+            show_input_error(exc, p)
+            return
         except InputError as exc:
             st.error(plain(exc), icon=":material/error:")
             if exc.field == STALE:
@@ -165,11 +173,14 @@ def note_box(user: CurrentUser, c: Complaint) -> None:
     form_defaults(p, {"text": ""})  # after a save, the box is empty in the browser too
     with st.form(p + "form", border=False, clear_on_submit=False):
         text = st.text_area(_("Internal note (staff only, never sent to the complainant)"), key=p + "text", height=70)
-        submitted = st.form_submit_button(_("Add internal note"), icon=":material/lock:")
+        submitted = submit_button(_("Add internal note"), icon=":material/lock:", form=p + "form")
     if submitted:
         try:
             with unit_of_work(user.id) as s:
                 cx.add_internal_note(s, actor=user, complaint_id=c.id, text=text)
+        except UNREACHABLE as exc:
+            show_input_error(exc, p)
+            return
         except InputError as exc:
             st.error(plain(exc), icon=":material/error:")
             return

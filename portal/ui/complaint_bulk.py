@@ -13,6 +13,7 @@ from portal.i18n import _
 from portal.records.filters import IS, Filter
 from portal.records.query import Page
 from portal.records.view import ViewState
+from portal.ui.forms import guarded_callback
 from portal.ui.grid import flash, reset_editor
 from portal.ui.text import plain
 from portal.ui.view_state import key, read_view, seed, update_view
@@ -41,6 +42,7 @@ def _report(done: str, outcome: BulkOutcome) -> None:
     flash("\n\n".join(lines))
 
 
+@guarded_callback
 def _apply(user: CurrentUser, versions: dict[int, int], action: str) -> None:
     k = key(COMPLAINTS, "bulk.")
     state = st.session_state

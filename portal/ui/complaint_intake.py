@@ -16,7 +16,7 @@ from portal.i18n import _
 from portal.records.query import fetch_page
 from portal.records.view import ViewState
 from portal.retailers import RETAILERS
-from portal.ui.forms import forget
+from portal.ui.forms import UNREACHABLE, forget, form_defaults
 from portal.ui.text import plain
 
 P = "intake."
@@ -43,16 +43,20 @@ def _retailer_picked() -> None:
     retailer_id = st.session_state.get(_retailer_key())
     if retailer_id is None:
         return
-    with unit_of_work() as s:
-        retailer = s.get(Retailer, retailer_id)
-        if not st.session_state.get(P + "name", "").strip():
-            st.session_state[P + "name"] = retailer.owner_name
-        if not st.session_state.get(P + "phone", "").strip() and retailer.phone:
-            st.session_state[P + "phone"] = retailer.phone
+    try:
+        with unit_of_work() as s:
+            retailer = s.get(Retailer, retailer_id)
+    except UNREACHABLE:  # a convenience only: the page itself then says that the database did not answer
+        return
+    if not st.session_state.get(P + "name", "").strip():
+        st.session_state[P + "name"] = retailer.owner_name
+    if not st.session_state.get(P + "phone", "").strip() and retailer.phone:
+        st.session_state[P + "phone"] = retailer.phone
 
 
 def retailer_picker(user: CurrentUser) -> int | None:
     """Search retailers by licence number, shop or owner name; returns the chosen one (optional)."""
+    form_defaults(P, {"retailer_q": ""})
     query = st.text_input(_("Retailer (licence number, shop or owner name)"), key=P + "retailer_q",
                           placeholder=_("Leave empty when the complainant is not a retailer"),
                           icon=":material/search:").strip()
@@ -65,6 +69,7 @@ def retailer_picker(user: CurrentUser) -> int | None:
         st.caption(_("No retailer matches “{text}”. Check the spelling, or leave it empty.").format(text=plain(query)))
         return None
     labels = {r["id"]: " · ".join(str(r[c]) for c in RETAILER_COLUMNS) for r in found}
+    form_defaults(P, {_retailer_key().removeprefix(P): None})
     return st.selectbox(_("Matching retailers"), list(labels), format_func=labels.get, key=_retailer_key(),
                         index=None, placeholder=_("Choose the retailer…"), on_change=_retailer_picked)
 
@@ -87,6 +92,7 @@ def duplicate_choice(user: CurrentUser, *, phone: str, retailer_id: int | None, 
             st.markdown(plain(f"{c.reference} · {_(STATE_LABELS[c.state])} · {center_time(c.received_at)} · "
                               f"{c.complainant_name}: {c.excerpt}"))
         key = P + "duplicate_of." + "-".join(str(i) for i in by_id)
+        form_defaults(P, {key.removeprefix(P): None})
         return st.radio(_("Save as"), [None, *by_id], key=key,
                         format_func=lambda i: _("A new complaint") if i is None else
                         _("A duplicate of {ref} (linked to it and closed)").format(ref=by_id[i].reference))

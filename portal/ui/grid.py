@@ -21,6 +21,7 @@ from portal.records.query import Page, fetch_page
 from portal.records.validation import Lookups, error_text
 from portal.records.view import ViewState
 from portal.ui.columns import OPEN, SELECT, grid_config, page_frame, styled
+from portal.ui.forms import guarded_callback
 from portal.ui.text import plain
 from portal.ui.view_state import cursor, key, remember_cursor, update_view, write_view
 
@@ -108,6 +109,7 @@ def _save(spec: TableSpec, user: CurrentUser, page: Page, edits: dict[int, dict[
     st.rerun()
 
 
+@guarded_callback
 def _rebase(spec: TableSpec, user: CurrentUser) -> None:
     """After a refused save, take the current versions of the rows others changed: the next save overwrites."""
     problems: GridSaveError = st.session_state.pop(editor_key(spec) + ".problems")

@@ -6,19 +6,15 @@ import os
 from datetime import timedelta
 
 import streamlit as st
-from sqlalchemy.exc import InterfaceError, OperationalError
 
-from db.embedded import DatabaseStartError
 from db.engine import unit_of_work
 from db.incident_models import USER_ENTRY_KINDS
 from portal import incidents as ix
 from portal.auth import CurrentUser
-from portal.errors import InputError
 from portal.i18n import _, fmt_datetime
 from portal.incidents.labels import ENTRY_KIND_LABELS, SEVERITY_LABELS, STATUS_LABELS
-from portal.ui.forms import forget, form_defaults
+from portal.ui.forms import REFUSED, cleared_in_browser, forget, form_defaults, retried, show_input_error
 
-UNREACHABLE = (OperationalError, InterfaceError, DatabaseStartError)
 SEVERITY_COLORS = {1: "red", 2: "orange", 3: "blue", 4: "gray"}
 STATUS_COLORS = {"open": "red", "responding": "orange", "monitoring": "blue", "resolved": "green", "closed": "gray"}
 
@@ -75,33 +71,46 @@ def escape_md(text: str) -> str:
     return text.replace("\n", "  \n")
 
 
-def _save_entry(user: CurrentUser, incident_id: int, prefix: str) -> None:
+ENTRY_DEFAULTS = {"text": "", "kind": USER_ENTRY_KINDS[0], "happened": None, "significant": False, "corrects": None}
+
+
+def _save_entry(user: CurrentUser, incident_id: int, prefix: str, *, clicked: bool) -> None:
+    """Save the entry the form holds. The form empties itself in the browser at the click (`clear_on_submit`), so
+    what is typed while this saves stays in the box and is never sent twice; a refused entry is put back."""
     state = st.session_state
+    values = {name: state.get(prefix + name, default) for name, default in ENTRY_DEFAULTS.items()}
     try:
         with unit_of_work(user.id) as s:
-            ix.add_entry(s, actor=user, incident_id=incident_id, text=state.get(prefix + "text", ""),
-                         kind=state.get(prefix + "kind") or "update", happened_at=state.get(prefix + "happened"),
-                         significant=bool(state.get(prefix + "significant")),
-                         corrects_entry_id=state.get(prefix + "corrects"))
-    except InputError as exc:
-        state[prefix + "problem"] = str(exc)
+            ix.add_entry(s, actor=user, incident_id=incident_id, text=values["text"],
+                         kind=values["kind"] or "update", happened_at=values["happened"],
+                         significant=bool(values["significant"]), corrects_entry_id=values["corrects"])
+    except REFUSED as exc:
+        for name, value in values.items():  # back in the box (the browser emptied it at the click)
+            state[prefix + name] = value
+        state[prefix + "refused"] = exc
         return
-    except UNREACHABLE:
-        state[prefix + "unreachable"] = True
-        return
-    forget(prefix)
+    if clicked:  # the browser emptied the form at the click: leave it (and what is typed since) alone
+        cleared_in_browser(prefix, values)
+    else:  # saved by Retry: the box still shows the text, so empty it on the next run
+        forget(prefix)
     state[prefix + "saved"] = True
 
 
 def entry_form(user: CurrentUser, incident_id: int, *, prefix: str, entries: list[ix.EntryView] = ()) -> None:
     """Write a timeline entry. If saving fails (bad input, or the database does not answer) the text stays on
-    screen, with a retry for the unreachable case."""
+    screen, with a Retry for the unreachable case. Saved before the form is drawn, so a refused entry can be put
+    back into the box."""
     state = st.session_state
     if state.pop(prefix + "saved", False):
         st.toast(_("Entry added to the timeline."), icon=":material/check_circle:")
-    form_defaults(prefix, {"text": "", "kind": USER_ENTRY_KINDS[0], "happened": None, "significant": False,
-                           "corrects": None})  # after a save, these reach the browser too (see portal.ui.forms)
-    with st.form(prefix + "form", border=True):
+    form_defaults(prefix, ENTRY_DEFAULTS)  # after a save, these reach the browser too (portal.ui.forms)
+    state.pop(prefix + "refused", None)
+    clicked = state.get(prefix + "save") is True  # (read before the button is drawn: this run saves first)
+    if retried(prefix + "save") or clicked:
+        _save_entry(user, incident_id, prefix, clicked=clicked)
+        if state.get(prefix + "saved"):
+            st.rerun()
+    with st.form(prefix + "form", border=True, clear_on_submit=True):
         # no max_chars: the browser would drop a longer paste without a word; the rule refuses it, saying why
         st.text_area(_("What happened, was decided or was done"), key=prefix + "text", height=90)
         kind_col, when_col = st.columns(2)
@@ -114,23 +123,6 @@ def entry_form(user: CurrentUser, incident_id: int, *, prefix: str, entries: lis
                           help=_("Shown in the significant-events view across all open incidents."))
         fix_col.selectbox(_("Corrects entry"), [e.id for e in entries if e.kind in USER_ENTRY_KINDS], index=None,
                           format_func=lambda i: f"#{i}", placeholder=_("No correction"), key=prefix + "corrects")
-        submitted = st.form_submit_button(_("Add entry"), type="primary", icon=":material/add_comment:",
-                                          key=prefix + "save")
-    if submitted:
-        state.pop(prefix + "problem", None)
-        state.pop(prefix + "unreachable", None)
-        _save_entry(user, incident_id, prefix)
-        if state.get(prefix + "saved"):
-            st.rerun()
-    if problem := state.get(prefix + "problem"):
-        st.error(problem, icon=":material/error:")
-    if state.get(prefix + "unreachable"):
-        st.warning(_("The database did not answer, so the entry is not saved yet. Your text is kept: press Retry "
-                     "in a moment."), icon=":material/cloud_off:")
-        st.button(_("Retry"), key=prefix + "retry", icon=":material/refresh:", on_click=_retry,
-                  args=(user, incident_id, prefix))
-
-
-def _retry(user: CurrentUser, incident_id: int, prefix: str) -> None:
-    st.session_state.pop(prefix + "unreachable", None)
-    _save_entry(user, incident_id, prefix)
+        st.form_submit_button(_("Add entry"), type="primary", icon=":material/add_comment:", key=prefix + "save")
+    if (refused := state.get(prefix + "refused")) is not None:
+        show_input_error(refused, prefix)

@@ -11,11 +11,10 @@ from db.incident_models import BUSINESS_STEPS, NOTICE_METHODS
 from portal import incidents as ix
 from portal.auth import CurrentUser, can
 from portal.dashboards.period import center_today
-from portal.errors import InputError
 from portal.i18n import _, fmt_date, fmt_datetime
 from portal.incidents.labels import NOTICE_METHOD_LABELS, SEVERITY_LABELS, STATUS_LABELS, STEP_LABELS
 from portal.ui import nav
-from portal.ui.forms import edit_form, forget, form_defaults, saved, show_input_error
+from portal.ui.forms import REFUSED, edit_form, forget, form_defaults, saved, show_input_error, submit_button
 from portal.ui.incident_log import escape_md
 
 
@@ -27,7 +26,7 @@ def _attempt(prefix: str, message: str, fn, *, also_forget: tuple[str, ...] = ()
     try:
         with unit_of_work(user.id) as s:
             fn(s, **kw)
-    except InputError as exc:
+    except REFUSED as exc:
         show_input_error(exc, prefix)
     else:
         for other in also_forget:
@@ -58,7 +57,7 @@ def command_panel(user: CurrentUser, view: ix.IncidentView, coordinators: dict[i
         root_cause = st.text_area(_("Root cause"), key=p + "root_cause", height=68)
         review = st.text_area(_("Review note (supervision center)"), key=p + "review_note", height=68)
         anyway = st.checkbox(_("Close with open actions"), key=p + "anyway")
-        submitted = st.form_submit_button(_("Change status"), type="primary", key=p + "save")
+        submitted = submit_button(_("Change status"), type="primary", key=p + "save")
     if submitted:
         _attempt(p, _("Status changed."), ix.change_status, also_forget=(other,), actor=user, incident_id=i.id,
                  version=version, status=to, note=note, resolution=resolution, resolved_at=resolved_at,
@@ -72,7 +71,7 @@ def command_panel(user: CurrentUser, view: ix.IncidentView, coordinators: dict[i
         commander = right.selectbox(_("Commander"), list(coordinators), format_func=coordinators.get, index=None,
                                     key=p + "commander", placeholder=_("Nobody"))
         note = st.text_input(_("Note"), key=p + "note")
-        submitted = st.form_submit_button(_("Save severity and commander"), key=p + "save")
+        submitted = submit_button(_("Save severity and commander"), key=p + "save")
     if submitted and severity != i.severity:
         _attempt(p, _("Severity changed."), ix.change_severity, also_forget=(other,), actor=user, incident_id=i.id,
                  version=version, severity=severity, commander_id=commander, note=note)
@@ -107,7 +106,7 @@ def response_panel(user: CurrentUser, view: ix.IncidentView) -> None:
             service = left.selectbox(_("Service"), BUSINESS_STEPS, format_func=lambda v: _(STEP_LABELS[v]),
                                      key=p + "service")
             area = right.text_input(_("Area"), key=p + "area", placeholder=_("e.g. 城东区, routes 城东-01"))
-            if st.form_submit_button(_("Record suspension"), key=p + "save"):
+            if submit_button(_("Record suspension"), key=p + "save"):
                 _attempt(p, _("Suspension recorded."), ix.record_suspension, actor=user, incident_id=i.id,
                          service=service, area=area)
     st.subheader(_("Customer notices"))
@@ -123,7 +122,7 @@ def response_panel(user: CurrentUser, view: ix.IncidentView) -> None:
                                                            "affected retailer (tick them off the call list)."))
             text = st.text_area(_("What retailers were told"), key=p + "text", height=68)
             audience = st.text_input(_("Who was told"), key=p + "audience")
-            if st.form_submit_button(_("Record notice"), key=p + "save"):
+            if submit_button(_("Record notice"), key=p + "save"):
                 _attempt(p, _("Notice recorded."), ix.record_notice, actor=user, incident_id=i.id, method=method,
                          text=text, audience=audience)
     call_list(user, view, run)
@@ -171,7 +170,7 @@ def call_list(user: CurrentUser, view: ix.IncidentView, run: bool) -> None:
         form_defaults(p, {"routes": []})
         with st.form(p + "form"):
             picked = st.multiselect(_("Add every active retailer on routes"), routes, key=p + "routes")
-            if st.form_submit_button(_("Add to call list"), key=p + "save"):
+            if submit_button(_("Add to call list"), key=p + "save"):
                 _attempt(p, _("Call list updated."), ix.add_to_call_list, actor=user, incident_id=view.incident.id,
                          routes=picked)
 
@@ -204,7 +203,8 @@ def _call_row(user: CurrentUser, call: dict, run: bool) -> None:
         left.markdown(who)
         note = middle.text_input(_("What they said"), key=p + "note", label_visibility="collapsed",
                                  placeholder=_("What they said (optional)"))
-        called = right.form_submit_button(_("Called"), icon=":material/call:", key=p + "save")
+        with right:
+            called = submit_button(_("Called"), icon=":material/call:", key=p + "save")
     if called:
         _attempt(p, _("Call ticked off."), ix.mark_called, actor=user, call_id=call["id"], version=call["version"],
                  called=True, note=note)
@@ -232,7 +232,7 @@ def actions_panel(user: CurrentUser, view: ix.IncidentView, staff: dict[int, str
             owner = left.selectbox(_("Owner"), list(staff), format_func=staff.get, index=None, key=p + "owner",
                                    placeholder=_("Choose…"))
             due = right.date_input(_("Due date"), value=None, key=p + "due")
-            if st.form_submit_button(_("Add action"), key=p + "save"):
+            if submit_button(_("Add action"), key=p + "save"):
                 _attempt(p, _("Action added."), ix.add_action, actor=user, incident_id=view.incident.id, text=text,
                          owner_id=owner, due_date=due)
 

@@ -16,6 +16,7 @@ from portal.records.editing import StaleRecordError, create_record, may_write, u
 from portal.records.fields import Field, FieldType, TableSpec
 from portal.records.query import fetch_record
 from portal.records.validation import Lookups, RecordInputError, error_text
+from portal.ui.forms import UNREACHABLE, database_did_not_answer, guarded_callback, keep_values, submit_button
 from portal.ui.grid import flash
 from portal.ui.text import plain
 from portal.ui.view_state import key
@@ -63,6 +64,7 @@ def _forget(form_key: str) -> None:
         del st.session_state[k]
 
 
+@guarded_callback
 def _take_current_version(spec: TableSpec, user: CurrentUser, form_key: str, record_id: int) -> None:
     """The user chose to save over the other change: check against the version saved now."""
     with unit_of_work(user.id) as s:
@@ -83,10 +85,14 @@ def _submit(spec: TableSpec, user: CurrentUser, form_key: str, seen: dict | None
         st.session_state[form_key + ".errors"] = [error_text(spec, e) for e in exc.errors]
     except StaleRecordError as exc:
         st.session_state[form_key + ".stale"] = str(exc)
+    except UNREACHABLE:
+        st.session_state[form_key + ".unreachable"] = True
     return None
 
 
 def _messages(spec: TableSpec, user: CurrentUser, form_key: str, record_id: int | None) -> None:
+    if st.session_state.pop(form_key + ".unreachable", False):
+        database_did_not_answer(retry_key=form_key + "..retry", page_failed=False)
     if errors := st.session_state.get(form_key + ".errors"):
         st.error(_("Not saved. Please correct:") + "\n\n" + "\n".join(f"- {plain(e)}" for e in errors))
     if stale := st.session_state.get(form_key + ".stale"):
@@ -105,6 +111,7 @@ def record_form(spec: TableSpec, user: CurrentUser, record: dict | None, lookups
     if seen is None and not may_write(user, spec.create_permission):
         st.error(_("You may not create records here."))
         return None
+    keep_values(form_key + ".", [f.name for f in spec.fields])
     with st.form(form_key, border=True):
         values = {}
         cols = st.columns(2)
@@ -113,10 +120,10 @@ def record_form(spec: TableSpec, user: CurrentUser, record: dict | None, lookups
                 values[field.name] = field_input(field, seen.get(field.name) if seen else None, lookups,
                                                  widget_key=f"{form_key}.{field.name}",
                                                  disabled=field.name not in editable)
-        pressed = st.form_submit_button(_("Create") if seen is None else _("Save"), type="primary",
-                                        disabled=not editable, icon=":material/save:")
+        pressed = submit_button(_("Create") if seen is None else _("Save"), type="primary", form=form_key,
+                                disabled=not editable, icon=":material/save:")
     if pressed:
-        for suffix in (".errors", ".stale"):
+        for suffix in (".errors", ".stale", ".unreachable"):
             st.session_state.pop(form_key + suffix, None)
         saved = _submit(spec, user, form_key, seen, {n: v for n, v in values.items() if n in editable})
         if saved is not None:

@@ -11,6 +11,7 @@ from portal.records.fields import TableSpec
 from portal.records.validation import RecordInputError
 from portal.records.view import ViewState
 from portal.records.views import SHARE, delete_view, save_view, set_default_view, visible_views
+from portal.ui.forms import guarded_callback
 from portal.ui.grid import flash
 from portal.ui.text import plain
 from portal.ui.view_state import key, read_view, write_view
@@ -29,6 +30,7 @@ def _open(spec: TableSpec, views: dict[int, SavedView]) -> None:
     st.session_state[key(spec, "view_name")] = chosen.name
 
 
+@guarded_callback
 def _act(spec: TableSpec, user: CurrentUser, action: str) -> None:
     view_id = st.session_state.get(key(spec, "views.pick"))
     try:

@@ -11,14 +11,13 @@ import streamlit as st
 from db.engine import unit_of_work
 from db.training_models import TrainingSession
 from portal.auth import CurrentUser
-from portal.errors import InputError
 from portal.i18n import _, fmt_datetime
 from portal.inputs import int_param, parse_month
 from portal.sla import CENTER_TZ, local
 from portal.training import list_sessions, month_start
 from portal.training.labels import SESSION_STATE_LABELS
 from portal.training.rules import next_month, previous_month
-from portal.ui.forms import saved, show_input_error
+from portal.ui.forms import REFUSED, saved, show_input_error
 
 SESSION_PAGE = "pages/training_session.py"
 
@@ -101,7 +100,7 @@ def attempt(user: CurrentUser, fn: Callable[..., Any], *, done: str | Callable[[
     try:
         with unit_of_work(user.id) as s:
             result = fn(s, actor=user, **kw)
-    except InputError as exc:
+    except REFUSED as exc:
         show_input_error(exc, prefix or "training")
         return
     saved(done(result) if callable(done) else done, prefix or "training_done_")

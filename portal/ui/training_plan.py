@@ -11,7 +11,7 @@ from portal.auth import CurrentUser, can
 from portal.i18n import _, fmt_date, fmt_datetime
 from portal.sla import local
 from portal.training.labels import FORMAT_LABELS, PLAN_TIMING_LABELS
-from portal.ui.forms import edit_form, form_defaults
+from portal.ui.forms import edit_form, form_defaults, submit_button
 from portal.ui.training import at, attempt, today
 
 TIMING_ICONS = {"on_time": ":material/check_circle:", "late": ":material/warning:", "overdue": ":material/error:",
@@ -77,8 +77,8 @@ def session_form(user: CurrentUser, ts: TrainingSession | None, courses: dict[in
         audience = st.text_input(_("Audience"), key=prefix + "audience",
                                  help=_("Who should come, e.g. 3-star convenience stores in 城东区."))
         content = st.text_area(_("Content"), key=prefix + "content", height=80)
-        submitted = st.form_submit_button(_("Save draft") if ts is None else _("Save changes"), type="primary",
-                                          key=prefix + "save")
+        submitted = submit_button(_("Save draft") if ts is None else _("Save changes"), type="primary",
+                                  key=prefix + "save")
     if not submitted:
         return
     data = tr.SessionInput(course_id=course, starts_at=at(day, start_time) if day and start_time else None,

@@ -9,10 +9,9 @@ from db.engine import unit_of_work
 from db.training_models import NOTIFY_METHODS, SIGN_UP_CHANNELS, TrainingSession
 from portal import training as tr
 from portal.auth import CurrentUser, can
-from portal.errors import InputError
 from portal.i18n import _, fmt_datetime
 from portal.training.labels import CHANNEL_LABELS, NOTIFY_METHOD_LABELS, SIGN_UP_STATE_LABELS
-from portal.ui.forms import flash, forget, saved, show_input_error
+from portal.ui.forms import REFUSED, flash, forget, retried, saved, show_input_error, submit_button
 from portal.ui.training import attempt
 
 
@@ -94,13 +93,14 @@ def sign_up_panel(user: CurrentUser, ts: TrainingSession) -> None:
     channel = st.segmented_control(_("Reached by"), SIGN_UP_CHANNELS, default="phone", key="signup_channel",
                                    format_func=lambda c: _(CHANNEL_LABELS[c]))
     show_refusals()
-    if st.button(_("Sign up"), type="primary", key="signup_save", disabled=not chosen, icon=":material/person_add:"):
+    if st.button(_("Sign up"), type="primary", key="signup_save", disabled=not chosen, icon=":material/person_add:") \
+            or retried("signup_save"):
         sign_up_retailers(user, ts.id, chosen, channel=channel or "phone", prefix="signup_")
 
 
 def show_refusals() -> None:
     """The refusals of the last sign-up (kept over its redraw), as a warning beside its success message."""
-    if refused := st.session_state.pop(REFUSED, None):
+    if refused := st.session_state.pop(REFUSALS_KEY, None):
         st.warning(refused, icon=":material/person_off:")
 
 
@@ -111,18 +111,18 @@ def sign_up_retailers(user: CurrentUser, session_id: int, retailer_ids: list[int
     try:
         with unit_of_work(user.id) as s:
             batch = tr.sign_up_many(s, actor=user, session_id=session_id, retailer_ids=retailer_ids, channel=channel)
-    except InputError as exc:
+    except REFUSED as exc:
         show_input_error(exc, prefix)
         return
     if not (batch.signed_up or batch.waitlisted):
         st.error(refusal_message(batch), icon=":material/person_off:")
         return
     if batch.refused:
-        st.session_state[REFUSED] = refusal_message(batch)
+        st.session_state[REFUSALS_KEY] = refusal_message(batch)
     saved(batch_message(batch), prefix)
 
 
-REFUSED = "training_signup_refused"
+REFUSALS_KEY = "training_signup_refused"
 
 
 def batch_message(batch: tr.SignUpBatch) -> str:
@@ -158,7 +158,7 @@ def notification_panel(user: CurrentUser, ts: TrainingSession) -> None:
                 for sign_up_id in picked:
                     tr.mark_notified(s, actor=user, sign_up_id=sign_up_id, version=by_id[sign_up_id]["version"],
                                      method=method or "phone")
-        except InputError as exc:
+        except REFUSED as exc:
             show_input_error(exc, "notify_")
             return
         forget("notify_")
@@ -184,7 +184,7 @@ def absentee_panel(user: CurrentUser, ts: TrainingSession) -> None:
         picked = st.selectbox(_("Absentee"), list(absentee), key="absence_pick",
                               format_func=lambda i: f"{absentee[i]['shop_name']} · {absentee[i]['owner_name']}")
         reason = st.text_input(_("Reason given on the call"), key="absence_reason")
-        submitted = st.form_submit_button(_("Save the follow-up call"), key="absence_save")
+        submitted = submit_button(_("Save the follow-up call"), key="absence_save")
     if submitted:
         attempt(user, tr.record_absence_follow_up, sign_up_id=picked, version=absentee[picked]["version"],
                 reason=reason, prefix="absence_", done=_("Follow-up call recorded."))

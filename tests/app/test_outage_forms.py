@@ -1,0 +1,251 @@
+"""Typed input survives a database outage (portal.ui.forms): the database is really stopped while a form is on
+screen; the save is refused with the reason in the reader's language, the values stay, and once the database is
+back Retry saves them exactly once."""
+from __future__ import annotations
+
+import types
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from db.complaint_models import Complaint, ComplaintEvent
+from db.engine import unit_of_work
+from db.incident_models import Incident, IncidentTimelineEntry
+from db.models import Department, Retailer
+from db.training_models import SignUp, TrainingCourse, TrainingSession
+from portal import incidents as ix
+from portal.i18n import set_language
+from portal.incidents.rules import utcnow
+from tests.app import test_complaint_pages as complaint_pages
+from tests.app import test_training_pages as training_pages
+from tests.app.conftest import open_app, submit_sign_in
+from tests.app.test_complaint_pages import INTAKE, PAGE, _fill_intake
+from tests.conftest import TEST_PASSWORD
+from tests.db import retailer_support
+
+desk = complaint_pages.desk  # the complaint pages' center (staff who sign in through the form)
+staff = training_pages.staff  # a coordinator ("coord"), a course and eight retailers
+directory = retailer_support.directory_fixture  # five retailers and a supervisor ("sup")
+UNANSWERED = "database did not answer"
+
+
+@pytest.fixture(autouse=True)
+def through_the_entry_point(monkeypatch):
+    """Every run goes through streamlit_app.py and its navigation, as in a running server (AppTest would run a page
+    of the `pages/` folder by itself; see tests/app/conftest.py), so the entry point's outage handling is in play."""
+    from streamlit.runtime.scriptrunner import script_runner
+
+    def run_main_script(main_script_path: str) -> None:
+        module = types.ModuleType("__main__")
+        module.__dict__["__file__"] = main_script_path
+        with open(main_script_path, encoding="utf-8") as source:
+            exec(compile(source.read(), main_script_path, "exec"), module.__dict__)  # noqa: S102
+
+    monkeypatch.setattr(script_runner, "_mpa_v1", run_main_script)
+
+
+def _open(login: str, page: str, **params):
+    """Sign in through the form, then open `page` (with its URL parameters) as the navigation does."""
+    at = submit_sign_in(open_app(), login, TEST_PASSWORD)
+    at.run()
+    at.switch_page(page)
+    for k, v in params.items():
+        at.query_params[k] = str(v)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _complaints() -> list[str]:
+    with unit_of_work() as s:
+        return list(s.scalars(select(Complaint.complainant_name)))
+
+
+def _warnings(at) -> list[str]:
+    return [w.value for w in at.warning]
+
+
+def test_the_intake_keeps_its_input_through_an_outage_and_retry_saves_it_once(desk, outage):
+    at = _open("wangli", INTAKE)
+    _fill_intake(at, desk, name="张三丰")
+    outage.begin()
+    at.button(key="intake.save").click().run()
+    assert not at.exception, at.exception
+    assert any(UNANSWERED in w for w in _warnings(at)), _warnings(at)
+    at.button(key="_forms.retry_page").click().run()  # still down: the same message, nothing lost
+    assert any(UNANSWERED in w for w in _warnings(at)), _warnings(at)
+    outage.end()
+    at.button(key="_forms.retry_page").click().run()
+    assert not at.exception, at.exception
+    assert _complaints() == ["张三丰"]
+    with unit_of_work() as s:
+        assert s.scalar(select(func.count()).select_from(Complaint)) == 1
+
+
+def _incident(actor) -> int:
+    with unit_of_work(actor.id) as s:
+        return ix.open_incident(s, actor=actor, type="severe_weather", severity=3, title="城东区暴雨",
+                                started_at=utcnow() - timedelta(hours=2)).id
+
+
+def _entries(incident_id: int) -> list[str]:
+    with unit_of_work() as s:
+        return list(s.scalars(select(IncidentTimelineEntry.text).where(IncidentTimelineEntry.incident_id == incident_id)
+                              .where(IncidentTimelineEntry.kind == "update").order_by(IncidentTimelineEntry.id)))
+
+
+def test_an_incident_entry_keeps_its_text_through_an_outage_and_retry_saves_it_once(make_user, outage):
+    coordinator = make_user("emergency_coordinator", login="huangwei", language="zh_CN")
+    set_language("zh_CN")  # AppTest formats option labels in this thread
+    incident_id = _incident(coordinator)
+    at = _open("huangwei", "pages/incident.py", id=incident_id)
+    p = f"inc{incident_id}_entry_"
+    at.text_area(key=p + "text").input("启动局部应急预案")
+    at.checkbox(key=p + "significant").check()
+    outage.begin()
+    at.button(key=p + "save").click().run()
+    assert not at.exception, at.exception
+    assert any("数据库没有响应" in w for w in _warnings(at)), _warnings(at)  # in the reader's language
+    outage.end()
+    at.button(key="_forms.retry_page").click().run()
+    assert not at.exception, at.exception
+    assert _entries(incident_id) == ["启动局部应急预案"]
+    at.run()
+    assert at.text_area(key=p + "text").value == ""  # saved once, and the box is empty for the next entry
+    assert _entries(incident_id) == ["启动局部应急预案"]
+
+
+def _through_an_outage(at, outage, save_key: str) -> None:
+    """Press `save_key` while the database is stopped: the refusal shows and nothing is lost; start the database
+    again and press Retry (the page's own, or the one next to the form)."""
+    outage.begin()
+    at.button(key=save_key).click().run()
+    assert not at.exception, at.exception
+    assert any(UNANSWERED in w for w in _warnings(at)), _warnings(at)
+    retry = next(b for b in at.button if b.key == "_forms.retry_page" or str(b.key).endswith("retry"))
+    outage.end()
+    retry.click().run()
+    assert not at.exception, at.exception
+    assert not any(UNANSWERED in w for w in _warnings(at)), _warnings(at)
+
+
+def test_a_complaint_move_and_a_note_are_kept_and_saved_on_retry(desk, outage):
+    cid = desk.register(desk.agent, now=utcnow()).complaint_id
+    at = _open("zhanghua", PAGE, id=cid)
+    p = f"complaint.{cid}.assign."
+    at.selectbox(key=p + "handler").set_value(desk.handler.id)
+    at.text_input(key=p + "note").input("请尽快处理")
+    _through_an_outage(at, outage, f"FormSubmitter:{p}form-Assign")
+    with unit_of_work() as s:
+        assert s.get(Complaint, cid).handler_id == desk.handler.id
+        notes = s.scalars(select(ComplaintEvent.note).where(ComplaintEvent.complaint_id == cid,
+                                                            ComplaintEvent.to_state == "assigned"))
+        assert list(notes) == ["请尽快处理"]
+    p = f"complaint.{cid}.note."
+    at.text_area(key=p + "text").input("客户下午再来电")
+    _through_an_outage(at, outage, f"FormSubmitter:{p}form-Add internal note")
+    with unit_of_work() as s:
+        assert list(s.scalars(select(ComplaintEvent.note).where(ComplaintEvent.complaint_id == cid,
+                                                                ComplaintEvent.kind == "note"))) == ["客户下午再来电"]
+
+
+def test_an_incident_form_and_the_boards_quick_log_are_kept_and_saved_on_retry(make_user, outage):
+    coordinator = make_user("emergency_coordinator", login="huangwei", language="en")
+    incident_id = _incident(coordinator)
+    at = _open("huangwei", "pages/incident.py", id=incident_id)
+    p = f"inc{incident_id}_severity_"
+    at.selectbox(key=p + "to").set_value(2)
+    at.selectbox(key=p + "commander").set_value(coordinator.id)
+    at.text_input(key=p + "note").input("雨势加大")
+    _through_an_outage(at, outage, p + "save")
+    with unit_of_work() as s:
+        assert s.get(Incident, incident_id).severity == 2
+    at = _open("huangwei", "pages/incident_board.py")
+    p = f"board_entry_{incident_id}_"
+    at.text_area(key=p + "text").input("备用车辆已出发")
+    _through_an_outage(at, outage, p + "save")
+    assert _entries(incident_id) == ["备用车辆已出发"]
+
+
+def test_a_training_form_is_kept_and_saved_on_retry(make_user, outage):
+    make_user("training_coordinator", login="chenjing", language="en")
+    at = _open("chenjing", "pages/training_catalog.py")
+    at.text_input(key="course_new_title").input("网上订货操作")
+    at.text_area(key="course_new_description").input("手机订货的每一步")
+    _through_an_outage(at, outage, "course_new_save")
+    with unit_of_work() as s:
+        assert s.execute(select(TrainingCourse.title, TrainingCourse.description)).all() == [
+            ("网上订货操作", "手机订货的每一步")]
+
+
+def test_a_record_edit_is_kept_and_saved_on_retry(directory, outage):
+    rid = directory.ids["330106000003"]
+    at = _open("sup", "pages/retailer.py", id=rid)
+    at.text_input(key=f"retailers.form.{rid}.owner_name").input("张敏敏")
+    _through_an_outage(at, outage, f"FormSubmitter:retailers.form.{rid}-Save")
+    with unit_of_work() as s:
+        assert s.get(Retailer, rid).owner_name == "张敏敏"
+
+
+def test_an_admin_form_is_kept_and_saved_on_retry(db, outage):
+    at = _open("admin", "pages/admin_departments.py")
+    at.text_input(key="new_department_name_en").input("Legal affairs")
+    at.text_input(key="new_department_name_zh").input("法务部")
+    _through_an_outage(at, outage, "new_department_save")
+    with unit_of_work() as s:
+        assert list(s.scalars(select(Department.name_zh).where(Department.name_en == "Legal affairs"))) == ["法务部"]
+
+
+def test_a_tap_whose_action_runs_before_the_page_is_refused_and_retry_saves_it(staff, outage):
+    now = datetime.now(UTC)
+    with unit_of_work() as s:
+        ts = TrainingSession(course_id=staff["course_id"], title="网上订货操作", starts_at=now - timedelta(minutes=20),
+                             ends_at=now + timedelta(hours=2), place="培训室", format="lecture",
+                             trainer_id=staff["trainer"].id, capacity=10, state="approved", approved_at=now)
+        s.add(ts)
+        s.flush()
+        sign_up = SignUp(session_id=ts.id, retailer_id=staff["retailers"][0], state="signed_up", signed_up_at=now)
+        s.add(sign_up)
+        s.flush()
+        sign_up_id = sign_up.id
+    at = _open("coord", "pages/training_check_in.py")
+    outage.begin()
+    at.button(key=f"checkin_{sign_up_id}").click().run()  # on_click: runs before the page, outside its care
+    assert not at.exception, at.exception
+    assert any(UNANSWERED in w for w in _warnings(at)), _warnings(at)
+    outage.end()
+    at.button(key="_forms.retry_callback").click().run()
+    assert not at.exception, at.exception
+    with unit_of_work() as s:
+        assert s.get(SignUp, sign_up_id).attended is True
+
+
+def test_after_an_outage_the_page_shows_the_kept_values_again(desk, outage):
+    at = _open("wangli", INTAKE)
+    _fill_intake(at, desk, name="张三丰")
+    at.segmented_control(key="intake.grade").set_value(2).run()
+    outage.begin()
+    at.button(key="intake.save").click().run()
+    assert "intake.name" not in [t.key for t in at.text_input]  # the page could not be drawn
+    outage.end()
+    at.run()  # the page is shown again (no Retry): the form is back with everything typed and chosen, not saved yet
+    assert at.text_input(key="intake.name").value == "张三丰"
+    assert at.text_area(key="intake.description").value.startswith("送货员")
+    assert at.selectbox(key="intake.category").value == desk.categories["delivery"]
+    assert at.segmented_control(key="intake.grade").value == 2
+    assert _complaints() == []
+    at.button(key="intake.save").click().run()
+    assert _complaints() == ["张三丰"]
+
+
+def test_a_page_that_keeps_nothing_promises_nothing(db, outage):
+    at = open_app()
+    outage.begin()
+    at = submit_sign_in(at, "admin", TEST_PASSWORD)  # the sign-in form keeps no password, so it says only the fact
+    assert not at.exception, at.exception
+    assert _warnings(at) == ["The database did not answer, so this page cannot be shown now. Press Retry in a "
+                             "moment."]
+    outage.end()
+    at = submit_sign_in(at.button(key="_forms.retry_page").click().run(), "admin", TEST_PASSWORD)
+    assert not at.exception and not at.warning, _warnings(at)
