@@ -156,6 +156,9 @@ def database_did_not_answer(*, retry_key: str, page_failed: bool) -> None:
     """Say that the database did not answer, keep every form's values and offer Retry (which repeats the save that
     was pressed, if one was). `page_failed`: the page could not be drawn (said by the entry point)."""
     kept = keep_typed_input()
+    if page_failed and _FAILED_CALLBACK in st.session_state:  # a tap's action failed first: its Retry runs it again
+        show_failed_callback()
+        return
     pending = _pressed_save() or st.session_state.pop(_RETRY, None)
     if page_failed and not kept:  # (a form that keeps nothing, such as sign-in, is not promised anything)
         message = _("The database did not answer, so this page cannot be shown now.")
