@@ -5,6 +5,7 @@ import streamlit as st
 from db.engine import unit_of_work
 from portal.admin import list_departments
 from portal.auth import ROLE_LABELS
+from portal.center_time import wall_clock
 from portal.config import get_settings
 from portal.errors import InputError
 from portal.i18n import LANGUAGES, _, current_language
@@ -38,7 +39,7 @@ st.dataframe(
     pd.DataFrame([{"login": u.login, "name": u.name, "staff_id": u.staff_id,
                    "department": department_label(u.department_id) if u.department_id else "",
                    "roles": [role_label(r) for r in u.roles], "active": u.active,
-                   "last_sign_in": u.last_login_at.astimezone() if u.last_login_at else None} for u in users]),
+                   "last_sign_in": wall_clock(u.last_login_at)} for u in users]),
     hide_index=True, key="users_table", placeholder="—",
     column_config={
         "login": st.column_config.TextColumn(_("Login")),

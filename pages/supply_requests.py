@@ -1,6 +1,6 @@
 """Emergency supply requests (客户应急货源报批表): take one down, approve within your limit, see what joins
 each order day, and the full list."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
@@ -9,6 +9,7 @@ from db.engine import unit_of_work
 from db.incident_models import SUPPLY_REASONS
 from portal import incidents as ix
 from portal.auth import can
+from portal.center_time import today
 from portal.errors import InputError
 from portal.i18n import _, fmt_date
 from portal.incidents.labels import SUPPLY_REASON_LABELS
@@ -38,7 +39,7 @@ shown = dict(zip(tabs, st.tabs(list(tabs.values())), strict=True))
 
 if "new" in shown:
     with shown["new"]:
-        form_defaults(P, {"reason": "wedding", "note": "", "event": date.today() + timedelta(days=3)})
+        form_defaults(P, {"reason": "wedding", "note": "", "event": today() + timedelta(days=3)})
         search = st.text_input(_("Find the retailer"), key=P + "search",
                                placeholder=_("Licence number, shop or owner name"))
         with unit_of_work(user.id) as s:
@@ -103,7 +104,7 @@ if "pending" in shown:
             st.info(_("Nothing awaits approval."))
 
 with shown["day"]:
-    day = st.date_input(_("Order day"), value=date.today() + timedelta(days=1), key="supply_order_day")
+    day = st.date_input(_("Order day"), value=today() + timedelta(days=1), key="supply_order_day")
     with unit_of_work(user.id) as s:
         joining = ix.supply_for_order_day(s, actor=user, day=day)
     st.dataframe(pd.DataFrame([{_("Reference"): r.reference, _("Retailer"): r.shop_name,
