@@ -7,6 +7,7 @@ from portal.i18n import _
 from portal.ui import session
 from portal.ui.nav import pages_for
 from portal.ui.startup import ready_engine
+from portal.ui.text import plain
 
 st.set_page_config(page_title="Service Center Portal", page_icon=":material/support_agent:", layout="wide")
 ready_engine()
@@ -26,7 +27,7 @@ for spec in pages_for(user):
                 default=spec.url_path == "home", visibility="hidden" if spec.hidden else "visible"))
 
 with st.sidebar:
-    st.markdown(f"**{user.name}** · {user.staff_id}")
+    st.markdown(f"**{plain(user.name)}** · {plain(user.staff_id)}")
     st.caption(" · ".join(_(ROLE_LABELS[role]) for role in sorted(user.roles)))
     if st.button(_("Sign out"), icon=":material/logout:", key="sign_out"):
         session.sign_out()

@@ -12,6 +12,7 @@ from portal.i18n import LANGUAGES, _, current_language
 from portal.reference import localized_name
 from portal.ui.forms import edit_form, form_defaults, saved, show_flash, show_input_error
 from portal.ui.session import page_user
+from portal.ui.text import plain
 from portal.users import create_user, generate_password, list_users, reset_password, update_user
 
 user = page_user("admin.manage")
@@ -87,7 +88,7 @@ with edit_tab:
     row = edit_form(prefix, now, {"name": now.name, "staff_id": now.staff_id, "department": now.department_id,
                                   "language": now.language, "roles": list(now.roles), "active": now.active})
     with st.form(prefix + "form"):
-        st.caption(_("Login: {login}").format(login=row.login))
+        st.caption(_("Login: {login}").format(login=plain(row.login)))
         left, right = st.columns(2)
         name = left.text_input(_("Name"), key=prefix + "name")
         staff_id = right.text_input(_("Staff ID"), key=prefix + "staff_id")
@@ -108,7 +109,7 @@ with edit_tab:
         except InputError as exc:
             show_input_error(exc, prefix)
         else:
-            saved(_("Changes to {login} saved.").format(login=row.login), prefix)
+            saved(_("Changes to {login} saved.").format(login=plain(row.login)), prefix)
 
 with reset_tab:
     with st.form("reset_password"):

@@ -18,6 +18,7 @@ from portal.records.validation import Lookups
 from portal.ui import grid
 from portal.ui.forms import form_defaults, saved, show_flash, show_input_error
 from portal.ui.session import page_user
+from portal.ui.text import plain
 from portal.ui.view_state import current_view
 
 P = "supply_new_"
@@ -59,7 +60,7 @@ if "new" in shown:
                                        "quantity": st.column_config.NumberColumn(_("Cartons"), min_value=0, step=1)})
             note = st.text_area(_("Note"), key=P + "note", height=68)
             st.caption(_("Only retailers with the integrity flag; scarce or controlled brands are not supplied: "
-                         "{brands}.").format(brands="、".join(b.name for b in brands if b.scarce_or_controlled)
+                         "{brands}.").format(brands="、".join(plain(b.name) for b in brands if b.scarce_or_controlled)
                                              or "—"))
             if st.form_submit_button(_("Submit request"), type="primary"):
                 wanted = {b.id: int(q) for b, q in zip(ordinary, lines["quantity"], strict=True) if pd.notna(q) and q}
@@ -77,9 +78,9 @@ if "pending" in shown:
         st.caption(_("Your approval limit: {n} cartons per request.").format(n=limit))
         for row in pending:
             with st.container(border=True, key=f"pending_{row.id}"):
-                st.markdown(f"**{row.reference}** · {row.shop_name} ({row.license_no}) · "
+                st.markdown(f"**{row.reference}** · {plain(row.shop_name)} ({row.license_no}) · "
                             f"{_(SUPPLY_REASON_LABELS[row.reason])} · {fmt_date(row.event_date)}  \n"
-                            + _("{lines} — **{n}** cartons").format(lines=row.lines, n=row.total_quantity))
+                            + _("{lines} — **{n}** cartons").format(lines=plain(row.lines), n=row.total_quantity))
                 p = f"decide_{row.id}_"
                 left, mid, right = st.columns([2, 3, 2], vertical_alignment="bottom")
                 day = left.date_input(_("Order day (empty: next working day)"), value=None, key=p + "day")

@@ -16,6 +16,7 @@ import streamlit as st
 
 from portal.errors import STALE, InputError
 from portal.i18n import _
+from portal.ui.text import plain
 
 T = TypeVar("T")
 _FLASH = "_flash"
@@ -70,7 +71,7 @@ def saved(message: str, form_prefix: str) -> None:
 
 def show_input_error(exc: InputError, form_prefix: str) -> None:
     """Show what was wrong (the input stays on screen); a stale edit also offers to reload the record."""
-    st.error(str(exc), icon=":material/error:")
+    st.error(plain(exc), icon=":material/error:")  # a refusal may quote what was typed
     if exc.field == STALE:  # a callback: the next run no longer draws this button, but still forgets the form
         st.button(_("Reload"), key=f"reload_{form_prefix}", icon=":material/refresh:", on_click=forget,
                   args=(form_prefix,))

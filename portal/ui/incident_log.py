@@ -17,6 +17,7 @@ from portal.errors import InputError
 from portal.i18n import _, fmt_datetime
 from portal.incidents.labels import ENTRY_KIND_LABELS, SEVERITY_LABELS, STATUS_LABELS
 from portal.ui.forms import forget, form_defaults
+from portal.ui.text import plain
 
 UNREACHABLE = (OperationalError, InterfaceError, DatabaseStartError)
 SEVERITY_COLORS = {1: "red", 2: "orange", 3: "blue", 4: "gray"}
@@ -64,15 +65,8 @@ def show_timeline(entries: list[ix.EntryView], *, newest_first: bool = True) -> 
         if e.corrected_by:
             notes.append(_("corrected by #{n}").format(n=", #".join(map(str, e.corrected_by))))
         extra = f" _({'; '.join(notes)})_" if notes else ""
-        st.markdown(f"`#{e.id}` **{star}{_(ENTRY_KIND_LABELS[e.kind])}** · {when} · {e.author}  \n"
-                    f"{escape_md(e.text)}{extra}")
-
-
-def escape_md(text: str) -> str:
-    """Show user text as typed (no Markdown, no HTML)."""
-    for ch in "\\`*_[]<>#|~$":
-        text = text.replace(ch, "\\" + ch)
-    return text.replace("\n", "  \n")
+        st.markdown(f"`#{e.id}` **{star}{_(ENTRY_KIND_LABELS[e.kind])}** · {when} · {plain(e.author)}  \n"
+                    f"{plain(e.text)}{extra}")
 
 
 def _save_entry(user: CurrentUser, incident_id: int, prefix: str) -> None:
@@ -122,7 +116,7 @@ def entry_form(user: CurrentUser, incident_id: int, *, prefix: str, entries: lis
         if state.get(prefix + "saved"):
             st.rerun()
     if problem := state.get(prefix + "problem"):
-        st.error(problem, icon=":material/error:")
+        st.error(plain(problem), icon=":material/error:")
     if state.get(prefix + "unreachable"):
         st.warning(_("The database did not answer, so the entry is not saved yet. Your text is kept: press Retry "
                      "in a moment."), icon=":material/cloud_off:")

@@ -13,6 +13,7 @@ from portal.errors import InputError
 from portal.i18n import _, fmt_datetime
 from portal.training.labels import CHANNEL_LABELS, NOTIFY_METHOD_LABELS, SIGN_UP_STATE_LABELS
 from portal.ui.forms import flash, forget, show_input_error
+from portal.ui.text import plain
 from portal.ui.training import attempt
 
 
@@ -103,7 +104,7 @@ def batch_message(batch: tr.SignUpBatch) -> str:
     text = _("{seats} signed up, {waiting} on the waiting list.").format(seats=len(batch.signed_up),
                                                                           waiting=len(batch.waitlisted))
     if batch.refused:
-        text += " " + _("Not signed up:") + " " + "; ".join(batch.refused.values())
+        text += " " + _("Not signed up:") + " " + "; ".join(plain(v) for v in batch.refused.values())
     return text
 
 
