@@ -97,3 +97,39 @@ def test_no_page_renders_markup_that_people_typed(signed_in, marked_center):
     assert not problems, "\n".join(f"{where}: {bad}" for where, bad in problems.items())
     every_page = {f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py")} - {"pages/sign_in.py"}
     assert seen == every_page, every_page - seen
+
+
+def _as(login: str):
+    from sqlalchemy import select
+
+    from db.engine import unit_of_work
+    from db.models import User
+    from portal.auth import CurrentUser
+
+    with unit_of_work() as s:
+        return CurrentUser.of(s.scalar(select(User).where(User.login == login)))
+
+
+def test_printed_pages_escape_what_people_typed(marked_center):
+    """The handover brief, the monthly reports and the sign-in sheets are HTML: user text in them is escaped."""
+    from db.engine import unit_of_work
+    from portal import incidents as ix
+    from portal import training as tr
+    from portal.center_time import today
+    from portal.dashboards.monthly import AREAS, monthly_report
+    from portal.dashboards.report import to_html
+
+    pages = []
+    with unit_of_work() as s:
+        boss, coordinator, supervisor = _as("huangwei"), _as("chenjing"), _as("zhanghua")
+        for incident_id in _ids(marked_center, "SELECT id FROM incidents"):
+            pages.append(ix.handover_brief_html(ix.incident_view(s, actor=boss, incident_id=incident_id)))
+        for session_id in _ids(marked_center, "SELECT DISTINCT session_id FROM training_sign_ups"):
+            pages.append(tr.sign_in_sheet_html(s, actor=coordinator, session_id=session_id))
+        for area in AREAS:
+            actor = {"complaints": supervisor, "training": coordinator, "incidents": boss}[area]
+            pages.append(to_html(monthly_report(s, actor=actor, area=area, month=today().replace(day=1))))
+    assert sum("Zl" in page for page in pages) >= len(pages) - len(AREAS)  # the marks are there …
+    for page in pages:  # … as text
+        assert "<b>Zb" not in page and "<img" not in page and 'href="https://evil' not in page
+        assert "&lt;b&gt;Zb" in page or "Zb" not in page
