@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 
 # One per column width: each holds a link, emphasis and a heading; the longer ones an image, HTML and directives.
 LONG = ("# Zh [Zl](https://evil.example) ![Zi](https://evil.example/i.png) *Ze* __Zs__ <b>Zb</b> :red[Zr] "
-        ":material/home: www.evil.example")
+        ":material/home: www.evil.example zm@evil.example")
 MID = "# Zh [Zl](https://evil.example) ![Zi](//evil.example/i.png) *Ze*"
 SHORT = "# [Zl](//ev.il) *Ze*"
 MARKS = {"long": LONG, "mid": MID, "short": SHORT}
@@ -118,6 +118,7 @@ def tree_markdown(at) -> Iterator[str]:
 
 
 _md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+GFM_AUTOLINK = re.compile(r"(https?://|www(?=\.))[-.\w]+|[-.\w+]+@[-\w]+(\.[-\w]+)+", re.IGNORECASE)
 USER_MARK = re.compile(r"Z[hlisebr]")  # the words inside the marks above
 
 
@@ -130,8 +131,8 @@ def markup_from_user(source: str) -> list[str]:
     found = []
     if source.startswith("<html>"):  # raw HTML: user text in it must be HTML-escaped
         return ["HTML"] if "<b>Zb" in source else []
-    if re.search(r"(?<!\\)://(evil|ev\.il)|(?<![\\\w])www\.evil|(?<!\\):red\[Z|(?<!\\):material/home(?<!\\):", source):
-        found.append("autolink or directive")
+    if re.search(r"(?<!\\):red\[Z", source):  # a directive is Markdown syntax (icons are found in the text below)
+        found.append("directive")
     tokens = _md.parse(source)
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and re.match(r"^\s*(Zh|\[Zl\])", tokens[i + 1].content):
@@ -146,6 +147,10 @@ def markup_from_user(source: str) -> list[str]:
                 found.append("HTML")
         if tok.type == "inline":
             children = tok.children or []
+            # GitHub-flavored autolinks are found in the text itself once escapes are read (not in code spans)
+            found += [f"autolink: {m.group()}" for c in children if c.type == "text"
+                      for m in GFM_AUTOLINK.finditer(c.content) if re.search(r"evil|ev\.il", m.group())]
+            found += [f"icon: {c.content}" for c in children if c.type == "text" and ":material/home:" in c.content]
             for j, child in enumerate(children):
                 if child.type in ("em_open", "strong_open") and j + 1 < len(children) \
                         and children[j + 1].type == "text" and children[j + 1].content in ("Ze", "Zs"):
