@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import re
 
-INLINE = re.compile(r"([\\`*_\[\]<>~$|:&=!])")  # emphasis, code, links, images, HTML and entities, math, tables,
-# :icons: and :red[...], "==" highlights
+INLINE = re.compile(r"([\\`*_\[\]<>~$|:&=!/])")  # emphasis, code, links, images, HTML and entities, math,
+# tables, :red[...], "==" highlights, and ":material/" (Streamlit turns it into an icon code before reading escapes)
 BLOCK = re.compile(r"^(\s*)([#+\->=])", re.MULTILINE)  # headings, lists, quotes and "===" underlines at a line's start
 ORDERED = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)  # "1." starting a line
-# Web and e-mail addresses become links (GitHub-flavored autolinks), and :material/…: and :emoji: codes become icons,
+# Web and e-mail addresses become links (GitHub-flavored autolinks), and :emoji: and :material_icon: codes icons,
 # even when every character is escaped: they are found in the text after escapes are read. In a code span they stay
 # text, exactly as typed (a sentence's closing punctuation stays outside).
 LITERAL = re.compile(r"(?:https?://|www\.)\S*[^\s.,;:!?)\]}'\"。，；：！？）」』]|[-.\w+]+@[-\w]+(?:\.[-\w]+)+"
-                     r"|(?<!\w):(?:material/)?[a-z0-9_+-]*[a-z][a-z0-9_+-]*:(?!\w)", re.IGNORECASE)
+                     r"|(?<!\w):[a-z0-9_+-]*[a-z][a-z0-9_+-]*:(?!\w)", re.IGNORECASE)
 CODE_SPAN = re.compile(r"(?<![\\`])(`+) ?(.*?) ?(?<!`)\1(?!`)")  # one `_code` made
 
 

@@ -133,7 +133,7 @@ def markup_from_user(source: str) -> list[str]:
         return ["HTML"] if "<b>Zb" in source else []
     if re.search(r"(?<!\\):red\[Z", source):  # a directive is Markdown syntax (icons are found in the text below)
         found.append("directive")
-    tokens = _md.parse(source)
+    tokens = _md.parse(source.replace(":material/", ":material_"))  # as Streamlit does before parsing
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and re.match(r"^\s*(Zh|\[Zl\])", tokens[i + 1].content):
             found.append(f"heading: {tokens[i + 1].content[:40]}")
@@ -150,7 +150,7 @@ def markup_from_user(source: str) -> list[str]:
             # GitHub-flavored autolinks are found in the text itself once escapes are read (not in code spans)
             found += [f"autolink: {m.group()}" for c in children if c.type == "text"
                       for m in GFM_AUTOLINK.finditer(c.content) if re.search(r"evil|ev\.il", m.group())]
-            found += [f"icon: {c.content}" for c in children if c.type == "text" and ":material/home:" in c.content]
+            found += [f"icon: {c.content}" for c in children if c.type == "text" and ":material_home:" in c.content]
             for j, child in enumerate(children):
                 if child.type in ("em_open", "strong_open") and j + 1 < len(children) \
                         and children[j + 1].type == "text" and children[j + 1].content in ("Ze", "Zs"):
