@@ -6,6 +6,7 @@ from portal.i18n import _
 from portal.ui import forms, session
 from portal.ui.nav import HOME, PAGES, pages_for
 from portal.ui.startup import ready_engine
+from portal.ui.text import plain
 
 
 def portal() -> None:
@@ -33,7 +34,7 @@ def portal() -> None:
                                              url_path=HOME.url_path, visibility="hidden"))
 
     with st.sidebar:
-        st.markdown(f"**{user.name}** · {user.staff_id}")
+        st.markdown(f"**{plain(user.name)}** · {plain(user.staff_id)}")
         st.caption(" · ".join(_(ROLE_LABELS[role]) for role in sorted(user.roles)))
         if st.button(_("Sign out"), icon=":material/logout:", key="sign_out"):
             session.sign_out()

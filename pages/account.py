@@ -5,11 +5,12 @@ from db.engine import unit_of_work
 from portal.i18n import LANGUAGES, _
 from portal.passwords import MIN_LENGTH
 from portal.ui.session import page_user
+from portal.ui.text import plain
 from portal.users import UserInputError, change_own_password, set_own_language
 
 user = page_user()
 st.title(_("My account"))
-st.write(f"**{user.name}** · {user.login} · {user.staff_id}")
+st.markdown(f"**{plain(user.name)}** · {plain(user.login)} · {plain(user.staff_id)}")
 
 with st.form("language"):
     lang = st.radio(_("Language"), list(LANGUAGES), format_func=LANGUAGES.get,

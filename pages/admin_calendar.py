@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from db.engine import unit_of_work
+from portal.center_time import today
 from portal.errors import InputError
 from portal.i18n import _, fmt_date, fmt_weekday
 from portal.ui.forms import REFUSED, form_defaults, saved, show_flash, show_input_error, submit_button
@@ -19,7 +20,7 @@ st.caption(_("Monday to Friday are working days, except the days off below; the 
              "weekend days that count as working days."))
 show_flash()
 
-this_year = date.today().year
+this_year = today().year
 year = st.selectbox(_("Year"), [this_year, this_year + 1], key="calendar_year", width=200)
 with unit_of_work(user.id) as s:
     ensure_calendar(s, [year])  # a year the server has not seeded yet (e.g. after New Year)
@@ -79,7 +80,7 @@ with remove_column:
 
 st.subheader(_("Working-day checker"))
 left, middle, right = st.columns(3)
-start = left.date_input(_("Start"), value=date.today(), key="check_start")
+start = left.date_input(_("Start"), value=today(), key="check_start")
 n = middle.number_input(_("Working days to add"), min_value=0, max_value=365, value=2, step=1, key="check_days")
 result = calendar.add_working_days(start, int(n))
 right.metric(_("Due date"), fmt_date(result), fmt_weekday(result), delta_arrow="off", delta_color="off")

@@ -8,6 +8,7 @@ from portal.i18n import _, current_language
 from portal.reference import localized_name
 from portal.ui.forms import REFUSED, edit_form, form_defaults, saved, show_flash, show_input_error, submit_button
 from portal.ui.session import page_user
+from portal.ui.text import plain
 
 user = page_user("admin.manage")
 ui_language = current_language()
@@ -51,7 +52,7 @@ with edit_tab:
     row = edit_form(prefix, now, {"name_en": now.name_en, "name_zh": now.name_zh, "sort_order": now.sort_order,
                                   "department": now.default_department_id, "active": now.active})
     with st.form(prefix + "form"):
-        st.caption(_("Code: {code}").format(code=row.code))
+        st.caption(_("Code: {code}").format(code=plain(row.code)))
         left, right = st.columns(2)
         name_en = left.text_input(_("English name"), key=prefix + "name_en")
         name_zh = right.text_input(_("Chinese name"), key=prefix + "name_zh")
@@ -74,7 +75,7 @@ with edit_tab:
         except REFUSED as exc:
             show_input_error(exc, prefix)
         else:
-            saved(_("Category {name} saved.").format(name=localized_name(changed, ui_language)), prefix)
+            saved(_("Category {name} saved.").format(name=plain(localized_name(changed, ui_language))), prefix)
 
 with add_tab:
     next_order = max((c.sort_order for c in categories.values()), default=-1) + 1
@@ -98,4 +99,4 @@ with add_tab:
         except REFUSED as exc:
             show_input_error(exc, "new_category_")
         else:
-            saved(_("Category {name} added.").format(name=localized_name(added, ui_language)), "new_category_")
+            saved(_("Category {name} added.").format(name=plain(localized_name(added, ui_language))), "new_category_")

@@ -5,6 +5,7 @@ import streamlit as st
 from db.engine import unit_of_work
 from portal.admin import list_departments
 from portal.auth import ROLE_LABELS
+from portal.center_time import wall_clock
 from portal.config import get_settings
 from portal.errors import InputError
 from portal.i18n import LANGUAGES, _, current_language
@@ -12,6 +13,7 @@ from portal.passwords import MIN_LENGTH
 from portal.reference import localized_name
 from portal.ui.forms import REFUSED, edit_form, form_defaults, saved, show_flash, show_input_error, submit_button
 from portal.ui.session import page_user
+from portal.ui.text import plain
 from portal.users import create_user, generate_password, list_users, reset_password, update_user
 
 user = page_user("admin.manage")
@@ -43,7 +45,7 @@ st.dataframe(
     pd.DataFrame([{"login": u.login, "name": u.name, "staff_id": u.staff_id,
                    "department": department_label(u.department_id) if u.department_id else "",
                    "roles": [role_label(r) for r in u.roles], "active": u.active,
-                   "last_sign_in": u.last_login_at.astimezone() if u.last_login_at else None} for u in users]),
+                   "last_sign_in": wall_clock(u.last_login_at)} for u in users]),
     hide_index=True, key="users_table", placeholder="—",
     column_config={
         "login": st.column_config.TextColumn(_("Login")),
@@ -95,7 +97,7 @@ with edit_tab:
                                   "language": now.language, "roles": list(now.roles), "active": now.active,
                                   "sso_email": now.sso_email or ""})
     with st.form(prefix + "form"):
-        st.caption(_("Login: {login}").format(login=row.login))
+        st.caption(_("Login: {login}").format(login=plain(row.login)))
         left, right = st.columns(2)
         name = left.text_input(_("Name"), key=prefix + "name")
         staff_id = right.text_input(_("Staff ID"), key=prefix + "staff_id")
@@ -118,7 +120,7 @@ with edit_tab:
         except REFUSED as exc:
             show_input_error(exc, prefix)
         else:
-            saved(_("Changes to {login} saved.").format(login=row.login), prefix)
+            saved(_("Changes to {login} saved.").format(login=plain(row.login)), prefix)
 
 with reset_tab:
     with st.form("reset_password"):

@@ -8,15 +8,16 @@ from portal.home import OVERVIEWS, home_summary, overview
 from portal.i18n import _, current_language
 from portal.ui.incident_panels import my_actions_panel
 from portal.ui.session import page_user
+from portal.ui.text import plain
 
 user = page_user()
 with unit_of_work(user.id) as s:
     summary = home_summary(s, actor=user, language=current_language())
 
-st.title(_("Welcome, {name}").format(name=user.name))
+st.title(_("Welcome, {name}").format(name=plain(user.name)))
 cols = st.columns(3)
 cols[0].metric(_("Staff ID (tell complainants)"), user.staff_id)
-cols[1].metric(_("Department"), summary.department or _("No department"))
+cols[1].metric(_("Department"), plain(summary.department) if summary.department else _("No department"))
 cols[2].metric(_("Roles"), " · ".join(_(ROLE_LABELS[r]) for r in sorted(user.roles)) or "—")
 
 st.subheader(_("Waiting for you"))

@@ -14,7 +14,6 @@ from portal.ui.forms import live_part, show_flash
 from portal.ui.incident_log import (
     elapsed,
     entry_form,
-    escape_md,
     refresh_every,
     severity_badge,
     show_timeline,
@@ -22,6 +21,7 @@ from portal.ui.incident_log import (
 )
 from portal.ui.incident_panels import actions_panel, command_panel, response_panel
 from portal.ui.session import page_user
+from portal.ui.text import plain
 
 user = page_user("incidents.view")
 st.page_link("pages/incident_board.py", label=_("Incident board"), icon=":material/arrow_back:")
@@ -34,17 +34,17 @@ try:
 except InputError:
     view = None
 if view is None:
-    st.error(_("There is no incident {id}. Open one from the board.").format(id=escape_md(wanted)))
+    st.error(_("There is no incident {id}. Open one from the board.").format(id=plain(wanted)))
     st.stop()
 
 i = view.incident
-st.title(f"{i.reference} · {i.title}")
+st.title(f"{i.reference} · {plain(i.title)}")
 st.markdown(" ".join([status_badge(i.status), severity_badge(i.severity),
                       f":gray-badge[{_(TYPE_LABELS[i.type])} · {_(SCOPE_LABELS[i.scope])}]"]
                      + ([":red-badge[" + _("Casualties") + "]"] if i.casualties else [])))
 show_flash()
 facts = st.columns(4)
-facts[0].metric(_("Commander"), view.commander or "—")
+facts[0].metric(_("Commander"), plain(view.commander) if view.commander else "—")
 facts[1].metric(_("Running for"), elapsed((i.resolved_at or i.closed_at or utcnow()) - i.started_at))
 estimate = i.affected_retailers_estimate
 facts[2].metric(_("Affected retailers"), "—" if estimate is None else estimate)
@@ -53,20 +53,21 @@ st.caption(" · ".join(filter(None, [
     _("Started {time}").format(time=fmt_datetime(i.started_at)),
     _("detected {time}").format(time=fmt_datetime(i.detected_at)) if i.detected_at else "",
     _("reported {time}").format(time=fmt_datetime(i.reported_at)) if i.reported_at else "",
-    _("by {name}").format(name=i.reporter) if i.reporter else "",
-    _("opened by {name}").format(name=view.opened_by),
+    _("by {name}").format(name=plain(i.reporter)) if i.reporter else "",
+    _("opened by {name}").format(name=plain(view.opened_by)),
     "、".join(_(STEP_LABELS[s]) for s in i.affected_steps),
-    "、".join(i.affected_districts + i.affected_routes)])))
+    "、".join(plain(a) for a in i.affected_districts + i.affected_routes)])))
 if i.situation:
-    st.markdown(escape_md(i.situation))
+    st.markdown(plain(i.situation))
 if view.complaint is not None:
     st.info(_("Opened from major complaint {ref} ({time}): {text}").format(
         ref=view.complaint.reference, time=fmt_datetime(view.complaint.received_at),
-        text=view.complaint.description[:300]), icon=":material/link:")
+        text=plain(view.complaint.description[:300])), icon=":material/link:")
 if i.resolution and i.resolved_at:  # a reopened incident is not resolved (older rows kept the text)
-    st.success(_("Resolution: {text} ({time})").format(text=i.resolution, time=fmt_datetime(i.resolved_at)))
+    st.success(_("Resolution: {text} ({time})").format(text=plain(i.resolution), time=fmt_datetime(i.resolved_at)))
 if i.status == "closed":
-    st.caption(_("Root cause: {cause} · Review: {review}").format(cause=i.root_cause, review=i.review_note))
+    st.caption(_("Root cause: {cause} · Review: {review}").format(cause=plain(i.root_cause or ""),
+                                                                          review=plain(i.review_note or "")))
 st.download_button(_("Handover brief"), ix.handover_brief_html(view), file_name=f"{i.reference}-handover.html",
                    mime="text/html", icon=":material/print:", key="brief_download",
                    help=_("A printable summary: situation, timeline, open actions, who is in charge."))

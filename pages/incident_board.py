@@ -12,6 +12,7 @@ from portal.sla import local
 from portal.ui.forms import live_part
 from portal.ui.incident_log import elapsed, entry_form, refresh_every, severity_badge, status_badge
 from portal.ui.session import page_user
+from portal.ui.text import plain
 
 INCIDENT_PAGE = "pages/incident.py"
 user = page_user("incidents.view")
@@ -39,12 +40,12 @@ def live_board() -> None:
             title, since = st.columns([3, 2])
             title.markdown(f"{severity_badge(row.severity)} {status_badge(row.status)} **{row.reference}** · "
                            f"{_(TYPE_LABELS[row.type])}")
-            title.page_link(INCIDENT_PAGE, label=row.title, query_params={"id": str(row.id)},
+            title.page_link(INCIDENT_PAGE, label=plain(row.title), query_params={"id": str(row.id)},
                             icon=":material/open_in_new:")
             since.markdown(_("Running for **{start}** · last update **{update}** ago").format(
                 start=elapsed(row.since_start), update=elapsed(row.since_update)))
             since.caption(" · ".join(filter(None, [
-                _("Commander: {name}").format(name=row.commander) if row.commander else _("No commander"),
+                _("Commander: {name}").format(name=plain(row.commander)) if row.commander else _("No commander"),
                 _("{n} significant").format(n=row.significant_count) if row.significant_count else ""])))
 
 

@@ -7,6 +7,7 @@ from portal.i18n import _
 from portal.ui.forms import live_part
 from portal.ui.incident_log import refresh_every, severity_badge, show_timeline
 from portal.ui.session import page_user
+from portal.ui.text import plain
 
 user = page_user("incidents.view")
 st.page_link("pages/incident_board.py", label=_("Incident board"), icon=":material/arrow_back:")
@@ -23,7 +24,8 @@ def events() -> None:
     for event in found:
         with st.container(border=True):
             st.markdown(f"{severity_badge(event.severity)} **{event.reference}**")
-            st.page_link("pages/incident.py", label=event.incident_title, query_params={"id": str(event.incident_id)})
+            st.page_link("pages/incident.py", label=plain(event.incident_title),
+                         query_params={"id": str(event.incident_id)})
             show_timeline([event.entry])
             if event.corrections:
                 st.warning(_("Corrected later — read the correction:"), icon=":material/edit_note:")

@@ -10,6 +10,7 @@ from portal.incidents.labels import SCOPE_LABELS, SEVERITY_LABELS, STEP_LABELS, 
 from portal.inputs import int_param
 from portal.ui.forms import REFUSED, forget, form_defaults, retried, show_input_error
 from portal.ui.session import page_user
+from portal.ui.text import plain
 
 P = "new_incident_"
 user = page_user("incidents.run")
@@ -31,7 +32,7 @@ with unit_of_work(user.id) as s:
 if complaint is not None:
     with st.container(border=True):
         st.markdown(_("**Major complaint {ref}**: {text}").format(ref=complaint.reference,
-                                                                   text=complaint.description[:300]))
+                                                                   text=plain(complaint.description[:300])))
         if st.button(_("Open the linked incident"), type="primary", key=P + "from_complaint"):
             try:
                 with unit_of_work(user.id) as s:

@@ -7,6 +7,7 @@ from portal.incidents.records import INCIDENTS
 from portal.records.validation import Lookups
 from portal.ui import filter_bar, grid, saved_views, transfer
 from portal.ui.session import page_user
+from portal.ui.text import plain
 from portal.ui.view_state import current_view
 
 RECORD_PAGE = "pages/incident.py"
@@ -22,7 +23,7 @@ with actions, st.container(horizontal=True, horizontal_alignment="right"):
     saved_views.views_popover(INCIDENTS, user)
     transfer.export_buttons(INCIDENTS, user, view)
 if ignored:
-    st.warning(_("Parts of this link were ignored: {parts}.").format(parts=", ".join(ignored)))
+    st.warning(_("Parts of this link were ignored: {parts}.").format(parts=plain(", ".join(ignored))))
 
 filter_bar.toolbar(INCIDENTS, user, view, lookups)
 page, _selected = grid.show_grid(INCIDENTS, user, view, lookups, RECORD_PAGE)

@@ -1,6 +1,6 @@
 """Emergency supply requests (客户应急货源报批表): take one down, approve within your limit, see what joins
 each order day, and the full list."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
@@ -9,6 +9,7 @@ from db.engine import unit_of_work
 from db.incident_models import SUPPLY_REASONS
 from portal import incidents as ix
 from portal.auth import can
+from portal.center_time import today
 from portal.i18n import _, fmt_date
 from portal.incidents.labels import SUPPLY_REASON_LABELS
 from portal.incidents.records import SUPPLY_REQUESTS
@@ -16,6 +17,7 @@ from portal.records.validation import Lookups
 from portal.ui import grid
 from portal.ui.forms import REFUSED, form_defaults, saved, show_flash, show_input_error, submit_button
 from portal.ui.session import page_user
+from portal.ui.text import plain
 from portal.ui.view_state import current_view
 
 P = "supply_new_"
@@ -37,7 +39,7 @@ shown = dict(zip(tabs, st.tabs(list(tabs.values())), strict=True))
 
 if "new" in shown:
     with shown["new"]:
-        form_defaults(P, {"reason": "wedding", "note": "", "event": date.today() + timedelta(days=3)})
+        form_defaults(P, {"reason": "wedding", "note": "", "event": today() + timedelta(days=3)})
         search = st.text_input(_("Find the retailer"), key=P + "search",
                                placeholder=_("Licence number, shop or owner name"))
         with unit_of_work(user.id) as s:
@@ -57,7 +59,7 @@ if "new" in shown:
                                        "quantity": st.column_config.NumberColumn(_("Cartons"), min_value=0, step=1)})
             note = st.text_area(_("Note"), key=P + "note", height=68)
             st.caption(_("Only retailers with the integrity flag; scarce or controlled brands are not supplied: "
-                         "{brands}.").format(brands="、".join(b.name for b in brands if b.scarce_or_controlled)
+                         "{brands}.").format(brands="、".join(plain(b.name) for b in brands if b.scarce_or_controlled)
                                              or "—"))
             if submit_button(_("Submit request"), type="primary", form=P + "form"):
                 wanted = {b.id: int(q) for b, q in zip(ordinary, lines["quantity"], strict=True) if pd.notna(q) and q}
@@ -75,9 +77,9 @@ if "pending" in shown:
         st.caption(_("Your approval limit: {n} cartons per request.").format(n=limit))
         for row in pending:
             with st.container(border=True, key=f"pending_{row.id}"):
-                st.markdown(f"**{row.reference}** · {row.shop_name} ({row.license_no}) · "
+                st.markdown(f"**{row.reference}** · {plain(row.shop_name)} ({row.license_no}) · "
                             f"{_(SUPPLY_REASON_LABELS[row.reason])} · {fmt_date(row.event_date)}  \n"
-                            + _("{lines} — **{n}** cartons").format(lines=row.lines, n=row.total_quantity))
+                            + _("{lines} — **{n}** cartons").format(lines=plain(row.lines), n=row.total_quantity))
                 p = f"decide_{row.id}_"
                 left, mid, right = st.columns([2, 3, 2], vertical_alignment="bottom")
                 day = left.date_input(_("Order day (empty: next working day)"), value=None, key=p + "day")
@@ -102,7 +104,7 @@ if "pending" in shown:
             st.info(_("Nothing awaits approval."))
 
 with shown["day"]:
-    day = st.date_input(_("Order day"), value=date.today() + timedelta(days=1), key="supply_order_day")
+    day = st.date_input(_("Order day"), value=today() + timedelta(days=1), key="supply_order_day")
     with unit_of_work(user.id) as s:
         joining = ix.supply_for_order_day(s, actor=user, day=day)
     st.dataframe(pd.DataFrame([{_("Reference"): r.reference, _("Retailer"): r.shop_name,

@@ -14,6 +14,7 @@ from portal.training.reports import business_type_label
 from portal.ui import filter_bar, grid
 from portal.ui.forms import edit_form, form_defaults, show_flash, submit_button
 from portal.ui.session import page_user
+from portal.ui.text import plain
 from portal.ui.training import attempt
 from portal.ui.view_state import current_view
 
@@ -80,7 +81,7 @@ if submitted:
                   target_business_types=types, target_star_levels=stars)
     if course is None:
         attempt(user, tr.create_course, prefix=prefix, **fields,
-                done=lambda c: _("Course “{title}” added.").format(title=c.title))
+                done=lambda c: _("Course “{title}” added.").format(title=plain(c.title)))
     else:
         attempt(user, tr.update_course, course_id=course.id, version=seen.version, active=active, prefix=prefix,
                 **fields, done=_("Course saved."))
@@ -93,7 +94,7 @@ if course is not None:
         st.caption(_("No materials yet."))
     for m in materials:
         with st.container(horizontal=True, vertical_alignment="center", key=f"material_{m.id}"):
-            st.download_button(m.filename, data=lambda m=m: material_bytes(user, m.id), file_name=m.filename,
+            st.download_button(plain(m.filename), data=lambda m=m: material_bytes(user, m.id), file_name=m.filename,
                                mime=m.content_type, key=f"material_get_{m.id}", icon=":material/download:",
                                on_click="ignore")
             st.caption(_("{kb} KB").format(kb=max(1, m.size_bytes // 1024)))

@@ -42,14 +42,14 @@ if ts is None:
     st.stop()
 show_flash()
 if problem := st.session_state.pop("checkin_problem", None):
-    st.error(problem, icon=":material/error:")
+    st.error(plain(problem), icon=":material/error:")
 
 if code := st.query_params.get("signup", ""):  # opened from a sign-in sheet's QR code
     try:
         with unit_of_work(user.id) as s:
             scanned = scanned_sign_up(s, actor=user, sign_up_id=code, token=st.query_params.get("t", ""))
     except InputError as exc:
-        st.error(str(exc), icon=":material/qr_code_scanner:")
+        st.error(plain(exc), icon=":material/qr_code_scanner:")
     else:
         with st.container(border=True, horizontal=True, vertical_alignment="center", key="checkin_scanned"):
             st.markdown(f"**{plain(scanned['shop_name'])}** · {plain(scanned['owner_name'])}  \n"

@@ -10,6 +10,7 @@ from portal.i18n import _, current_language, fmt_date, fmt_datetime
 from portal.training.rules import next_month
 from portal.ui.forms import form_defaults, show_flash, submit_button
 from portal.ui.session import page_user
+from portal.ui.text import plain
 from portal.ui.training import attempt, month_picker, today
 
 user = page_user("training.view")
@@ -32,7 +33,7 @@ else:
     st.warning(_("Needs for this month were due {day}.").format(day=deadline), icon=":material/event_busy:")
 if status.missing:
     st.markdown(_("**Not submitted yet:** {names}").format(
-        names=", ".join(departments[d.department_id] for d in status.missing)))
+        names=", ".join(plain(departments[d.department_id]) for d in status.missing)))
 st.dataframe(pd.DataFrame([{
     _("Department"): departments[d.department_id], _("Needs"): d.needs, _("Submitted"): d.submitted,
     _("Not submitted"): d.unsubmitted, _("Last submitted"): fmt_datetime(d.last_submitted_at),

@@ -57,7 +57,7 @@ if evaluations.attendees:
         st.badge(_("{n} more evaluations needed for the 10% sample").format(
             n=evaluations.required - evaluations.evaluated), icon=":material/warning:", color="orange")
 if ts.state == "cancelled":
-    st.warning(_("Cancelled: {reason}").format(reason=ts.cancel_reason))
+    st.warning(_("Cancelled: {reason}").format(reason=plain(ts.cancel_reason or "")))
 session_moves(user, ts)
 
 tabs = st.tabs([_("Roster"), _("Sign up retailers"), _("Notification list"), _("Sign-in sheet"), _("Absentees"),

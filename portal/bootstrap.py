@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date
 
 from sqlalchemy import Engine, select, text
 
 from db import migrate
 from db.engine import get_engine, get_owner_engine, unit_of_work
 from db.models import AppState, User
+from portal.center_time import today as center_today
 from portal.config import get_settings
 from portal.reference import ensure_reference_data
 from portal.users import generate_password
@@ -53,7 +53,7 @@ def prepare(engine: Engine | None = None, *, demo: bool | None = None,
         try:
             with unit_of_work(engine=engine) as session:
                 ensure_reference_data(session)
-                this_year = date.today().year
+                this_year = center_today().year
                 ensure_calendar(session, years=[this_year, this_year + 1])
                 generated = _ensure_first_admin(session, settings.admin_password)
             if generated:
@@ -74,5 +74,5 @@ def seed_demo_once(engine: Engine) -> bool:
         if session.get(AppState, "demo_seeded") is not None:
             return False
         seed_demo(session)
-        session.add(AppState(key="demo_seeded", value={"on": date.today().isoformat()}))
+        session.add(AppState(key="demo_seeded", value={"on": center_today().isoformat()}))
     return True

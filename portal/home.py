@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from db.models import CalendarDay, Department, Retailer, SignInThrottle, User
 from portal.auth import CurrentUser, can
+from portal.center_time import now as center_now
 from portal.i18n import N_
 from portal.reference import localized_name
 
@@ -39,8 +40,8 @@ def home_summary(session: Session, *, actor: CurrentUser, language: str) -> Home
     if can(actor, "incidents.run"):
         summary.items[N_("Emergency incidents")] = _incident_items(session, actor)
     if can(actor, "admin.manage"):
-        now = datetime.now(UTC)
-        next_year = now.year + 1
+        now = center_now()
+        next_year = now.year + 1  # the center's year: on a UTC server New Year comes eight hours late
         summary.items[N_("Administration")] = [
             WorkItem(N_("Active staff accounts"), session.scalar(select(func.count()).where(User.active)) or 0,
                      "pages/admin_users.py"),

@@ -65,13 +65,11 @@ def _locale() -> Locale:
 
 def fmt_datetime(value: datetime | None) -> str:
     """A date and time as people of the current language write it, in the center's time zone."""
-    from zoneinfo import ZoneInfo
-
-    from portal.config import get_settings
+    from portal.center_time import local
 
     if value is None:
         return ""
-    return format_datetime(value.astimezone(ZoneInfo(get_settings().timezone)), "short", locale=_locale())
+    return format_datetime(local(value), "short", locale=_locale())
 
 
 def fmt_date(value: date | None) -> str:

@@ -9,19 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
-from portal.config import get_settings
+from portal.center_time import CENTER_TZ, local  # noqa: F401  (re-exported: the SLA's days are center days)
 from portal.workdays import WorkCalendar
 
-CENTER_TZ = ZoneInfo(get_settings().timezone)  # the calendar's days are the center's days
 DUE_SOON = timedelta(hours=4)  # "due within 4 working hours"
 RUNNING_STATES = frozenset({"registered", "assigned", "in_progress"})  # the complaint awaits an answer
-
-
-def local(moment: datetime) -> datetime:
-    """`moment` in the center's time zone (naive datetimes are taken to be center time already)."""
-    return moment.replace(tzinfo=CENTER_TZ) if moment.tzinfo is None else moment.astimezone(CENTER_TZ)
 
 
 def add_working_time(calendar: WorkCalendar, start: datetime, amount: timedelta) -> datetime:

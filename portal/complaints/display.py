@@ -18,7 +18,7 @@ from portal.complaints.labels import (
 )
 from portal.complaints.queries import TimelineEntry
 from portal.i18n import _, current_language
-from portal.sla import CENTER_TZ, Clock, SlaStatus
+from portal.sla import Clock, SlaStatus, local
 
 # how each SLA level stands out in lists and grids (CSS for a cell)
 SLA_STYLES = {
@@ -34,7 +34,7 @@ def center_time(moment: datetime | None) -> str:
     """`moment` as the center's clock shows it (what a caller is told), in the reader's language."""
     if moment is None:
         return ""
-    return format_datetime(moment, "short", tzinfo=CENTER_TZ, locale=Locale.parse(current_language()))
+    return format_datetime(local(moment), "short", locale=Locale.parse(current_language()))
 
 
 def working_time(amount: timedelta) -> str:

@@ -17,6 +17,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from portal.center_time import wall_clock
 from portal.i18n import _, fmt_number, fmt_percent
 
 COUNT, PERCENT, DAYS, SCORE = "count", "percent", "days", "score"
@@ -164,11 +165,11 @@ def _cell(kind: str, value: Any) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    """A cell value openpyxl accepts (pandas NA/NaT become empty; timestamps lose their zone)."""
+    """A cell value openpyxl accepts (pandas NA/NaT become empty; timestamps as the center's clock shows them)."""
     if value is None or (not isinstance(value, str | bytes) and pd.isna(value)):
         return None
     if isinstance(value, pd.Timestamp):
-        return value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
+        return wall_clock(value.to_pydatetime())  # the center's clock (naive: already center time)
     if hasattr(value, "item"):
         return value.item()
     return value

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from portal.auth import CurrentUser
+from portal.center_time import wall_clock
 from portal.i18n import N_, _
 from portal.records.fields import Field, FieldType, TableSpec
 from portal.records.query import iter_view
@@ -46,7 +47,7 @@ def cell_value(field: Field, row: dict[str, Any]) -> Any:
     elif field.type is FieldType.MULTI_SELECT:
         value = ", ".join(_(c.label) if (c := field.choice(v)) else v for v in value)
     elif field.type is FieldType.DATETIME:
-        value = value.astimezone().replace(tzinfo=None) if isinstance(value, datetime) else value
+        value = wall_clock(value) if isinstance(value, datetime) else value  # the center's clock
     return value
 
 

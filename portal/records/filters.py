@@ -13,11 +13,12 @@ from sqlalchemy import ColumnElement, Text, and_, false, func, literal, not_, or
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from portal.auth import CurrentUser
+from portal.center_time import CENTER_TZ
+from portal.center_time import today as center_today
 from portal.i18n import N_, _
 from portal.inputs import DAY_RANGE, NUL_REFUSED, clean_text, day_in_range
 from portal.records.fields import NUMBER_TYPES, TEXT_TYPES, Field, FieldType, TableSpec
 from portal.records.values import parse_checkbox, parse_date, parse_value
-from portal.sla import CENTER_TZ
 
 CONTAINS, NOT_CONTAINS, IS, IS_NOT, ANY_OF = "contains", "not_contains", "is", "is_not", "any_of"
 BEFORE, AFTER, BETWEEN, EMPTY, NOT_EMPTY = "before", "after", "between", "empty", "not_empty"
@@ -112,7 +113,7 @@ RELATIVE_DAYS = {"today": N_("today"), "yesterday": N_("yesterday"), "week_start
 
 def relative_day(token: str, today: date | None = None) -> date | None:
     """The day a RELATIVE_DAYS token means (today: the center's date, PORTAL_TIMEZONE); None for anything else."""
-    today = today or datetime.now(CENTER_TZ).date()
+    today = today or center_today()
     if token == "today":
         return today
     if token == "yesterday":

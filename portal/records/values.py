@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from portal.center_time import local
 from portal.i18n import LANGUAGES, _, catalog
 from portal.inputs import INT4_MAX, INT8_MAX, NUL_REFUSED, NUMBER_RANGE, parse_int
 from portal.records.fields import Field, FieldType
@@ -132,7 +133,7 @@ def parse_datetime(field: Field, raw: Any) -> datetime | None:
             value = datetime.fromisoformat(text.replace("/", "-"))
         except ValueError:
             raise ValueError(_("Enter a date and time like 2026-03-31 14:30.")) from None
-    return value if value.tzinfo else value.astimezone()  # naive means the server's local time
+    return local(value)  # a time without a zone is the center's time, never the server's
 
 
 def parse_checkbox(field: Field, raw: Any) -> bool:

@@ -131,7 +131,8 @@ def linked(c: Complaint, *, retailer: str | None, original: str | None, duplicat
            follow_ups: list[FollowUp], attachments: list[ComplaintAttachment], user: CurrentUser) -> None:
     """The retailer, the original or duplicates, follow-ups and attachments."""
     if c.retailer_id is not None:
-        st.page_link("pages/retailer.py", label=_("Retailer: {name}").format(name=retailer or f"#{c.retailer_id}"),
+        st.page_link("pages/retailer.py", label=_("Retailer: {name}").format(
+                         name=plain(retailer or f"#{c.retailer_id}")),
                      icon=":material/store:", query_params={"id": str(c.retailer_id)})
     if c.duplicate_of_id is not None:
         st.page_link("pages/complaint.py", label=_("Duplicate of {ref}").format(ref=original or "?"),
@@ -149,7 +150,7 @@ def linked(c: Complaint, *, retailer: str | None, original: str | None, duplicat
             _("What the complainant said"): [f.result for f in follow_ups]}), hide_index=True,
             key=f"complaint.{c.id}.follow_ups")
     for a in attachments:
-        st.download_button(f"{a.filename} ({a.size_bytes // 1024 + 1} KB)", key=f"complaint.attachment.{a.id}",
+        st.download_button(f"{plain(a.filename)} ({a.size_bytes // 1024 + 1} KB)", key=f"complaint.attachment.{a.id}",
                            data=lambda a=a: _attachment_bytes(user, a.id), file_name=a.filename,
                            mime=a.content_type, icon=":material/attach_file:", on_click="ignore")
 

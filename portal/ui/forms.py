@@ -29,6 +29,7 @@ from sqlalchemy import exc as sa_exc
 from db.embedded import DatabaseStartError
 from portal.errors import STALE, InputError
 from portal.i18n import _
+from portal.ui.text import plain
 
 T = TypeVar("T")
 _FLASH = "_flash"
@@ -245,7 +246,7 @@ def show_input_error(exc: Exception, form_prefix: str) -> None:
     if isinstance(exc, UNREACHABLE):
         database_did_not_answer(retry_key=form_prefix + "retry", page_failed=False)
         return
-    st.error(str(exc), icon=":material/error:")
+    st.error(plain(exc), icon=":material/error:")  # a refusal may quote what was typed
     if isinstance(exc, InputError) and exc.field == STALE:  # a callback: the next run no longer draws this button,
         st.button(_("Reload"), key=f"reload_{form_prefix}", icon=":material/refresh:", on_click=forget,  # but still
                   args=(form_prefix,))  # forgets the form

@@ -14,6 +14,7 @@ from portal.auth import CurrentUser
 from portal.i18n import _, fmt_datetime
 from portal.incidents.labels import ENTRY_KIND_LABELS, SEVERITY_LABELS, STATUS_LABELS
 from portal.ui.forms import REFUSED, cleared_in_browser, forget, form_defaults, retried, show_input_error
+from portal.ui.text import plain
 
 SEVERITY_COLORS = {1: "red", 2: "orange", 3: "blue", 4: "gray"}
 STATUS_COLORS = {"open": "red", "responding": "orange", "monitoring": "blue", "resolved": "green", "closed": "gray"}
@@ -60,15 +61,8 @@ def show_timeline(entries: list[ix.EntryView], *, newest_first: bool = True) -> 
         if e.corrected_by:
             notes.append(_("corrected by #{n}").format(n=", #".join(map(str, e.corrected_by))))
         extra = f" _({'; '.join(notes)})_" if notes else ""
-        st.markdown(f"`#{e.id}` **{star}{_(ENTRY_KIND_LABELS[e.kind])}** · {when} · {e.author}  \n"
-                    f"{escape_md(e.text)}{extra}")
-
-
-def escape_md(text: str) -> str:
-    """Show user text as typed (no Markdown, no HTML)."""
-    for ch in "\\`*_[]<>#|~$":
-        text = text.replace(ch, "\\" + ch)
-    return text.replace("\n", "  \n")
+        st.markdown(f"`#{e.id}` **{star}{_(ENTRY_KIND_LABELS[e.kind])}** · {when} · {plain(e.author)}  \n"
+                    f"{plain(e.text)}{extra}")
 
 
 ENTRY_DEFAULTS = {"text": "", "kind": USER_ENTRY_KINDS[0], "happened": None, "significant": False, "corrects": None}

@@ -15,7 +15,7 @@ from portal.i18n import _, fmt_date, fmt_datetime
 from portal.incidents.labels import NOTICE_METHOD_LABELS, SEVERITY_LABELS, STATUS_LABELS, STEP_LABELS
 from portal.ui import nav
 from portal.ui.forms import REFUSED, edit_form, forget, form_defaults, saved, show_input_error, submit_button
-from portal.ui.incident_log import escape_md
+from portal.ui.text import plain
 
 
 def _attempt(prefix: str, message: str, fn, *, also_forget: tuple[str, ...] = (), **kw) -> None:
@@ -91,7 +91,7 @@ def response_panel(user: CurrentUser, view: ix.IncidentView) -> None:
     i, run = view.incident, can(user, "incidents.run") and view.incident.status != "closed"
     st.subheader(_("Service suspensions"))
     for sus in view.suspensions:
-        line = f"**{_(STEP_LABELS[sus.service])}** · {sus.area} · {fmt_datetime(sus.suspended_at)} → " + (
+        line = f"**{_(STEP_LABELS[sus.service])}** · {plain(sus.area)} · {fmt_datetime(sus.suspended_at)} → " + (
             fmt_datetime(sus.resumed_at) if sus.resumed_at else _("still suspended"))
         left, right = st.columns([4, 1], vertical_alignment="center")
         left.markdown(line)
@@ -111,8 +111,8 @@ def response_panel(user: CurrentUser, view: ix.IncidentView) -> None:
                          service=service, area=area)
     st.subheader(_("Customer notices"))
     for notice, by in view.notices:
-        st.markdown(f"**{_(NOTICE_METHOD_LABELS[notice.method])}** · {fmt_datetime(notice.at)} · {by}"
-                    f"{' · ' + notice.audience if notice.audience else ''}  \n{notice.text}")
+        st.markdown(f"**{_(NOTICE_METHOD_LABELS[notice.method])}** · {fmt_datetime(notice.at)} · {plain(by)}"
+                    f"{' · ' + plain(notice.audience) if notice.audience else ''}  \n{plain(notice.text)}")
     if run:
         p = f"inc{i.id}_notice_"
         form_defaults(p, {"method": ix.suggested_notice_method(i.scope), "text": "", "audience": ""})
@@ -180,15 +180,15 @@ def _call_row(user: CurrentUser, call: dict, run: bool) -> None:
     they said, and “Undo” for a mistaken tick."""
     p = f"call_{call['id']}_"
     phone = f"[{call['phone']}](tel:{call['phone']})" if call["phone"] else "—"
-    who = f"**{escape_md(call['shop_name'])}**  \n{call['license_no']} · {phone}"
+    who = f"**{plain(call['shop_name'])}**  \n{call['license_no']} · {phone}"
     if call["called"]:
         with st.container(key=p + "row", border=True):
             left, middle, right = st.columns([3, 4, 1], vertical_alignment="center")
             left.markdown(who)
-            done = _("Called by {name}, {time}").format(name=call["called_by"] or "—",
+            done = _("Called by {name}, {time}").format(name=plain(call["called_by"] or "—"),
                                                         time=fmt_datetime(call["called_at"]))
             middle.markdown(f":green[:material/check_circle: {done}]" + (
-                f"  \n{escape_md(call['note'])}" if call["note"] else ""))
+                f"  \n{plain(call['note'])}" if call["note"] else ""))
             if run and right.button(_("Undo"), key=p + "undo", help=_("Not called after all: put the tick back.")):
                 _attempt(p, _("Call unticked."), ix.mark_called, actor=user, call_id=call["id"],
                          version=call["version"], called=False, note=call["note"] or "")
@@ -216,7 +216,7 @@ def actions_panel(user: CurrentUser, view: ix.IncidentView, staff: dict[int, str
         left, right = st.columns([4, 1], vertical_alignment="center")
         mark = "~~" if a["done"] else ""
         due = _("due {day}").format(day=fmt_date(a["due_date"]))
-        left.markdown(f"{mark}{a['text']}{mark} · {a['owner']} · {due}")
+        left.markdown(f"{mark}{plain(a['text'])}{mark} · {plain(a['owner'])} · {due}")
         if not a["done"] and (can(user, "incidents.run") or a["owner_id"] == user.id) and right.button(
                 _("Done"), key=f"action_done_{a['id']}"):
             _attempt(f"action_{a['id']}_", _("Action done."), ix.complete_action, actor=user, action_id=a["id"],
@@ -250,6 +250,6 @@ def my_actions_panel(user: CurrentUser) -> None:
         for a in mine:
             due = _("due {day}").format(day=fmt_date(a.due_date))
             late = a.due_date < today
-            st.markdown(f"{escape_md(a.text)} · " + (f":red[{_('overdue')}, {due}]" if late else due))
-            nav.page_link(user, "pages/incident.py", label=f"{a.reference} · {a.incident_title}",
+            st.markdown(f"{plain(a.text)} · " + (f":red[{_('overdue')}, {due}]" if late else due))
+            nav.page_link(user, "pages/incident.py", label=f"{a.reference} · {plain(a.incident_title)}",
                           icon=":material/report:", query_params={"id": str(a.incident_id)})

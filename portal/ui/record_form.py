@@ -11,6 +11,7 @@ import streamlit as st
 
 from db.engine import unit_of_work
 from portal.auth import CurrentUser
+from portal.center_time import wall_clock
 from portal.i18n import _
 from portal.records.editing import StaleRecordError, create_record, may_write, update_record
 from portal.records.fields import Field, FieldType, TableSpec
@@ -42,7 +43,8 @@ def field_input(field: Field, value: Any, lookups: Lookups, *, widget_key: str, 
     if field.type is FieldType.DATE:
         return st.date_input(label, value=value, **common)
     if field.type is FieldType.DATETIME:
-        return st.datetime_input(label, value=value, format="YYYY-MM-DD", **common)
+        # the widget drops a zone as it is: give it the center's clock (what it returns is read as center time)
+        return st.datetime_input(label, value=wall_clock(value), format="YYYY-MM-DD", **common)
     if field.type is FieldType.CHECKBOX:
         return st.checkbox(label, value=bool(value), **common)
     if field.type is FieldType.SINGLE_SELECT:

@@ -42,7 +42,7 @@ def _act(spec: TableSpec, user: CurrentUser, action: str) -> None:
                           shared=bool(st.session_state.get(key(spec, "views.shared"))),
                           is_default=bool(st.session_state.get(key(spec, "views.default"))))
                 st.session_state[key(spec, "view_name")] = " ".join(name.split())
-                flash(_("View “{name}” saved.").format(name=" ".join(name.split())))
+                flash(_("View “{name}” saved.").format(name=plain(" ".join(name.split()))))
             elif action == "default" and view_id is not None:
                 set_default_view(s, actor=user, spec=spec, view_id=view_id)
                 flash(_("Default view set."))

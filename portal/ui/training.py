@@ -11,19 +11,16 @@ import streamlit as st
 from db.engine import unit_of_work
 from db.training_models import TrainingSession
 from portal.auth import CurrentUser
+from portal.center_time import CENTER_TZ, local, today
+from portal.center_time import now as center_now
 from portal.i18n import _, fmt_datetime
 from portal.inputs import int_param, parse_month
-from portal.sla import CENTER_TZ, local
 from portal.training import list_sessions, month_start
 from portal.training.labels import SESSION_STATE_LABELS
 from portal.training.rules import next_month, previous_month
 from portal.ui.forms import REFUSED, saved, show_input_error
 
 SESSION_PAGE = "pages/training_session.py"
-
-
-def today() -> date:
-    return datetime.now(CENTER_TZ).date()
 
 
 def at(day: date, moment: time) -> datetime:
@@ -74,7 +71,7 @@ def _session_changed(key: str) -> None:
 def pick_session(user: CurrentUser, *, key: str, states: tuple[str, ...], days_back: int = 45,
                  days_ahead: int = 60) -> TrainingSession | None:
     """A session select (today's first), kept in the URL as `?session=`; None when there is none to pick."""
-    now = datetime.now(CENTER_TZ)
+    now = center_now()
     with unit_of_work(user.id) as s:
         sessions = {ts.id: ts for ts in list_sessions(s, actor=user, start=now - timedelta(days=days_back),
                                                       end=now + timedelta(days=days_ahead), states=states)}
@@ -125,7 +122,7 @@ def while_unchanged(user: CurrentUser, what: tuple, count: Callable[[], Any]) ->
         if kept is not None and coverage_changes(s) == kept[0]:
             return kept[1], kept[2]
         settled = settled_coverage_changes(s)
-    value, counted_at = count(), datetime.now(CENTER_TZ)
+    value, counted_at = count(), center_now()
     if settled is not None:  # else a write was on its way to commit: count again next time
         if len(_coverage_kept) >= 16:
             _coverage_kept.clear()

@@ -12,6 +12,7 @@ from portal.i18n import _, fmt_date, fmt_datetime
 from portal.sla import local
 from portal.training.labels import FORMAT_LABELS, PLAN_TIMING_LABELS
 from portal.ui.forms import edit_form, form_defaults, submit_button
+from portal.ui.text import plain
 from portal.ui.training import at, attempt, today
 
 TIMING_ICONS = {"on_time": ":material/check_circle:", "late": ":material/warning:", "overdue": ":material/error:",
@@ -86,7 +87,7 @@ def session_form(user: CurrentUser, ts: TrainingSession | None, courses: dict[in
                            trainer_id=trainer, capacity=capacity, audience=audience, content=content, title=title)
     if ts is None:
         attempt(user, tr.create_session, data=data, prefix=prefix,
-                done=lambda new: _("Session “{title}” drafted.").format(title=new.title))
+                done=lambda new: _("Session “{title}” drafted.").format(title=plain(new.title)))
     else:
         attempt(user, tr.update_session, session_id=ts.id, version=seen.version, data=data, prefix=prefix,
                 done=_("Session saved; anyone already signed up is flagged to be told of a new time or place."))
@@ -123,4 +124,4 @@ def session_moves(user: CurrentUser, ts: TrainingSession) -> None:
                             done=_("Session cancelled; everyone signed up is on the notification list."),
                             prefix=key + "cancel")
     if ts.return_note and ts.state == "draft":
-        st.warning(_("Returned by the supervisor: {note}").format(note=ts.return_note))
+        st.warning(_("Returned by the supervisor: {note}").format(note=plain(ts.return_note)))

@@ -12,6 +12,7 @@ from portal.auth import CurrentUser, can
 from portal.i18n import _, fmt_datetime
 from portal.training.labels import CHANNEL_LABELS, NOTIFY_METHOD_LABELS, SIGN_UP_STATE_LABELS
 from portal.ui.forms import REFUSED, flash, forget, retried, saved, show_input_error, submit_button
+from portal.ui.text import plain
 from portal.ui.training import attempt
 
 
@@ -133,7 +134,7 @@ def batch_message(batch: tr.SignUpBatch) -> str:
 
 def refusal_message(batch: tr.SignUpBatch) -> str:
     """“Not signed up: …” with each refused retailer's reason."""
-    return _("Not signed up:") + " " + "; ".join(batch.refused.values())
+    return _("Not signed up:") + " " + "; ".join(plain(v) for v in batch.refused.values())
 
 
 def notification_panel(user: CurrentUser, ts: TrainingSession) -> None:

@@ -1,7 +1,6 @@
 """Export the current view to CSV/XLSX, and import a file: upload, map columns, check, then import."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -9,6 +8,7 @@ import streamlit as st
 
 from db.engine import unit_of_work
 from portal.auth import CurrentUser
+from portal.center_time import today
 from portal.i18n import _, current_language, set_language
 from portal.records.editing import may_write
 from portal.records.exporting import EXPORTERS, MIME_TYPES
@@ -35,7 +35,7 @@ def _export(spec: TableSpec, user: CurrentUser, view: ViewState, fmt: str, langu
 
 def export_buttons(spec: TableSpec, user: CurrentUser, view: ViewState) -> None:
     """Download the view as it is filtered and sorted, with its visible columns (file made on click)."""
-    stem = f"{spec.name}-{date.today().isoformat()}"
+    stem = f"{spec.name}-{today().isoformat()}"
     language = current_language()
     for fmt in ("csv", "xlsx"):
         st.download_button(_("Export {format}").format(format=fmt.upper()), key=key(spec, f"export.{fmt}"),

@@ -7,6 +7,7 @@ from db.engine import unit_of_work
 from db.models import CalendarDay, ComplaintCategory, Department, SlaLimit, User
 from portal.admin import update_category
 from portal.auth import SYSTEM, sign_in
+from portal.ui.text import shown
 from portal.workdays import calendar_exceptions
 
 
@@ -136,7 +137,7 @@ def test_sla_limit_with_a_bad_value_gets_a_field_error_and_keeps_the_input(signe
     at = _open(signed_in, "admin_sla")
     at.number_input(key="sla_3_days").set_value(0)
     at.button(key="sla_3_save").click().run()
-    assert [e.value for e in at.error] == ["Resolution: a whole number of working days from 1 to 60."]
+    assert [shown(e.value) for e in at.error] == ["Resolution: a whole number of working days from 1 to 60."]
     assert at.number_input(key="sla_3_days").value == 0
     with unit_of_work() as s:
         assert s.get(SlaLimit, 3).resolution_working_days == 2

@@ -10,6 +10,7 @@ from db.engine import unit_of_work
 from db.incident_models import Incident, IncidentTimelineEntry
 from portal import incidents as ix
 from portal.incidents.rules import utcnow
+from portal.ui.text import shown
 
 PAGES = ("incident_board", "incident_new", "incident_events", "incidents", "supply_requests")
 
@@ -99,7 +100,7 @@ def test_a_major_incident_without_commander_is_refused_keeping_the_input(signed_
     at.selectbox(key="new_incident_commander").set_value(None)
     at.text_input(key="new_incident_title").input("台风")
     at.button(key="new_incident_save").click().run()
-    assert [e.value for e in at.error][0].startswith("Commander: a major incident")
+    assert [shown(e.value) for e in at.error][0].startswith("Commander: a major incident")
     assert at.text_input(key="new_incident_title").value == "台风"
 
 
@@ -132,7 +133,7 @@ def test_status_moves_from_the_incident_page_and_appear_in_the_timeline(signed_i
     p = f"inc{incident_id}_status_"
     at.selectbox(key=p + "to").set_value("resolved")
     at.button(key=p + "save").click().run()
-    assert [e.value for e in at.error] == ["Resolution: say how it was resolved."]
+    assert [shown(e.value) for e in at.error] == ["Resolution: say how it was resolved."]
     at.text_area(key=p + "resolution").input("积水已退,恢复送货")
     at.button(key=p + "save").click().run()
     assert not at.error, [e.value for e in at.error]

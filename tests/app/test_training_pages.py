@@ -14,6 +14,7 @@ from portal import training as tr
 from portal.auth import PermissionDenied
 from portal.i18n import fmt_percent
 from portal.sla import CENTER_TZ
+from portal.ui.text import shown
 from portal.ui.training import cached_coverage, today
 from tests.db.training_support import add_retailers
 
@@ -46,7 +47,7 @@ def _approved_session(staff, *, starts_at, capacity=2) -> int:
 
 
 def _errors(at) -> list[str]:
-    return [e.value for e in at.error]
+    return [shown(e.value) for e in at.error]  # as read (messages are escaped for Markdown)
 
 
 def test_every_training_page_opens_for_a_coordinator(signed_in, staff):
