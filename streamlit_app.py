@@ -5,6 +5,7 @@ from sqlalchemy.exc import OperationalError
 from portal.auth import ROLE_LABELS, PermissionDenied
 from portal.i18n import _
 from portal.ui import session
+from portal.ui.builtin_text import translate_builtin_texts
 from portal.ui.nav import pages_for
 from portal.ui.startup import ready_engine
 
@@ -12,6 +13,7 @@ st.set_page_config(page_title="Service Center Portal", page_icon=":material/supp
 ready_engine()
 user = session.current_user()
 session.use_language(user)
+translate_builtin_texts()  # Streamlit's own texts (placeholders, hints, dialogs) in the user's language
 session.apply_cookie()
 
 if user is None:

@@ -3,7 +3,7 @@ import streamlit as st
 
 from db.engine import unit_of_work
 from db.models import BUSINESS_TYPES
-from db.training_models import COURSE_KINDS
+from db.training_models import COURSE_KINDS, MAX_MATERIAL_BYTES
 from portal import training as tr
 from portal.auth import CurrentUser, can
 from portal.i18n import _
@@ -100,7 +100,7 @@ if course is not None:
                 attempt(user, tr.remove_material, material_id=m.id, done=_("Material removed."))
     if manage:
         upload = st.file_uploader(_("Add a handout or slides (PDF, Word, Excel, PowerPoint, JPEG, PNG; at most 20 MB)"),
-                                  key=f"material_upload_{course.id}")
+                                  key=f"material_upload_{course.id}", max_upload_size=MAX_MATERIAL_BYTES // 2**20)
         if upload is not None and st.button(_("Attach"), key="material_attach", icon=":material/attach_file:"):
             attempt(user, tr.add_material, course_id=course.id, filename=upload.name, data=upload.getvalue(),
                     done=_("Material attached."), prefix=f"material_upload_{course.id}")

@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from db.complaint_models import FOLLOW_UP_METHODS, REPLY_METHODS, SATISFACTION, Complaint
+from db.complaint_models import FOLLOW_UP_METHODS, MAX_ATTACHMENT_BYTES, REPLY_METHODS, SATISFACTION, Complaint
 from db.engine import unit_of_work
 from portal import complaints as cx
 from portal.auth import CurrentUser
@@ -183,7 +183,7 @@ def attachment_box(user: CurrentUser, c: Complaint) -> None:
     """Upload photos or documents to the complaint."""
     p = f"complaint.{c.id}.attach."
     files = st.file_uploader(_("Add photos or documents (at most 10 MB each)"), accept_multiple_files=True,
-                             key=p + "files")
+                             key=p + "files", max_upload_size=MAX_ATTACHMENT_BYTES // 2**20)
     if files and st.button(_("Upload {n} files").format(n=len(files)), key=p + "upload", icon=":material/upload:"):
         try:
             with unit_of_work(user.id) as s:
