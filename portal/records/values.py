@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from portal.i18n import LANGUAGES, _, catalog
+from portal.i18n import LANGUAGES, _, catalog, source_text
 from portal.records.fields import Field, FieldType
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9-]{4,19}$")
@@ -148,7 +148,7 @@ def _choice_index(field: Field) -> dict[str, str]:
         return known[1]
     index: dict[str, str] = {}
     for choice in field.choices:
-        spellings = [choice.value, choice.label, *choice.aliases]
+        spellings = [choice.value, source_text(choice.label), *choice.aliases]
         spellings += [catalog(lang).get(choice.label, "") for lang in LANGUAGES]
         for spelling in spellings:
             if spelling:

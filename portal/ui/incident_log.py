@@ -14,7 +14,7 @@ from db.incident_models import USER_ENTRY_KINDS
 from portal import incidents as ix
 from portal.auth import CurrentUser
 from portal.errors import InputError
-from portal.i18n import _, fmt_datetime
+from portal.i18n import _, fmt_datetime, pgettext
 from portal.incidents.labels import ENTRY_KIND_LABELS, SEVERITY_LABELS, STATUS_LABELS
 from portal.ui.forms import forget, form_defaults
 
@@ -104,8 +104,8 @@ def entry_form(user: CurrentUser, incident_id: int, *, prefix: str, entries: lis
     with st.form(prefix + "form", border=True):
         st.text_area(_("What happened, was decided or was done"), key=prefix + "text", height=90, max_chars=5000)
         kind_col, when_col = st.columns(2)
-        kind_col.selectbox(_("Kind"), USER_ENTRY_KINDS, format_func=lambda k: _(ENTRY_KIND_LABELS[k]),
-                           key=prefix + "kind")
+        kind_col.selectbox(pgettext("timeline entry", "Kind"), USER_ENTRY_KINDS,
+                           format_func=lambda k: _(ENTRY_KIND_LABELS[k]), key=prefix + "kind")
         when_col.datetime_input(_("Happened at (empty: now)"), value=None, key=prefix + "happened",
                                 format="YYYY-MM-DD")
         flag_col, fix_col = st.columns(2)
