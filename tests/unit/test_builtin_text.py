@@ -50,10 +50,10 @@ def test_every_streamlit_text_has_a_chinese_translation_with_the_same_fields():
         assert sorted(FIELD.findall(zh[english])) == sorted(FIELD.findall(english)), english
 
 
-def test_english_screens_get_no_replacements_and_chinese_ones_get_all():
-    set_language("en")
-    assert builtin_texts() == {"exact": {}, "patterns": []}
+def test_chinese_screens_get_every_replacement_and_english_ones_none():
     set_language("zh_CN")
     texts = builtin_texts()
     assert texts["exact"]["Choose an option"] == "请选择" and len(texts["exact"]) == len(set(EXACT))
     assert len(texts["patterns"]) == len(PATTERNS)
+    set_language("en")  # (and the next test starts in English)
+    assert builtin_texts() == {"exact": {}, "patterns": []}
