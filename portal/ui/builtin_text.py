@@ -63,6 +63,9 @@ PATTERNS: tuple[tuple[str, str], ...] = (
     (r"^Remove (?<option>[\s\S]+)$", N_("Remove {option}")),
     (r"^Select (?<count>\d+) matches$", N_("Select {count} matches")),
     (r"^Page (?<page>\d+)$", N_("Page {page}")),
+    # what a select box announces to screen readers (a visually hidden live region)
+    (r"^(?<count>\d+) options? available\.$", N_("{count} options available.")),
+    (r"^(?<option>[\s\S]+), selected$", N_("{option}, selected")),
     (r"^(?<label>[\s\S]+) start date$", N_("{label} start date")),
     (r"^(?<label>[\s\S]+) end date$", N_("{label} end date")),
     (r"^You have requested page /(?<page>[\s\S]*), but no corresponding file was found in the app's pages/ "

@@ -26,6 +26,7 @@ def _pieces(text: str) -> list[str]:
     """The literal parts of a text as Streamlit assembles it (around its fields, its key name, its sentences)."""
     text = text.replace("Ctrl+", "{key}+").replace("⌘+", "{key}+").replace(" submit form", "").replace(" apply", "")
     text = text.replace(". Running the app's main page.", "")  # appended to either page-not-found message
+    text = text.replace(" options available.", " available.")  # "option" or "options", then " available."
     parts = re.split(r"\{\w+\}|\(\?<\w+>[^)]*\)|\\\.|[\^$]", text)
     return [p for p in parts if len(p.strip()) >= 3]
 
