@@ -33,14 +33,16 @@ EXACT: tuple[str, ...] = (
     N_("Number is above the allowed range."), N_("Number is below the allowed range."),
     N_("Choose date"), N_("Choose date range"), N_("Choose date and time"),
     N_("Clear date"), N_("Clear dates"), N_("Clear date and time"),
+    N_("yyyy"), N_("mm"), N_("dd"),  # an empty date field's parts (Streamlit fixes its date fields to en-US)
     # tables, charts and pagination
     N_("Show/hide columns"), N_("Download as CSV"), N_("Search"), N_("Fullscreen"), N_("Close fullscreen"),
     N_("Show data"), N_("Download as PNG"), N_("Copy Vega-Lite spec"), N_("Pagination"), N_("Previous page"),
     N_("Next page"),
     # the page around the app
     N_("Skip to main content"), N_("Sidebar"), N_("Collapse sidebar"), N_("Expand sidebar"), N_("App pages"),
-    N_("Link to heading"), N_("Help"), N_("Close"), N_("Dismiss"), N_("Copy"), N_("progress"), N_("Running..."),
-    N_("Stop"), N_("Stopping..."), N_("Rerun"), N_("Please wait..."), N_("Connecting"), N_("Connection error"),
+    N_("Link to heading"), N_("Help"), N_("Error"), N_("Close"), N_("Dismiss"), N_("Copy"), N_("progress"),
+    N_("Running..."), N_("Stop"), N_("Stopping..."), N_("Rerun"), N_("Please wait..."), N_("Connecting"),
+    N_("Connection error"),
     N_("Connection lost. Please wait for the app to reconnect, then try again."), N_("Reconnected to server."),
     N_("Page not found"),
     N_("The page that you have requested does not seem to exist. Running the app's main page."),
@@ -74,6 +76,9 @@ PATTERNS: tuple[tuple[str, str], ...] = (
         "Running the app's main page.")),
 )
 
+# Tooltip and screen-reader labels only: never applied to page text, where a user's own words could match them.
+LABEL_ONLY = frozenset({"Help for {label}", "Remove {option}", "{label} start date", "{label} end date"})
+
 # Runs in the browser. Re-sent when the language changes (the body differs, so Streamlit runs it again); the observer
 # is installed once per tab and only its dictionary is swapped.
 _SCRIPT = """
@@ -84,21 +89,22 @@ _SCRIPT = """
   const texts = __TEXTS__;
   const t = window.portalBuiltinText ||= {original: new WeakMap(), attrs: ["placeholder", "aria-label", "title"]};
   t.exact = new Map(Object.entries(texts.exact));
-  t.patterns = texts.patterns.map(([source, target]) => [new RegExp(source), target]);
-  const translate = (text) => {
+  t.patterns = texts.patterns.map(([source, target, labelOnly]) => [new RegExp(source), target, labelOnly]);
+  const translate = (text, isLabel) => {
     const core = text.trim();
     if (!core) return null;
     let done = t.exact.get(core);
     if (done === undefined) {
-      for (const [pattern, target] of t.patterns) {
-        const m = core.match(pattern);
+      for (const [pattern, target, labelOnly] of t.patterns) {
+        const m = labelOnly && !isLabel ? null : core.match(pattern);
         if (m) { done = target.replace(/\\{(\\w+)\\}/g, (_, name) => m.groups[name]); break; }
       }
     }
-    if (done === undefined) {  // "Download as CSV: Complaints" and the like: a known text, a colon, a label
+    if (done === undefined) {  // "Download as CSV: Complaints", "Error: Number is ...": a known text, a colon, more
       const cut = core.indexOf(": ");
       const head = cut > 0 ? t.exact.get(core.slice(0, cut)) : undefined;
-      if (head !== undefined) done = head + "：" + core.slice(cut + 2);
+      const rest = core.slice(cut + 2);
+      if (head !== undefined) done = head + "：" + (translate(rest, isLabel) ?? rest);
     }
     return done === undefined ? null : text.replace(core, done);
   };
@@ -109,7 +115,7 @@ _SCRIPT = """
     const key = attr || "#text";
     // the original English, unless the app has since written a new text there itself
     if (store[key] === undefined || store[key + "#shown"] !== current) store[key] = current;
-    const shown = translate(store[key]) ?? store[key];
+    const shown = translate(store[key], Boolean(attr)) ?? store[key];
     store[key + "#shown"] = shown;
     t.original.set(node, store);
     if (shown !== current) attr ? node.setAttribute(attr, shown) : (node.nodeValue = shown);
@@ -144,7 +150,8 @@ def builtin_texts() -> dict[str, object]:
     if current_language() == "en":
         return {"exact": {}, "patterns": []}
     exact = {text: _(text) for text in EXACT if _(text) != text}
-    patterns = [[source, _(template)] for source, template in PATTERNS if _(template) != template]
+    patterns = [[source, _(template), template in LABEL_ONLY]
+                for source, template in PATTERNS if _(template) != template]
     return {"exact": exact, "patterns": patterns}
 
 

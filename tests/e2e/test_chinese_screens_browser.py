@@ -138,6 +138,15 @@ def test_streamlit_widgets_speak_chinese(zh_page, base_url, make_user):
 
     number = page.get_by_test_id("stNumberInput").first.locator("input")
     number.fill("99999999")
-    page.wait_for_timeout(300)
+    number.press("Tab")
+    page.wait_for_function("document.body.innerText.includes('数值超出允许范围')")
     shoot(page, "widgets-number-range")
     assert not english_on(page, *data)
+    hidden_message = page.evaluate("""() => {
+      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      let count = 0;
+      for (let n = walker.nextNode(); n; n = walker.nextNode())
+        if (n.parentElement.tagName !== "SCRIPT" && n.nodeValue.includes("allowed range")) count++;
+      return count;
+    }""")
+    assert hidden_message == 0, "the range message is still English somewhere (e.g. for screen readers)"

@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit
 
 from portal.i18n import catalog, set_language
-from portal.ui.builtin_text import EXACT, PATTERNS, builtin_texts
+from portal.ui.builtin_text import EXACT, LABEL_ONLY, PATTERNS, builtin_texts
 
 STREAMLIT = Path(streamlit.__file__).parent
 FIELD = re.compile(r"\{(\w+)\}")
@@ -55,6 +55,6 @@ def test_chinese_screens_get_every_replacement_and_english_ones_none():
     set_language("zh_CN")
     texts = builtin_texts()
     assert texts["exact"]["Choose an option"] == "请选择" and len(texts["exact"]) == len(set(EXACT))
-    assert len(texts["patterns"]) == len(PATTERNS)
+    assert len(texts["patterns"]) == len(PATTERNS) and [p[2] for p in texts["patterns"]].count(True) == len(LABEL_ONLY)
     set_language("en")  # (and the next test starts in English)
     assert builtin_texts() == {"exact": {}, "patterns": []}
