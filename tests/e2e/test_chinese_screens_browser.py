@@ -67,6 +67,13 @@ def data_words() -> list[str]:
         return list(s.scalars(select(ComplaintCategory.code)))
 
 
+def settled(page) -> None:
+    """The script run is over and every widget has drawn (lazy widgets show a skeleton first)."""
+    wait_for_app(page)
+    page.wait_for_function("!document.querySelector('[data-testid^=stSkeleton]')")
+    page.wait_for_timeout(200)
+
+
 def shoot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"))
@@ -85,14 +92,14 @@ def test_every_page_a_chinese_user_reaches_is_chinese(zh_page, base_url, make_us
     problems = {}
     for href in links:
         page.goto(href)
-        wait_for_app(page)
+        settled(page)
         name = href.rstrip("/").rsplit("/", 1)[-1] if href.rstrip("/") != base_url.rstrip("/") else "home"
         shoot(page, f"{role}-{name}")
         wrong = english_on(page, *data)
         if wrong:
             problems[name] = wrong
     page.goto(base_url + "/no_such_page")  # a bad link: the notice and the page it lands on are Chinese
-    wait_for_app(page)
+    settled(page)
     dialog = page.get_by_role("dialog")
     assert "找不到页面" in dialog.inner_text() and "已为您打开首页" in dialog.inner_text()
     shoot(page, f"{role}-page-not-found")
@@ -126,7 +133,7 @@ def test_streamlit_widgets_speak_chinese(zh_page, base_url, make_user):
     shoot(page, "widgets-upload")
 
     page.goto(base_url + "/training_catalog")
-    wait_for_app(page)
+    settled(page)
     multiselect = page.get_by_test_id("stMultiSelect").first
     multiselect.click()
     page.wait_for_timeout(300)
