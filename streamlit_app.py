@@ -4,6 +4,7 @@ import streamlit as st
 from portal.auth import ROLE_LABELS, PermissionDenied
 from portal.i18n import _
 from portal.ui import forms, session
+from portal.ui.builtin_text import translate_builtin_texts
 from portal.ui.nav import HOME, PAGES, pages_for
 from portal.ui.startup import ready_engine
 from portal.ui.text import plain
@@ -13,6 +14,7 @@ def portal() -> None:
     """Sign-in gate, then the pages this user may open."""
     user = session.current_user()
     session.use_language(user)
+    translate_builtin_texts()  # Streamlit's own texts (placeholders, hints, dialogs) in the user's language
     session.apply_cookie()
     forms.show_failed_callback()  # a button's action that ran before this page and did not reach the database
 

@@ -4,7 +4,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from db.complaint_models import CHANNELS
+from db.complaint_models import CHANNELS, MAX_ATTACHMENT_BYTES
 from db.engine import unit_of_work
 from portal import complaints as cx
 from portal.admin import list_categories
@@ -52,7 +52,7 @@ description = st.text_area(_("Description") + " *", key=P + "description", heigh
 remedy = st.text_area(_("Remedy sought"), key=P + "remedy", height=70, max_chars=2000,
                       placeholder=_("What the complainant wants"))
 files = st.file_uploader(_("Attachments (photos, PDF, Office documents; at most 10 MB each)"), key=P + "files",
-                         accept_multiple_files=True)
+                         accept_multiple_files=True, max_upload_size=MAX_ATTACHMENT_BYTES // 2**20)
 duplicate_of = duplicate_choice(user, phone=phone, retailer_id=retailer_id, category_id=category_id)
 
 if st.button(_("Save the complaint"), type="primary", key=P + "save", icon=":material/save:") or retried(P + "save"):

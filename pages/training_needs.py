@@ -11,7 +11,7 @@ from portal.training.rules import next_month
 from portal.ui.forms import form_defaults, show_flash, submit_button
 from portal.ui.session import page_user
 from portal.ui.text import plain
-from portal.ui.training import attempt, month_picker, today
+from portal.ui.training import attempt, month_label, month_picker, today
 
 user = page_user("training.view")
 st.title(_("Training needs"))
@@ -27,10 +27,12 @@ departments = {d.department_id: (d.name_zh if zh else d.name_en) for d in status
 
 deadline = fmt_date(status.deadline)
 if status.days_left >= 0:
-    st.info(_("Needs for this month are due {day} ({n} days left).").format(day=deadline, n=status.days_left),
+    st.info(_("Needs for {month} are due {day} ({n} days left).").format(month=month_label(month), day=deadline,
+                                                                           n=status.days_left),
             icon=":material/event:")
 else:
-    st.warning(_("Needs for this month were due {day}.").format(day=deadline), icon=":material/event_busy:")
+    st.warning(_("Needs for {month} were due {day}.").format(month=month_label(month), day=deadline),
+               icon=":material/event_busy:")
 if status.missing:
     st.markdown(_("**Not submitted yet:** {names}").format(
         names=", ".join(plain(departments[d.department_id]) for d in status.missing)))
@@ -74,7 +76,7 @@ if can(user, "training.manage"):
 if topics:
     st.subheader(_("Requested topics"))
     st.dataframe(pd.DataFrame(topics, columns=[_("Topic"), _("Retailers")]), hide_index=True, key="needs_topics")
-st.subheader(_("All needs this month"))
+st.subheader(_("All needs for {month}").format(month=month_label(month)))
 st.dataframe(pd.DataFrame([{
     _("Department"): departments.get(n["department_id"], ""), _("Licence number"): n["license_no"],
     _("Shop name"): n["shop_name"], _("Topic"): n["topic"], _("Course"): n["course"] or "",

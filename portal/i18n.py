@@ -20,18 +20,21 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 DEFAULT_LANGUAGE = "zh_CN"
 
+CONTEXT = "\x04"  # gettext's separator between a message's context and its text (msgctxt)
+
 _language: contextvars.ContextVar[str | None] = contextvars.ContextVar("language", default=None)
 
 
 @cache
 def catalog(language: str) -> dict[str, str]:
-    """msgid -> translation for `language` (empty for English, the source language)."""
+    """msgid (or "context\x04msgid") -> translation for `language` (empty for English, the source language)."""
     path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
     if language == "en" or not path.exists():
         return {}
     with path.open("rb") as f:
         po = read_po(f, locale=language)
-    return {m.id: m.string for m in po if m.id and m.string and not m.fuzzy and isinstance(m.id, str)}
+    return {f"{m.context}{CONTEXT}{m.id}" if m.context else m.id: m.string
+            for m in po if m.id and m.string and not m.fuzzy and isinstance(m.id, str)}
 
 
 def set_language(language: str) -> None:
@@ -51,12 +54,29 @@ def current_language() -> str:
 
 def _(message: str) -> str:
     """Translate `message` into the current user's language (falls back to the English source)."""
-    return catalog(current_language()).get(message, message)
+    found = catalog(current_language()).get(message)
+    return source_text(message) if found is None else found
 
 
 def N_(message: str) -> str:
     """Mark `message` for extraction without translating it yet (labels defined at import time)."""
     return message
+
+
+def pgettext(context: str, message: str) -> str:
+    """Translate `message` in the sense named by `context` (msgctxt): one English word, two meanings
+    ("Reason" for an absence vs. for a supply request) get two translations."""
+    return _(f"{context}{CONTEXT}{message}")
+
+
+def NP_(context: str, message: str) -> str:
+    """Mark `message` with its `context` for later translation by `_` (labels defined at import time)."""
+    return f"{context}{CONTEXT}{message}"
+
+
+def source_text(message: str) -> str:
+    """The English text of a message, without its context (see NP_)."""
+    return message.rpartition(CONTEXT)[2]
 
 
 def _locale() -> Locale:

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Retailer
 from portal.auth import CurrentUser
-from portal.i18n import N_, _, fmt_datetime
+from portal.i18n import N_, NP_, _, fmt_datetime
 from portal.records.editing import bulk_update, create_record, update_record
 from portal.records.fields import Choice, Field, FieldType, TableSpec, register
 from portal.records.history import record_history
@@ -23,7 +23,7 @@ BUSINESS_TYPE_CHOICES = (
     Choice("other", N_("Other"), ("其他",)),
 )
 STATUS_CHOICES = (
-    Choice("active", N_("Active"), ("正常", "有效", "在营")),
+    Choice("active", NP_("retailer status", "Active"), ("正常", "有效", "在营")),
     Choice("suspended", N_("Suspended"), ("暂停", "停业")),
     Choice("closed", N_("Closed"), ("注销", "歇业", "关闭")),
 )

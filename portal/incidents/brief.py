@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from portal.i18n import _, fmt_date, fmt_datetime
+from portal.i18n import _, fmt_date, fmt_datetime, pgettext
 from portal.incidents.labels import (
     ENTRY_KIND_LABELS,
     NOTICE_METHOD_LABELS,
@@ -81,7 +81,7 @@ def handover_brief_html(view: IncidentView) -> str:
     if i.review_note:
         meta.append((_("Review note"), i.review_note))
     meta_rows = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in meta)
-    timeline = _table([_("No."), _("Happened"), _("Kind"), _("Entry"), _("By")], [
+    timeline = _table([_("No."), _("Happened"), pgettext("timeline entry", "Kind"), _("Entry"), _("By")], [
         [f"#{e.id}", _e(fmt_datetime(e.happened_at)), _e(_(ENTRY_KIND_LABELS[e.kind])),
          (f"<span class='significant'>★ {_e(e.text)}</span>" if e.significant else _e(e.text))
          + _correction_notes(e), _e(e.author)] for e in view.timeline], _("No entries yet."))

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from portal.center_time import local
-from portal.i18n import LANGUAGES, _, catalog
+from portal.i18n import LANGUAGES, _, catalog, source_text
 from portal.inputs import INT4_MAX, INT8_MAX, NUL_REFUSED, NUMBER_RANGE, parse_int
 from portal.records.fields import Field, FieldType
 
@@ -159,7 +159,7 @@ def _choice_index(field: Field) -> dict[str, str]:
         return known[1]
     index: dict[str, str] = {}
     for choice in field.choices:
-        spellings = [choice.value, choice.label, *choice.aliases]
+        spellings = [choice.value, source_text(choice.label), *choice.aliases]
         spellings += [catalog(lang).get(choice.label, "") for lang in LANGUAGES]
         for spelling in spellings:
             if spelling:

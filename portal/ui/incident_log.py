@@ -11,7 +11,7 @@ from db.engine import unit_of_work
 from db.incident_models import USER_ENTRY_KINDS
 from portal import incidents as ix
 from portal.auth import CurrentUser
-from portal.i18n import _, fmt_datetime
+from portal.i18n import _, fmt_datetime, pgettext
 from portal.incidents.labels import ENTRY_KIND_LABELS, SEVERITY_LABELS, STATUS_LABELS
 from portal.ui.forms import REFUSED, cleared_in_browser, forget, form_defaults, retried, show_input_error
 from portal.ui.text import plain
@@ -108,8 +108,8 @@ def entry_form(user: CurrentUser, incident_id: int, *, prefix: str, entries: lis
         # no max_chars: the browser would drop a longer paste without a word; the rule refuses it, saying why
         st.text_area(_("What happened, was decided or was done"), key=prefix + "text", height=90)
         kind_col, when_col = st.columns(2)
-        kind_col.selectbox(_("Kind"), USER_ENTRY_KINDS, format_func=lambda k: _(ENTRY_KIND_LABELS[k]),
-                           key=prefix + "kind")
+        kind_col.selectbox(pgettext("timeline entry", "Kind"), USER_ENTRY_KINDS,
+                           format_func=lambda k: _(ENTRY_KIND_LABELS[k]), key=prefix + "kind")
         when_col.datetime_input(_("Happened at (empty: now)"), value=None, key=prefix + "happened",
                                 format="YYYY-MM-DD")
         flag_col, fix_col = st.columns(2)

@@ -9,7 +9,7 @@ from db.engine import unit_of_work
 from db.training_models import NOTIFY_METHODS, SIGN_UP_CHANNELS, TrainingSession
 from portal import training as tr
 from portal.auth import CurrentUser, can
-from portal.i18n import _, fmt_datetime
+from portal.i18n import _, fmt_datetime, pgettext
 from portal.training.labels import CHANNEL_LABELS, NOTIFY_METHOD_LABELS, SIGN_UP_STATE_LABELS
 from portal.ui.forms import REFUSED, flash, forget, retried, saved, show_input_error, submit_button
 from portal.ui.text import plain
@@ -175,8 +175,8 @@ def absentee_panel(user: CurrentUser, ts: TrainingSession) -> None:
         st.caption(_("No absentees recorded."))
         return
     st.dataframe(pd.DataFrame([{_("Licence number"): r["license_no"], _("Shop name"): r["shop_name"],
-                                _("Owner"): r["owner_name"], _("Reason"): r["absence_reason"] or "",
-                                _("Called"): fmt_datetime(r["follow_up_at"])} for r in rows]),
+                                _("Owner"): r["owner_name"], pgettext("absence", "Reason"): r["absence_reason"] or "",
+                                pgettext("follow-up call", "Called"): fmt_datetime(r["follow_up_at"])} for r in rows]),
                  hide_index=True, key="absentee_table")
     if not can(user, "training.manage"):
         return

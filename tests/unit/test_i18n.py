@@ -4,21 +4,22 @@ import re
 from babel.messages.extract import extract_from_dir
 
 from portal.config import ROOT
-from portal.i18n import _, catalog, fmt_date, set_language
+from portal.i18n import CONTEXT, _, catalog, fmt_date, pgettext, set_language
 
 PLACEHOLDER = re.compile(r"\{[a-z_]*\}")
 
 
+KEYWORDS = {"_": None, "N_": None, "pgettext": ((1, "c"), 2), "NP_": ((1, "c"), 2)}
+
+
 def _source_messages() -> set[str]:
+    """Every marked text, keyed as the catalog keys it ("context\x04text" when it has a context)."""
     found = set()
-    for folder in ("portal", "pages"):
-        for _file, _line, message, _comments, _ctx in extract_from_dir(
-                ROOT / folder, method_map=[("**.py", "python")], keywords={"_": None, "N_": None}):
+    for folder, method in (("portal", "**.py"), ("pages", "**.py"), (".", "streamlit_app.py")):
+        for _file, _line, message, _comments, context in extract_from_dir(
+                ROOT / folder, method_map=[(method, "python")], keywords=KEYWORDS):
             if isinstance(message, str) and message:
-                found.add(message)
-    for _file, _line, message, _c, _x in extract_from_dir(
-            ROOT, method_map=[("streamlit_app.py", "python")], keywords={"_": None, "N_": None}):
-        found.add(message)
+                found.add(f"{context}{CONTEXT}{message}" if context else message)
     return found
 
 
@@ -42,3 +43,11 @@ def test_language_switches_texts_and_dates():
     assert _("Sign in") == "登录" and fmt_date(date(2026, 11, 23)) == "2026年11月23日"
     set_language("en")
     assert _("Sign in") == "Sign in" and fmt_date(date(2026, 11, 23)) == "Nov 23, 2026"
+
+
+def test_a_word_with_two_meanings_gets_two_translations():
+    set_language("zh_CN")
+    assert (_("Reason"), pgettext("absence", "Reason")) == ("用途", "缺席原因")
+    assert (_("Called"), pgettext("follow-up call", "Called")) == ("已告知", "回访时间")
+    set_language("en")
+    assert pgettext("absence", "Reason") == "Reason"
