@@ -162,7 +162,7 @@ def renumber_waiting(session: Session, session_id: int) -> None:
     session.flush()
 
 
-def close_waiting_list(session: Session, ts: TrainingSession, reason: str, now: datetime, *,
+def close_waiting_list(session: Session, ts: TrainingSession, reason: str, now: datetime,
                        tell: bool) -> int:
     """A held or cancelled session takes nobody more: everyone still waiting leaves the list with `reason`
     (flagged to be told when `tell`). Returns how many (the session row is locked)."""

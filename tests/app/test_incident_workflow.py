@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from db.engine import unit_of_work
 from portal import incidents as ix
 from portal.incidents.rules import utcnow
+from portal.ui.text import shown
 from tests.app.test_incident_pages import _entries, _open, _page, coordinator  # noqa: F401 (fixture)
 
 
@@ -70,8 +71,8 @@ def test_a_20000_character_entry_is_refused_naming_the_field_and_the_text_stays(
     pasted = "断" * 20_000
     area.input(pasted)
     at.button(key=prefix + "save").click().run()
-    assert [e.value for e in at.error] == ["Entry: at most 5,000 characters, please; this text has 20,000. Shorten "
-                                           "it or split it into several entries."]
+    assert [shown(e.value) for e in at.error] == [
+        "Entry: at most 5,000 characters, please; this text has 20,000. Shorten it or split it into several entries."]
     assert at.text_area(key=prefix + "text").value == pasted
     assert _entries(incident_id) == []
 
