@@ -67,13 +67,15 @@ def export_rows(session: Session, *, actor: CurrentUser, spec: TableSpec,
 
 
 def xlsx_row(sheet: Any, values: list[Any]) -> list[Any]:
-    """A row for a write-only openpyxl sheet: text as string cells (never formulas, and no apostrophe shows)."""
+    """A row for a write-only openpyxl sheet: text as string cells (never formulas, and no apostrophe shows); control
+    characters a workbook cannot hold (typed or pasted into a record, e.g. a backspace) are left out."""
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     cells = []
     for value in values:
         if isinstance(value, str):
-            cell = WriteOnlyCell(sheet, value=value)
+            cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
             cell.data_type = "s"  # openpyxl would make "=…" a formula
             value = cell
         cells.append(value)
@@ -106,9 +108,15 @@ def export_xlsx(session: Session, *, actor: CurrentUser, spec: TableSpec, view: 
     headers, rows = export_rows(session, actor=actor, spec=spec, view=view)
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=_(spec.label)[:31])
-    sheet.append(xlsx_row(sheet, headers))
-    for row in rows:
-        sheet.append(xlsx_row(sheet, row))
+    try:
+        sheet.append(xlsx_row(sheet, headers))
+        for row in rows:
+            sheet.append(xlsx_row(sheet, row))
+    except BaseException:
+        # finish the sheet's writer now: left to the garbage collector, it writes to its closed file and fails there,
+        # inside whatever code the collector interrupts
+        sheet.close()
+        raise
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -69,6 +69,14 @@ def test_xlsx_export_keeps_numbers_and_writes_text_as_text_without_an_apostrophe
     assert book.active.cell(row=5, column=2).data_type == "s"  # a string cell, not a formula
 
 
+def test_xlsx_export_of_text_with_control_characters_leaves_them_out(directory):
+    """A backspace pasted into a shop name is a character a workbook cannot hold: the export still works."""
+    with unit_of_work() as s:
+        s.get(Retailer, next(iter(directory.ids.values()))).shop_name = "惠民\x08便利店\x1f"
+    rows = list(load_workbook(io.BytesIO(_export(directory.supervisor, "xlsx"))).active.iter_rows(values_only=True))
+    assert "惠民便利店" in [row[1] for row in rows]
+
+
 def test_export_follows_the_view_and_masks_phones_for_viewers(directory):
     view = ViewState(filters=(Filter("district", "is", "城西区"),), sort=(("star_rating", False),),
                      columns=("license_no", "phone"))
