@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from portal.center_time import wall_clock
+from portal.dashboards.charts import localized
 from portal.i18n import _, fmt_number, fmt_percent
 
 COUNT, PERCENT, DAYS, SCORE = "count", "percent", "days", "score"
@@ -191,11 +192,12 @@ def _fit(sheet, letter) -> None:
         sheet.column_dimensions[letter(i)].width = min(max(width + 2, 8), 60)
 
 
-def chart_svg(chart: alt.TopLevelMixin) -> str:
-    """The chart drawn as inline SVG (no JavaScript, no network: prints the same everywhere)."""
+def chart_svg(chart: alt.TopLevelMixin, title: str | None = None) -> str:
+    """The chart drawn as inline SVG (no JavaScript, no network: prints the same everywhere), in the reader's
+    language (charts.localized)."""
     import vl_convert as vlc
 
-    return vlc.vegalite_to_svg(chart.to_json())
+    return vlc.vegalite_to_svg(localized(chart.to_dict(), title))
 
 
 def to_html(report: MonthlyReport) -> str:
@@ -213,7 +215,7 @@ def to_html(report: MonthlyReport) -> str:
                      f"<th>{e(_('Previous month'))}</th><th>{e(_('Change'))}</th><th>{e(_('Target'))}</th></tr>"
                      f"</thead><tbody>{rows}</tbody></table>")
     for title, chart in report.charts:
-        parts.append(f"<section class=chart><h2>{e(title)}</h2>{chart_svg(chart)}</section>")
+        parts.append(f"<section class=chart><h2>{e(title)}</h2>{chart_svg(chart, title)}</section>")
     for title, table in report.tables:
         parts.append(f"<section><h2>{e(title)}</h2>")
         parts.append(shown(table).to_html(index=False, na_rep="", border=0, escape=True) if not table.empty
