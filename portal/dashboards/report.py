@@ -197,7 +197,23 @@ def chart_svg(chart: alt.TopLevelMixin, title: str | None = None) -> str:
     language (charts.localized)."""
     import vl_convert as vlc
 
-    return vlc.vegalite_to_svg(localized(chart.to_dict(), title))
+    vega = vlc.vegalite_to_vega(localized(chart.to_dict(), title))
+    _describe_guides(vega)
+    svg = vlc.vega_to_svg(vega)
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{html.escape(vega.get("description", ""))}" ', 1)
+
+
+def _describe_guides(vega: dict) -> None:
+    """vl-convert's Vega does not read an axis's or legend's `description` (the browser's does) and would say
+    "X-axis titled …" in English: give each guide its description through its encoding as well."""
+    for kind, part in (("axes", "axis"), ("legends", "legend")):
+        for guide in vega.get(kind, ()):
+            if "description" in guide:
+                encode = guide.setdefault("encode", {}).setdefault(part, {})
+                encode.setdefault("update", {})["description"] = {"value": guide["description"]}
+    for mark in vega.get("marks", ()):
+        if mark.get("type") == "group":
+            _describe_guides(mark)
 
 
 def to_html(report: MonthlyReport) -> str:

@@ -88,3 +88,21 @@ def test_training_charts_speak_chinese(db, signed_in, programme):  # noqa: F811
     _chinese(db)
     _check(_specs(signed_in, "coord", "pages/dashboard_training.py",
                   period=[date(YEAR, 1, 1).isoformat(), date(YEAR, 6, 30).isoformat()]), 6)
+
+
+def test_a_printed_report_chart_speaks_chinese():
+    """The monthly report's charts are drawn as SVG on the server (vl-convert): what a screen reader reads there."""
+    import pandas as pd
+
+    from portal.dashboards import incidents as dash
+    from portal.dashboards.report import MonthlyReport, to_html
+    from portal.i18n import set_language
+
+    set_language("zh_CN")
+    frame = pd.DataFrame({"bucket": pd.to_datetime(["2026-10-01", "2026-11-01"]), "incidents": [3, 2],
+                          "severity": [1, 2], "severity_label": ["Ⅰ级（特别重大）", "Ⅱ级（重大）"]})
+    page = to_html(MonthlyReport(title="应急事件汇总", month=date(2026, 11, 1),
+                                 charts=[("按级别统计的事件", dash.severity_trend(frame, grain="month"))]))
+    labels = re.findall(r'aria-label="([^"]*)"', page)
+    assert "按级别统计的事件" in labels and "开始时间：2026-10；级别：Ⅰ级（特别重大）；应急事件：3" in labels, labels
+    assert not [label for label in labels if ENGLISH.search(label)], labels
