@@ -55,7 +55,7 @@ for i, figure in enumerate(report.figures):
                           if figure.target is not None else None)
 for title, chart in report.charts:
     st.markdown(f"**{title}**")
-    draw_chart(chart)
+    draw_chart(chart, description=title)
 for title, table in report.tables:
     st.markdown(f"**{title}**")
     if table.empty:

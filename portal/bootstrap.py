@@ -10,14 +10,28 @@ from db import migrate
 from db.engine import get_engine, get_owner_engine, unit_of_work
 from db.models import AppState, User
 from portal.center_time import today as center_today
-from portal.config import get_settings
+from portal.config import StartupRefused, get_settings
+from portal.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 from portal.reference import ensure_reference_data
-from portal.users import generate_password
+from portal.users import PASSWORD_MESSAGES, generate_password
 from portal.workdays import ensure_calendar
 
 log = logging.getLogger(__name__)
 PREPARE_LOCK = 72_105_002
 ADMIN_LOGIN = "admin"
+
+
+def check_admin_password(password: str | None) -> None:
+    """Refuse a PORTAL_ADMIN_PASSWORD that the password policy (portal.passwords) would refuse anywhere else: the
+    first admin's password is set from it, and every other way of setting a password checks the policy."""
+    problem = None if password is None else password_problem(password, login=ADMIN_LOGIN)
+    if problem is not None:
+        rule = PASSWORD_MESSAGES[problem].format(min=MIN_LENGTH, max=MAX_LENGTH).removeprefix("Password: ")
+        raise StartupRefused(
+            f"PORTAL_ADMIN_PASSWORD is refused: {rule} The first admin's password follows the same rules as every "
+            f"password ({MIN_LENGTH}–{MAX_LENGTH} characters, not the login name \"{ADMIN_LOGIN}\", not a common or "
+            "easily guessed password). Set a stronger one, or leave it unset and a password is generated and "
+            "printed once.")
 
 
 def _ensure_first_admin(session, password: str | None) -> str | None:
@@ -43,6 +57,7 @@ def prepare(engine: Engine | None = None, *, demo: bool | None = None,
     """Make the database ready to serve: schema (migrated as the owner), reference data, calendar, first admin, demo
     data (written through `engine`, default the portal's own role); returns `engine`."""
     settings = get_settings()
+    check_admin_password(settings.admin_password)  # before anything is changed
     engine = engine or get_engine()
     owner = get_owner_engine()
     migrate.upgrade(owner)  # as the owner; `engine` is the portal's own role

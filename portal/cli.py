@@ -8,7 +8,7 @@ import os
 import sys
 
 from db.embedded import DatabaseStartError
-from portal.config import ROOT, get_settings
+from portal.config import ROOT, StartupRefused, get_settings
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -198,3 +198,6 @@ def main(argv: list[str] | None = None) -> int:
     except DatabaseStartError as exc:
         print(f"Database problem: {exc}", file=sys.stderr)
         return 1
+    except StartupRefused as exc:
+        print(f"Not started — {exc}", file=sys.stderr)
+        return 2

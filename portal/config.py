@@ -12,6 +12,10 @@ ROOT = Path(__file__).resolve().parent.parent
 TRUE = {"1", "true", "yes", "on"}
 
 
+class StartupRefused(Exception):
+    """A setting the portal does not start with; the message names the setting and the rule (for the console)."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting the portal reads; `.env.example` documents each one."""

@@ -7,6 +7,7 @@ never draw empty axes).
 """
 from __future__ import annotations
 
+import json
 import math
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,6 +18,7 @@ import pandas as pd
 from altair.vegalite.data import default_data_transformer
 
 from portal.dashboards.period import DAY, MONTH, WEEK
+from portal.i18n import _, current_language
 
 # Altair validates every schema object against the Vega-Lite JSON schema as it is created ("debug mode"): tens of
 # milliseconds per chart on every page run. The builders here are pure and their specs are validated in the tests
@@ -137,12 +139,14 @@ def trend(frame: pd.DataFrame, *, x: str, y: str, grain: str, x_title: str, y_ti
         tooltip=tooltip, **encoding)
     if target is None:
         return marks.add_params(pick(*fields)).properties(height=HEIGHT)
-    return layered(marks, target_rule("y", target, target_title or "", y_format), pick=fields, height=HEIGHT)
+    rule = target_rule("y", target, target_title or "", y_format, axis_title=y_title)
+    return layered(marks, rule, pick=fields, height=HEIGHT)
 
 
-def target_rule(channel: str, target: float, title: str, value_format: str) -> alt.Chart:
-    """A dashed red rule at `target` across the x or y axis (`channel`), its tooltip saying what it is."""
-    position = alt.X("target:Q") if channel == "x" else alt.Y("target:Q")
+def target_rule(channel: str, target: float, title: str, value_format: str, *, axis_title: str) -> alt.Chart:
+    """A dashed red rule at `target` across the x or y axis (`channel`, titled `axis_title` like the marks' axis
+    it shares), its tooltip saying what it is."""
+    position = (alt.X if channel == "x" else alt.Y)("target:Q", title=axis_title)
     return alt.Chart({"values": [{"target": target, "label": title}]}).mark_rule(
         color=TARGET_COLOR, strokeDash=[6, 4]).encode(
         tooltip=[alt.Tooltip("label:N", title=""), alt.Tooltip("target:Q", format=value_format, title="")],
@@ -190,3 +194,94 @@ def pareto(frame: pd.DataFrame, *, category: str, value: str, category_title: st
         tooltip=tooltip)
     return layered(bars, line, pick=[category], data=data, height=HEIGHT + 40,
                    resolve=alt.Resolve(scale=alt.ScaleResolveMap(y="independent")))
+
+
+# ----------------------------------------------------------------------------------- the reader's language
+# Vega formats dates with its own English month and day names ("Oct 28, 2026") and writes the screen-reader
+# text of every axis, legend and mark in English ("X-axis titled …", "bucket_end: …"). `localized` turns a built
+# chart's spec into the reader's language in one pass: every chart is drawn (portal.ui.dashboard.draw_chart) and
+# printed (report.chart_svg) through it.
+
+_ZH_TIME_LOCALE = {
+    "dateTime": "%x %A %X", "date": "%Y年%-m月%-d日", "time": "%H:%M:%S", "periods": ["上午", "下午"],
+    "days": ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"],
+    "shortDays": ["周日", "周一", "周二", "周三", "周四", "周五", "周六"],
+    "months": [f"{m}月" for m in range(1, 13)], "shortMonths": [f"{m}月" for m in range(1, 13)]}
+_NUMBER_LOCALE = {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["¥", ""]}
+_TIME_FORMATS = {"zh_CN": "%Y年%-m月%-d日", "en": "%b %-d, %Y"}
+_PUNCTUATION = {"zh_CN": ("：", "；")}  # between a tooltip line's title and value, between lines
+
+
+def _config(language: str) -> dict[str, Any]:
+    config: dict[str, Any] = {"timeFormat": _TIME_FORMATS.get(language, "%Y-%m-%d")}
+    if language == "zh_CN":
+        config["locale"] = {"time": _ZH_TIME_LOCALE, "number": _NUMBER_LOCALE}
+    return config
+
+
+def _quote(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _read_out(item: dict[str, Any], time_format: str, colon: str) -> str | None:
+    """A Vega expression for one tooltip line ("title: value"), or None when the line is not a plain field."""
+    field = item.get("field")
+    if not isinstance(field, str) or any(k in item for k in ("aggregate", "timeUnit", "bin")):
+        return None
+    value = f"datum[{_quote(field)}]"
+    fmt = item.get("format")
+    if item.get("type") == "temporal":
+        shown = f"timeFormat(toDate({value}), {_quote(fmt if isinstance(fmt, str) else time_format)})"
+    elif item.get("type") == "quantitative" and isinstance(fmt, str):
+        shown = f"format({value}, {_quote(fmt)})"
+    else:
+        shown = f"'' + {value}"
+    title = item.get("title")
+    line = f"(isValid({value}) ? {shown} : '—')"
+    return f"{_quote(f'{title}{colon}')} + {line}" if title else line
+
+
+def _localize_unit(unit: dict[str, Any], time_format: str, language: str) -> None:
+    """One mark: its screen-reader text is its tooltip's lines; its axes and legends are described by their titles
+    (Vega would say "X-axis titled …" in English)."""
+    encoding = unit.get("encoding") or {}
+    for channel, definition in encoding.items():
+        if not isinstance(definition, dict) or not isinstance(definition.get("title"), str):
+            continue
+        guide = "axis" if channel in ("x", "y") else "legend" if channel in _LEGEND_CHANNELS else None
+        if guide and definition.get(guide, {}) is not None:
+            definition[guide] = {**definition.get(guide, {}), "description": definition["title"]}
+    tooltip = encoding.get("tooltip")
+    items = tooltip if isinstance(tooltip, list) else [tooltip] if isinstance(tooltip, dict) else []
+    colon, separator = _PUNCTUATION.get(language, (": ", "; "))
+    lines = [_read_out(item, time_format, colon) for item in items]
+    if lines and None not in lines:
+        encoding["description"] = {"value": {"expr": f" + {_quote(separator)} + ".join(lines)}}
+    elif "mark" in unit:  # nothing to read out in the reader's language: not Vega's English field list either
+        mark = unit["mark"]
+        unit["mark"] = {**(mark if isinstance(mark, dict) else {"type": mark}), "aria": False}
+
+
+_LEGEND_CHANNELS = ("color", "fill", "stroke", "shape", "size", "opacity", "strokeDash")
+
+
+def _walk(spec: dict[str, Any], time_format: str, language: str) -> None:
+    if "mark" in spec:
+        _localize_unit(spec, time_format, language)
+    for key in ("layer", "hconcat", "vconcat", "concat"):
+        for part in spec.get(key, ()):
+            _walk(part, time_format, language)
+    if isinstance(spec.get("spec"), dict):  # facet and repeat
+        _walk(spec["spec"], time_format, language)
+
+
+def localized(spec: dict[str, Any], description: str | None = None) -> dict[str, Any]:
+    """A chart's Vega-Lite spec (`chart.to_dict()`) in the reader's language, changed in place and returned: dates
+    and numbers formatted by the language's locale (月 names in Chinese), the screen-reader description of the chart
+    (`description`, its title), of its axes and legends (their titles) and of each mark (its tooltip's lines)."""
+    language = current_language()
+    config = _config(language)
+    spec["config"] = {**spec.get("config", {}), **config}
+    spec["description"] = description or _("Chart")
+    _walk(spec, config["timeFormat"], language)
+    return spec

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from portal.center_time import wall_clock
+from portal.dashboards.charts import localized
 from portal.i18n import _, fmt_number, fmt_percent
 
 COUNT, PERCENT, DAYS, SCORE = "count", "percent", "days", "score"
@@ -191,11 +192,28 @@ def _fit(sheet, letter) -> None:
         sheet.column_dimensions[letter(i)].width = min(max(width + 2, 8), 60)
 
 
-def chart_svg(chart: alt.TopLevelMixin) -> str:
-    """The chart drawn as inline SVG (no JavaScript, no network: prints the same everywhere)."""
+def chart_svg(chart: alt.TopLevelMixin, title: str | None = None) -> str:
+    """The chart drawn as inline SVG (no JavaScript, no network: prints the same everywhere), in the reader's
+    language (charts.localized)."""
     import vl_convert as vlc
 
-    return vlc.vegalite_to_svg(chart.to_json())
+    vega = vlc.vegalite_to_vega(localized(chart.to_dict(), title))
+    _describe_guides(vega)
+    svg = vlc.vega_to_svg(vega)
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{html.escape(vega.get("description", ""))}" ', 1)
+
+
+def _describe_guides(vega: dict) -> None:
+    """vl-convert's Vega does not read an axis's or legend's `description` (the browser's does) and would say
+    "X-axis titled …" in English: give each guide its description through its encoding as well."""
+    for kind, part in (("axes", "axis"), ("legends", "legend")):
+        for guide in vega.get(kind, ()):
+            if "description" in guide:
+                encode = guide.setdefault("encode", {}).setdefault(part, {})
+                encode.setdefault("update", {})["description"] = {"value": guide["description"]}
+    for mark in vega.get("marks", ()):
+        if mark.get("type") == "group":
+            _describe_guides(mark)
 
 
 def to_html(report: MonthlyReport) -> str:
@@ -213,7 +231,7 @@ def to_html(report: MonthlyReport) -> str:
                      f"<th>{e(_('Previous month'))}</th><th>{e(_('Change'))}</th><th>{e(_('Target'))}</th></tr>"
                      f"</thead><tbody>{rows}</tbody></table>")
     for title, chart in report.charts:
-        parts.append(f"<section class=chart><h2>{e(title)}</h2>{chart_svg(chart)}</section>")
+        parts.append(f"<section class=chart><h2>{e(title)}</h2>{chart_svg(chart, title)}</section>")
     for title, table in report.tables:
         parts.append(f"<section><h2>{e(title)}</h2>")
         parts.append(shown(table).to_html(index=False, na_rep="", border=0, escape=True) if not table.empty

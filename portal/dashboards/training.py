@@ -331,7 +331,7 @@ def coverage_chart(frame: pd.DataFrame, category_title: str) -> alt.TopLevelMixi
                                                                        range=["#2ca02c", "#ff7f0e"]),
                         legend=alt.Legend(orient="bottom")),
         tooltip=tooltip)
-    rule = charts.target_rule("x", COVERAGE_TARGET, _("Target 90%"), ".0%")
+    rule = charts.target_rule("x", COVERAGE_TARGET, _("Target 90%"), ".0%", axis_title=_("Coverage"))
     return charts.layered(bars, rule, pick=["key"], height=max(60, min(28 * len(data), 600)) + 110)  # + axis, legend
 
 

@@ -24,7 +24,18 @@ from portal.complaints.queries import StaffMember, complaint_id_of
 from portal.complaints.workflow import INVESTIGATION_FIELDS, SCORE_FIELDS
 from portal.errors import STALE, InputError
 from portal.i18n import _
-from portal.ui.forms import UNREACHABLE, flash, forget, form_defaults, keep_values, show_input_error, submit_button
+from portal.ui.forms import (
+    REFUSED,
+    UNREACHABLE,
+    cleared_in_browser,
+    flash,
+    forget,
+    form_defaults,
+    keep_values,
+    retried,
+    show_input_error,
+    submit_button,
+)
 from portal.ui.text import plain
 
 PANEL_MOVES = ("assign", "start_progress", "record_investigation", "interim_reply", "reply", "record_follow_up",
@@ -167,27 +178,44 @@ def action_panel(user: CurrentUser, c: Complaint, moves: list[str], *, departmen
         st.rerun()
 
 
-def note_box(user: CurrentUser, c: Complaint) -> None:
-    """An internal note (staff only; never a reply to the complainant)."""
-    p = f"complaint.{c.id}.note."
-    form_defaults(p, {"text": ""})  # after a save, the box is empty in the browser too
-    with st.form(p + "form", border=False, clear_on_submit=False):
-        text = st.text_area(_("Internal note (staff only, never sent to the complainant)"), key=p + "text", height=70)
-        submitted = submit_button(_("Add internal note"), icon=":material/lock:", form=p + "form")
-    if submitted:
-        try:
-            with unit_of_work(user.id) as s:
-                cx.add_internal_note(s, actor=user, complaint_id=c.id, text=text)
-        except UNREACHABLE as exc:
-            show_input_error(exc, p)
-            return
-        except InputError as exc:
-            st.error(plain(exc), icon=":material/error:")
-            return
+def _save_note(user: CurrentUser, complaint_id: int, p: str, *, clicked: bool) -> bool:
+    """Save the note the box holds. The form empties itself in the browser at the click (`clear_on_submit`), so what
+    is typed while this saves stays in the box and is never sent twice; a refused note is put back."""
+    state = st.session_state
+    text = state.get(p + "text", "")
+    try:
+        with unit_of_work(user.id) as s:
+            cx.add_internal_note(s, actor=user, complaint_id=complaint_id, text=text)
+    except REFUSED as exc:
+        state[p + "text"] = text  # back in the box (the browser emptied it at the click)
+        state[p + "refused"] = exc
+        return False
+    if clicked:  # the browser emptied the box at the click: leave it (and what is typed since) alone
+        cleared_in_browser(p, {"text": text})
+    else:  # saved by Retry: the box still shows the text, so empty it on the next run
         forget(p)
+    return True
+
+
+def note_box(user: CurrentUser, c: Complaint) -> None:
+    """An internal note (staff only; never a reply to the complainant). Saved before the box is drawn (like the
+    incident entry form, portal.ui.incident_log.entry_form), so a refused note can be put back into the box."""
+    p = f"complaint.{c.id}.note."
+    state = st.session_state
+    if state.pop(p + "saved", False):  # a toast, not a message above the page: that would shift the page and make
+        st.toast(_("Internal note added."), icon=":material/check_circle:")  # the browser redraw the box
+    form_defaults(p, {"text": ""})
+    state.pop(p + "refused", None)
+    clicked = state.get(p + "save") is True  # (read before the button is drawn: this run saves first)
+    if (retried(p + "save") or clicked) and _save_note(user, c.id, p, clicked=clicked):
         reload(c.id)
-        flash(_("Internal note added."))
+        state[p + "saved"] = True
         st.rerun()
+    with st.form(p + "form", border=False, clear_on_submit=True):
+        st.text_area(_("Internal note (staff only, never sent to the complainant)"), key=p + "text", height=70)
+        st.form_submit_button(_("Add internal note"), icon=":material/lock:", key=p + "save")
+    if (refused := state.get(p + "refused")) is not None:
+        show_input_error(refused, p)
 
 
 def attachment_box(user: CurrentUser, c: Complaint) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy import select, text
 from db.engine import unit_of_work
 from db.models import Department
 from portal.auth import CurrentUser
-from portal.dashboards.charts import PICK
+from portal.dashboards.charts import PICK, localized
 from portal.dashboards.period import DashboardFilter, default_filter, no_data_message
 from portal.i18n import _, current_language
 from portal.records.filters import Filter
@@ -139,11 +139,12 @@ def _range(picked: Any, default: DashboardFilter) -> tuple[date, date]:
     return (picked[0], picked[-1]) if len(picked) > 1 else (picked[0], picked[0])
 
 
-def draw_chart(chart: alt.TopLevelMixin, **kwargs: Any) -> Any:
+def draw_chart(chart: alt.TopLevelMixin, *, description: str | None = None, **kwargs: Any) -> Any:
     """Draw an Altair chart. Its spec is not validated again on every run (our builders are pure and tested,
     and validating each spec costs tens of milliseconds per chart): `st.vega_lite_chart` with the plain spec, its
-    datasets handed over as Arrow (Streamlit would first make each list of rows a DataFrame: ten times slower)."""
-    spec = chart.to_dict(validate=False)
+    datasets handed over as Arrow (Streamlit would first make each list of rows a DataFrame: ten times slower).
+    The spec is in the reader's language (charts.localized); `description` is what a screen reader calls it."""
+    spec = localized(chart.to_dict(validate=False), description)
     if "datasets" in spec:
         spec["datasets"] = {name: _arrow(rows) if isinstance(rows, list) else rows
                             for name, rows in spec["datasets"].items()}
@@ -176,7 +177,7 @@ def chart_card(title: str, frame: pd.DataFrame | None, build: Callable[[pd.DataF
         if frame is None or frame.empty:
             st.info(no_data_message(what, flt), icon=":material/bar_chart_off:")
         else:
-            event = draw_chart(build(frame), key=key, on_select="rerun" if drill else "ignore",
+            event = draw_chart(build(frame), description=title, key=key, on_select="rerun" if drill else "ignore",
                                selection_mode=PICK if drill else None)
             picked = (event.selection.get(PICK) if drill and event is not None else None) or []
             if picked and (target := drill(picked[0])) is not None:

@@ -182,6 +182,8 @@ def show_grid(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Look
         st.rerun()
     for problem in page.problems:
         st.warning(plain(_("A filter was ignored: {problem}").format(problem=problem)))
+    if not page.rows:  # the pager says nothing matches; an empty grid would add Streamlit's own English "empty"
+        return page, set()  # (no records grid adds rows: an editor is only ever for the rows shown)
     fields = spec.visible_fields(view.columns)
     editable = {f.name for f in fields if f.may_edit(user)}
     selectable = bool(editable) if selectable is None else selectable

@@ -5,6 +5,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from db.embedded import DatabaseStartError
+from portal.config import StartupRefused
 from portal.i18n import _
 
 
@@ -21,4 +22,7 @@ def ready_engine() -> Engine:
         return _prepared_engine()
     except DatabaseStartError as exc:
         st.error(_("The portal cannot reach its database.") + f"\n\n{exc}")
+        st.stop()
+    except StartupRefused as exc:  # (the console said it too, for `python -m portal run`)
+        st.error(_("The portal cannot start with its settings.") + f"\n\n{exc}")
         st.stop()

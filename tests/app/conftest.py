@@ -76,5 +76,7 @@ def grid_references(at: AppTest, page: str, filters) -> list[str]:
         grid.query_params[key] = value
     grid.run()
     assert not grid.exception and not grid.warning, [w.value for w in grid.warning]
+    if not grid.data_editor and not grid.dataframe:  # nothing matches: no grid, the pager says so
+        return []
     table = grid.data_editor[0] if grid.data_editor else grid.dataframe[0]
     return sorted(table.value["reference"].tolist())

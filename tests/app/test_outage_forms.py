@@ -144,7 +144,7 @@ def test_a_complaint_move_and_a_note_are_kept_and_saved_on_retry(desk, outage):
         assert list(notes) == ["请尽快处理"]
     p = f"complaint.{cid}.note."
     at.text_area(key=p + "text").input("客户下午再来电")
-    _through_an_outage(at, outage, f"FormSubmitter:{p}form-Add internal note")
+    _through_an_outage(at, outage, p + "save")
     with unit_of_work() as s:
         assert list(s.scalars(select(ComplaintEvent.note).where(ComplaintEvent.complaint_id == cid,
                                                                 ComplaintEvent.kind == "note"))) == ["客户下午再来电"]

@@ -171,3 +171,11 @@ def test_pasted_choice_labels_and_import_spellings_are_accepted_and_others_named
     _editor(at, {0: {"status": "Suspended"}, 1: {"status": "暂停"}})
     at.button(key="retailers.save").click().run()
     assert [directory.get(lic).status for lic in ("330102000001", "330102000002")] == ["suspended", "suspended"]
+
+
+def test_a_search_that_matches_nothing_draws_no_empty_grid_only_the_caption(signed_in, directory):
+    for login in ("sup", "viewer1"):  # an editor's grid and a read-only table
+        at = _grid(signed_in, login, {"q": "没有这家店"})
+        assert not at.data_editor and not at.dataframe  # Streamlit's empty grid would say "empty" in English
+        assert _caption(at, "No retailers") == "No retailers match."
+        assert not at.exception

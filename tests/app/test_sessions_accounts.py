@@ -5,7 +5,7 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from db.engine import unit_of_work
-from db.models import SecurityEvent, User, UserSession
+from db.models import Retailer, SecurityEvent, User, UserSession
 from portal.config import ROOT
 from portal.users import update_user
 from tests.app.conftest import open_app, submit_sign_in
@@ -40,6 +40,9 @@ def test_a_demoted_supervisor_loses_her_pages_and_edits_on_her_next_run(signed_i
     assert not at.exception, at.exception
     assert not SUPERVISOR_ONLY & set(listed), listed
     assert at.session_state["user"].roles == {"viewer"}
+    with unit_of_work(admin.id) as s:  # a retailer for the grid to show (an empty grid is not drawn)
+        s.add(Retailer(license_no="330102123456", shop_name="金叶便利店", owner_name="李建国", phone="13812345678",
+                       district="城东区", business_type="convenience"))
     grid = at.switch_page("pages/retailers.py").run()  # the retailer grid: no editing for a viewer
     assert not grid.exception and not grid.data_editor and grid.dataframe
 
