@@ -83,15 +83,14 @@ def _open_session(page, base_url: str, session_id: str, tab: str | None = None) 
 
 
 def _grid_text(page, grid) -> str:
-    """A data grid's cells as tab-separated text, copied as a keyboard user would: click the first cell, select all,
-    copy (the grid draws on a canvas, so its cells are not in the page's text)."""
+    """A data grid's cells as tab-separated text, read as a screen reader does: the grid draws on a canvas, and
+    keeps its visible rows in an accessible table beside it (copying with Ctrl+C is off: the portal exports itself)."""
+    page.set_viewport_size({"width": 2400, "height": 1200})  # it holds the columns in view: every column, here
     grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 40, box["y"] + 35 + 17)  # header row ~35 px, then the first row
-    page.keyboard.press("ControlOrMeta+a")
-    page.keyboard.press("ControlOrMeta+c")
-    page.wait_for_timeout(200)
-    return page.evaluate("navigator.clipboard.readText()")
+    page.wait_for_timeout(300)
+    grid.locator("td[data-testid^=glide-cell]").first.wait_for(state="attached")
+    return "\n".join("\t".join(cell.text_content() or "" for cell in row.locator("td[data-testid^=glide-cell]").all())
+                     for row in grid.locator("tr").all())
 
 
 def _roster(page) -> str:
