@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import functools
 import re
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -21,7 +23,7 @@ from db.engine import unit_of_work
 from portal.auth import CurrentUser
 from portal.i18n import _, fmt_number
 from portal.records.editing import GridSaveError, save_edits
-from portal.records.fields import TableSpec
+from portal.records.fields import Field, FieldType, TableSpec
 from portal.records.query import Page, fetch_page
 from portal.records.validation import Lookups, error_text
 from portal.records.view import ViewState
@@ -93,16 +95,20 @@ def keep_edits(spec: TableSpec) -> bool:
     return bool(changes)
 
 
-def _with_kept(spec: TableSpec, page: Page, frame: pd.DataFrame) -> pd.DataFrame:
+# what the editor sends for a cell (JSON) -> what `page_frame` puts in the column, for types that differ
+_CELL = {FieldType.DATETIME: lambda v: pd.to_datetime(v, utc=True), FieldType.DECIMAL: lambda v: Decimal(str(v)),
+         FieldType.DATE: lambda v: date.fromisoformat(str(v)[:10])}
+
+
+def _with_kept(spec: TableSpec, page: Page, fields: list[Field], frame: pd.DataFrame) -> pd.DataFrame:
     """The rows as the editor shows them, with the kept edits typed in (each cell keeps its column's type, so the
     editor stays the same widget)."""
     positions = {row["id"]: pos for pos, row in enumerate(page.rows)}
+    cell = {f.name: _CELL.get(f.type, lambda v: v) for f in fields}
     for rid, (_version, values) in kept_edits(spec).items():
         for name, value in values.items():
             if rid in positions and name in frame.columns:
-                if value is not None and isinstance(frame[name].dtype, pd.DatetimeTZDtype):
-                    value = pd.to_datetime(value, utc=True)
-                frame.at[positions[rid], name] = value
+                frame.at[positions[rid], name] = None if value is None else cell[name](value)
     return frame
 
 
@@ -237,7 +243,7 @@ def show_grid(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Look
     fields = spec.visible_fields(view.columns)
     editable = {f.name for f in fields if f.may_edit(user)}
     selectable = bool(editable) if selectable is None else selectable
-    frame = _with_kept(spec, page, page_frame(fields, page.rows, editable=editable, selectable=selectable))
+    frame = _with_kept(spec, page, fields, page_frame(fields, page.rows, editable=editable, selectable=selectable))
     config = grid_config(fields, editable=editable, lookups=lookups, open_key=editor_key(spec) + ".open",
                          selectable=selectable)
     order = [c for c in (SELECT, OPEN) if c in frame.columns] + [f.name for f in fields]

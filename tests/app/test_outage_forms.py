@@ -296,20 +296,22 @@ def test_grid_edits_are_kept_through_a_failed_save_and_retry_saves_them_once(dir
 
 def test_grid_edits_come_back_after_a_failed_page_load_and_save_with_new_ones(directory, outage):
     at = _open("sup", "pages/retailers.py")
-    _edit_cell(at, {0: {"owner_name": "王小伟"}})
+    _edit_cell(at, {0: {"owner_name": "王小伟", "star_rating": 5, "status": "Suspended"}})
     outage.begin()
-    at.run()  # any rerun (a filter, the pager): the page cannot be read
+    at.run()  # any rerun (a tick, a selection): the page cannot be read
     assert not at.data_editor
     outage.end()
-    at.run()  # the grid is back with the kept edit typed in, and says so
+    at.run()  # the grid is back with the kept edits typed in, and says so
     assert not at.exception, at.exception
-    assert list(at.data_editor[0].value["owner_name"])[0] == "王小伟"
-    assert _kept_note(at) == ["1 unsaved changes kept from before the outage: save or discard them."]
+    first = at.data_editor[0].value.iloc[0]
+    assert (first["owner_name"], first["star_rating"], first["status"]) == ("王小伟", 5, "Suspended")
+    assert _kept_note(at) == ["3 unsaved changes kept from before the outage: save or discard them."]
     assert directory.get("330102000001").owner_name == "王伟"  # not saved until Save
     _edit_cell(at, {1: {"star_rating": 4}})  # a new edit beside the kept one
     at.button(key="retailers.save").click().run()
     assert "Saved changes to 2 records." in [s.value for s in at.success]
-    assert directory.get("330102000001").owner_name == "王小伟"
+    saved = directory.get("330102000001")
+    assert (saved.owner_name, saved.star_rating, saved.status) == ("王小伟", 5, "suspended")
     assert directory.get("330102000002").star_rating == 4
 
 
