@@ -13,7 +13,8 @@ When the database does not answer: Streamlit drops the value of every widget a r
 fails before it draws its form (it reads the database first) would lose what was typed. `database_did_not_answer`
 (called by the entry point for a page that failed, and by `show_input_error` next to a form whose save failed)
 copies the values of every form drawn in this session (the names given to `form_defaults`/`edit_form`) aside; the
-next run that draws the form puts them back, in the browser too. A save button drawn with `... or retried(key)`
+next run that draws the form puts them back, in the browser too (input held elsewhere, such as a grid's edits, is
+kept by the function its drawer gave `keep_also`). A save button drawn with `... or retried(key)`
 is pressed again by the Retry button, so Retry saves what was kept (`submit_button` draws a form's save button so).
 """
 from __future__ import annotations
@@ -39,6 +40,7 @@ _RETRY = "_forms.retry"  # the save button that Retry presses again (lives for t
 _KEPT = "·kept"  # prefix + _KEPT: a form's values kept through a run that did not draw it
 _FAILED_CALLBACK = "_forms.failed_callback"  # (callback, args, kwargs) of a button's action the database refused
 _SENT = "·sent"  # prefix + _SENT: values just saved by a form that clears itself in the browser (never kept)
+_KEEPERS = "_forms.keepers"  # name -> function that keeps typed input held by something else than a form's widgets
 
 UNREACHABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, DatabaseStartError,
                psycopg.OperationalError, psycopg.InterfaceError)
@@ -121,11 +123,20 @@ def end_of_run() -> None:
     st.session_state.pop(_RETRY, None)
 
 
+def keep_also(name: str, keep: Callable[[], bool]) -> None:
+    """Have `keep_typed_input` also call `keep` (for this session): for typed input that is not held in a form's
+    widgets, such as a records grid's pending edits (`grid.keep_edits`). `keep` copies it aside for the next run
+    that draws it and says whether anything is kept."""
+    st.session_state.setdefault(_KEEPERS, {})[name] = keep
+
+
 def keep_typed_input() -> bool:
-    """Copy every form's values aside (not values it just saved), for the next run that draws the form; says
-    whether any form has values kept."""
+    """Copy every form's values aside (not values it just saved), and whatever `keep_also` asked to keep, for the
+    next run that draws them; says whether anything is kept."""
     state = st.session_state
     kept = False
+    for keep in list(state.get(_KEEPERS, {}).values()):
+        kept = keep() or kept
     for prefix, names in state.get(_FIELDS, {}).items():
         sent = state.get(prefix + _SENT, {})
         values = {n: state[prefix + n] for n in names if prefix + n in state}

@@ -2,13 +2,20 @@
 saved all together, row selection for bulk changes, "open" buttons and the pager.
 
 While edits are pending the grid keeps showing the rows (and versions) they were made on, so a save
-checks against what the user saw; a save that races someone else's is refused and the edits stay.
+checks against what the user saw; a save that races someone else's is refused and the edits stay. When the
+database does not answer, the edits are kept (by record id, with the version seen: `keep_edits`, through
+`forms.keep_typed_input`): Streamlit drops an editor's state in a run that does not draw it, and no script can give
+it back, so the next run that draws the grid shows them in its rows and saves them with the editor's new ones.
 """
 from __future__ import annotations
 
+import functools
 import re
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 from sqlalchemy import select
 
@@ -16,16 +23,17 @@ from db.engine import unit_of_work
 from portal.auth import CurrentUser
 from portal.i18n import _, fmt_number
 from portal.records.editing import GridSaveError, save_edits
-from portal.records.fields import TableSpec
+from portal.records.fields import Field, FieldType, TableSpec
 from portal.records.query import Page, fetch_page
 from portal.records.validation import Lookups, error_text
 from portal.records.view import ViewState
 from portal.ui.columns import OPEN, SELECT, grid_config, page_frame, styled
-from portal.ui.forms import guarded_callback
+from portal.ui.forms import guarded_callback, keep_also, retried
 from portal.ui.text import plain
 from portal.ui.view_state import cursor, key, remember_cursor, update_view, write_view
 
 FLASH = "grid.flash"
+KEPT = ".kept"  # editor_key + KEPT: {record id: (version seen, {field: value})}, edits kept through an outage
 # Streamlit's own grid tools act on the one page in the browser and know nothing of the portal's view: its search
 # finds only that page, its column menu sorts only that page while the sort bar says otherwise, and pins or hides
 # columns the export still writes. The portal has all of these for the whole view, so a records grid has none of
@@ -60,6 +68,50 @@ def pending_edits(spec: TableSpec) -> dict[int, dict[str, Any]]:
     return {int(pos): dict(changes) for pos, changes in (state.get("edited_rows") or {}).items()}
 
 
+def kept_edits(spec: TableSpec) -> dict[int, tuple[int, dict[str, Any]]]:
+    """Edits kept through an outage, not saved yet: record id -> (version the user saw, {field: value})."""
+    return st.session_state.get(editor_key(spec) + KEPT, {})
+
+
+def _changes(spec: TableSpec, page: Page, edits: dict[int, dict[str, Any]]) -> dict[int, tuple[int, dict[str, Any]]]:
+    """All pending edits by record id, with the version each record had when edited (or the one taken over after
+    a refused save): those kept through an outage, then the editor's (row position -> values) on top."""
+    changes = {rid: (version, dict(values)) for rid, (version, values) in kept_edits(spec).items()}
+    for pos, values in edits.items():
+        row = page.rows[pos]
+        version, before = changes.get(row["id"], (row["version"], {}))
+        changes[row["id"]] = (version, {**before, **values})
+    rebased = st.session_state.get(editor_key(spec) + ".rebased", {})
+    return {rid: (rebased.get(rid, version), values) for rid, (version, values) in changes.items()}
+
+
+def keep_edits(spec: TableSpec) -> bool:
+    """The grid's part of `forms.keep_typed_input`: copy the editor's pending edits aside; says whether any are."""
+    page = st.session_state.get(editor_key(spec) + ".rows")
+    edits = {pos: {f: v for f, v in changes.items() if f != SELECT} for pos, changes in pending_edits(spec).items()}
+    changes = _changes(spec, page, {pos: values for pos, values in edits.items() if values}) if page else {}
+    if changes:
+        st.session_state[editor_key(spec) + KEPT] = changes
+    return bool(changes)
+
+
+# what the editor sends for a cell (JSON) -> what `page_frame` puts in the column, for types that differ
+_CELL = {FieldType.DATETIME: lambda v: pd.to_datetime(v, utc=True), FieldType.DECIMAL: lambda v: Decimal(str(v)),
+         FieldType.DATE: lambda v: date.fromisoformat(str(v)[:10])}
+
+
+def _with_kept(spec: TableSpec, page: Page, fields: list[Field], frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows as the editor shows them, with the kept edits typed in (each cell keeps its column's type, so the
+    editor stays the same widget)."""
+    positions = {row["id"]: pos for pos, row in enumerate(page.rows)}
+    cell = {f.name: _CELL.get(f.type, lambda v: v) for f in fields}
+    for rid, (_version, values) in kept_edits(spec).items():
+        for name, value in values.items():
+            if rid in positions and name in frame.columns:
+                frame.at[positions[rid], name] = None if value is None else cell[name](value)
+    return frame
+
+
 def open_record(spec: TableSpec, record_page: str, record_id: int) -> None:
     """Go to a record's page, remembering the grid's URL for the way back."""
     st.session_state[key(spec, "back")] = st.query_params.to_dict()
@@ -74,7 +126,7 @@ def _page(spec: TableSpec, user: CurrentUser, view: ViewState) -> Page:
             reset_editor(spec)
         st.session_state[key(spec, "shown")] = shown
     remembered = editor_key(spec) + ".rows"
-    if remembered in st.session_state and pending_edits(spec):
+    if remembered in st.session_state and (pending_edits(spec) or kept_edits(spec)):
         return st.session_state[remembered]
     after, before = cursor(spec, view)
     with unit_of_work(user.id) as s:
@@ -90,14 +142,13 @@ def _problem_lines(spec: TableSpec, page: Page, exc: GridSaveError) -> list[str]
     for problem in exc.problems:
         if problem.stale:
             lines.append(str(problem.stale))
-        lines += [f"{titles[problem.record_id]} — {error_text(spec, e)}" for e in problem.errors]
+        title = titles.get(problem.record_id, f"#{problem.record_id}")
+        lines += [f"{title} — {error_text(spec, e)}" for e in problem.errors]
     return lines
 
 
 def _save(spec: TableSpec, user: CurrentUser, page: Page, edits: dict[int, dict[str, Any]]) -> None:
-    rebased = st.session_state.get(editor_key(spec) + ".rebased", {})
-    changes = {page.rows[pos]["id"]: (rebased.get(page.rows[pos]["id"], page.rows[pos]["version"]), values)
-               for pos, values in edits.items()}
+    changes = _changes(spec, page, edits)
     try:
         with unit_of_work(user.id) as s:
             saved = save_edits(s, actor=user, spec=spec, edits=changes)
@@ -125,9 +176,14 @@ def save_bar(spec: TableSpec, user: CurrentUser, page: Page, edits: dict[int, di
     """Pending edits: save them all, or discard them; a refused save says why and keeps the edits."""
     if st.session_state.pop(editor_key(spec) + ".save_now", False):
         _save(spec, user, page, edits)
+    kept = sum(len(values) for _version, values in kept_edits(spec).values())
+    if kept:
+        st.info(_("{n} unsaved changes kept from before the outage: save or discard them.").format(n=kept),
+                icon=":material/cloud_done:")
     with st.container(horizontal=True, vertical_alignment="center", key=key(spec, "save_bar")):
-        st.caption(_("{n} rows changed, not saved yet.").format(n=len(edits)))
-        if st.button(_("Save changes"), type="primary", icon=":material/save:", key=key(spec, "save")):
+        st.caption(_("{n} rows changed, not saved yet.").format(n=len(_changes(spec, page, edits))))
+        if st.button(_("Save changes"), type="primary", icon=":material/save:", key=key(spec, "save")) \
+                or retried(key(spec, "save")):  # (Retry after the database did not answer presses it again)
             _save(spec, user, page, edits)
         st.button(_("Discard changes"), key=key(spec, "discard"), on_click=reset_editor, args=(spec,))
     problems: GridSaveError | None = st.session_state.get(editor_key(spec) + ".problems")
@@ -187,7 +243,7 @@ def show_grid(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Look
     fields = spec.visible_fields(view.columns)
     editable = {f.name for f in fields if f.may_edit(user)}
     selectable = bool(editable) if selectable is None else selectable
-    frame = page_frame(fields, page.rows, editable=editable, selectable=selectable)
+    frame = _with_kept(spec, page, fields, page_frame(fields, page.rows, editable=editable, selectable=selectable))
     config = grid_config(fields, editable=editable, lookups=lookups, open_key=editor_key(spec) + ".open",
                          selectable=selectable)
     order = [c for c in (SELECT, OPEN) if c in frame.columns] + [f.name for f in fields]
@@ -195,6 +251,7 @@ def show_grid(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Look
     st.html(PORTAL_ONLY_TOOLS.format(key=re.sub(r"[^a-zA-Z0-9_-]", "-", key(spec, "grid"))))  # (Streamlit's class)
     with st.container(key=key(spec, "grid")):
         if editable or selectable:
+            keep_also(key(spec, "edits"), functools.partial(keep_edits, spec))
             st.data_editor(data, key=editor_key(spec), column_config=config, column_order=order, hide_index=True,
                            disabled=[f.name for f in fields if f.name not in editable] + [OPEN],
                            alt=_(spec.label), height="auto" if len(page.rows) <= 20 else 600, placeholder="")
@@ -207,7 +264,7 @@ def show_grid(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Look
     edits = pending_edits(spec)
     selected = {pos for pos, changes in edits.items() if changes.pop(SELECT, False)}
     field_edits = {pos: changes for pos, changes in edits.items() if changes}
-    if field_edits:
+    if field_edits or kept_edits(spec):
         save_bar(spec, user, page, field_edits)
     return page, selected
 

@@ -12,11 +12,12 @@ from sqlalchemy import func, select
 from db.complaint_models import Complaint, ComplaintEvent
 from db.engine import unit_of_work
 from db.incident_models import Incident, IncidentTimelineEntry
-from db.models import Department, Retailer
+from db.models import AuditLog, Department, Retailer
 from db.training_models import SignUp, TrainingCourse, TrainingSession
 from portal import incidents as ix
 from portal.i18n import set_language
 from portal.incidents.rules import utcnow
+from portal.retailers import update_retailer
 from tests.app import test_complaint_pages as complaint_pages
 from tests.app import test_training_pages as training_pages
 from tests.app.conftest import open_app, submit_sign_in
@@ -249,3 +250,86 @@ def test_a_page_that_keeps_nothing_promises_nothing(db, outage):
     outage.end()
     at = submit_sign_in(at.button(key="_forms.retry_page").click().run(), "admin", TEST_PASSWORD)
     assert not at.exception and not at.warning, _warnings(at)
+
+
+def _edit_cell(at, rows: dict) -> str:
+    """Type into the records grid (AppTest seeds the editor's state), as the browser sends it: under the editor's
+    widget id only, so a run that does not draw the grid drops it (as Streamlit does with a browser's edits)."""
+    editor = at.data_editor[0].key
+    at.session_state[editor] = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
+    at.run()
+    at._session_state._state._old_state.pop(editor, None)  # now held only under the widget's id, as a browser's edit is
+    return editor
+
+
+def _owner_changes(rid: int) -> list[tuple[str | None, str | None]]:
+    """The audit rows of changes to a retailer's owner name: (old, new) for each."""
+    with unit_of_work() as s:
+        return s.execute(select(AuditLog.old_value, AuditLog.new_value).where(
+            AuditLog.table_name == "retailers", AuditLog.record_id == str(rid), AuditLog.action == "update",
+            AuditLog.field == "owner_name")).all()
+
+
+def _kept_note(at) -> list[str]:
+    return [i.value for i in at.info if "kept from before the outage" in i.value]
+
+
+def test_grid_edits_are_kept_through_a_failed_save_and_retry_saves_them_once(directory, outage):
+    rid = directory.ids["330102000001"]
+    at = _open("sup", "pages/retailers.py")
+    _edit_cell(at, {0: {"owner_name": "王小伟"}})
+    outage.begin()
+    at.button(key="retailers.save").click().run()
+    assert not at.exception, at.exception
+    assert any("Retry saves it" in w for w in _warnings(at)), _warnings(at)  # the save is pressed again by Retry
+    assert not at.data_editor  # the page could not be drawn: Streamlit dropped the editor's edits
+    outage.end()
+    at.button(key="_forms.retry_page").click().run()
+    assert not at.exception, at.exception
+    assert "Saved changes to 1 records." in [s.value for s in at.success]
+    assert directory.get("330102000001").owner_name == "王小伟"
+    assert _owner_changes(rid) == [("王伟", "王小伟")]  # saved once, with its audit row
+    at.run()
+    assert not _kept_note(at) and "retailers.save" not in [b.key for b in at.button]  # nothing left to save
+    assert _owner_changes(rid) == [("王伟", "王小伟")]
+
+
+def test_grid_edits_come_back_after_a_failed_page_load_and_save_with_new_ones(directory, outage):
+    at = _open("sup", "pages/retailers.py")
+    _edit_cell(at, {0: {"owner_name": "王小伟", "star_rating": 5, "status": "Suspended"}})
+    outage.begin()
+    at.run()  # any rerun (a tick, a selection): the page cannot be read
+    assert not at.data_editor
+    outage.end()
+    at.run()  # the grid is back with the kept edits typed in, and says so
+    assert not at.exception, at.exception
+    first = at.data_editor[0].value.iloc[0]
+    assert (first["owner_name"], first["star_rating"], first["status"]) == ("王小伟", 5, "Suspended")
+    assert _kept_note(at) == ["3 unsaved changes kept from before the outage: save or discard them."]
+    assert directory.get("330102000001").owner_name == "王伟"  # not saved until Save
+    _edit_cell(at, {1: {"star_rating": 4}})  # a new edit beside the kept one
+    at.button(key="retailers.save").click().run()
+    assert "Saved changes to 2 records." in [s.value for s in at.success]
+    saved = directory.get("330102000001")
+    assert (saved.owner_name, saved.star_rating, saved.status) == ("王小伟", 5, "suspended")
+    assert directory.get("330102000002").star_rating == 4
+
+
+def test_grid_edits_kept_through_an_outage_are_checked_against_the_version_seen_and_can_be_discarded(directory,
+                                                                                                  outage):
+    at = _open("sup", "pages/retailers.py")
+    _edit_cell(at, {0: {"owner_name": "王小伟"}})
+    outage.begin()
+    at.run()
+    outage.end()
+    seen = directory.get("330102000001")
+    with unit_of_work(directory.supervisor.id) as s:  # someone else saves first, once the database is back
+        update_retailer(s, actor=directory.supervisor, retailer_id=seen.id, version=seen.version,
+                        values={"star_rating": 1})
+    at.run()
+    at.button(key="retailers.save").click().run()
+    assert "was changed by" in at.error[0].value  # refused: the kept edit was made on the version seen before
+    assert directory.get("330102000001").owner_name == "王伟"
+    at.button(key="retailers.discard").click().run()
+    assert not _kept_note(at) and list(at.data_editor[0].value["owner_name"])[0] == "王伟"
+    assert directory.get("330102000001").owner_name == "王伟"
