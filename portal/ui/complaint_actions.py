@@ -28,10 +28,12 @@ from portal.ui.forms import (
     REFUSED,
     UNREACHABLE,
     cleared_in_browser,
+    drawn_prefix,
     flash,
     forget,
     form_defaults,
     keep_values,
+    refill,
     retried,
     show_input_error,
     submit_button,
@@ -180,18 +182,20 @@ def action_panel(user: CurrentUser, c: Complaint, moves: list[str], *, departmen
 
 def _save_note(user: CurrentUser, complaint_id: int, p: str, *, clicked: bool) -> bool:
     """Save the note the box holds. The form empties itself in the browser at the click (`clear_on_submit`), so what
-    is typed while this saves stays in the box and is never sent twice; a refused note is put back."""
+    is typed while this saves stays in the box and is never sent twice; a refused note is drawn again in a box of
+    its own (`refill`)."""
     state = st.session_state
-    text = state.get(p + "text", "")
+    drawn = drawn_prefix(p)
+    text = state.get(drawn + "text", "")
     try:
         with unit_of_work(user.id) as s:
             cx.add_internal_note(s, actor=user, complaint_id=complaint_id, text=text)
     except REFUSED as exc:
-        state[p + "text"] = text  # back in the box (the browser emptied it at the click)
+        refill(p, {"text": text})  # back in the box (the browser emptied it at the click)
         state[p + "refused"] = exc
         return False
     if clicked:  # the browser emptied the box at the click: leave it (and what is typed since) alone
-        cleared_in_browser(p, {"text": text})
+        cleared_in_browser(drawn, {"text": text})
     else:  # saved by Retry: the box still shows the text, so empty it on the next run
         forget(p)
     return True
@@ -204,15 +208,17 @@ def note_box(user: CurrentUser, c: Complaint) -> None:
     state = st.session_state
     if state.pop(p + "saved", False):  # a toast, not a message above the page: that would shift the page and make
         st.toast(_("Internal note added."), icon=":material/check_circle:")  # the browser redraw the box
-    form_defaults(p, {"text": ""})
+    form_defaults(drawn_prefix(p), {"text": ""})
     state.pop(p + "refused", None)
     clicked = state.get(p + "save") is True  # (read before the button is drawn: this run saves first)
     if (retried(p + "save") or clicked) and _save_note(user, c.id, p, clicked=clicked):
         reload(c.id)
         state[p + "saved"] = True
         st.rerun()
+    drawn = drawn_prefix(p)  # (a new one after a refusal)
+    form_defaults(drawn, {"text": ""})
     with st.form(p + "form", border=False, clear_on_submit=True):
-        st.text_area(_("Internal note (staff only, never sent to the complainant)"), key=p + "text", height=70)
+        st.text_area(_("Internal note (staff only, never sent to the complainant)"), key=drawn + "text", height=70)
         st.form_submit_button(_("Add internal note"), icon=":material/lock:", key=p + "save")
     if (refused := state.get(p + "refused")) is not None:
         show_input_error(refused, p)

@@ -147,6 +147,32 @@ def keep_typed_input() -> bool:
     return kept
 
 
+_DRAWN = "_forms.drawn."  # _DRAWN + prefix: how many times a self-clearing form was drawn anew (`refill`)
+
+
+def drawn_prefix(prefix: str) -> str:
+    """The key prefix under which the widgets of the form `prefix` are drawn now: `prefix` itself, or after `refill`
+    a prefix of their own (under `prefix`, so `forget(prefix)` drops them too). A form drawn with
+    `clear_on_submit=True` reads and draws its widgets under this prefix."""
+    drawn = st.session_state.get(_DRAWN + prefix, 0)
+    return f"{prefix}{drawn}~" if drawn else prefix
+
+
+def refill(prefix: str, values: dict[str, Any]) -> str:
+    """After a refused save of a form drawn with `clear_on_submit=True`: the browser emptied it at the click, and the
+    widgets it emptied do not take a value back. So the form is drawn anew, under a new `drawn_prefix`, holding
+    `values` (and emptying itself at the next click as before). Returns that prefix."""
+    state = st.session_state
+    before = drawn_prefix(prefix)
+    state.get(_FIELDS, {}).pop(before, None)  # (the widgets drawn under it are gone with this run)
+    state.pop(before + _KEPT, None)
+    state[_DRAWN + prefix] = state.get(_DRAWN + prefix, 0) + 1
+    now = drawn_prefix(prefix)
+    for name, value in values.items():
+        state[now + name] = value
+    return now
+
+
 def cleared_in_browser(prefix: str, values: dict[str, Any]) -> None:
     """After a successful save of a form drawn with `clear_on_submit=True`: the browser emptied it at the click (and
     keeps what is typed after), so the values stay as they are on the server; they must never be kept or sent
@@ -228,7 +254,9 @@ def live_part(draw: Callable[..., None]) -> Callable[..., None]:
 
 def forget(prefix: str) -> None:
     """Drop a form's remembered row and widget values (all session keys starting with `prefix`); the next run's
-    `form_defaults`/`edit_form` put the starting values back, in the browser too."""
+    `form_defaults`/`edit_form` put the starting values back, in the browser too (a form drawn anew by `refill` is
+    drawn under `prefix` again)."""
+    st.session_state.pop(_DRAWN + prefix, None)
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix)]:
         del st.session_state[key]
 

@@ -13,7 +13,16 @@ from portal import incidents as ix
 from portal.auth import CurrentUser
 from portal.i18n import _, fmt_datetime, pgettext
 from portal.incidents.labels import ENTRY_KIND_LABELS, SEVERITY_LABELS, STATUS_LABELS
-from portal.ui.forms import REFUSED, cleared_in_browser, forget, form_defaults, retried, show_input_error
+from portal.ui.forms import (
+    REFUSED,
+    cleared_in_browser,
+    drawn_prefix,
+    forget,
+    form_defaults,
+    refill,
+    retried,
+    show_input_error,
+)
 from portal.ui.text import plain
 
 SEVERITY_COLORS = {1: "red", 2: "orange", 3: "blue", 4: "gray"}
@@ -70,21 +79,22 @@ ENTRY_DEFAULTS = {"text": "", "kind": USER_ENTRY_KINDS[0], "happened": None, "si
 
 def _save_entry(user: CurrentUser, incident_id: int, prefix: str, *, clicked: bool) -> None:
     """Save the entry the form holds. The form empties itself in the browser at the click (`clear_on_submit`), so
-    what is typed while this saves stays in the box and is never sent twice; a refused entry is put back."""
+    what is typed while this saves stays in the box and is never sent twice; a refused entry is drawn again in a
+    form of its own (`refill`)."""
     state = st.session_state
-    values = {name: state.get(prefix + name, default) for name, default in ENTRY_DEFAULTS.items()}
+    drawn = drawn_prefix(prefix)
+    values = {name: state.get(drawn + name, default) for name, default in ENTRY_DEFAULTS.items()}
     try:
         with unit_of_work(user.id) as s:
             ix.add_entry(s, actor=user, incident_id=incident_id, text=values["text"],
                          kind=values["kind"] or "update", happened_at=values["happened"],
                          significant=bool(values["significant"]), corrects_entry_id=values["corrects"])
     except REFUSED as exc:
-        for name, value in values.items():  # back in the box (the browser emptied it at the click)
-            state[prefix + name] = value
+        refill(prefix, values)  # back in the box (the browser emptied it at the click)
         state[prefix + "refused"] = exc
         return
     if clicked:  # the browser emptied the form at the click: leave it (and what is typed since) alone
-        cleared_in_browser(prefix, values)
+        cleared_in_browser(drawn, values)
     else:  # saved by Retry: the box still shows the text, so empty it on the next run
         forget(prefix)
     state[prefix + "saved"] = True
@@ -97,26 +107,28 @@ def entry_form(user: CurrentUser, incident_id: int, *, prefix: str, entries: lis
     state = st.session_state
     if state.pop(prefix + "saved", False):
         st.toast(_("Entry added to the timeline."), icon=":material/check_circle:")
-    form_defaults(prefix, ENTRY_DEFAULTS)  # after a save, these reach the browser too (portal.ui.forms)
+    form_defaults(drawn_prefix(prefix), ENTRY_DEFAULTS)  # after a save, these reach the browser too (portal.ui.forms)
     state.pop(prefix + "refused", None)
     clicked = state.get(prefix + "save") is True  # (read before the button is drawn: this run saves first)
     if retried(prefix + "save") or clicked:
         _save_entry(user, incident_id, prefix, clicked=clicked)
         if state.get(prefix + "saved"):
             st.rerun()
+    drawn = drawn_prefix(prefix)  # (a new one after a refusal)
+    form_defaults(drawn, ENTRY_DEFAULTS)
     with st.form(prefix + "form", border=True, clear_on_submit=True):
         # no max_chars: the browser would drop a longer paste without a word; the rule refuses it, saying why
-        st.text_area(_("What happened, was decided or was done"), key=prefix + "text", height=90)
+        st.text_area(_("What happened, was decided or was done"), key=drawn + "text", height=90)
         kind_col, when_col = st.columns(2)
         kind_col.selectbox(pgettext("timeline entry", "Kind"), USER_ENTRY_KINDS,
-                           format_func=lambda k: _(ENTRY_KIND_LABELS[k]), key=prefix + "kind")
-        when_col.datetime_input(_("Happened at (empty: now)"), value=None, key=prefix + "happened",
+                           format_func=lambda k: _(ENTRY_KIND_LABELS[k]), key=drawn + "kind")
+        when_col.datetime_input(_("Happened at (empty: now)"), value=None, key=drawn + "happened",
                                 format="YYYY-MM-DD")
         flag_col, fix_col = st.columns(2)
-        flag_col.checkbox(_("Significant"), key=prefix + "significant",
+        flag_col.checkbox(_("Significant"), key=drawn + "significant",
                           help=_("Shown in the significant-events view across all open incidents."))
         fix_col.selectbox(_("Corrects entry"), [e.id for e in entries if e.kind in USER_ENTRY_KINDS], index=None,
-                          format_func=lambda i: f"#{i}", placeholder=_("No correction"), key=prefix + "corrects")
+                          format_func=lambda i: f"#{i}", placeholder=_("No correction"), key=drawn + "corrects")
         st.form_submit_button(_("Add entry"), type="primary", icon=":material/add_comment:", key=prefix + "save")
     if (refused := state.get(prefix + "refused")) is not None:
         show_input_error(refused, prefix)
