@@ -1,7 +1,7 @@
 """Entry point: page config, start-up, sign-in gate, language, and navigation over allowed pages."""
 import streamlit as st
 
-from portal.auth import ROLE_LABELS, PermissionDenied
+from portal.access.auth import ROLE_LABELS, PermissionDenied
 from portal.i18n import _
 from portal.ui import forms, session
 from portal.ui.builtin_text import translate_builtin_texts

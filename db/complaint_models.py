@@ -75,7 +75,7 @@ class Complaint(Audited, Versioned, Base):
     owner_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    # SLA clocks (portal/sla.py): due times move later by the working time spent paused
+    # SLA clocks (portal/center/sla.py): due times move later by the working time spent paused
     first_reply_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     resolution_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     next_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # nearest running clock
@@ -258,7 +258,7 @@ class ComplaintAttachment(Audited, Base):
 
 class ComplaintDashboardDay(Base):
     """One center day's complaint figures that do not depend on "now" (migration 0010: a cache the triggers keep
-    exact; portal/dashboards/complaints.py fills and reads it). `level` 0: the whole center (key ""), 1: per
+    exact; portal/complaints/dashboard.py fills and reads it). `level` 0: the whole center (key ""), 1: per
     handling department (key: its id, "" for none yet), 2: per retailer district (key: the district, "" for none).
     `counts` maps "category:<id>", "grade:<n>", "channel:<code>", "cause:<root cause>" to complaints."""
 

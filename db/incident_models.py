@@ -151,7 +151,7 @@ class IncidentTimelineEntry(Audited, Base):
         Index("ix_incident_timeline_entries_last", "incident_id", "recorded_at"),
         Index("ix_incident_timeline_entries_significant", "incident_id", "happened_at",
               postgresql_where=sql_text("significant")),
-        # time to respond (portal/dashboards/incidents.py::first_response): the move out of "open"
+        # time to respond (portal/incidents/dashboard.py::first_response): the move out of "open"
         Index("ix_incident_timeline_entries_first_move", "incident_id", "happened_at",
               postgresql_where=sql_text("kind = 'status_change' and (data ->> 'from') = 'open'")),
     )

@@ -2,11 +2,11 @@
 import streamlit as st
 
 from db.engine import unit_of_work
+from portal.access.passwords import MIN_LENGTH
+from portal.access.users import UserInputError, change_own_password, set_own_language
 from portal.i18n import LANGUAGES, _
-from portal.passwords import MIN_LENGTH
 from portal.ui.session import page_user
 from portal.ui.text import plain
-from portal.users import UserInputError, change_own_password, set_own_language
 
 user = page_user()
 st.title(_("My account"))

@@ -5,12 +5,12 @@ import pandas as pd
 import streamlit as st
 
 from db.engine import unit_of_work
+from portal.center.workdays import calendar_exceptions, ensure_calendar, load_calendar, set_calendar_day
 from portal.center_time import today
 from portal.errors import InputError
 from portal.i18n import _, fmt_date, fmt_weekday
 from portal.ui.forms import REFUSED, form_defaults, saved, show_flash, show_input_error, submit_button
 from portal.ui.session import page_user
-from portal.workdays import calendar_exceptions, ensure_calendar, load_calendar, set_calendar_day
 
 user = page_user("admin.manage")
 KINDS = {False: _("Day off"), True: _("Make-up working day")}

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from db.engine import unit_of_work
-from portal.admin import list_sla_limits, update_sla_limit
+from portal.center.admin import list_sla_limits, update_sla_limit
 from portal.complaints.labels import GRADE_LABELS
 from portal.errors import InputError
 from portal.i18n import _

@@ -5,7 +5,7 @@ import streamlit as st
 
 from db.engine import unit_of_work
 from portal import incidents as ix
-from portal.auth import PERMISSIONS, ROLE_LABELS
+from portal.access.auth import PERMISSIONS, ROLE_LABELS
 from portal.i18n import _
 from portal.ui.forms import REFUSED, saved, show_flash, show_input_error, submit_button
 from portal.ui.session import page_user

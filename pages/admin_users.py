@@ -3,18 +3,18 @@ import pandas as pd
 import streamlit as st
 
 from db.engine import unit_of_work
-from portal.admin import list_departments
-from portal.auth import ROLE_LABELS
+from portal.access.auth import ROLE_LABELS
+from portal.access.passwords import MIN_LENGTH
+from portal.access.users import create_user, generate_password, list_users, reset_password, update_user
+from portal.center.admin import list_departments
+from portal.center.reference import localized_name
 from portal.center_time import wall_clock
 from portal.config import get_settings
 from portal.errors import InputError
 from portal.i18n import LANGUAGES, _, current_language
-from portal.passwords import MIN_LENGTH
-from portal.reference import localized_name
 from portal.ui.forms import REFUSED, edit_form, form_defaults, saved, show_flash, show_input_error, submit_button
 from portal.ui.session import page_user
 from portal.ui.text import plain
-from portal.users import create_user, generate_password, list_users, reset_password, update_user
 
 user = page_user("admin.manage")
 ui_language = current_language()

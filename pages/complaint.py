@@ -7,15 +7,15 @@ from db.complaint_models import Complaint
 from db.engine import unit_of_work
 from db.models import ComplaintCategory, Department, Retailer
 from portal import complaints as cx
-from portal.auth import PermissionDenied, can
+from portal.access.auth import PermissionDenied, can
+from portal.center.reference import localized_name
 from portal.complaints.queries import complaint_staff, incident_of
 from portal.complaints.rules import utcnow, work_calendar
+from portal.complaints.ui import view
+from portal.complaints.ui.actions import action_panel, attachment_box, note_box, seen_version
 from portal.i18n import _, current_language
 from portal.inputs import int_param
 from portal.records.validation import Lookups
-from portal.reference import localized_name
-from portal.ui import complaint_view as view
-from portal.ui.complaint_actions import action_panel, attachment_box, note_box, seen_version
 from portal.ui.forms import show_flash
 from portal.ui.session import page_user
 from portal.ui.text import plain

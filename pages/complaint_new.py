@@ -7,12 +7,12 @@ import streamlit as st
 from db.complaint_models import CHANNELS, MAX_ATTACHMENT_BYTES
 from db.engine import unit_of_work
 from portal import complaints as cx
-from portal.admin import list_categories
+from portal.center.admin import list_categories
+from portal.center.reference import localized_name
+from portal.center.sla import CENTER_TZ
 from portal.complaints.labels import CHANNEL_LABELS, GRADE_LABELS
+from portal.complaints.ui.intake import P, confirmation, duplicate_choice, form_token, retailer_picker
 from portal.i18n import _, current_language
-from portal.reference import localized_name
-from portal.sla import CENTER_TZ
-from portal.ui.complaint_intake import P, confirmation, duplicate_choice, form_token, retailer_picker
 from portal.ui.forms import REFUSED, form_defaults, retried, show_input_error
 from portal.ui.session import page_user
 

@@ -3,13 +3,13 @@
 import streamlit as st
 
 from db.engine import unit_of_work
-from portal.auth import can
+from portal.access.auth import can
 from portal.complaints.queries import complaint_staff
 from portal.complaints.table import COMPLAINTS, DEPARTMENTS, ensure_shared_views
+from portal.complaints.ui.bulk import bulk_panel, quick_filters
 from portal.i18n import _
 from portal.records.validation import Lookups
 from portal.ui import filter_bar, grid, saved_views, transfer
-from portal.ui.complaint_bulk import bulk_panel, quick_filters
 from portal.ui.session import page_user
 from portal.ui.text import plain
 from portal.ui.view_state import current_view

@@ -7,9 +7,9 @@ import streamlit as st
 
 from db.complaint_models import OPEN_STATES
 from db.engine import unit_of_work
-from portal.auth import CurrentUser, can
+from portal.access.auth import CurrentUser, can
+from portal.complaints import dashboard as dc
 from portal.dashboards import charts
-from portal.dashboards import complaints as dc
 from portal.dashboards.period import DashboardFilter, buckets
 from portal.dashboards.report import COUNT, DAYS, PERCENT, Figure, format_change, format_value
 from portal.i18n import N_, _, fmt_datetime
@@ -24,7 +24,7 @@ SECTIONS = {"volume": N_("Volume"), "service": N_("Service levels"), "backlog": 
 
 def figures(flt: DashboardFilter, section: str, _user: CurrentUser) -> dict:
     """The headline figures and the open section's, read in one unit of work on every run: right at once after any
-    edit (the stored day figures make a year of a million complaints quick; see portal/dashboards/complaints.py)."""
+    edit (the stored day figures make a year of a million complaints quick; see portal/complaints/dashboard.py)."""
     with unit_of_work(_user.id) as s:
         data = {"before": dc.summary(s, actor=_user, flt=flt.previous(), percentile=False)}
         if section == "service":  # the trend with each bucket's 90th percentile of handling time

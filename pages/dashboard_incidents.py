@@ -5,10 +5,10 @@ import streamlit as st
 
 from db.engine import unit_of_work
 from db.incident_models import ACTIVE_STATUSES
-from portal.dashboards import incidents as dash
 from portal.dashboards.period import DashboardFilter, center_today
 from portal.dashboards.report import format_change, format_value
 from portal.i18n import _
+from portal.incidents import dashboard as dash
 from portal.incidents.labels import SCOPE_LABELS, SEVERITY_LABELS, STATUS_LABELS, STEP_LABELS, TYPE_LABELS
 from portal.records.filters import Filter
 from portal.ui.dashboard import chart_card, dashboard_filters, figure_row, grid_link

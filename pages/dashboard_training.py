@@ -7,16 +7,16 @@ import pandas as pd
 import streamlit as st
 
 from db.engine import unit_of_work
-from portal.auth import CurrentUser
-from portal.dashboards import training as dash
+from portal.access.auth import CurrentUser
 from portal.dashboards.period import DashboardFilter, no_data_message
 from portal.dashboards.report import format_change, format_value
 from portal.i18n import _, current_language, fmt_datetime, fmt_number
 from portal.records.filters import IS, Filter
+from portal.training import dashboard as dash
 from portal.training.labels import SESSION_STATE_LABELS
+from portal.training.ui.common import while_unchanged
 from portal.ui.dashboard import GridLink, chart_card, dashboard_filters, figure_row, grid_link
 from portal.ui.session import page_user
-from portal.ui.training import while_unchanged
 
 PLAN, COVERAGE, SESSION = "pages/training_plan.py", "pages/training_coverage.py", "pages/training_session.py"
 SHOWN_SESSIONS = 100

@@ -2,11 +2,11 @@
 import streamlit as st
 
 from db.engine import unit_of_work
-from portal.auth import ROLE_LABELS
+from portal.access.auth import ROLE_LABELS
 from portal.dashboards.report import format_change, format_value
 from portal.home import OVERVIEWS, home_summary, overview
 from portal.i18n import _, current_language
-from portal.ui.incident_panels import my_actions_panel
+from portal.incidents.ui.panels import my_actions_panel
 from portal.ui.session import page_user
 from portal.ui.text import plain
 

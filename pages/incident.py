@@ -4,14 +4,12 @@ import streamlit as st
 
 from db.engine import unit_of_work
 from portal import incidents as ix
-from portal.auth import can
+from portal.access.auth import can
 from portal.errors import InputError
 from portal.i18n import _, fmt_datetime
 from portal.incidents.labels import SCOPE_LABELS, STEP_LABELS, TYPE_LABELS
 from portal.incidents.rules import utcnow
-from portal.inputs import int_param
-from portal.ui.forms import live_part, show_flash
-from portal.ui.incident_log import (
+from portal.incidents.ui.log import (
     elapsed,
     entry_form,
     refresh_every,
@@ -19,7 +17,9 @@ from portal.ui.incident_log import (
     show_timeline,
     status_badge,
 )
-from portal.ui.incident_panels import actions_panel, command_panel, response_panel
+from portal.incidents.ui.panels import actions_panel, command_panel, response_panel
+from portal.inputs import int_param
+from portal.ui.forms import live_part, show_flash
 from portal.ui.session import page_user
 from portal.ui.text import plain
 

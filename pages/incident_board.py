@@ -4,13 +4,13 @@ import streamlit as st
 
 from db.engine import unit_of_work
 from portal import incidents as ix
-from portal.auth import can
+from portal.access.auth import can
+from portal.center.sla import local
 from portal.i18n import _
 from portal.incidents.labels import TYPE_LABELS
 from portal.incidents.rules import utcnow
-from portal.sla import local
+from portal.incidents.ui.log import elapsed, entry_form, refresh_every, severity_badge, status_badge
 from portal.ui.forms import live_part
-from portal.ui.incident_log import elapsed, entry_form, refresh_every, severity_badge, status_badge
 from portal.ui.session import page_user
 from portal.ui.text import plain
 

@@ -4,8 +4,8 @@ import streamlit as st
 from db.engine import unit_of_work
 from portal import incidents as ix
 from portal.i18n import _
+from portal.incidents.ui.log import refresh_every, severity_badge, show_timeline
 from portal.ui.forms import live_part
-from portal.ui.incident_log import refresh_every, severity_badge, show_timeline
 from portal.ui.session import page_user
 from portal.ui.text import plain
 

@@ -4,13 +4,13 @@ import streamlit as st
 
 from db.engine import unit_of_work
 from portal import complaints as cx
-from portal.admin import list_categories
+from portal.center.admin import list_categories
+from portal.center.reference import localized_name
 from portal.complaints.rules import utcnow, work_calendar
+from portal.complaints.ui.lists import complaint_table
 from portal.i18n import _, current_language, fmt_number
 from portal.inputs import MAX_PAGE, int_param
 from portal.records.validation import Lookups
-from portal.reference import localized_name
-from portal.ui.complaint_lists import complaint_table
 from portal.ui.session import page_user
 
 PAGE_SIZE = 50

@@ -9,7 +9,7 @@ from portal.i18n import _
 from portal.inputs import int_param
 from portal.records.query import fetch_record
 from portal.records.validation import Lookups
-from portal.retailers import RETAILERS, STATUS_CHOICES
+from portal.retailers.table import RETAILERS, STATUS_CHOICES
 from portal.ui.grid import show_flash
 from portal.ui.record_form import record_form
 from portal.ui.record_view import history_table, linked_records

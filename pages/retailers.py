@@ -5,7 +5,7 @@ from db.engine import unit_of_work
 from portal.i18n import _
 from portal.records.editing import may_write
 from portal.records.validation import Lookups
-from portal.retailers import RETAILERS
+from portal.retailers.table import RETAILERS
 from portal.ui import bulk_bar, filter_bar, grid, saved_views, transfer
 from portal.ui.session import page_user
 from portal.ui.text import plain

@@ -8,7 +8,7 @@ import streamlit as st
 from db.engine import unit_of_work
 from db.incident_models import SUPPLY_REASONS
 from portal import incidents as ix
-from portal.auth import can
+from portal.access.auth import can
 from portal.center_time import today
 from portal.i18n import _, fmt_date
 from portal.incidents.labels import SUPPLY_REASON_LABELS

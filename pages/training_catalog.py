@@ -5,17 +5,17 @@ from db.engine import unit_of_work
 from db.models import BUSINESS_TYPES
 from db.training_models import COURSE_KINDS, MAX_MATERIAL_BYTES
 from portal import training as tr
-from portal.auth import CurrentUser, can
+from portal.access.auth import CurrentUser, can
 from portal.i18n import _
 from portal.inputs import int_param
 from portal.records.validation import Lookups
 from portal.training.labels import KIND_LABELS
 from portal.training.reports import business_type_label
+from portal.training.ui.common import attempt
 from portal.ui import filter_bar, grid
 from portal.ui.forms import edit_form, form_defaults, show_flash, submit_button
 from portal.ui.session import page_user
 from portal.ui.text import plain
-from portal.ui.training import attempt
 from portal.ui.view_state import current_view
 
 PAGE = "pages/training_catalog.py"

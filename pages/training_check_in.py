@@ -3,14 +3,14 @@ import streamlit as st
 
 from db.engine import unit_of_work
 from portal import training as tr
-from portal.auth import CurrentUser
+from portal.access.auth import CurrentUser
 from portal.errors import InputError
 from portal.i18n import _
 from portal.training.check_in_codes import scanned_sign_up
+from portal.training.ui.common import forget_coverage, pick_session
 from portal.ui.forms import guarded_callback, show_flash
 from portal.ui.session import page_user
 from portal.ui.text import plain
-from portal.ui.training import forget_coverage, pick_session
 
 SHOWN = 40  # rows under the search box; typing narrows them
 # Big touch targets: a large search box and full-width buttons.

@@ -7,14 +7,14 @@ import streamlit as st
 
 from db.engine import unit_of_work
 from portal import training as tr
-from portal.auth import can
+from portal.access.auth import can
 from portal.i18n import _, fmt_datetime, fmt_number, fmt_percent
 from portal.inputs import text_param
 from portal.training.reports import COVERAGE_TARGET, business_type_label
+from portal.training.ui.common import cached_coverage, forget_coverage, session_label, today
+from portal.training.ui.roster import show_refusals, sign_up_retailers
 from portal.ui.forms import show_flash
 from portal.ui.session import page_user
-from portal.ui.training import cached_coverage, forget_coverage, session_label, today
-from portal.ui.training_roster import show_refusals, sign_up_retailers
 
 PAGE = 100
 user = page_user("training.view")

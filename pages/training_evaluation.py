@@ -7,10 +7,10 @@ from portal import training as tr
 from portal.i18n import _, fmt_percent
 from portal.training.attendance import SCORES
 from portal.training.labels import SCORE_LABELS
+from portal.training.ui.common import attempt, pick_session
 from portal.ui.forms import form_defaults, show_flash, submit_button
 from portal.ui.session import page_user
 from portal.ui.text import plain
-from portal.ui.training import attempt, pick_session
 
 user = page_user("training.manage")
 st.title(_("Evaluations"))

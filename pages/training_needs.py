@@ -5,13 +5,13 @@ import streamlit as st
 
 from db.engine import unit_of_work
 from portal import training as tr
-from portal.auth import can
+from portal.access.auth import can
 from portal.i18n import _, current_language, fmt_date, fmt_datetime
 from portal.training.rules import next_month
+from portal.training.ui.common import attempt, month_label, month_picker, today
 from portal.ui.forms import form_defaults, show_flash, submit_button
 from portal.ui.session import page_user
 from portal.ui.text import plain
-from portal.ui.training import attempt, month_label, month_picker, today
 
 user = page_user("training.view")
 st.title(_("Training needs"))

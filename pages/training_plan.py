@@ -6,16 +6,16 @@ import streamlit as st
 
 from db.engine import unit_of_work
 from portal import training as tr
-from portal.auth import can
+from portal.access.auth import can
 from portal.i18n import _, fmt_date
 from portal.records.filters import BETWEEN, Filter
 from portal.records.validation import Lookups
 from portal.training.rules import month_bounds, next_month
+from portal.training.ui.common import SESSION_PAGE, attempt, month_label, month_picker, session_label
+from portal.training.ui.plan import plan_indicators, session_form, session_moves
 from portal.ui import filter_bar, grid
 from portal.ui.forms import show_flash
 from portal.ui.session import page_user
-from portal.ui.training import SESSION_PAGE, attempt, month_label, month_picker, session_label
-from portal.ui.training_plan import plan_indicators, session_form, session_moves
 from portal.ui.view_state import current_view
 
 user = page_user("training.view")

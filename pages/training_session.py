@@ -6,20 +6,20 @@ import streamlit as st
 
 from db.engine import unit_of_work
 from portal import training as tr
-from portal.auth import can
+from portal.access.auth import can
 from portal.i18n import _, fmt_datetime
 from portal.inputs import int_param
 from portal.records.filters import IS, Filter
 from portal.records.view import ViewState
 from portal.training.check_in_codes import check_in_base
 from portal.training.labels import FORMAT_LABELS, SESSION_STATE_LABELS
+from portal.training.ui.plan import session_moves
+from portal.training.ui.roster import absentee_panel, notification_panel, roster_panel, sign_up_panel
 from portal.ui import nav, transfer
 from portal.ui.forms import show_flash
 from portal.ui.record_view import history_table
 from portal.ui.session import page_user
 from portal.ui.text import plain
-from portal.ui.training_plan import session_moves
-from portal.ui.training_roster import absentee_panel, notification_panel, roster_panel, sign_up_panel
 
 user = page_user("training.view")
 st.page_link("pages/training_plan.py", label=_("Monthly plan"), icon=":material/arrow_back:")

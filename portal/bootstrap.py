@@ -9,12 +9,12 @@ from sqlalchemy import Engine, select, text
 from db import migrate
 from db.engine import get_engine, get_owner_engine, unit_of_work
 from db.models import AppState, User
+from portal.access.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
+from portal.access.users import PASSWORD_MESSAGES, generate_password
+from portal.center.reference import ensure_reference_data
+from portal.center.workdays import ensure_calendar
 from portal.center_time import today as center_today
 from portal.config import StartupRefused, get_settings
-from portal.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
-from portal.reference import ensure_reference_data
-from portal.users import PASSWORD_MESSAGES, generate_password
-from portal.workdays import ensure_calendar
 
 log = logging.getLogger(__name__)
 PREPARE_LOCK = 72_105_002
@@ -22,7 +22,7 @@ ADMIN_LOGIN = "admin"
 
 
 def check_admin_password(password: str | None) -> None:
-    """Refuse a PORTAL_ADMIN_PASSWORD that the password policy (portal.passwords) would refuse anywhere else: the
+    """Refuse a PORTAL_ADMIN_PASSWORD that the password policy (portal.access.passwords) would refuse anywhere else: the
     first admin's password is set from it, and every other way of setting a password checks the policy."""
     problem = None if password is None else password_problem(password, login=ADMIN_LOGIN)
     if problem is not None:
@@ -38,7 +38,7 @@ def _ensure_first_admin(session, password: str | None) -> str | None:
     """Create the `admin` account when no admin exists; returns the password if it was generated."""
     if session.scalar(select(User.id).where(User.roles.contains(["admin"])).limit(1)) is not None:
         return None
-    from portal.auth import hash_password
+    from portal.access.auth import hash_password
 
     generated = None if password else generate_password()
     session.add(User(login=ADMIN_LOGIN, name="Administrator", staff_id="A0001", roles=["admin"],
@@ -83,7 +83,7 @@ def prepare(engine: Engine | None = None, *, demo: bool | None = None,
 
 def seed_demo_once(engine: Engine) -> bool:
     """Seed the demo center unless it was seeded before; returns whether it seeded now."""
-    from portal.demo import seed_demo
+    from portal.tools.demo import seed_demo
 
     with unit_of_work(engine=engine) as session:
         if session.get(AppState, "demo_seeded") is not None:

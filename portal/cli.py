@@ -41,9 +41,9 @@ def _migrate(args: argparse.Namespace) -> int:
 
 def _create_user(args: argparse.Namespace) -> int:
     from db.engine import unit_of_work
-    from portal.auth import SYSTEM
+    from portal.access.auth import SYSTEM
+    from portal.access.users import UserInputError, create_user
     from portal.bootstrap import prepare
-    from portal.users import UserInputError, create_user
 
     prepare()
     password = args.password or os.environ.get("PORTAL_NEW_USER_PASSWORD") or getpass.getpass("Password: ")
@@ -61,11 +61,11 @@ def _create_user(args: argparse.Namespace) -> int:
 # What `seed --<kind> N` adds: (what the progress lines call it, the role whose staff work such records — the demo
 # center is seeded first when nobody has it —, the function that adds them by COPY).
 GENERATED = {
-    "retailers": ("retailers", None, "portal.scale:seed_retailers"),
-    "complaints": ("complaints with timelines", "agent", "portal.scale_complaints:seed_complaints"),
-    "incidents": ("incidents with timelines", "emergency_coordinator", "portal.scale_incidents:seed_incidents"),
+    "retailers": ("retailers", None, "portal.retailers.scale:seed_retailers"),
+    "complaints": ("complaints with timelines", "agent", "portal.complaints.scale:seed_complaints"),
+    "incidents": ("incidents with timelines", "emergency_coordinator", "portal.incidents.scale:seed_incidents"),
     "training_registrations": ("training sign-ups with sessions", "training_coordinator",
-                               "portal.scale_training:seed_training"),
+                               "portal.training.scale:seed_training"),
 }
 
 
@@ -88,7 +88,7 @@ def _seed(args: argparse.Namespace) -> int:
 
 def _seed_scale(engine, name: str) -> int:
     """`seed --scale province`: everything at once into an empty database, with progress and stage times."""
-    from portal.scale_province import SCALES, NotEmpty, seed_scale
+    from portal.tools.scale import SCALES, NotEmpty, seed_scale
 
     scale = SCALES[name]
     print(f"Seeding the {name} scale: {scale.retailers:,} retailers, {scale.complaints:,} complaints, "
@@ -138,7 +138,7 @@ def _seed_generated(engine, kind: str, count: int) -> None:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from portal.bench import run_bench
+    from portal.tools.bench import run_bench
 
     return run_bench(repeat=args.repeat, import_rows=args.import_rows, only=args.only,
                      soak_interactions=0 if args.only else args.soak)

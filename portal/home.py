@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import CalendarDay, Department, Retailer, SignInThrottle, User
-from portal.auth import CurrentUser, can
+from portal.access.auth import CurrentUser, can
+from portal.center.reference import localized_name
 from portal.center_time import now as center_now
 from portal.i18n import N_
-from portal.reference import localized_name
 
 
 @dataclass
@@ -126,5 +126,5 @@ def overview(session: Session, *, actor: CurrentUser) -> dict[str, list]:
     """area -> its headline Figures (this month against last month)."""
     import importlib
 
-    return {area: importlib.import_module(f"portal.dashboards.{area}").overview(session, actor=actor)
+    return {area: importlib.import_module(f"portal.{area}.dashboard").overview(session, actor=actor)
             for area in overview_areas(actor)}

@@ -103,8 +103,8 @@ _logins = itertools.count(1)
 def make_user(db):
     """Create a user with the given roles; returns their CurrentUser (password TEST_PASSWORD)."""
     from db.engine import unit_of_work
-    from portal.auth import SYSTEM, CurrentUser
-    from portal.users import create_user
+    from portal.access.auth import SYSTEM, CurrentUser
+    from portal.access.users import create_user
 
     def make(*roles: str, login: str | None = None, department: str | None = None, **kw) -> CurrentUser:
         from sqlalchemy import select
@@ -130,7 +130,7 @@ def admin(db):
 
     from db.engine import unit_of_work
     from db.models import User
-    from portal.auth import CurrentUser
+    from portal.access.auth import CurrentUser
 
     with unit_of_work(engine=db) as s:
         return CurrentUser.of(s.scalar(select(User).where(User.login == "admin")))
@@ -140,10 +140,16 @@ def admin(db):
 def outage(engine):
     """A real database outage inside a test: `outage.begin()` stops the embedded PostgreSQL, `outage.end()` starts
     it again (and so does the end of the test)."""
-    from tests.outage import Outage
+    from tests.support.outage import Outage
 
     current = Outage()
     try:
         yield current
     finally:
         current.end()
+
+
+# The fixtures of AppTest tests and browser tests (kept in tests/support/, imported last: they read TEST_PASSWORD
+# from here). Tests live beside the area they test (tests/<area>/), whatever their kind.
+from tests.support.app import english_in_the_test_thread, fresh_data_caches, signed_in  # noqa: E402, F401
+from tests.support.browser import base_url, browser, page, portal_server, pytest_runtest_makereport  # noqa: E402, F401

@@ -2,7 +2,7 @@
 
 Pages import from here. Where things live: rules.py (who may make which move from which state),
 intake.py (registration, duplicates), workflow.py (one function per move), queries.py (My work, filters,
-timeline), attachments.py, labels.py (what codes are called on screen); SLA math is portal/sla.py.
+timeline), attachments.py, labels.py (what codes are called on screen); SLA math is portal/center/sla.py.
 """
 from portal.complaints.attachments import add_attachment, attachment_content, list_attachments
 from portal.complaints.bulk import BulkOutcome, assign_complaints, mark_complaints_invalid

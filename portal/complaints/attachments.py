@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
 from db.complaint_models import ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES, ComplaintAttachment
-from portal.auth import CurrentUser
+from portal.access.auth import CurrentUser
 from portal.complaints.queries import get_complaint
 from portal.complaints.rules import ComplaintInputError, add_event, check_move, lock_complaint, utcnow
 from portal.i18n import _

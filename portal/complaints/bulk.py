@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.complaint_models import Complaint
-from portal.auth import CurrentUser, PermissionDenied
+from portal.access.auth import CurrentUser, PermissionDenied
 from portal.complaints.rules import require_text, utcnow
 from portal.complaints.workflow import assign_complaint, mark_invalid
 from portal.errors import InputError

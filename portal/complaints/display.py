@@ -8,6 +8,7 @@ from typing import Any
 from babel import Locale
 from babel.dates import format_datetime
 
+from portal.center.sla import Clock, SlaStatus, local
 from portal.complaints.labels import (
     CHANNEL_LABELS,
     FIELD_LABELS,
@@ -18,7 +19,6 @@ from portal.complaints.labels import (
 )
 from portal.complaints.queries import TimelineEntry
 from portal.i18n import _, current_language
-from portal.sla import Clock, SlaStatus, local
 
 # how each SLA level stands out in lists and grids (CSS for a cell)
 SLA_STYLES = {

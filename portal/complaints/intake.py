@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from db.complaint_models import CHANNELS, OPEN_STATES, Complaint
 from db.models import ComplaintCategory, Retailer, User
-from portal.auth import CurrentUser, PermissionDenied, can, require
+from portal.access.auth import CurrentUser, PermissionDenied, can, require
+from portal.center.sla import due_times, local, next_due
 from portal.complaints.queries import visible_condition
 from portal.complaints.rules import (
     ComplaintInputError,
@@ -23,7 +24,6 @@ from portal.complaints.rules import (
 )
 from portal.complaints.workflow import mark_duplicate
 from portal.i18n import _
-from portal.sla import due_times, local, next_due
 
 PHONE_RE = re.compile(r"^\+?\d{5,15}$")
 DUPLICATE_WINDOW = timedelta(days=30)

@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session
 
 from db.complaint_models import OPEN_STATES, WORKING_STATES, Complaint, ComplaintEvent, FollowUp
 from db.models import User
-from portal.auth import CurrentUser, PermissionDenied, can, require
+from portal.access.auth import CurrentUser, PermissionDenied, can, require
+from portal.center.sla import DUE_SOON, add_working_time, local
+from portal.center.workdays import WorkCalendar
 from portal.complaints.rules import ComplaintInputError, can_view
 from portal.i18n import _
-from portal.sla import DUE_SOON, add_working_time, local
-from portal.workdays import WorkCalendar
 
 SLA_FILTERS = ("overdue", "due_soon", "due_today")
 MAX_PAGE = 200
@@ -94,7 +94,7 @@ def my_work(session: Session, *, actor: CurrentUser, limit: int = 50, offset: in
 
 def sla_condition(kind: str, *, now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
     """The list filter "overdue", "due_soon" (within 4 working hours) or "due_today" (center time), matching
-    what `portal.sla.sla_status` says of each complaint. A paused clock is overdue only if it was at pausing."""
+    what `portal.center.sla.sla_status` says of each complaint. A paused clock is overdue only if it was at pausing."""
     running = ~Complaint.sla_paused
     if kind == "overdue":
         return or_(and_(running, Complaint.next_due_at < now),

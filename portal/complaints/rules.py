@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 
 from db.complaint_models import STATES, Complaint, ComplaintEvent
 from db.models import SlaLimit, User
-from portal.auth import CurrentUser, PermissionDenied, can, require
+from portal.access.auth import CurrentUser, PermissionDenied, can, require
+from portal.center.reference import SLA_DEFAULTS
+from portal.center.sla import RUNNING_STATES, local, next_due, shift_for_pause, working_time_between
+from portal.center.workdays import WorkCalendar, load_calendar
 from portal.complaints.labels import MOVE_LABELS, STATE_LABELS
 from portal.errors import STALE, InputError
 from portal.i18n import _, fmt_datetime
-from portal.reference import SLA_DEFAULTS
-from portal.sla import RUNNING_STATES, local, next_due, shift_for_pause, working_time_between
-from portal.workdays import WorkCalendar, load_calendar
 
 
 class ComplaintInputError(InputError):

@@ -12,11 +12,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, false, literal, not_, or_, select
 from sqlalchemy.orm import Session
 
-import portal.retailers  # noqa: F401  (registers the retailers spec that the retailer link names)
+import portal.retailers.table  # noqa: F401  (registers the retailers spec that the retailer link names)
 from db.complaint_models import Complaint
 from db.engine import get_engine, unit_of_work
 from db.models import AppState, ComplaintCategory, Department, Retailer, SavedView, User
-from portal.auth import CurrentUser
+from portal.access.auth import CurrentUser
+from portal.center.sla import DUE_SOON, add_working_time, local
+from portal.center.workdays import WorkCalendar, load_calendar
 from portal.complaints.display import SLA_STYLES
 from portal.complaints.labels import CHANNEL_LABELS, REPLY_METHOD_LABELS, SATISFACTION_LABELS, STATE_LABELS
 from portal.complaints.queries import SLA_FILTERS, sla_condition, visible_condition
@@ -27,8 +29,6 @@ from portal.records.fields import Choice, Field, FieldType, TableSpec, register
 from portal.records.filters import EMPTY, IS, IS_NOT, NOT_CONTAINS, NOT_EMPTY, Filter, column_clause
 from portal.records.linked import LinkedSection, register_linked
 from portal.records.view import ViewState
-from portal.sla import DUE_SOON, add_working_time, local
-from portal.workdays import WorkCalendar, load_calendar
 
 VIEW = "complaints.view"
 CALENDAR_TTL = 10.0  # seconds the grid reuses the working-day calendar (a handful of rows, changed by admins)
@@ -87,7 +87,7 @@ def forget_calendar() -> None:
 
 
 def sla_expression() -> ColumnElement[Any]:
-    """Each complaint's SLA status now, as `portal.sla.sla_status` would say (no status: no running clock)."""
+    """Each complaint's SLA status now, as `portal.center.sla.sla_status` would say (no status: no running clock)."""
     now = utcnow()
     soon = add_working_time(_calendar(), now, DUE_SOON)
     tomorrow = local(now).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)

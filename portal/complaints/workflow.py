@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from db.complaint_models import FOLLOW_UP_METHODS, REPLY_METHODS, SATISFACTION, Complaint, ComplaintEvent, FollowUp
 from db.models import ComplaintCategory, Department, User
-from portal.auth import CurrentUser
+from portal.access.auth import CurrentUser
+from portal.center.sla import local, next_due
 from portal.complaints.rules import (
     ComplaintInputError,
     add_event,
@@ -28,7 +29,6 @@ from portal.complaints.rules import (
     work_calendar,
 )
 from portal.i18n import _, current_language
-from portal.sla import local, next_due
 
 INVESTIGATION_FIELDS = ("verification_result", "responsibility_analysis", "root_cause", "corrective_action",
                         "responsible_person")

@@ -22,7 +22,7 @@ from portal.i18n import _, current_language
 
 # Altair validates every schema object against the Vega-Lite JSON schema as it is created ("debug mode"): tens of
 # milliseconds per chart on every page run. The builders here are pure and their specs are validated in the tests
-# (tests/unit/test_dashboard_core.py and each area's chart tests call `to_dict()`, which still validates).
+# (tests/dashboards/test_core.py and each area's chart tests call `to_dict()`, which still validates).
 alt.utils.schemapi.disable_debug_mode()
 
 PICK = "pick"  # the selection a click sets; st.altair_chart(..., on_select=...) reports it under this name

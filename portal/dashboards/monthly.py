@@ -6,12 +6,12 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from portal.auth import CurrentUser, can, require
+from portal.access.auth import CurrentUser, can, require
 from portal.dashboards.period import center_today, previous_month
 from portal.dashboards.report import MonthlyReport
 from portal.i18n import N_
 
-# area -> (report title, permission); each area's module `portal.dashboards.<area>` has `monthly_report`
+# area -> (report title, permission); each area's module `portal.<area>.dashboard` has `monthly_report`
 AREAS: dict[str, tuple[str, str]] = {
     "complaints": (N_("Complaint analysis"), "complaints.view"),
     "training": (N_("Training summary"), "training.view"),
@@ -38,5 +38,5 @@ def monthly_report(session: Session, *, actor: CurrentUser, area: str, month: da
     if area not in AREAS:
         raise ValueError(f"unknown report area {area!r}")
     require(actor, AREAS[area][1])
-    module = importlib.import_module(f"portal.dashboards.{area}")
+    module = importlib.import_module(f"portal.{area}.dashboard")
     return module.monthly_report(session, actor=actor, month=month.replace(day=1))

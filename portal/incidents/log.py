@@ -25,7 +25,8 @@ from db.incident_models import (
     IncidentTimelineEntry,
 )
 from db.models import Retailer, User
-from portal.auth import CurrentUser
+from portal.access.auth import CurrentUser
+from portal.center.sla import local
 from portal.i18n import _
 from portal.incidents.labels import SEVERITY_LABELS, STATUS_LABELS
 from portal.incidents.rules import (
@@ -41,7 +42,6 @@ from portal.incidents.rules import (
     require_text,
     utcnow,
 )
-from portal.sla import local
 
 
 def _names(values: Iterable[str] | None, field: str, limit: int = 30) -> list[str]:

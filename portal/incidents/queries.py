@@ -20,7 +20,7 @@ from db.incident_models import (
     ServiceSuspension,
 )
 from db.models import Retailer, User
-from portal.auth import SYSTEM, CurrentUser, can, require
+from portal.access.auth import SYSTEM, CurrentUser, can, require
 from portal.i18n import _
 from portal.incidents.labels import SEVERITY_LABELS, STATUS_LABELS
 from portal.incidents.rules import VIEW, get_incident, utcnow
@@ -274,7 +274,7 @@ def find_retailers(session: Session, *, actor: CurrentUser, text: str, limit: in
     search): id -> "shop name · licence number"."""
     require(actor, "retailers.view")
     from portal.records.filters import search_clause
-    from portal.retailers import RETAILERS
+    from portal.retailers.table import RETAILERS
 
     found = search_clause(RETAILERS, text, actor)
     if found is None:

@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import func, not_, select
 from sqlalchemy.orm import Session
 
-import portal.retailers  # noqa: F401  (registers the retailers spec that the retailer link names)
+import portal.retailers.table  # noqa: F401  (registers the retailers spec that the retailer link names)
 from db.incident_models import Incident, IncidentRetailer, SupplyRequest
-from portal.auth import CurrentUser, require
+from portal.access.auth import CurrentUser, require
 from portal.i18n import N_, _, fmt_date, fmt_datetime
 from portal.incidents.labels import (
     SCOPE_LABELS,

@@ -17,7 +17,8 @@ from db.incident_models import (
     ServiceSuspension,
 )
 from db.models import Retailer, User
-from portal.auth import CurrentUser
+from portal.access.auth import CurrentUser
+from portal.center.sla import local
 from portal.errors import STALE, InputError
 from portal.i18n import _, fmt_date
 from portal.incidents.labels import NOTICE_METHOD_LABELS, STEP_LABELS
@@ -33,7 +34,6 @@ from portal.incidents.rules import (
     require_text,
     utcnow,
 )
-from portal.sla import local
 
 
 def _locked(session: Session, model: type, row_id: int, version: int | None, what: str):

@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from db.incident_models import Incident, IncidentTimelineEntry
 from db.models import User
-from portal.auth import CurrentUser, require
+from portal.access.auth import CurrentUser, require
+from portal.center.sla import local
 from portal.errors import STALE, InputError
 from portal.i18n import _, fmt_datetime, fmt_number
 from portal.incidents.labels import STATUS_LABELS
 from portal.inputs import DAY_RANGE, day_in_range
-from portal.sla import local
 
 RUN = "incidents.run"
 VIEW = "incidents.view"

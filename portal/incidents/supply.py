@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 
 from db.incident_models import SUPPLY_REASONS, ApprovalLimit, Brand, SupplyRequest, SupplyRequestLine
 from db.models import ROLES, Retailer
-from portal.auth import ROLE_LABELS, CurrentUser, require
+from portal.access.auth import ROLE_LABELS, CurrentUser, require
+from portal.center.sla import local
+from portal.center.workdays import load_calendar
 from portal.errors import STALE, InputError
 from portal.i18n import _
 from portal.incidents.rules import IncidentInputError, optional_text, require_text, utcnow
-from portal.sla import local
-from portal.workdays import load_calendar
 
 MAX_LINE = 10_000
 EVENT_HORIZON = timedelta(days=90)  # requests are for events in the coming weeks, not next year
@@ -96,7 +96,7 @@ def approval_limits(session: Session) -> dict[str, int]:
 
 def approval_limit(session: Session, actor: CurrentUser, limits: Mapping[str, int] | None = None) -> int:
     """The largest request `actor` may approve: the highest limit among their roles that approve supply."""
-    from portal.auth import can
+    from portal.access.auth import can
 
     if not can(actor, "supply.approve"):
         return 0

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import AuditLog, User
-from portal.auth import CurrentUser, PermissionDenied, can, require
+from portal.access.auth import CurrentUser, PermissionDenied, can, require
 from portal.i18n import _, fmt_datetime
 from portal.records.fields import TableSpec
 from portal.records.validation import FieldError, Lookups, RecordInputError, clean_value, validate_record

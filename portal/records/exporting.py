@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from portal.auth import CurrentUser
+from portal.access.auth import CurrentUser
 from portal.center_time import wall_clock
 from portal.i18n import N_, _
 from portal.records.fields import Field, FieldType, TableSpec

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Column
 
-from portal.auth import CurrentUser, can
+from portal.access.auth import CurrentUser, can
 
 
 class FieldType(StrEnum):

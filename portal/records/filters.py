@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Text, and_, false, func, literal, not_, or_, true
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from portal.auth import CurrentUser
+from portal.access.auth import CurrentUser
 from portal.center_time import CENTER_TZ
 from portal.center_time import today as center_today
 from portal.i18n import N_, _

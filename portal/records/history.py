@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from db.models import AuditLog, User
-from portal.auth import CurrentUser, require
+from portal.access.auth import CurrentUser, require
 from portal.i18n import N_, _, fmt_date, fmt_datetime
 from portal.inputs import INT8_MAX, parse_int
 from portal.records.fields import Field, FieldType, TableSpec, get_spec

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from db.audit import audit_text, copy_audit_rows
-from portal.auth import CurrentUser
+from portal.access.auth import CurrentUser
 from portal.i18n import _
 from portal.records.bulk import copy_rows, reserve_ids
 from portal.records.editing import require_write

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from portal.auth import CurrentUser
+from portal.access.auth import CurrentUser
 from portal.i18n import LANGUAGES, _, catalog
 from portal.records.editing import require_write
 from portal.records.exporting import VERSION_HEADER

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from portal.auth import CurrentUser, can
+from portal.access.auth import CurrentUser, can
 
 # (session, actor, record id) -> rows of {column label (translated): text}
 RowsProvider = Callable[[Session, CurrentUser, int], list[dict[str, str]]]

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from db.input_guard import check_parameters
 from db.models import User
-from portal.auth import CurrentUser, require
+from portal.access.auth import CurrentUser, require
 from portal.i18n import _
 from portal.inputs import MAX_PAGE
 from portal.records.fields import Field, FieldType, TableSpec, get_spec

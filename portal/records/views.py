@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from db.models import SavedView
-from portal.auth import CurrentUser, can, require
+from portal.access.auth import CurrentUser, can, require
 from portal.i18n import _
 from portal.records.fields import TableSpec
 from portal.records.validation import FieldError, RecordInputError

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from db.models import Retailer
 from db.training_models import Evaluation, SignUp
-from portal.auth import CurrentUser, require
+from portal.access.auth import CurrentUser, require
+from portal.center.sla import CENTER_TZ, local
 from portal.i18n import _
 from portal.records.filters import like_pattern
-from portal.sla import CENTER_TZ, local
 from portal.training.rules import (
     MANAGE,
     VIEW,

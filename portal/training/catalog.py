@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, undefer
 
 from db.models import BUSINESS_TYPES
 from db.training_models import COURSE_KINDS, MATERIAL_TYPES, MAX_MATERIAL_BYTES, CourseMaterial, TrainingCourse
-from portal.auth import CurrentUser, require
+from portal.access.auth import CurrentUser, require
 from portal.complaints.attachments import content_type_of
 from portal.errors import STALE
 from portal.i18n import _

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Retailer
 from db.training_models import SignUp
-from portal.auth import CurrentUser, require
+from portal.access.auth import CurrentUser, require
 from portal.i18n import _
 from portal.inputs import parse_int
 from portal.training.rules import MANAGE, TrainingInputError

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from db.models import Department, Retailer
 from db.training_models import TrainingCourse, TrainingNeed
-from portal.auth import CurrentUser, require
+from portal.access.auth import CurrentUser, require
+from portal.center.sla import local
 from portal.errors import STALE
 from portal.i18n import _
-from portal.sla import local
 from portal.training.rules import (
     MANAGE,
     VIEW,

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from db.models import User
 from db.training_models import MAX_CAPACITY, SESSION_FORMATS, SignUp, TrainingCourse, TrainingSession
-from portal.auth import CurrentUser, require
+from portal.access.auth import CurrentUser, require
+from portal.center.sla import local
 from portal.i18n import _
-from portal.sla import local
 from portal.training.labels import SESSION_STATE_LABELS
 from portal.training.rules import (
     APPROVE,

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session, aliased
 
 from db.models import Retailer, User
 from db.training_models import Evaluation, SignUp, TrainingCourse, TrainingSession
-from portal.auth import CurrentUser, require
+from portal.access.auth import CurrentUser, require
 from portal.i18n import N_, _, fmt_datetime
 from portal.records.filters import like_pattern
-from portal.retailers import BUSINESS_TYPE_CHOICES
+from portal.retailers.table import BUSINESS_TYPE_CHOICES
 from portal.training.attendance import SCORES
 from portal.training.labels import FORMAT_LABELS, KIND_LABELS, SESSION_STATE_LABELS, SIGN_UP_STATE_LABELS
 from portal.training.rules import VIEW, month_bounds, month_start, next_month, work_calendar, year_bounds

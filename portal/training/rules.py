@@ -8,12 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.training_models import SignUp, TrainingSession
-from portal.auth import CurrentUser, can
+from portal.access.auth import CurrentUser, can
+from portal.center.sla import CENTER_TZ, local
+from portal.center.workdays import WorkCalendar, load_calendar
 from portal.errors import STALE, InputError
 from portal.i18n import _
 from portal.inputs import DAY_RANGE, day_in_range
-from portal.sla import CENTER_TZ, local
-from portal.workdays import WorkCalendar, load_calendar
 
 MANAGE = "training.manage"
 APPROVE = "training.approve"

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from db.models import User
 from db.training_models import TrainingSession
-from portal.auth import CurrentUser, require
+from portal.access.auth import CurrentUser, require
 from portal.i18n import _, current_language, fmt_datetime
 from portal.training.check_in_codes import check_in_link, qr_svg
 from portal.training.labels import FORMAT_LABELS

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Retailer
 from db.training_models import NOTIFY_METHODS, SIGN_UP_CHANNELS, SignUp, TrainingSession
-from portal.auth import CurrentUser, can, require
+from portal.access.auth import CurrentUser, can, require
 from portal.i18n import _
 from portal.records.query import MASK
 from portal.training.labels import SESSION_STATE_LABELS
@@ -257,7 +257,7 @@ def find_retailers(session: Session, *, actor: CurrentUser, text: str, limit: in
     """Retailers whose licence number, shop or owner contains `text` (the sign-up search box)."""
     from portal.records.query import fetch_page
     from portal.records.view import ViewState
-    from portal.retailers import RETAILERS
+    from portal.retailers.table import RETAILERS
 
     require(actor, VIEW)
     if not text.strip():

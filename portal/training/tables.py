@@ -7,7 +7,7 @@ from db.training_models import SignUp, TrainingCourse, TrainingSession
 from portal.i18n import N_
 from portal.records.fields import Choice, Field, FieldType, TableSpec, register
 from portal.records.linked import LinkedSection, register_linked
-from portal.retailers import BUSINESS_TYPE_CHOICES
+from portal.retailers.table import BUSINESS_TYPE_CHOICES
 from portal.training.labels import (
     CHANNEL_LABELS,
     FORMAT_LABELS,

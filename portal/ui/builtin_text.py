@@ -4,7 +4,7 @@ Streamlit's frontend writes these in English and has no locale setting (streamli
 parameter. So one small script, sent once per script run, keeps them translated in the browser: a MutationObserver
 replaces each known English text (text nodes and the placeholder / aria-label / title attributes) by its translation
 from the gettext catalog, and remembers the original so a switch back to English restores it. Texts a page passes
-itself (labels, its own placeholders) never go through it. tests/unit/test_builtin_text.py checks that every text
+itself (labels, its own placeholders) never go through it. tests/ui/test_builtin_text.py checks that every text
 below still occurs in the installed Streamlit, so an upgrade that rewords one fails a test instead of showing English.
 """
 from __future__ import annotations

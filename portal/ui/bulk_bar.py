@@ -6,7 +6,7 @@ from typing import Any
 import streamlit as st
 
 from db.engine import unit_of_work
-from portal.auth import CurrentUser
+from portal.access.auth import CurrentUser
 from portal.i18n import _
 from portal.records.editing import bulk_update
 from portal.records.fields import Field, FieldType, TableSpec

@@ -20,13 +20,13 @@ from sqlalchemy import select, text
 
 from db.engine import unit_of_work
 from db.models import Department
-from portal.auth import CurrentUser
+from portal.access.auth import CurrentUser
+from portal.center.reference import localized_name
 from portal.dashboards.charts import PICK, localized
 from portal.dashboards.period import DashboardFilter, default_filter, no_data_message
 from portal.i18n import _, current_language
 from portal.records.filters import Filter
 from portal.records.view import ViewState
-from portal.reference import localized_name
 
 PERIOD, DEPT, DISTRICT, SECTION = "period", "dept", "district", "section"
 

@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 
 from db.engine import unit_of_work
-from portal.auth import CurrentUser
+from portal.access.auth import CurrentUser
 from portal.i18n import _
 from portal.inputs import INT8_MAX, parse_int
 from portal.records.fields import NUMBER_TYPES, TIME_TYPES, Field, FieldType, TableSpec

@@ -20,7 +20,7 @@ import streamlit as st
 from sqlalchemy import select
 
 from db.engine import unit_of_work
-from portal.auth import CurrentUser
+from portal.access.auth import CurrentUser
 from portal.i18n import _, fmt_number
 from portal.records.editing import GridSaveError, save_edits
 from portal.records.fields import Field, FieldType, TableSpec

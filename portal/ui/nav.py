@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from portal.auth import CurrentUser, can
+from portal.access.auth import CurrentUser, can
 from portal.i18n import N_
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 
 from db.engine import unit_of_work
-from portal.auth import CurrentUser
+from portal.access.auth import CurrentUser
 from portal.center_time import wall_clock
 from portal.i18n import _
 from portal.records.editing import StaleRecordError, create_record, may_write, update_record

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from db.engine import unit_of_work
-from portal.auth import CurrentUser
+from portal.access.auth import CurrentUser
 from portal.i18n import _, fmt_datetime
 from portal.records.fields import TableSpec
 from portal.records.history import record_history

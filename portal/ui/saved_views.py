@@ -5,7 +5,7 @@ import streamlit as st
 
 from db.engine import unit_of_work
 from db.models import SavedView
-from portal.auth import CurrentUser, can
+from portal.access.auth import CurrentUser, can
 from portal.i18n import _
 from portal.records.fields import TableSpec
 from portal.records.validation import RecordInputError

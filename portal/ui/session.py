@@ -9,10 +9,10 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from db.engine import unit_of_work
-from portal.auth import CurrentUser, SignInError, can, close_session, session_user, sign_in, sign_in_verified
+from portal.access.auth import CurrentUser, SignInError, can, close_session, session_user, sign_in, sign_in_verified
+from portal.access.security_events import record_now
 from portal.config import get_settings
 from portal.i18n import N_, _, set_language
-from portal.security_events import record_now
 from portal.ui.downloads import forget_downloads, note_signed_in
 
 COOKIE = "portal_session"
@@ -166,7 +166,7 @@ def refuse(user: CurrentUser, what: str, message: str) -> None:
 def page_user(permission: str | None = None) -> CurrentUser:
     """Page guard: the signed-in user, or stop the page with a message if they may not see it."""
     user = current_user()  # idle timeout and cookie too, also when a page script runs without the entry point
-    use_language(user)  # (see tests/app/conftest.py)
+    use_language(user)  # (see tests/support/app.py)
     if user is None:
         st.warning(_("Please sign in."))
         st.stop()

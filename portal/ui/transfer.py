@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from db.engine import unit_of_work
-from portal.auth import CurrentUser
+from portal.access.auth import CurrentUser
 from portal.center_time import today
 from portal.i18n import _, current_language, set_language
 from portal.records.editing import may_write

@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 
 from db.engine import unit_of_work
-from portal.auth import CurrentUser
+from portal.access.auth import CurrentUser
 from portal.records.fields import TableSpec
 from portal.records.view import PARAM_KEYS, ViewState
 from portal.records.views import default_view

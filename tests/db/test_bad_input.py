@@ -11,15 +11,15 @@ from db.engine import unit_of_work
 from db.models import ComplaintCategory, Department
 from portal import complaints as cx
 from portal import incidents as ix
-from portal.admin import create_department
+from portal.access.users import UserInputError, set_own_language
+from portal.center.admin import create_department
 from portal.errors import InputError
 from portal.records.filters import Filter, FilterError
 from portal.records.query import fetch_page
 from portal.records.view import ViewState
 from portal.records.views import save_view
-from portal.retailers import RETAILERS
-from portal.users import UserInputError, set_own_language
-from tests.db.incident_support import Command, command_fixture  # noqa: F401  (the fixture)
+from portal.retailers.table import RETAILERS
+from tests.incidents.support import Command, command_fixture  # noqa: F401  (the fixture)
 
 
 def test_nul_in_a_domain_text_field_is_refused_naming_the_field(command: Command):

@@ -10,8 +10,8 @@ from db.engine import unit_of_work
 from db.models import AuditLog, CalendarDay
 from db.roles import APP_ROLE, HISTORY_TABLES, allow_history_reset
 from portal import incidents as ix
-from tests.db.complaint_support import center_fixture  # noqa: F401  (the fixture)
-from tests.db.incident_support import NOW, command_fixture  # noqa: F401  (the fixture)
+from tests.complaints.support import center_fixture  # noqa: F401  (the fixture)
+from tests.incidents.support import NOW, command_fixture  # noqa: F401  (the fixture)
 
 # What an attacker with the portal's connection would try on a history table (each alone, rolled back).
 ATTACKS = {
@@ -126,7 +126,7 @@ def test_tables_created_by_later_migrations_are_covered_by_the_rules(db, engine)
 def test_deleting_a_saved_view_is_audited(db, make_user):
     from portal.records.view import ViewState
     from portal.records.views import delete_view, save_view
-    from portal.retailers import RETAILERS
+    from portal.retailers.table import RETAILERS
 
     user = make_user("supervisor")
     with unit_of_work(user.id, engine=db) as s:
@@ -143,7 +143,7 @@ def test_deleting_a_saved_view_is_audited(db, make_user):
 def test_removing_a_calendar_override_is_audited_once(db, admin):
     from datetime import date
 
-    from portal.workdays import set_calendar_day
+    from portal.center.workdays import set_calendar_day
 
     day = date(2030, 5, 6)  # a Monday
     with unit_of_work(admin.id, engine=db) as s:

@@ -87,9 +87,9 @@ def world(engine) -> World:
     and again only when another test emptied the database in between (every `db` fixture truncates)."""
     from db.engine import unit_of_work
     from db.models import ROLES, Department, User
-    from portal.auth import SYSTEM, CurrentUser
+    from portal.access.auth import SYSTEM, CurrentUser
+    from portal.access.users import create_user
     from portal.bootstrap import prepare
-    from portal.users import create_user
 
     if _seeded:
         with unit_of_work(engine=engine) as s:

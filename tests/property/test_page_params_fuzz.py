@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from portal.config import ROOT
 from portal.records.filters import OPERATORS
-from tests.app.conftest import open_app, submit_sign_in
 from tests.conftest import TEST_PASSWORD
 from tests.property import hostile
 from tests.property.conftest import FUZZ_LOGIN, TALLY
+from tests.support.app import open_app, submit_sign_in
 
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py") if p.stem != "sign_in")
 GRID_PARAMS = ("q", "f", "sort", "cols", "page", "size")

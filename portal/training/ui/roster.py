@@ -1,0 +1,191 @@
+"""The session page's pieces: the roster with its waiting list, signing retailers up, the notification list,
+absentees' follow-up calls."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from db.engine import unit_of_work
+from db.training_models import NOTIFY_METHODS, SIGN_UP_CHANNELS, TrainingSession
+from portal import training as tr
+from portal.access.auth import CurrentUser, can
+from portal.i18n import _, fmt_datetime, pgettext
+from portal.training.labels import CHANNEL_LABELS, NOTIFY_METHOD_LABELS, SIGN_UP_STATE_LABELS
+from portal.training.ui.common import attempt
+from portal.ui.forms import REFUSED, flash, forget, retried, saved, show_input_error, submit_button
+from portal.ui.text import plain
+
+
+def _state(row: dict) -> str:
+    code = row["state"]
+    return _(SIGN_UP_STATE_LABELS[code])
+
+
+def _method(row: dict) -> str:
+    code = row["notified_method"]
+    return _(NOTIFY_METHOD_LABELS[code])
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "place": (f"#{r['waitlist_position']}" if r["state"] == "waitlisted" else ""),
+        "state": _state(r), "license_no": r["license_no"], "shop": r["shop_name"],
+        "owner": r["owner_name"], "phone": r["phone"] or "",
+        "notified": (_method(r) + " " + fmt_datetime(r["notified_at"]))
+        if r["notified_at"] else "", "renotify": r["needs_renotify"],
+        "attended": "" if r["attended"] is None else _("Yes") if r["attended"] else _("No"),
+    } for r in rows], columns=["place", "state", "license_no", "shop", "owner", "phone", "notified", "renotify",
+                               "attended"])
+
+
+def _columns() -> dict:
+    return {
+        "place": st.column_config.TextColumn(_("Waiting"), width="small"),
+        "state": st.column_config.TextColumn(_("State"), width="small"),
+        "license_no": st.column_config.TextColumn(_("Licence number")),
+        "shop": st.column_config.TextColumn(_("Shop name")),
+        "owner": st.column_config.TextColumn(_("Owner"), width="small"),
+        "phone": st.column_config.TextColumn(_("Phone")),
+        "notified": st.column_config.TextColumn(_("Notified")),
+        "renotify": st.column_config.CheckboxColumn(_("Notify again"), width="small"),
+        "attended": st.column_config.TextColumn(_("Attended"), width="small"),
+    }
+
+
+def _table(key: str, rows: list[dict]) -> None:
+    st.dataframe(_frame(rows), hide_index=True, key=key, column_config=_columns())
+
+
+def _label(row: dict) -> str:
+    state = f"#{row['waitlist_position']}" if row["state"] == "waitlisted" else _state(row)
+    return f"{row['shop_name']} · {row['owner_name']} · {row['license_no']} ({state})"
+
+
+def roster_panel(user: CurrentUser, ts: TrainingSession, rows: list[dict]) -> None:
+    """Seats and the waiting list in order; cancel a sign-up with a reason (the first waiting moves up)."""
+    if not rows:
+        st.caption(_("Nobody is signed up yet."))
+        return
+    _table("roster_table", rows)
+    if not can(user, "training.manage"):
+        return
+    by_id = {r["id"]: r for r in rows}
+    with st.expander(_("Cancel a sign-up"), icon=":material/person_remove:"):
+        picked = st.selectbox(_("Sign-up"), list(by_id), index=None, key="roster_cancel_pick",
+                              format_func=lambda i: _label(by_id[i]), placeholder=_("Choose a retailer"))
+        reason = st.text_input(_("Reason for cancelling"), key="roster_cancel_reason")
+        if st.button(_("Cancel sign-up"), key="roster_cancel", disabled=picked is None):
+            attempt(user, tr.cancel_sign_up, sign_up_id=picked, version=by_id[picked]["version"], reason=reason,
+                    prefix="roster_cancel_", done=lambda promoted: _("Sign-up cancelled.") + (
+                        " " + _("Moved up from the waiting list: {n}.").format(n=len(promoted)) if promoted else ""))
+
+
+def sign_up_panel(user: CurrentUser, ts: TrainingSession) -> None:
+    """Find retailers by licence number, shop or owner and sign several up at once."""
+    text = st.text_input(_("Find retailers"), key="signup_search", icon=":material/search:",
+                         placeholder=_("Licence number, shop name or owner"))
+    with unit_of_work(user.id) as s:
+        found = {r["id"]: r for r in tr.find_retailers(s, actor=user, text=text)} if text.strip() else {}
+    if text.strip() and not found:
+        st.caption(_("No retailer matches."))
+    chosen = st.multiselect(_("Retailers to sign up"), list(found), key="signup_pick",
+                            format_func=lambda i: f"{found[i]['license_no']} · {found[i]['shop_name']} · "
+                                                  f"{found[i]['owner_name']}")
+    channel = st.segmented_control(_("Reached by"), SIGN_UP_CHANNELS, default="phone", key="signup_channel",
+                                   format_func=lambda c: _(CHANNEL_LABELS[c]))
+    show_refusals()
+    if st.button(_("Sign up"), type="primary", key="signup_save", disabled=not chosen, icon=":material/person_add:") \
+            or retried("signup_save"):
+        sign_up_retailers(user, ts.id, chosen, channel=channel or "phone", prefix="signup_")
+
+
+def show_refusals() -> None:
+    """The refusals of the last sign-up (kept over its redraw), as a warning beside its success message."""
+    if refused := st.session_state.pop(REFUSALS_KEY, None):
+        st.warning(refused, icon=":material/person_off:")
+
+
+def sign_up_retailers(user: CurrentUser, session_id: int, retailer_ids: list[int], *, channel: str = "phone",
+                      prefix: str = "signup_") -> None:
+    """Sign retailers up: what was done is a success (and the page redraws), who was refused and why a warning
+    (`show_refusals` on the next run); when nobody could be signed up, an error and the choice stays."""
+    try:
+        with unit_of_work(user.id) as s:
+            batch = tr.sign_up_many(s, actor=user, session_id=session_id, retailer_ids=retailer_ids, channel=channel)
+    except REFUSED as exc:
+        show_input_error(exc, prefix)
+        return
+    if not (batch.signed_up or batch.waitlisted):
+        st.error(refusal_message(batch), icon=":material/person_off:")
+        return
+    if batch.refused:
+        st.session_state[REFUSALS_KEY] = refusal_message(batch)
+    saved(batch_message(batch), prefix)
+
+
+REFUSALS_KEY = "training_signup_refused"
+
+
+def batch_message(batch: tr.SignUpBatch) -> str:
+    """“3 signed up, 2 on the waiting list.” (what was done; refusals are told apart, see `refusal_message`)."""
+    return _("{seats} signed up, {waiting} on the waiting list.").format(seats=len(batch.signed_up),
+                                                                         waiting=len(batch.waitlisted))
+
+
+def refusal_message(batch: tr.SignUpBatch) -> str:
+    """“Not signed up: …” with each refused retailer's reason."""
+    return _("Not signed up:") + " " + "; ".join(plain(v) for v in batch.refused.values())
+
+
+def notification_panel(user: CurrentUser, ts: TrainingSession) -> None:
+    """Who still has to be told (new sign-ups, promotions, a moved or cancelled session); mark them notified."""
+    with unit_of_work(user.id) as s:
+        rows = tr.notification_list(s, actor=user, session_id=ts.id)
+    if not rows:
+        st.success(_("Everyone signed up has been notified."), icon=":material/done_all:")
+        return
+    _table("notify_table", rows)
+    if not can(user, "training.manage"):
+        return
+    by_id = {r["id"]: r for r in rows}
+    picked = st.multiselect(_("Notified"), list(by_id), key="notify_pick", format_func=lambda i: _label(by_id[i]),
+                            placeholder=_("Choose the retailers you reached"))
+    method = st.segmented_control(_("Notified by"), NOTIFY_METHODS, default="phone", key="notify_method",
+                                  format_func=lambda m: _(NOTIFY_METHOD_LABELS[m]))
+    if st.button(_("Mark {n} as notified").format(n=len(picked)), key="notify_save", icon=":material/call:",
+                 disabled=not picked):
+        try:
+            with unit_of_work(user.id) as s:
+                for sign_up_id in picked:
+                    tr.mark_notified(s, actor=user, sign_up_id=sign_up_id, version=by_id[sign_up_id]["version"],
+                                     method=method or "phone")
+        except REFUSED as exc:
+            show_input_error(exc, "notify_")
+            return
+        forget("notify_")
+        flash(_("{n} marked as notified.").format(n=len(picked)))
+        st.rerun()
+
+
+def absentee_panel(user: CurrentUser, ts: TrainingSession) -> None:
+    """Absentees and the reason each gave on the follow-up call (未参加培训的客户实施电话拜访)."""
+    with unit_of_work(user.id) as s:
+        rows = tr.absentees(s, actor=user, session_id=ts.id)
+    if not rows:
+        st.caption(_("No absentees recorded."))
+        return
+    st.dataframe(pd.DataFrame([{_("Licence number"): r["license_no"], _("Shop name"): r["shop_name"],
+                                _("Owner"): r["owner_name"], pgettext("absence", "Reason"): r["absence_reason"] or "",
+                                pgettext("follow-up call", "Called"): fmt_datetime(r["follow_up_at"])} for r in rows]),
+                 hide_index=True, key="absentee_table")
+    if not can(user, "training.manage"):
+        return
+    absentee = {r["id"]: r for r in rows}
+    with st.form("absence_form"):
+        picked = st.selectbox(_("Absentee"), list(absentee), key="absence_pick",
+                              format_func=lambda i: f"{absentee[i]['shop_name']} · {absentee[i]['owner_name']}")
+        reason = st.text_input(_("Reason given on the call"), key="absence_reason")
+        submitted = submit_button(_("Save the follow-up call"), key="absence_save")
+    if submitted:
+        attempt(user, tr.record_absence_follow_up, sign_up_id=picked, version=absentee[picked]["version"],
+                reason=reason, prefix="absence_", done=_("Follow-up call recorded."))

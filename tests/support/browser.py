@@ -1,0 +1,114 @@
+"""Browser-test fixtures: the portal under `python -m portal run`, and Debian's chromium through Playwright.
+
+The server process uses the test run's one embedded PostgreSQL (DATABASE_URL from the `database_url`
+fixture), so tests arrange data with domain functions and the `db` fixture's per-test truncation reaches
+it. Every test gets a fresh browser context (no cookies, a new Streamlit session) and signs in anew.
+"""
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+from portal.config import ROOT
+from tests.conftest import TEST_PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ARTIFACTS = ROOT / "test-artifacts"
+# each pytest-xdist worker runs its own portal server: its own log
+SERVER_LOG = ARTIFACTS / f"e2e-server-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.log"
+APP_IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+
+
+@pytest.fixture(scope="session")
+def portal_server(engine, database_url):
+    """Base URL of `python -m portal run` on a free loopback port, over the test database (started the way the
+    bench starts one: portal.tools.bench_tools.portal_process)."""
+    from portal.tools.bench_tools import portal_process
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    settings = {
+        "PORTAL_ADMIN_PASSWORD": TEST_PASSWORD,
+        "PORTAL_DEFAULT_LANGUAGE": "en",
+        "PORTAL_INCIDENT_REFRESH_SECONDS": "4",  # the incident board redraws itself within a test's patience
+    }
+    with portal_process(database_url, SERVER_LOG, extra_env=settings) as (base_url, _proc):
+        yield base_url
+
+
+@pytest.fixture
+def base_url(portal_server, db):
+    """The portal's URL, with a clean database (reference data and the first admin) for this test."""
+    return portal_server
+
+
+@pytest.fixture(scope="package")
+def browser():
+    """Debian's chromium, launched once for the browser tests (closed before any other package runs)."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"Debian's chromium is missing at {CHROMIUM}: run `bash tests/run.sh` "
+                    "(or apt-get install --no-install-recommends chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def page(browser, request):
+    """A page in a fresh browser context; a screenshot lands in test-artifacts/ when the test fails."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-US")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    failed = any(getattr(request.node, f"rep_{when}", None) is not None and getattr(request.node, f"rep_{when}").failed
+                 for when in ("setup", "call"))
+    if failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", request.node.name)
+        try:
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        except Exception as exc:  # a crashed page must not hide the test's own failure
+            print(f"no screenshot: {exc}")
+    context.close()
+
+
+def wait_for_app(page, settle_ms: int = 150) -> None:
+    """Wait until Streamlit finished the current script run (and give the page a moment to paint).
+
+    A script that raised fails the test at once, with the end of the server's log (the page itself only
+    says that an error happened: `client.showErrorDetails` is off).
+    """
+    page.wait_for_timeout(settle_ms)  # a rerun triggered just now may not have flipped the state yet
+    page.wait_for_selector(APP_IDLE, state="attached")
+    page.wait_for_timeout(settle_ms)
+    if page.get_by_test_id("stException").count() or page.get_by_text("This app has encountered an error").count():
+        log = SERVER_LOG
+        tail = "\n".join(log.read_text().splitlines()[-40:]) if log.exists() else "(no server log)"
+        raise AssertionError(f"The page shows an uncaught exception at {page.url}; server log ends:\n{tail}")
+
+
+def sign_in(page, base_url: str, login: str, password: str) -> None:
+    """Open the portal and submit the sign-in form (the result is for the caller to check)."""
+    page.goto(base_url)
+    wait_for_app(page)
+    form = page.get_by_test_id("stForm")
+    form.get_by_label("Login", exact=True).fill(login)
+    form.get_by_label("Password", exact=True).fill(password)
+    form.get_by_role("button", name="Sign in").click()
+    wait_for_app(page)
+    # the session cookie is written by a script during this run or the next: a test that opens another URL before it
+    # is there would be signed out; a refused sign-in shows its error instead
+    page.wait_for_function("document.cookie.includes('portal_session=') || "
+                           "document.querySelector('[data-testid=stAlertContentError]') !== null")

@@ -1,0 +1,99 @@
+"""In a real browser, with a real outage (the test stops the embedded PostgreSQL that the portal server uses, then
+starts it again): what was typed into the complaint intake and an incident's entry form comes back, the refusal is
+shown in the reader's language, and Retry saves it exactly once, without restarting the portal. And text typed right
+after "Add entry" is neither glued onto the saved entry nor wiped."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from db.complaint_models import Complaint
+from db.engine import unit_of_work
+from db.incident_models import IncidentTimelineEntry
+from portal import incidents as ix
+from portal.incidents.rules import utcnow
+from tests.complaints.test_browser import _choose
+from tests.conftest import TEST_PASSWORD
+from tests.support.browser import sign_in, wait_for_app
+
+pytestmark = pytest.mark.e2e
+UNANSWERED = "The database did not answer"
+
+
+def _incident(make_user) -> int:
+    coordinator = make_user("emergency_coordinator", login="huangwei", name="黄伟", language="en")
+    with unit_of_work(coordinator.id) as s:
+        return ix.open_incident(s, actor=coordinator, type="severe_weather", severity=3, title="城东区暴雨",
+                                started_at=utcnow() - timedelta(hours=2)).id
+
+
+def _entries(incident_id: int) -> list[str]:
+    with unit_of_work() as s:
+        return list(s.scalars(select(IncidentTimelineEntry.text).where(IncidentTimelineEntry.incident_id == incident_id)
+                              .where(IncidentTimelineEntry.kind == "update").order_by(IncidentTimelineEntry.id)))
+
+
+def test_the_intake_survives_a_real_outage_and_retry_saves_it_once(base_url, page, make_user, outage):
+    make_user("agent", login="wangli", department="customer_service", name="王丽", staff_id="KF1001", language="en")
+    sign_in(page, base_url, "wangli", TEST_PASSWORD)
+    page.goto(f"{base_url}/complaint_new")
+    wait_for_app(page, settle_ms=400)
+    page.get_by_label("Complainant *", exact=True).fill("李建国")
+    page.get_by_label("Phone *", exact=True).fill("13812345678")
+    _choose(page, "Category *", "Delivery")
+    page.get_by_label("Description *", exact=True).fill("送货员没有按约定时间送货,店里断货一上午。")
+    outage.begin()
+    page.get_by_role("button", name="Save the complaint").click()
+    wait_for_app(page, settle_ms=400)
+    expect(page.get_by_text(UNANSWERED)).to_be_visible()
+    page.get_by_role("button", name="Retry").click()  # still down: the same refusal, nothing lost
+    wait_for_app(page, settle_ms=400)
+    expect(page.get_by_text(UNANSWERED)).to_be_visible()
+    outage.end()
+    page.get_by_role("button", name="Retry").click()
+    wait_for_app(page, settle_ms=400)
+    expect(page.get_by_text("Tell the caller")).to_be_visible()
+    with unit_of_work() as s:
+        saved = s.execute(select(Complaint.complainant_name, Complaint.complainant_phone, Complaint.description)).all()
+    assert saved == [("李建国", "13812345678", "送货员没有按约定时间送货,店里断货一上午。")]
+
+
+def test_an_incident_entry_survives_a_real_outage_and_retry_saves_it_once(base_url, page, make_user, outage):
+    incident_id = _incident(make_user)
+    sign_in(page, base_url, "huangwei", TEST_PASSWORD)
+    page.goto(f"{base_url}/incident?id={incident_id}")
+    wait_for_app(page, settle_ms=400)
+    box = page.get_by_label("What happened, was decided or was done", exact=True)
+    box.fill("启动局部应急预案,通知城东-01 线路客户")
+    outage.begin()
+    page.get_by_role("button", name="Add entry").click()
+    wait_for_app(page, settle_ms=400)
+    expect(page.get_by_text(UNANSWERED)).to_be_visible()
+    outage.end()
+    page.get_by_role("button", name="Retry").click()
+    wait_for_app(page, settle_ms=600)
+    expect(page.get_by_text("启动局部应急预案,通知城东-01 线路客户").first).to_be_visible()
+    expect(page.get_by_text(UNANSWERED)).to_have_count(0)
+    expect(box).to_have_value("")
+    assert _entries(incident_id) == ["启动局部应急预案,通知城东-01 线路客户"]
+
+
+@pytest.mark.parametrize("pause_ms", [0, 300, 900])
+def test_text_typed_right_after_add_entry_is_neither_glued_nor_wiped(base_url, page, make_user, pause_ms):
+    incident_id = _incident(make_user)
+    sign_in(page, base_url, "huangwei", TEST_PASSWORD)
+    page.goto(f"{base_url}/incident?id={incident_id}")
+    wait_for_app(page, settle_ms=400)
+    box = page.get_by_label("What happened, was decided or was done", exact=True)
+    box.fill("第一条:现场积水")
+    page.get_by_role("button", name="Add entry").click()
+    page.wait_for_timeout(pause_ms)
+    box.press_sequentially("第二条:车辆绕行", delay=40)  # typed while the first one is being saved
+    wait_for_app(page, settle_ms=1500)
+    expect(box).to_have_value("第二条:车辆绕行")
+    page.get_by_role("button", name="Add entry").click()
+    wait_for_app(page, settle_ms=800)
+    assert _entries(incident_id) == ["第一条:现场积水", "第二条:车辆绕行"]
