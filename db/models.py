@@ -1,4 +1,5 @@
-"""SQLAlchemy models: the schema's single description (migrations are written to match it)."""
+"""SQLAlchemy models shared by every area (staff, sessions, reference data, retailers, history, saved views); each
+workflow's tables are in a module of its own, and db/schema.py gathers them all (migrations are written to match it)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -288,5 +289,3 @@ class AppState(Base):
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[dict] = mapped_column(JSONB)
-# Each workflow's tables live in a module of their own; importing them registers them on Base.metadata.
-from db import complaint_models, incident_models, training_models  # noqa: E402,F401

@@ -1,7 +1,7 @@
 """Alembic environment: runs on a connection handed in by db/migrate.py (or the configured database)."""
 from alembic import context
 
-from db.models import Base
+from db.schema import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -70,7 +70,7 @@ def app_engine(engine, database_url):
 
 def _truncate_all(engine) -> None:
     """Empty every table, history included: only the owner may, and only deliberately (db/roles.py)."""
-    from db.models import Base
+    from db.schema import Base
     from db.roles import allow_history_reset
 
     names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from db import migrate
-from db.models import Base
+from db.schema import Base
 from portal.config import ROOT
 
 
