@@ -4,7 +4,7 @@ import streamlit as st
 
 from db.engine import unit_of_work
 from db.models import SECURITY_EVENT_KINDS
-from portal.access.security_events import KIND_LABELS, describe, list_events
+from portal.access.security_log import KIND_LABELS, describe, list_events
 from portal.center.sla import local
 from portal.i18n import _
 from portal.ui.session import page_user

@@ -158,7 +158,7 @@ def test_changing_ones_own_password_needs_the_current_one_and_signs_out_other_br
 def test_security_events_record_sign_in_failure_sign_out_and_cannot_be_changed(db, make_user, admin):
     from sqlalchemy.exc import DBAPIError
 
-    from portal.access.security_events import describe, list_events
+    from portal.access.security_log import describe, list_events
 
     with pytest.raises(SignInError):
         sign_in("admin", "not-the-password")
