@@ -13,6 +13,7 @@ from portal import complaints as cx
 from portal.access.auth import CurrentUser
 from portal.center.sla import CENTER_TZ
 from portal.complaints.rules import utcnow
+from portal.retailers.demo import GIVEN_NAMES, PHONE_PREFIXES, SURNAMES
 
 COMPLAINT_COUNT = 200
 DAYS_BACK = 56
@@ -144,8 +145,6 @@ def _received_times(rng: random.Random, now: datetime, count: int) -> list[datet
 
 def seed_demo_complaints(session: Session, rng: random.Random, count: int = COMPLAINT_COUNT) -> int:
     """Register `count` demo complaints and work each as far as its age allows; returns how many."""
-    from portal.tools.demo import GIVEN_NAMES, PHONE_PREFIXES, SURNAMES
-
     now = utcnow()
     staff = _Staff(session)
     categories = dict(session.execute(select(ComplaintCategory.code, ComplaintCategory.id)).all())

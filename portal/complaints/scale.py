@@ -51,7 +51,7 @@ from portal.complaints.demo import (
 from portal.complaints.rules import sla_limits, utcnow
 from portal.config import ROOT
 from portal.records.bulk import raw_cursor, rebuilt_after, reserve_ids, vacuum_analyze
-from portal.tools.demo import DISTRICTS, GIVEN_NAMES, PHONE_PREFIXES, SURNAMES
+from portal.retailers.demo import DISTRICTS, GIVEN_NAMES, PHONE_PREFIXES, SURNAMES
 
 CHUNK = 20_000
 REBUILD_FROM = 50_000  # complaints; from here on, rebuilding indexes and foreign keys beats keeping them

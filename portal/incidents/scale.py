@@ -41,7 +41,7 @@ from portal.i18n import _
 from portal.incidents.labels import NOTICE_METHOD_LABELS, SEVERITY_LABELS, STATUS_LABELS, STEP_LABELS
 from portal.incidents.rules import utcnow
 from portal.records.bulk import copy_rows, rebuilt_after, reserve_ids, vacuum_analyze
-from portal.tools.demo import DISTRICTS, GIVEN_NAMES, SURNAMES
+from portal.retailers.demo import DISTRICTS, GIVEN_NAMES, SURNAMES
 
 CHUNK = 5_000  # incidents per COPY round (about 100,000 timeline entries)
 REBUILD_FROM = 20_000  # incidents; from here on, rebuilding indexes and foreign keys beats keeping them

@@ -16,7 +16,7 @@ from db.audit import copy_audit_rows
 from db.engine import unit_of_work
 from db.models import Department, Retailer, User
 from portal.records.bulk import copy_rows, reserve_ids
-from portal.tools.demo import (
+from portal.retailers.demo import (
     BUSINESS_WEIGHTS,
     DISTRICTS,
     GIVEN_NAMES,
