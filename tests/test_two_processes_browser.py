@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from db.engine import unit_of_work
 from db.models import AuditLog
-from portal.tools.bench_tools import portal_process
+from portal.tools.soak import portal_process
 from tests.conftest import TEST_PASSWORD
 from tests.retailers.support import directory_fixture  # noqa: F401  (the `directory` fixture)
 from tests.support.browser import ARTIFACTS, SERVER_LOG, sign_in, wait_for_app

@@ -241,7 +241,7 @@ def run_bench(repeat: int = 15, import_rows: int = 50_000, only: str | None = No
     if only is None:
         bench_import(import_rows)
     if soak_interactions:
-        from portal.tools.bench_tools import soak
+        from portal.tools.soak import soak
 
         result = soak(login, password, soak_interactions,
                       progress=lambda done, rss: print(f"  soak: {done} interactions, RSS {rss:.0f} MB", flush=True))

@@ -25,8 +25,8 @@ APP_IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 @pytest.fixture(scope="session")
 def portal_server(engine, database_url):
     """Base URL of `python -m portal run` on a free loopback port, over the test database (started the way the
-    bench starts one: portal.tools.bench_tools.portal_process)."""
-    from portal.tools.bench_tools import portal_process
+    bench starts one: portal.tools.soak.portal_process)."""
+    from portal.tools.soak import portal_process
 
     ARTIFACTS.mkdir(exist_ok=True)
     settings = {

@@ -2,7 +2,7 @@
 from /proc (what the 400 MB bound is about)."""
 import pytest
 
-from portal.tools.bench_tools import RSS_LIMIT_MB, soak
+from portal.tools.soak import RSS_LIMIT_MB, soak
 from tests.conftest import TEST_PASSWORD
 from tests.retailers.support import directory_fixture  # noqa: F401  (the `directory` fixture)
 
