@@ -70,8 +70,8 @@ def app_engine(engine, database_url):
 
 def _truncate_all(engine) -> None:
     """Empty every table, history included: only the owner may, and only deliberately (db/roles.py)."""
-    from db.schema import Base
     from db.roles import allow_history_reset
+    from db.schema import Base
 
     names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
