@@ -39,11 +39,18 @@ def password_problem(password: str, *, login: str = "") -> str | None:
     if len(password) > MAX_LENGTH:
         return "too_long"
     squashed, name = _squash(password), _squash(login)
-    if name and any(form in squashed and squashed.replace(form, "", 1).isdigit() or squashed == form
-                    for form in (name, name[::-1])):  # the login, reversed or not, with only digits around it
-        return "login"
-    core = squashed.strip("0123456789")
-    if (squashed in _common() or core in BASE_WORDS or len(set(squashed)) <= 3
+    if name and _only_digits_besides(squashed, (name, name[::-1])):  # the login (reversed or not, repeated or
+        return "login"  # not) with only digits around it
+    if (squashed in _common() or _only_digits_besides(squashed, BASE_WORDS) or len(set(squashed)) <= 3
             or any(squashed in run for run in RUNS)):
         return "common"
     return None
+
+
+def _only_digits_besides(squashed: str, words) -> bool:
+    """Whether `squashed` is nothing but `words` (at least one, each as often as it likes) and digits:
+    "admin2026admin"."""
+    left = squashed
+    for word in sorted(words, key=len, reverse=True):
+        left = left.replace(word, "")
+    return left != squashed and not left.strip("0123456789")

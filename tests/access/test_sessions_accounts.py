@@ -114,6 +114,11 @@ def test_nul_or_huge_passwords_are_wrong_not_errors(db):
     ("123456789012", "", "common"),
     ("aaaaaaaaaaaaaaaa", "", "common"),
     ("woaini1314520", "", "common"),
+    ("admin-admin-admin", "admin", "login"),  # the login repeated
+    ("Zhanghua-2026-zhanghua", "zhanghua", "login"),
+    ("welcome-admin-2026", "", "common"),  # weak words side by side
+    ("Qwerty-Password-1", "", "common"),
+    ("123456789012", "wangli", "common"),  # digits alone are common, whoever types them
     ("correct-horse-battery", "admin", None),  # the tests' password
     ("portal-demo-2026", "zhanghua", None),  # the demo's password
 ])
