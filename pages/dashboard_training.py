@@ -12,6 +12,7 @@ from portal.dashboards.period import DashboardFilter, no_data_message
 from portal.dashboards.report import format_change, format_value
 from portal.i18n import _, current_language, fmt_datetime, fmt_number
 from portal.records.filters import IS, Filter
+from portal.training import charts
 from portal.training import dashboard as dash
 from portal.training.labels import SESSION_STATE_LABELS
 from portal.training.ui.common import while_unchanged
@@ -58,7 +59,7 @@ st.caption(_("Compared with the {days} days before. Targets: at least 10% of eac
 
 def month_plan(values: dict) -> GridLink | None:
     """A clicked time bucket → that month's plan (sessions of that state, when the bar says one)."""
-    month = dash.picked_month(values.get("bucket"))
+    month = charts.picked_month(values.get("bucket"))
     if month is None:
         return None
     state = dict(zip(counts["state_label"], counts["state"], strict=True)).get(values.get("state_label"))
@@ -76,24 +77,24 @@ def coverage_page(dimension: str):
 grain = flt.grain
 left, right = st.columns(2)
 with left:
-    chart_card(_("Sessions"), counts, lambda f: dash.sessions_chart(f, grain), flt=flt, what=_("training sessions"),
+    chart_card(_("Sessions"), counts, lambda f: charts.sessions_chart(f, grain), flt=flt, what=_("training sessions"),
                key="dash_training_sessions", drill=month_plan,
                help=_("Sessions starting in the period, by state. Click a bar to open that month's plan."))
 with right:
-    chart_card(_("Attendees"), present, lambda f: dash.attendees_chart(f, grain), flt=flt,
+    chart_card(_("Attendees"), present, lambda f: charts.attendees_chart(f, grain), flt=flt,
                what=_("held sessions"), key="dash_training_attendees", drill=month_plan,
                help=_("Retailers with a seat at a held session: attended or absent."))
 left, right = st.columns(2)
 with left:
-    chart_card(_("Attendance rate"), present, lambda f: dash.attendance_rate_chart(f, grain), flt=flt,
+    chart_card(_("Attendance rate"), present, lambda f: charts.attendance_rate_chart(f, grain), flt=flt,
                what=_("held sessions"), key="dash_training_rate", drill=month_plan,
                help=_("Attended ÷ seated sign-ups of held sessions."))
 with right:
-    chart_card(_("Attendees who evaluated"), evaluated, lambda f: dash.evaluation_share_chart(f, grain), flt=flt,
+    chart_card(_("Attendees who evaluated"), evaluated, lambda f: charts.evaluation_share_chart(f, grain), flt=flt,
                what=_("attendees"), key="dash_training_evaluated", drill=month_plan,
                help=_("Evaluation forms ÷ attendees; the rule asks at least 10% per session."))
 chart_card(_("Evaluation scores"), evaluated.dropna(subset=["score_content"]),
-           lambda f: dash.scores_chart(f, grain), flt=flt, what=_("evaluations"), key="dash_training_scores",
+           lambda f: charts.scores_chart(f, grain), flt=flt, what=_("evaluations"), key="dash_training_scores",
            drill=month_plan, help=_("Average content, trainer and usefulness scores (1 poor – 5 excellent)."))
 
 year = flt.end.year
@@ -101,16 +102,16 @@ coverage_link = GridLink(COVERAGE, {"year": str(year), **({"district": flt.distr
 left, right = st.columns(2)
 with left:
     chart_card(_("Coverage in {year} by district").format(year=year), covered["district"],
-               lambda f: dash.coverage_chart(f, _("District")), flt=flt, what=_("active retailers"),
+               lambda f: charts.coverage_chart(f, _("District")), flt=flt, what=_("active retailers"),
                key="dash_training_cover_district", drill=coverage_page("district"), link=coverage_link,
                help=_("Active retailers who attended a session this year, up to the period's end; target 90%."))
 with right:
     chart_card(_("Coverage in {year} by business type").format(year=year), covered["business_type"],
-               lambda f: dash.coverage_chart(f, _("Business type")), flt=flt, what=_("active retailers"),
+               lambda f: charts.coverage_chart(f, _("Business type")), flt=flt, what=_("active retailers"),
                key="dash_training_cover_type", drill=coverage_page("business_type"), link=coverage_link)
 
 missed = plan[plan["missed"]]["month_label"].tolist() if not plan.empty else []
-chart_card(_("Monthly plan"), plan, dash.plan_chart, flt=flt, what=_("monthly plans"), key="dash_training_plan",
+chart_card(_("Monthly plan"), plan, charts.plan_chart, flt=flt, what=_("monthly plans"), key="dash_training_plan",
            drill=lambda v: GridLink(PLAN, {"month": v["month_label"]}) if v.get("month_label") else None,
            help=_("Each month needs at least one session and a plan approved within its first 3 working days. "
                   "The whole center's plan: the district filter does not apply."))

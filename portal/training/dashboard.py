@@ -1,6 +1,7 @@
 """Training dashboard (零售客户培训): sessions and attendees, attendance rate, evaluation scores against the 10% sample,
-coverage this year toward 90%, months whose plan was not approved in time or had no session — and the monthly
-summary (培训记录汇总表).
+coverage this year toward 90%, months whose plan was not approved in time or had no session — the live metrics, the
+page's headline figures and the home page's `overview`. Their charts are in `portal.training.charts`, the monthly
+summary (培训记录汇总表) in `portal.training.monthly`.
 
 Each metric is one aggregate query over the sessions that start in the period (on their start-time index). The
 district filter keeps the sign-ups of that district's retailers (a session counts when one of them signed up);
@@ -14,7 +15,6 @@ import math
 from datetime import UTC, date, datetime
 from typing import Any
 
-import altair as alt
 import pandas as pd
 from sqlalchemy import Select, exists, func, select, tuple_
 from sqlalchemy.orm import Session, aliased
@@ -22,11 +22,8 @@ from sqlalchemy.orm import Session, aliased
 from db.models import Retailer, User
 from db.training_models import Evaluation, SignUp, TrainingCourse, TrainingSession
 from portal.access.auth import CurrentUser, require
-from portal.dashboards import charts
 from portal.dashboards.period import (
-    DAY,
     MONTH,
-    WEEK,
     DashboardFilter,
     bucket,
     center_today,
@@ -35,24 +32,20 @@ from portal.dashboards.period import (
     month_filter,
     previous_month,
 )
-from portal.dashboards.report import COUNT, PERCENT, SCORE, Figure, MonthlyReport, with_kinds
-from portal.i18n import N_, _, fmt_date, fmt_datetime
+from portal.dashboards.report import PERCENT, Figure
+from portal.i18n import _
 from portal.training.attendance import EVALUATION_SHARE, SCORES
-from portal.training.labels import FORMAT_LABELS, PLAN_TIMING_LABELS, SCORE_LABELS, SESSION_STATE_LABELS
+from portal.training.labels import PLAN_TIMING_LABELS, SESSION_STATE_LABELS
 from portal.training.plan import APPROVAL_WORKING_DAYS, PLANNED_STATES, plan_timing
 from portal.training.reports import (
     COVERAGE_TARGET,
     CoverageReport,
     business_type_label,
     coverage_report,
-    summary_due_date,
 )
 from portal.training.rules import VIEW, month_bounds, next_month, nth_working_day, work_calendar, year_bounds
 
 PLAN_MISSED = ("no_sessions", "late", "overdue")  # a month that missed a target (pending is not late yet)
-PLAN_COLORS = {"on_time": "#2ca02c", "pending": "#1f77b4", "late": "#ff7f0e", "overdue": "#d62728",
-               "no_sessions": "#8c564b"}
-GRAIN_TITLES = {DAY: N_("Day"), WEEK: N_("Week"), MONTH: N_("Month")}
 
 
 # ---------------------------------------------------------------------------------------------------- metrics
@@ -274,108 +267,7 @@ def plan_months(session: Session, *, actor: CurrentUser, flt: DashboardFilter,
                                        "timing", "timing_label", "missed"])
 
 
-# ---------------------------------------------------------------------------------------------------- charts
-
-def grain_title(grain: str) -> str:
-    return _(GRAIN_TITLES[grain])
-
-
-def sessions_chart(frame: pd.DataFrame, grain: str) -> alt.TopLevelMixin:
-    """Sessions per bucket, stacked by state (held, approved, cancelled…)."""
-    return charts.trend(frame, x="bucket", y="sessions", grain=grain, x_title=grain_title(grain),
-                        y_title=_("Sessions"), color="state_label", color_title=_("State"))
-
-
-def attendees_chart(frame: pd.DataFrame, grain: str) -> alt.TopLevelMixin:
-    """Seated retailers of held sessions per bucket: attended and absent, stacked."""
-    outcome = {"attended": _("Attended"), "absent": _("Absent")}
-    long = frame.melt(id_vars=["bucket"], value_vars=list(outcome), var_name="outcome", value_name="retailers")
-    long["outcome"] = long["outcome"].map(outcome)
-    return charts.trend(long, x="bucket", y="retailers", grain=grain, x_title=grain_title(grain),
-                        y_title=_("Retailers"), color="outcome", color_title=_("Attendance"))
-
-
-def attendance_rate_chart(frame: pd.DataFrame, grain: str) -> alt.TopLevelMixin:
-    return charts.trend(frame, x="bucket", y="rate", grain=grain, x_title=grain_title(grain),
-                        y_title=_("Attendance rate"), mark="line", y_format=".0%")
-
-
-def evaluation_share_chart(frame: pd.DataFrame, grain: str) -> alt.TopLevelMixin:
-    return charts.trend(frame, x="bucket", y="evaluation_share", grain=grain, x_title=grain_title(grain),
-                        y_title=_("Attendees who evaluated"), mark="line", y_format=".0%",
-                        target=EVALUATION_SHARE, target_title=_("10% sample"))
-
-
-def scores_chart(frame: pd.DataFrame, grain: str) -> alt.TopLevelMixin:
-    """Average content, trainer and usefulness scores (1–5) per bucket, one line each."""
-    long = frame.melt(id_vars=["bucket"], value_vars=list(SCORES), var_name="score", value_name="average")
-    long["score"] = long["score"].map(lambda n: _(SCORE_LABELS[n]))
-    return charts.trend(long.dropna(subset=["average"]), x="bucket", y="average", grain=grain,
-                        x_title=grain_title(grain), y_title=_("Average score (1–5)"), color="score",
-                        color_title=_("Score"), mark="line", y_format=".1f")
-
-
-def coverage_chart(frame: pd.DataFrame, category_title: str) -> alt.TopLevelMixin:
-    """Coverage per group as horizontal bars (0–100%), lowest first, with the 90% target as a dashed rule; a click
-    picks the group's `key`."""
-    reached, short = _("90% reached"), _("Below 90%")
-    data = frame.assign(status=[reached if m else short for m in frame["meets_target"]])
-    tooltip = [alt.Tooltip("label:N", title=category_title),
-               alt.Tooltip("share:Q", title=_("Coverage"), format=".1%"),
-               alt.Tooltip("trained:Q", title=_("Trained"), format=",d"),
-               alt.Tooltip("active:Q", title=_("Active retailers"), format=",d")]
-    bars = alt.Chart(data).mark_bar().encode(
-        y=alt.Y("label:N", title=category_title, sort=alt.SortField("share"), axis=alt.Axis(labelLimit=220)),
-        x=alt.X("share:Q", title=_("Coverage"), axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("status:N", title=_("Target"), scale=alt.Scale(domain=[reached, short],
-                                                                       range=["#2ca02c", "#ff7f0e"]),
-                        legend=alt.Legend(orient="bottom")),
-        tooltip=tooltip)
-    rule = charts.target_rule("x", COVERAGE_TARGET, _("Target 90%"), ".0%", axis_title=_("Coverage"))
-    return charts.layered(bars, rule, pick=["key"], height=max(60, min(28 * len(data), 600)) + 110)  # + axis, legend
-
-
-def plan_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
-    """One tile per month coloured by the plan's timing, with its number of sessions; a click picks the month."""
-    data = frame.assign(
-        deadline_text=[fmt_date(d) for d in frame["deadline"]],
-        approved_text=[fmt_datetime(a) if a is not None and not pd.isna(a) else "—" for a in frame["approved_at"]])
-    codes = [c for c in PLAN_COLORS if c in set(frame["timing"])]
-    x = alt.X("month_label:O", title=_("Month"), axis=alt.Axis(labelAngle=0))
-    tooltip = [alt.Tooltip("month_label:N", title=_("Month")), alt.Tooltip("timing_label:N", title=_("Plan")),
-               alt.Tooltip("sessions:Q", title=_("Sessions planned")), alt.Tooltip("held:Q", title=_("Held")),
-               alt.Tooltip("deadline_text:N", title=_("Approval due")),
-               alt.Tooltip("approved_text:N", title=_("Plan approved"))]
-    y = alt.Y("top:Q", axis=None, scale=alt.Scale(domain=[0, 1]))  # one row of full-height tiles
-    data = data.assign(top=1.0, middle=0.5)[[
-        "month_label", "timing_label", "sessions", "held", "deadline_text", "approved_text", "top", "middle",
-    ]]  # plain values only: the chart also goes to JSON (and to SVG in a report)
-    tiles = alt.Chart(data).mark_bar(cornerRadius=3, stroke="white", strokeWidth=2).encode(
-        x=x, y=y, color=alt.Color("timing_label:N", title=_("Plan"), legend=alt.Legend(orient="bottom"),
-                             scale=alt.Scale(domain=[_(PLAN_TIMING_LABELS[c]) for c in codes],
-                                             range=[PLAN_COLORS[c] for c in codes])),
-        tooltip=tooltip)
-    middle = alt.Y("middle:Q", axis=None, scale=alt.Scale(domain=[0, 1]))
-    counts = alt.Chart(data).mark_text(color="white", fontWeight="bold").encode(x=x, y=middle, text="sessions:Q",
-                                                                                tooltip=tooltip)
-    return charts.layered(tiles, counts, pick=["month_label"], height=210)  # Streamlit counts axis and legend in it
-
-
-def picked_month(value: Any) -> date | None:
-    """The month of a clicked time bucket: Vega reports a date as text or as epoch milliseconds of local midnight
-    (rounded to the nearest day, so any browser time zone within ±12 h gives the right day)."""
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value[:10]).replace(day=1)
-        except ValueError:
-            return None
-    if isinstance(value, int | float):
-        day = datetime.fromtimestamp(value / 1000 + 12 * 3600, UTC).date()
-        return day.replace(day=1)
-    return None
-
-
-# ---------------------------------------------------------------------------------------------------- overview & report
+# ---------------------------------------------------------------------------------------------------- overview
 
 def _totals(session: Session, flt: DashboardFilter) -> dict[str, Any]:
     frame = _held_stats(session, flt, by_bucket=False)
@@ -427,110 +319,3 @@ def overview(session: Session, *, actor: CurrentUser) -> list[Figure]:
         Figure(_("Coverage this year"), *coverage_pair(session, actor=actor, flt=this, before=last), PERCENT,
                COVERAGE_TARGET),
     ]
-
-
-def _short_of_sample(table: pd.DataFrame) -> int:
-    held = table[table["state"] == "held"]
-    return int((held["evaluated"] < held["required"]).sum())
-
-
-def monthly_report(session: Session, *, actor: CurrentUser, month: date) -> MonthlyReport:
-    """培训记录汇总表: the month's sessions with sign-ups, attendance, evaluations and scores, totals, attendance
-    rate, evaluation share, coverage year-to-date against 90%, whether the plan was approved in time — with the
-    month before for comparison; due the first working day of the next month."""
-    require(actor, VIEW)
-    month = month.replace(day=1)
-    flt, before_flt = month_filter(month), month_filter(previous_month(month))
-    now, before = _totals(session, flt), _totals(session, before_flt)
-    table, before_table = (session_table(session, actor=actor, flt=f) for f in (flt, before_flt))
-    plan = plan_months(session, actor=actor, flt=flt)
-    figures = [
-        Figure(_("Sessions planned"), _live(table), _live(before_table)),
-        Figure(_("Sessions held"), now["sessions"], before["sessions"]),
-        Figure(_("Signed up"), now["signed_up"], before["signed_up"]),
-        Figure(_("Attended"), now["attended"], before["attended"]),
-        Figure(_("Absent"), now["absent"], before["absent"], higher_is_better=False),
-        Figure(_("Attendance rate"), now["rate"], before["rate"], PERCENT),
-        Figure(_("Evaluations"), now["evaluated"], before["evaluated"]),
-        Figure(_("Attendees who evaluated"), now["evaluation_share"], before["evaluation_share"], PERCENT,
-               EVALUATION_SHARE),
-        Figure(_("Sessions short of the 10% sample"), _short_of_sample(table), _short_of_sample(before_table),
-               COUNT, higher_is_better=False),
-        *(Figure(_(label), now[n], before[n], SCORE) for n, label in _SCORE_FIGURES),
-        Figure(_("Coverage this year"), *coverage_pair(session, actor=actor, flt=flt, before=before_flt), PERCENT,
-               COVERAGE_TARGET),
-    ]
-    report = MonthlyReport(title=_("Training summary"), month=month, figures=figures)
-    due = summary_due_date(session, month)
-    report.notes.append(_("Due {day}, the first working day of the next month.").format(day=fmt_date(due)))
-    report.notes.extend(_plan_notes(plan))
-    trend = attendance(session, actor=actor, flt=DashboardFilter(start=_year_before(month), end=flt.end))
-    if not trend.empty:
-        report.charts.append((_("Attendees per month, last 12 months"), attendees_chart(trend, MONTH)))
-    tables = [(_("Sessions"), _summary_rows(table, now))]
-    for dim, title, name in (("district", _("Coverage by district"), _("District")),
-                             ("business_type", _("Coverage by business type"), _("Business type"))):
-        frame = coverage(session, actor=actor, flt=flt, dimension=dim)
-        if not frame.empty:
-            report.charts.append((title, coverage_chart(frame, name)))
-        tables.append((title, _coverage_rows(frame, name)))
-    report.tables.extend(tables)
-    return report
-
-
-_SCORE_FIGURES = (("score_content", N_("Average content score")), ("score_trainer", N_("Average trainer score")),
-                  ("score_usefulness", N_("Average usefulness score")))
-
-
-def _live(table: pd.DataFrame) -> int:
-    return int((table["state"] != "cancelled").sum())
-
-
-def _year_before(month: date) -> date:
-    """The first day of the month eleven months before `month` (twelve months ending with it)."""
-    for _step in range(11):
-        month = previous_month(month)
-    return month
-
-
-def _plan_notes(plan: pd.DataFrame) -> list[str]:
-    if plan.empty:
-        return []
-    row = plan.iloc[0]
-    text = _("Monthly plan: {status} (approval due {deadline}).").format(
-        status=row["timing_label"], deadline=fmt_date(row["deadline"]))
-    if row["approved_at"] is not None and not pd.isna(row["approved_at"]):
-        text += " " + _("Plan approved {when}.").format(when=fmt_datetime(row["approved_at"]))
-    return [text]
-
-
-def _summary_rows(table: pd.DataFrame, totals: dict[str, Any]) -> pd.DataFrame:
-    """The sessions table of the summary with translated headers and a totals row (held sessions)."""
-    scores = [_(label) for _n, label in _SCORE_FIGURES]
-    headers = [_("Date"), _("Course"), _("Session"), _("Format"), _("Trainer"), _("Place"), _("State"),
-               _("Signed up"), _("Attended"), _("Absent"), _("Evaluations"), *scores]
-    rows = [[fmt_datetime(r.starts_at), r.course, r.title, _(FORMAT_LABELS[r.format]), r.trainer, r.place,
-             _(SESSION_STATE_LABELS[r.state]), _count(r.signed_up), _count(r.attended), _count(r.absent),
-             _count(r.evaluated), *(_round(getattr(r, n)) for n in SCORES)] for r in table.itertuples()]
-    if rows:
-        rows.append([_("Total (held sessions)"), "", "", "", "", "", "", _count(totals["signed_up"]),
-                     _count(totals["attended"]), _count(totals["absent"]), _count(totals["evaluated"]),
-                     *(_round(totals[n]) for n in SCORES)])
-    return with_kinds(pd.DataFrame(rows, columns=headers).astype({h: "Int64" for h in headers[7:11]}),
-                      dict.fromkeys(scores, SCORE))
-
-
-def _count(value: Any) -> int | None:
-    return None if value is None or pd.isna(value) else int(value)
-
-
-def _coverage_rows(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Coverage per group: a share (shown as a percentage) and whether it reached 90% — "Yes" or "No", never blank."""
-    table = pd.DataFrame([[r.label, int(r.active), int(r.trained), r.share, _("Yes") if r.meets_target else _("No")]
-                          for r in frame.itertuples()],
-                         columns=[name, _("Active retailers"), _("Trained"), _("Coverage"), _("90% reached")])
-    return with_kinds(table, {_("Coverage"): PERCENT})
-
-
-def _round(value: Any) -> float | None:
-    return None if value is None or pd.isna(value) else round(float(value), 2)

@@ -15,6 +15,7 @@ from portal.center.workdays import ensure_calendar
 from portal.dashboards import report as rpt
 from portal.dashboards.period import DashboardFilter, center_today, month_filter
 from portal.i18n import fmt_date
+from portal.training import charts, monthly
 from portal.training import dashboard as dash
 from tests.training.support import academy_fixture, cst, english_fixture  # noqa: F401
 
@@ -237,7 +238,7 @@ def test_the_period_figures_compare_with_the_period_before(programme):
 def test_the_monthly_summary_has_the_sessions_totals_targets_and_due_date(programme):
     with unit_of_work(engine=programme.engine) as s:
         ensure_calendar(s, years=[YEAR])
-        report = dash.monthly_report(s, actor=programme.viewer, month=date(YEAR, 3, 17))
+        report = monthly.monthly_report(s, actor=programme.viewer, month=date(YEAR, 3, 17))
     assert report.title == "Training summary" and report.month == date(YEAR, 3, 1)
     f = {x.label: x for x in report.figures}
     assert (f["Sessions planned"].value, f["Sessions planned"].previous) == (2, 0)
@@ -265,7 +266,7 @@ def test_the_monthly_summary_has_the_sessions_totals_targets_and_due_date(progra
 def test_the_summary_of_september_is_due_after_the_national_day_holiday(programme):
     with unit_of_work(engine=programme.engine) as s:
         ensure_calendar(s, years=[YEAR])
-        report = dash.monthly_report(s, actor=programme.viewer, month=date(YEAR, 9, 1))
+        report = monthly.monthly_report(s, actor=programme.viewer, month=date(YEAR, 9, 1))
     assert f"Due {fmt_date(date(2025, 10, 9))}, the first working day of the next month." in report.notes
     assert dict(report.tables)["Sessions"].empty
     assert {x.label: x.value for x in report.figures}["Sessions held"] == 0
@@ -283,11 +284,11 @@ def test_the_dashboard_needs_the_training_view_permission(programme):
 
 
 def test_picked_month_reads_what_vega_reports():
-    assert dash.picked_month("2025-03-01T00:00:00") == date(2025, 3, 1)
+    assert charts.picked_month("2025-03-01T00:00:00") == date(2025, 3, 1)
     local_midnight_in_shanghai = datetime(2025, 3, 1) - timedelta(hours=8)  # Mar 1 00:00 at UTC+8, as UTC
     ms = (local_midnight_in_shanghai - datetime(1970, 1, 1)).total_seconds() * 1000
-    assert dash.picked_month(ms) == date(2025, 3, 1)
-    assert dash.picked_month(None) is None and dash.picked_month("soon") is None
+    assert charts.picked_month(ms) == date(2025, 3, 1)
+    assert charts.picked_month(None) is None and charts.picked_month("soon") is None
 
 
 def test_every_chart_builds_from_its_frame_with_a_click_selection(programme):
@@ -298,11 +299,13 @@ def test_every_chart_builds_from_its_frame_with_a_click_selection(programme):
                   "evaluations": dash.evaluations(s, actor=programme.viewer, flt=flt),
                   "coverage": dash.coverage(s, actor=programme.viewer, flt=flt, dimension="district"),
                   "plan": dash.plan_months(s, actor=programme.viewer, flt=flt)}
-    built = [dash.sessions_chart(frames["sessions"], flt.grain), dash.attendees_chart(frames["attendance"], flt.grain),
-             dash.attendance_rate_chart(frames["attendance"], flt.grain),
-             dash.evaluation_share_chart(frames["evaluations"], flt.grain),
-             dash.scores_chart(frames["evaluations"], flt.grain), dash.coverage_chart(frames["coverage"], "District"),
-             dash.plan_chart(frames["plan"])]
+    built = [charts.sessions_chart(frames["sessions"], flt.grain),
+             charts.attendees_chart(frames["attendance"], flt.grain),
+             charts.attendance_rate_chart(frames["attendance"], flt.grain),
+             charts.evaluation_share_chart(frames["evaluations"], flt.grain),
+             charts.scores_chart(frames["evaluations"], flt.grain),
+             charts.coverage_chart(frames["coverage"], "District"),
+             charts.plan_chart(frames["plan"])]
     for chart in built:
         spec = chart.to_json()  # plain JSON (no dates or numpy values left in the data)
         assert '"name": "pick"' in spec

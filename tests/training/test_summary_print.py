@@ -11,7 +11,7 @@ from html import unescape
 from db.engine import unit_of_work
 from portal.center.workdays import ensure_calendar
 from portal.dashboards import report as rpt
-from portal.training import dashboard as dash
+from portal.training import monthly
 from tests.training.support import academy_fixture, english_fixture  # noqa: F401
 from tests.training.test_dashboard import YEAR, programme  # noqa: F401 (fixture)
 
@@ -29,7 +29,7 @@ def _tables(page: str) -> dict[str, list[list[str]]]:
 def test_the_printed_summary_shows_counts_percentages_and_a_filled_90_percent_column(programme):  # noqa: F811
     with unit_of_work(engine=programme.engine) as s:
         ensure_calendar(s, years=[YEAR])
-        report = dash.monthly_report(s, actor=programme.viewer, month=date(YEAR, 3, 1))
+        report = monthly.monthly_report(s, actor=programme.viewer, month=date(YEAR, 3, 1))
     tables = _tables(rpt.to_html(report))
     head, *rows = tables["Coverage by district"]
     assert head == ["District", "Active retailers", "Trained", "Coverage", "90% reached"]
