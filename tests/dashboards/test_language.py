@@ -96,13 +96,13 @@ def test_a_printed_report_chart_speaks_chinese():
 
     from portal.dashboards.report import MonthlyReport, to_html
     from portal.i18n import set_language
-    from portal.incidents import dashboard as dash
+    from portal.incidents import charts
 
     set_language("zh_CN")
     frame = pd.DataFrame({"bucket": pd.to_datetime(["2026-10-01", "2026-11-01"]), "incidents": [3, 2],
                           "severity": [1, 2], "severity_label": ["Ⅰ级（特别重大）", "Ⅱ级（重大）"]})
     page = to_html(MonthlyReport(title="应急事件汇总", month=date(2026, 11, 1),
-                                 charts=[("按级别统计的事件", dash.severity_trend(frame, grain="month"))]))
+                                 charts=[("按级别统计的事件", charts.severity_trend(frame, grain="month"))]))
     labels = re.findall(r'aria-label="([^"]*)"', page)
     assert "按级别统计的事件" in labels and "开始时间：2026-10；级别：Ⅰ级（特别重大）；应急事件：3" in labels, labels
     assert not [label for label in labels if ENGLISH.search(label)], labels

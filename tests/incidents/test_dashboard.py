@@ -13,6 +13,7 @@ from portal import incidents as ix
 from portal.access.auth import PermissionDenied
 from portal.center.sla import CENTER_TZ
 from portal.dashboards.period import DashboardFilter
+from portal.incidents import clicks, monthly
 from portal.incidents import dashboard as dash
 from portal.incidents.records import INCIDENTS
 from portal.records.query import fetch_page
@@ -208,20 +209,20 @@ def _grid_refs(command: Command, filters) -> list[str]:
 
 def test_click_through_filters_open_exactly_the_incidents_behind_a_mark(command: Command, four):
     ref = {k: command.get(v).reference for k, v in four.items()}
-    may = dash.picked_day(int(datetime(2026, 5, 1, tzinfo=CENTER_TZ).timestamp() * 1000), HALF_YEAR)
+    may = clicks.picked_day(int(datetime(2026, 5, 1, tzinfo=CENTER_TZ).timestamp() * 1000), HALF_YEAR)
     assert may == date(2026, 5, 1)  # the browser's local midnight, in epoch milliseconds
-    assert dash.picked_day("2026-05-01T00:00:00", HALF_YEAR) == date(2026, 5, 1)
-    assert dash.picked_day(None, HALF_YEAR) is None
-    assert _grid_refs(command, dash.grid_filters(HALF_YEAR, day=may, type="system_failure")) == [ref["B"]]
-    assert _grid_refs(command, dash.grid_filters(HALF_YEAR, day=may, severity=3)) == sorted([ref["A"], ref["D"]])
-    assert _grid_refs(command, dash.grid_filters(HALF_YEAR, day=may)) == sorted([ref["A"], ref["B"], ref["D"]])
+    assert clicks.picked_day("2026-05-01T00:00:00", HALF_YEAR) == date(2026, 5, 1)
+    assert clicks.picked_day(None, HALF_YEAR) is None
+    assert _grid_refs(command, clicks.grid_filters(HALF_YEAR, day=may, type="system_failure")) == [ref["B"]]
+    assert _grid_refs(command, clicks.grid_filters(HALF_YEAR, day=may, severity=3)) == sorted([ref["A"], ref["D"]])
+    assert _grid_refs(command, clicks.grid_filters(HALF_YEAR, day=may)) == sorted([ref["A"], ref["B"], ref["D"]])
     west = DashboardFilter(HALF_YEAR.start, HALF_YEAR.end, district="城西区")
-    assert _grid_refs(command, dash.grid_filters(west)) == sorted([ref["B"], ref["C"]])
-    assert _grid_refs(command, dash.grid_filters(HALF_YEAR, started=False, status=["open", "responding",
+    assert _grid_refs(command, clicks.grid_filters(west)) == sorted([ref["B"], ref["C"]])
+    assert _grid_refs(command, clicks.grid_filters(HALF_YEAR, started=False, status=["open", "responding",
                                                                                   "monitoring"])) == sorted(
         [ref["C"], ref["D"]])
-    assert _grid_refs(command, dash.grid_filters(HALF_YEAR, started=False, reference=[ref["C"]])) == [ref["C"]]
-    assert dash.bucket_days(DashboardFilter(date(2026, 5, 15), date(2026, 8, 10)), date(2026, 5, 11)) == (
+    assert _grid_refs(command, clicks.grid_filters(HALF_YEAR, started=False, reference=[ref["C"]])) == [ref["C"]]
+    assert clicks.bucket_days(DashboardFilter(date(2026, 5, 15), date(2026, 8, 10)), date(2026, 5, 11)) == (
         date(2026, 5, 15), date(2026, 5, 17))  # a week cut to the period
 
 
@@ -232,13 +233,13 @@ def test_metrics_need_the_incident_view_permission(command: Command, four):
         with pytest.raises(PermissionDenied):
             command.run(nobody, metric, flt=HALF_YEAR)
     with pytest.raises(PermissionDenied):
-        command.run(nobody, dash.monthly_report, month=date(2026, 5, 1))
+        command.run(nobody, monthly.monthly_report, month=date(2026, 5, 1))
     with pytest.raises(PermissionDenied):
         command.run(nobody, dash.overview)
 
 
 def test_monthly_summary_of_may(command: Command, four):
-    report = _run(command, dash.monthly_report, month=date(2026, 5, 1), now=NOW)
+    report = _run(command, monthly.monthly_report, month=date(2026, 5, 1), now=NOW)
     assert report.title == "Incident summary" and report.month == date(2026, 5, 1)
     figures = {f.label: (f.value, f.previous) for f in report.figures}
     assert figures["Incidents"] == (3, 0)
@@ -263,14 +264,14 @@ def test_monthly_summary_of_may(command: Command, four):
     assert actions["Days overdue at month end"].tolist() == [6, 0]
     assert [title for title, _chart in report.charts] == ["Incidents by type and severity",
                                                           "Incidents per month by severity (12 months)"]
-    june = _run(command, dash.monthly_report, month=date(2026, 6, 1), now=NOW)
+    june = _run(command, monthly.monthly_report, month=date(2026, 6, 1), now=NOW)
     june_figures = {f.label: (f.value, f.previous) for f in june.figures}
     assert june_figures["Incidents"] == (1, 3)
     assert june_figures["Follow-up actions open at month end"] == (1, 2)  # A's is still open; B's was done
 
 
 def test_a_month_without_incidents_reports_zeros_and_empty_tables(command: Command):
-    report = _run(command, dash.monthly_report, month=date(2026, 4, 1), now=NOW)
+    report = _run(command, monthly.monthly_report, month=date(2026, 4, 1), now=NOW)
     figures = {f.label: f.value for f in report.figures}
     assert figures["Incidents"] == 0 and figures["Median hours to resolve"] is None
     tables = dict(report.tables)

@@ -11,7 +11,7 @@ from db.models import Retailer
 from portal import incidents as ix
 from portal.center.sla import local
 from portal.dashboards.period import DashboardFilter, center_today
-from portal.incidents import dashboard as dash
+from portal.incidents import clicks
 from portal.incidents.rules import utcnow
 from portal.ui.nav import pages_for
 from tests.support.app import grid_references
@@ -136,8 +136,8 @@ def test_the_chart_links_open_the_incidents_behind_them_in_the_grid(signed_in, i
 
     today = center_today()
     east = DashboardFilter(today.replace(day=1) - timedelta(days=330), today, district="城东区")
-    assert grid_rows(*dash.grid_filters(east)) == sorted([refs["rain"], refs["truck"]])
-    assert grid_rows(*dash.grid_filters(east, type="vehicle_breakdown")) == [refs["truck"]]
+    assert grid_rows(*clicks.grid_filters(east)) == sorted([refs["rain"], refs["truck"]])
+    assert grid_rows(*clicks.grid_filters(east, type="vehicle_breakdown")) == [refs["truck"]]
     everywhere = DashboardFilter(east.start, east.end)
-    assert grid_rows(*dash.grid_filters(everywhere, started=False, status=["open", "responding", "monitoring"])) == \
+    assert grid_rows(*clicks.grid_filters(everywhere, started=False, status=["open", "responding", "monitoring"])) == \
         sorted([refs["system"], refs["truck"]])
