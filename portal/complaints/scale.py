@@ -486,7 +486,7 @@ def seed_complaints(engine: Engine, count: int, *, seed: int = 2026, parallel: b
 def _store_dashboard_days(engine: Engine) -> None:
     """Work out the complaint dashboard's day figures of its default year and the year before now, once, so the
     first person to open the dashboard after a bulk load does not wait for them (seconds at a million)."""
-    from portal.complaints.dashboard import store_day_figures
+    from portal.complaints.day_figures import store_day_figures
     from portal.dashboards.period import default_filter
 
     year = default_filter()
