@@ -258,7 +258,7 @@ class ComplaintAttachment(Audited, Base):
 
 class ComplaintDashboardDay(Base):
     """One center day's complaint figures that do not depend on "now" (migration 0010: a cache the triggers keep
-    exact; portal/complaints/dashboard.py fills and reads it). `level` 0: the whole center (key ""), 1: per
+    exact; portal/complaints/day_figures.py fills and reads it). `level` 0: the whole center (key ""), 1: per
     handling department (key: its id, "" for none yet), 2: per retailer district (key: the district, "" for none).
     `counts` maps "category:<id>", "grade:<n>", "channel:<code>", "cause:<root cause>" to complaints."""
 

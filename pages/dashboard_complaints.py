@@ -9,6 +9,7 @@ from db.complaint_models import OPEN_STATES
 from db.engine import unit_of_work
 from portal.access.auth import CurrentUser, can
 from portal.complaints import dashboard as dc
+from portal.complaints.charts import age_bars, handling_lines, rate_lines, root_cause_pareto
 from portal.dashboards import charts
 from portal.dashboards.period import DashboardFilter, buckets
 from portal.dashboards.report import COUNT, DAYS, PERCENT, Figure, format_change, format_value
@@ -24,7 +25,7 @@ SECTIONS = {"volume": N_("Volume"), "service": N_("Service levels"), "backlog": 
 
 def figures(flt: DashboardFilter, section: str, _user: CurrentUser) -> dict:
     """The headline figures and the open section's, read in one unit of work on every run: right at once after any
-    edit (the stored day figures make a year of a million complaints quick; see portal/complaints/dashboard.py)."""
+    edit (the stored day figures make a year of a million complaints quick; see portal/complaints/day_figures.py)."""
     with unit_of_work(_user.id) as s:
         data = {"before": dc.summary(s, actor=_user, flt=flt.previous(), percentile=False)}
         if section == "service":  # the trend with each bucket's 90th percentile of handling time
@@ -112,15 +113,15 @@ def service_section() -> None:
     left, right = st.columns(2)
     for n, (rate, title, target) in enumerate(rates):
         with (left, right)[n % 2]:
-            chart_card(title, answered(rate), lambda f, r=rate, t=title, g=target: dc.rate_lines(f, grain, r, t, g),
+            chart_card(title, answered(rate), lambda f, r=rate, t=title, g=target: rate_lines(f, grain, r, t, g),
                        flt=flt, what=_("complaints"), key=rate, drill=in_bucket)
     with left:
-        chart_card(_("Handling time (working days)"), answered("avg_days"), lambda f: dc.handling_lines(f, grain),
+        chart_card(_("Handling time (working days)"), answered("avg_days"), lambda f: handling_lines(f, grain),
                    flt=flt, what=_("answered complaints"), key="handling", drill=in_bucket,
                    help=_("From receipt to the answer, counting only working days."))
     with right:
         chart_card(_("Reopen rate"), answered("reopen_rate"),
-                   lambda f: dc.rate_lines(f, grain, "reopen_rate", _("Reopen rate"), None),
+                   lambda f: rate_lines(f, grain, "reopen_rate", _("Reopen rate"), None),
                    flt=flt, what=_("answered complaints"), key="reopen_rate", drill=in_bucket,
                    help=_("Answered complaints reopened after a dissatisfied follow-up."))
 
@@ -130,14 +131,14 @@ def backlog_section() -> None:
     left, right = st.columns(2)
     with left:
         ages = dict(zip(backlog["age"], zip(backlog["first_day"], backlog["last_day"], strict=True), strict=True))
-        chart_card(_("Open complaints now, by age"), backlog, dc.age_bars, flt=flt, what=_("open complaints"),
+        chart_card(_("Open complaints now, by age"), backlog, age_bars, flt=flt, what=_("open complaints"),
                    key="backlog", link=grid_link(GRID, *dc.records_filters(flt, states=OPEN_STATES, period=False)),
                    drill=lambda v: grid_link(GRID, *dc.records_filters(flt, days=ages[v["age"]], states=OPEN_STATES))
                    if v.get("age") in ages else None,
                    help=_("Whatever the period: complaints not closed yet, by working days since receipt."))
     with right:
         repeat_complainants(data["repeaters"])
-    chart_card(_("Top root causes"), causes, dc.root_cause_pareto, flt=flt, what=_("root causes"), key="causes",
+    chart_card(_("Top root causes"), causes, root_cause_pareto, flt=flt, what=_("root causes"), key="causes",
                drill=lambda v: grid_link(GRID, *dc.records_filters(flt, root_cause=v["root_cause"]))
                if v.get("root_cause") else None)
 

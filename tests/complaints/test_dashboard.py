@@ -13,7 +13,9 @@ from db.engine import unit_of_work
 from db.models import CalendarDay, Retailer
 from portal import complaints as cx
 from portal.access.auth import PermissionDenied
+from portal.complaints import charts as complaint_charts
 from portal.complaints import dashboard as dc
+from portal.complaints import day_figures, monthly
 from portal.complaints.rules import utcnow
 from portal.dashboards.period import DashboardFilter, month_filter
 from portal.dashboards.report import to_html, to_xlsx
@@ -184,7 +186,7 @@ def test_root_causes_most_frequent_first_with_the_share_of_all(center):
     frame = center.run(center.supervisor, dc.root_causes, flt=month_filter(date(2026, 11, 1)), limit=2)
     assert frame["root_cause"].tolist() == ["路线调度不当", "车辆故障"]
     assert frame["complaints"].tolist() == [3, 2] and set(frame["all_with_cause"]) == {6}
-    chart = dc.root_cause_pareto(frame).to_dict()
+    chart = complaint_charts.root_cause_pareto(frame).to_dict()
     assert chart["layer"][1]["encoding"]["y"]["title"] == "Cumulative share"
 
 
@@ -235,7 +237,7 @@ def test_monthly_report_compares_with_the_month_before(center, holiday_cases):
     answered(center, cst(9, 14, 9), cst(9, 14, 15), root_cause="调度不当")
     with unit_of_work(engine=center.engine) as s:  # the report's "now" is the real clock: close October's loops
         s.execute(update(Complaint).values(followed_up_at=Complaint.replied_at, satisfaction="satisfied"))
-    report = center.run(center.supervisor, dc.monthly_report, month=date(2026, 10, 15))
+    report = center.run(center.supervisor, monthly.monthly_report, month=date(2026, 10, 15))
     figures = {f.label: f for f in report.figures}
     assert report.month == date(2026, 10, 1) and report.title == "Complaint analysis"
     assert (figures["Complaints"].value, figures["Complaints"].previous) == (2, 2)  # B, C · A, Sep 14
@@ -338,7 +340,7 @@ def test_a_day_dropped_after_the_check_is_counted_from_the_complaints(center, ho
     center.run(center.supervisor, dc.summary, flt=OCTOBER, now=LATER)
     with unit_of_work(engine=center.engine) as s:
         s.execute(delete(ComplaintDashboardDay))
-    monkeypatch.setattr(dc, "_store_days", lambda session, first, last: None)
+    monkeypatch.setattr(day_figures, "_store_days", lambda session, first, last: None)
     s = center.run(center.supervisor, dc.summary, flt=OCTOBER, now=LATER)
     assert s["complaints"] == 3 and s["avg_days"] == pytest.approx((1.5 + 1.0 + 4.0) / 3)
     assert center.run(center.supervisor, dc.breakdown, flt=OCTOBER, by="grade")["complaints"].tolist() == [3]

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from portal.center.sla import CENTER_TZ, due_times, local
 from portal.center.workdays import WorkCalendar, library_exceptions
-from portal.complaints.scale import DueClock, copy_text
+from portal.complaints.scale_lives import DueClock, copy_text
 
 
 def wall_clock(moment):
