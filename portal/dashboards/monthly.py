@@ -11,7 +11,7 @@ from portal.dashboards.period import center_today, previous_month
 from portal.dashboards.report import MonthlyReport
 from portal.i18n import N_
 
-# area -> (report title, permission); each area's module `portal.<area>.dashboard` has `monthly_report`
+# area -> (report title, permission); each area's module `portal.<area>.monthly` has `monthly_report`
 AREAS: dict[str, tuple[str, str]] = {
     "complaints": (N_("Complaint analysis"), "complaints.view"),
     "training": (N_("Training summary"), "training.view"),
@@ -38,5 +38,5 @@ def monthly_report(session: Session, *, actor: CurrentUser, area: str, month: da
     if area not in AREAS:
         raise ValueError(f"unknown report area {area!r}")
     require(actor, AREAS[area][1])
-    module = importlib.import_module(f"portal.{area}.dashboard")
+    module = importlib.import_module(f"portal.{area}.monthly")
     return module.monthly_report(session, actor=actor, month=month.replace(day=1))

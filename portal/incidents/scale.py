@@ -1,6 +1,6 @@
 """Scale data: `python -m portal seed --incidents N` adds N emergency incidents with their timelines, by COPY.
 
-What each incident is and what happened in it up to now is made by portal/incidents/scale_life.py; this module
+What each incident is and what happened in it up to now is made by portal/incidents/scale_lives.py; this module
 reserves the ids, writes the rows round by round with COPY (the timeline's append-only trigger only refuses
 updates and deletes, so COPY is fine) with the audit rows of the audited tables, all in one transaction. For large
 runs the secondary indexes and foreign keys of the incident tables are dropped and rebuilt at the end.
@@ -23,7 +23,7 @@ from db.incident_models import (
     ServiceSuspension,
 )
 from portal.incidents.rules import utcnow
-from portal.incidents.scale_life import IncidentFactory
+from portal.incidents.scale_lives import IncidentFactory
 from portal.records.bulk import copy_rows, rebuilt_after, reserve_ids, vacuum_analyze
 
 CHUNK = 5_000  # incidents per COPY round (about 100,000 timeline entries)
