@@ -1,7 +1,7 @@
 """What the complaint dashboard counts, and the building blocks of its queries over the complaints themselves.
 
 Which complaints count: those *received* in the period (the cohort), without invalid complaints and duplicates
-(they are not complaints the center handled), that the reader may see and the filter selects (`_scope`).
+(they are not complaints the center handled), that the reader may see and the filter selects (`scope_conditions`).
 Working-day arithmetic in SQL: a one-row CTE holds, for each day of the range, the number of working days before
 it (`calendar_days` over Mon–Fri); the working time between two moments is the difference of their ordinals.
 Also here: the per-bucket frame with every bucket of the period, and the labels of categories, grades, channels
@@ -35,7 +35,7 @@ EPOCH = date(1970, 1, 1)  # date_part("epoch") counts from here
 
 # --- the rows a dashboard counts ------------------------------------------------------------------------
 
-def _scope(actor: CurrentUser, flt: DashboardFilter, *, period: bool = True) -> list[ColumnElement[bool]]:
+def scope_conditions(actor: CurrentUser, flt: DashboardFilter, *, period: bool = True) -> list[ColumnElement[bool]]:
     """The complaints `actor` may see that the filter selects (received in the period, department, district)."""
     require(actor, VIEW)
     where = [state_in(VALID_STATES)]
@@ -82,7 +82,7 @@ def _rate(part: Any, whole: Any) -> ColumnElement[Any]:
     return cast(part, Float) / cast(func.nullif(whole, 0), Float)
 
 
-def _cohort(actor: CurrentUser, flt: DashboardFilter, first: date) -> Any:
+def cohort_rows(actor: CurrentUser, flt: DashboardFilter, first: date) -> Any:
     """The rows the figures count, with receipt and answer as days since `first`. OFFSET 0 keeps the planner from
     merging it into the aggregate, so each row's time-zone arithmetic runs once (not once per use)."""
     c = Complaint
@@ -90,10 +90,10 @@ def _cohort(actor: CurrentUser, flt: DashboardFilter, first: date) -> Any:
                    c.followed_up_at, c.satisfaction, c.reopen_count, c.paused_since,
                    days_since(first, c.received_at).label("received_day"),
                    days_since(first, c.replied_at).label("replied_day"))
-            .where(*_scope(actor, flt)).offset(0).subquery("cohort"))
+            .where(*scope_conditions(actor, flt)).offset(0).subquery("cohort"))
 
 
-def _quality_columns(c: Any, days: Any, now: datetime) -> list[ColumnElement[Any]]:
+def quality_columns(c: Any, days: Any, now: datetime) -> list[ColumnElement[Any]]:
     """The counts and rates of `trend` and `summary` over the cohort `c` (one pass)."""
     clock_now = func.coalesce(c.paused_since, now)  # a paused clock is late only if it was at pausing
     reply_due = or_(c.first_replied_at.is_not(None), c.first_reply_due_at <= clock_now)
@@ -122,12 +122,12 @@ def _quality_columns(c: Any, days: Any, now: datetime) -> list[ColumnElement[Any
     ]
 
 
-def _ordinal_range(flt: DashboardFilter, now: datetime) -> tuple[date, date]:
+def ordinal_range(flt: DashboardFilter, now: datetime) -> tuple[date, date]:
     """The days a cohort's receipts and answers fall on: the period up to today (answers come later)."""
     return flt.start, max(flt.end, now.astimezone(CENTER_TZ).date()) + timedelta(days=1)
 
 
-def _filled(flt: DashboardFilter, rows: list[dict[str, Any]]) -> pd.DataFrame:
+def filled_buckets(flt: DashboardFilter, rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Per-bucket figures with every bucket of the period (no complaints: counts 0, rates and times empty)."""
     frame = pd.DataFrame(rows)
     if frame.empty:
@@ -141,13 +141,13 @@ def _filled(flt: DashboardFilter, rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 # --- labels ---------------------------------------------------------------------------------------------------
 
-def _names(session: Session, model: Any) -> dict[int, str]:
+def localized_names(session: Session, model: Any) -> dict[int, str]:
     zh = current_language() == "zh_CN"
     return {i: (name_zh if zh else name_en)
             for i, name_en, name_zh in session.execute(select(model.id, model.name_en, model.name_zh))}
 
 
-def _label(session: Session, by: str, key: Any) -> str:
+def group_label(session: Session, by: str, key: Any) -> str:
     if by == "grade":
         return _(GRADE_LABELS[key])
     if by == "channel":
@@ -156,5 +156,5 @@ def _label(session: Session, by: str, key: Any) -> str:
         return _("Not assigned yet")
     cache = session.info.setdefault(f"dashboard_names_{by}_{current_language()}", {})
     if not cache:
-        cache.update(_names(session, ComplaintCategory if by == "category" else Department))
+        cache.update(localized_names(session, ComplaintCategory if by == "category" else Department))
     return cache.get(key, str(key))

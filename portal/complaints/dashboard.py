@@ -32,23 +32,23 @@ from portal.access.auth import CurrentUser
 from portal.center.sla import CENTER_TZ
 from portal.complaints.cohort import (
     VALID_STATES,
-    _cohort,
-    _filled,
-    _label,
-    _names,
-    _ordinal_range,
-    _quality_columns,
-    _scope,
+    cohort_rows,
     days_since,
+    filled_buckets,
+    group_label,
+    localized_names,
+    ordinal_range,
+    quality_columns,
+    scope_conditions,
     working_day_ordinals,
     working_ordinal,
 )
 from portal.complaints.day_figures import (
-    _causes_from_days,
-    _counts_from_days,
-    _district_counts_from_days,
     _from_days,
-    _trend_from_days,
+    causes_from_days,
+    counts_from_days,
+    district_counts_from_days,
+    trend_from_days,
 )
 from portal.complaints.queries import display_phone, state_in
 from portal.complaints.rules import utcnow
@@ -85,19 +85,19 @@ def trend_and_summary(session: Session, *, actor: CurrentUser, flt: DashboardFil
     `total_percentile` the summary's p90_days may be None (the page shows the per-bucket ones only)."""
     now = now or utcnow()
     if _from_days(actor, flt):
-        return _trend_from_days(session, actor=actor, flt=flt, now=now, total_percentile=total_percentile)
-    first, last = _ordinal_range(flt, now)
+        return trend_from_days(session, actor=actor, flt=flt, now=now, total_percentile=total_percentile)
+    first, last = ordinal_range(flt, now)
     days = working_day_ordinals(first, last)
-    rows = _cohort(actor, flt, first)
+    rows = cohort_rows(actor, flt, first)
     b = bucket(rows.c.received_at, flt.grain).label("bucket")
     session.execute(text("SET LOCAL work_mem = '32MB'"))  # the 90th percentile sorts a year of answers in memory
-    stmt = (select(b, *_quality_columns(rows.c, days, now)).select_from(rows)
+    stmt = (select(b, *quality_columns(rows.c, days, now)).select_from(rows)
             .group_by(func.grouping_sets(tuple_(b), tuple_())).order_by(b))
     result = [dict(r) for r in session.execute(stmt).mappings()]
     per_bucket = [r for r in result if r["bucket"] is not None]
     total = next(r for r in result if r["bucket"] is None)
     del total["bucket"]
-    return _filled(flt, per_bucket), total
+    return filled_buckets(flt, per_bucket), total
 
 
 
@@ -113,12 +113,12 @@ def summary(session: Session, *, actor: CurrentUser, flt: DashboardFilter, now: 
     `percentile`, p90_days is None and the query sorts nothing (for a comparison with the period before)."""
     now = now or utcnow()
     if _from_days(actor, flt):
-        return _trend_from_days(session, actor=actor, flt=flt, now=now, per_bucket=False, percentile=percentile)[1]
-    first, last = _ordinal_range(flt, now)
+        return trend_from_days(session, actor=actor, flt=flt, now=now, per_bucket=False, percentile=percentile)[1]
+    first, last = ordinal_range(flt, now)
     days = working_day_ordinals(first, last)
-    rows = _cohort(actor, flt, first)
+    rows = cohort_rows(actor, flt, first)
     session.execute(text("SET LOCAL work_mem = '32MB'"))
-    columns = [col for col in _quality_columns(rows.c, days, now) if percentile or col.name != "p90_days"]
+    columns = [col for col in quality_columns(rows.c, days, now) if percentile or col.name != "p90_days"]
     figures = dict(session.execute(select(*columns).select_from(rows)).mappings().one())
     return {"p90_days": None} | figures
 
@@ -130,7 +130,7 @@ def counts(session: Session, *, actor: CurrentUser, flt: DashboardFilter,
     if unknown := set(dims) - set(DIMENSIONS):
         raise ValueError(f"unknown dimensions {sorted(unknown)}; use some of {DIMENSIONS}")
     if _from_days(actor, flt) and not (flt.district and "department" in dims):
-        return _counts_from_days(session, actor=actor, flt=flt, dims=dims)
+        return counts_from_days(session, actor=actor, flt=flt, dims=dims)
     c = Complaint
     b = bucket(c.received_at, flt.grain)
     columns = {"category": c.category_id, "grade": c.grade, "channel": c.channel, "department": c.department_id}
@@ -138,17 +138,17 @@ def counts(session: Session, *, actor: CurrentUser, flt: DashboardFilter,
     sets = [tuple_(b, c.category_id), *[tuple_(columns[d]) for d in dims]]
     stmt = (select(*[k.label(name) for name, k in keys.items()],
                    *[func.grouping(k).label(f"g_{name}") for name, k in keys.items()], func.count().label("n"))
-            .where(*_scope(actor, flt)).group_by(func.grouping_sets(*sets)))
+            .where(*scope_conditions(actor, flt)).group_by(func.grouping_sets(*sets)))
     rows = session.execute(stmt).mappings().all()
     volume_rows = [(r["bucket"], r["category"], r["n"]) for r in rows if r["g_bucket"] == 0]
     frame = pd.DataFrame(sorted(volume_rows), columns=["bucket", "category_id", "complaints"])
-    frame["category"] = frame["category_id"].map(_names(session, ComplaintCategory)).astype(str)
+    frame["category"] = frame["category_id"].map(localized_names(session, ComplaintCategory)).astype(str)
     frame["bucket"] = pd.to_datetime(frame["bucket"])
     out = {"volume": frame}
     for dim in dims:
         picked = sorted(((r[dim], r["n"]) for r in rows if r["g_bucket"] == 1 and r[f"g_{dim}"] == 0),
                         key=lambda kn: (-kn[1], str(kn[0])))
-        out[dim] = pd.DataFrame([(k, _label(session, dim, k), n) for k, n in picked],
+        out[dim] = pd.DataFrame([(k, group_label(session, dim, k), n) for k, n in picked],
                                 columns=["key", "label", "complaints"]).astype({"key": object})
     return out
 
@@ -174,7 +174,7 @@ def backlog(session: Session, *, actor: CurrentUser, flt: DashboardFilter, now: 
     age = working_ordinal(days, days_since(first, literal(now))) - working_ordinal(days, days_since(first, since))
     received_day = cast(func.timezone(str(CENTER_TZ), Complaint.received_at), Date)
     rows = (select(age.label("age"), received_day.label("day")).select_from(Complaint)
-            .where(state_in(OPEN_STATES), *_scope(actor, flt, period=False))
+            .where(state_in(OPEN_STATES), *scope_conditions(actor, flt, period=False))
             .offset(0).subquery("open"))  # OFFSET 0: each row's age is worked out once, not once per bucket tested
     order = case(*[(rows.c.age < high, i) for i, (_low, high, _label) in enumerate(AGE_BUCKETS) if high is not None],
                  else_=len(AGE_BUCKETS) - 1).label("age_order")
@@ -189,11 +189,11 @@ def root_causes(session: Session, *, actor: CurrentUser, flt: DashboardFilter, l
     """The most frequent root causes found by investigation (root_cause, complaints, all_with_cause: the total
     over every cause, so a Pareto line shows shares of the whole)."""
     if _from_days(actor, flt):
-        return _causes_from_days(session, actor=actor, flt=flt, limit=limit)
+        return causes_from_days(session, actor=actor, flt=flt, limit=limit)
     cause = func.btrim(Complaint.root_cause)
     n = func.count()
     stmt = (select(cause.label("root_cause"), n.label("complaints"), cast(func.sum(n).over(), Integer))
-            .where(*_scope(actor, flt), func.coalesce(cause, "") != "")
+            .where(*scope_conditions(actor, flt), func.coalesce(cause, "") != "")
             .group_by(cause).order_by(n.desc(), cause).limit(limit))
     return pd.DataFrame(session.execute(stmt).all(), columns=["root_cause", "complaints", "all_with_cause"])
 
@@ -207,14 +207,14 @@ def repeat_complainants(session: Session, *, actor: CurrentUser, flt: DashboardF
     session.execute(text("SET LOCAL work_mem = '32MB'"))  # a year's phone numbers hashed in memory, not on disk
     stmt = (select(Complaint.complainant_phone, n.label("complaints"),
                    func.max(Complaint.received_at), func.count().over(), cast(func.sum(n).over(), Integer))
-            .where(*_scope(actor, flt), Complaint.complainant_phone.is_not(None))
+            .where(*scope_conditions(actor, flt), Complaint.complainant_phone.is_not(None))
             .group_by(Complaint.complainant_phone).having(n > 1)
             .order_by(n.desc(), func.max(Complaint.received_at).desc()).limit(limit))
     found = session.execute(stmt).all()
     # the names only for the numbers shown: reading them for every number would leave the covering index
     names = dict(session.execute(
         select(Complaint.complainant_phone, func.max(Complaint.complainant_name))
-        .where(*_scope(actor, flt), Complaint.complainant_phone.in_([r[0] for r in found]))
+        .where(*scope_conditions(actor, flt), Complaint.complainant_phone.in_([r[0] for r in found]))
         .group_by(Complaint.complainant_phone)).all()) if found else {}
     rows = [(phone, names.get(phone), k, last, total, made) for phone, k, last, total, made in found]
     shown = [display_phone(actor, phone) for phone, *_rest in rows]
@@ -231,11 +231,11 @@ def per_district(session: Session, *, actor: CurrentUser, flt: DashboardFilter,
     retailers, per_10k); complaints not linked to a retailer have no district and are left out. `active`: the
     active retailers per district, when the caller has counted them already."""
     if _from_days(actor, flt) and flt.department_id is None:
-        found = _district_counts_from_days(session, flt)
+        found = district_counts_from_days(session, flt)
     else:
         found = dict(session.execute(
             select(Retailer.district, func.count()).select_from(Complaint)
-            .join(Retailer, Retailer.id == Complaint.retailer_id).where(*_scope(actor, flt))
+            .join(Retailer, Retailer.id == Complaint.retailer_id).where(*scope_conditions(actor, flt))
             .group_by(Retailer.district)).all())
     if active is None:
         active = active_retailers(session, district=flt.district)

@@ -22,7 +22,16 @@ from db.complaint_models import Complaint
 from db.models import ComplaintCategory
 from portal.access.auth import CurrentUser, require
 from portal.center.sla import CENTER_TZ
-from portal.complaints.cohort import EPOCH, SATISFIED, VALID_STATES, VIEW, _filled, _label, _names, _scope
+from portal.complaints.cohort import (
+    EPOCH,
+    SATISFIED,
+    VALID_STATES,
+    VIEW,
+    filled_buckets,
+    group_label,
+    localized_names,
+    scope_conditions,
+)
 from portal.complaints.queries import visible_condition
 from portal.dashboards.period import DashboardFilter, bucket, center_today
 
@@ -167,7 +176,7 @@ def _overdue(session: Session, *, actor: CurrentUser, flt: DashboardFilter, now:
     stmt = (select(b.label("bucket"), func.grouping(b),
                    n.filter(and_(c.first_replied_at.is_(None), c.first_reply_due_at <= clock_now)),
                    n.filter(and_(c.replied_at.is_(None), c.resolution_due_at <= clock_now)))
-            .where(*_scope(actor, flt), or_(c.first_replied_at.is_(None), c.replied_at.is_(None)))
+            .where(*scope_conditions(actor, flt), or_(c.first_replied_at.is_(None), c.replied_at.is_(None)))
             .group_by(func.grouping_sets(tuple_(b), tuple_())))
     return {(None if g else day): (reply, answer) for day, g, reply, answer in session.execute(stmt)}
 
@@ -197,7 +206,7 @@ def _figures(row: dict[str, Any], overdue: tuple[int, int]) -> dict[str, Any]:
     }
 
 
-def _trend_from_days(session: Session, *, actor: CurrentUser, flt: DashboardFilter, now: datetime,
+def trend_from_days(session: Session, *, actor: CurrentUser, flt: DashboardFilter, now: datetime,
                      per_bucket: bool = True, percentile: bool = True,
                      total_percentile: bool = True) -> tuple[pd.DataFrame, dict[str, Any]]:
     """trend_and_summary from the day figures (+ what is overdue now); without `total_percentile`, the whole
@@ -230,7 +239,7 @@ def _trend_from_days(session: Session, *, actor: CurrentUser, flt: DashboardFilt
     total = _figures(total_row, overdue.get(None, (0, 0)))
     buckets_ = [{"bucket": r["bucket"]} | _figures(r, overdue.get(r["bucket"], (0, 0)))
                 for r in rows if per_bucket and r["g"] == 0 and (r["complaints"] or 0) > 0]
-    return _filled(flt, buckets_), total
+    return filled_buckets(flt, buckets_), total
 
 
 def _dimension_key(dim: str, key: str) -> Any:
@@ -239,7 +248,7 @@ def _dimension_key(dim: str, key: str) -> Any:
     return key
 
 
-def _counts_from_days(session: Session, *, actor: CurrentUser, flt: DashboardFilter,
+def counts_from_days(session: Session, *, actor: CurrentUser, flt: DashboardFilter,
                       dims: tuple[str, ...]) -> dict[str, pd.DataFrame]:
     """counts() from the day figures: categories per bucket and grade / channel from `counts`, departments from
     the per-department rows."""
@@ -254,7 +263,7 @@ def _counts_from_days(session: Session, *, actor: CurrentUser, flt: DashboardFil
     split = [(day, g, *key.split(":", 1), n) for day, g, key, n in rows]
     volume_rows = [(day, int(k), int(n)) for day, g, dim, k, n in split if g == 0 and dim == "category"]
     frame = pd.DataFrame(sorted(volume_rows), columns=["bucket", "category_id", "complaints"])
-    frame["category"] = frame["category_id"].map(_names(session, ComplaintCategory)).astype(str)
+    frame["category"] = frame["category_id"].map(localized_names(session, ComplaintCategory)).astype(str)
     frame["bucket"] = pd.to_datetime(frame["bucket"])
     out = {"volume": frame}
     for dim in dims:
@@ -267,12 +276,12 @@ def _counts_from_days(session: Session, *, actor: CurrentUser, flt: DashboardFil
         else:
             found = [(_dimension_key(dim, k), int(n)) for _day, g, d, k, n in split if g == 1 and d == dim]
         picked = sorted(found, key=lambda kn: (-kn[1], str(kn[0])))
-        out[dim] = pd.DataFrame([(k, _label(session, dim, k), n) for k, n in picked],
+        out[dim] = pd.DataFrame([(k, group_label(session, dim, k), n) for k, n in picked],
                                 columns=["key", "label", "complaints"]).astype({"key": object})
     return out
 
 
-def _causes_from_days(session: Session, *, actor: CurrentUser, flt: DashboardFilter, limit: int) -> pd.DataFrame:
+def causes_from_days(session: Session, *, actor: CurrentUser, flt: DashboardFilter, limit: int) -> pd.DataFrame:
     sql, params = _selected_days(session, flt)
     stmt = f"""{sql},
       c AS (SELECT substr(e.key, 7) AS root_cause, sum(e.value::int)::int AS complaints
@@ -283,7 +292,7 @@ def _causes_from_days(session: Session, *, actor: CurrentUser, flt: DashboardFil
                         columns=["root_cause", "complaints", "all_with_cause"])
 
 
-def _district_counts_from_days(session: Session, flt: DashboardFilter) -> dict[str, int]:
+def district_counts_from_days(session: Session, flt: DashboardFilter) -> dict[str, int]:
     """Complaints of the period per retailer district, from the per-district day rows."""
     counted = (f"""{_days_cte(session, flt.start, flt.end)}
         SELECT key AS district, sum(complaints)::int AS complaints FROM days

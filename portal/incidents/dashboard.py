@@ -64,7 +64,7 @@ def district_condition(district: str | None) -> ColumnElement[bool]:
     return Incident.affected_districts.contains([district]) if district else true()
 
 
-def _started_in(flt: DashboardFilter) -> ColumnElement[bool]:
+def started_in_period(flt: DashboardFilter) -> ColumnElement[bool]:
     return and_(in_period(Incident.started_at, flt), district_condition(flt.district))
 
 
@@ -102,7 +102,7 @@ def retailers_affected(district: str | None = None) -> ColumnElement[int]:
                 else_=func.coalesce(share, Incident.affected_retailers_estimate))
 
 
-def _frame(rows: Iterable[Any], columns: list[str]) -> pd.DataFrame:
+def frame_of(rows: Iterable[Any], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame([tuple(r) for r in rows], columns=columns)
 
 
@@ -118,9 +118,9 @@ def by_type(session: Session, *, actor: CurrentUser, flt: DashboardFilter) -> pd
     """Incidents that started in each bucket, per type: bucket, type, type_label, incidents."""
     require(actor, VIEW)
     b = bucket(Incident.started_at, flt.grain).label("b")
-    rows = session.execute(select(b, Incident.type, func.count()).where(_started_in(flt))
+    rows = session.execute(select(b, Incident.type, func.count()).where(started_in_period(flt))
                            .group_by(b, Incident.type).order_by(b, Incident.type))
-    frame = _frame(rows, ["bucket", "type", "incidents"])
+    frame = frame_of(rows, ["bucket", "type", "incidents"])
     frame.insert(2, "type_label", [_(TYPE_LABELS[t]) for t in frame["type"]])
     return _dates(frame)
 
@@ -130,9 +130,9 @@ def by_severity(session: Session, *, actor: CurrentUser, flt: DashboardFilter) -
     severity_label, incidents."""
     require(actor, VIEW)
     b = bucket(Incident.started_at, flt.grain).label("b")
-    rows = session.execute(select(b, Incident.severity, func.count()).where(_started_in(flt))
+    rows = session.execute(select(b, Incident.severity, func.count()).where(started_in_period(flt))
                            .group_by(b, Incident.severity).order_by(b, Incident.severity))
-    frame = _frame(rows, ["bucket", "severity", "incidents"])
+    frame = frame_of(rows, ["bucket", "severity", "incidents"])
     frame.insert(2, "severity_label", [_(SEVERITY_LABELS[s]) for s in frame["severity"]])
     return _dates(frame)
 
@@ -146,7 +146,7 @@ def _measured(flt: DashboardFilter) -> Any:
                    _hours(Incident.resolved_at, Incident.started_at).label("resolve"),
                    retailers_affected(flt.district).label("retailers"))
             .select_from(Incident).outerjoin(moved, true())
-            .where(_started_in(flt)).subquery("measured"))
+            .where(started_in_period(flt)).subquery("measured"))
 
 
 def _time_columns(measured: Any) -> list[Any]:
@@ -195,7 +195,7 @@ def open_now(session: Session, *, actor: CurrentUser, flt: DashboardFilter,
         select(Incident.severity, Incident.status, age, func.count(), func.max(age_hours))
         .where(Incident.status.in_(ACTIVE_STATUSES), district_condition(flt.district))
         .group_by(Incident.severity, Incident.status, age))
-    frame = _frame(rows, ["severity", "status", "age", "incidents", "oldest_hours"])
+    frame = frame_of(rows, ["severity", "status", "age", "incidents", "oldest_hours"])
     age_labels = {key: _(label) for key, label, _upper in AGE_BUCKETS}
     age_order = {key: n for n, (key, _label, _upper) in enumerate(AGE_BUCKETS)}
     frame = frame.assign(severity_label=[_(SEVERITY_LABELS[s]) for s in frame["severity"]],
@@ -213,8 +213,8 @@ def retailers_by_month(session: Session, *, actor: CurrentUser, flt: DashboardFi
     b = bucket(Incident.started_at, flt.grain).label("b")
     rows = session.execute(select(b, Incident.scope, func.coalesce(func.sum(retailers_affected(flt.district)), 0),
                                   func.count())
-                           .where(_started_in(flt)).group_by(b, Incident.scope).order_by(b, Incident.scope))
-    frame = _frame(rows, ["bucket", "scope", "retailers", "incidents"])
+                           .where(started_in_period(flt)).group_by(b, Incident.scope).order_by(b, Incident.scope))
+    frame = frame_of(rows, ["bucket", "scope", "retailers", "incidents"])
     frame["retailers"] = frame["retailers"].astype(int)
     frame.insert(2, "scope_label", [_(SCOPE_LABELS[s]) for s in frame["scope"]])
     return _dates(frame)
@@ -234,7 +234,7 @@ def suspensions(session: Session, *, actor: CurrentUser, flt: DashboardFilter,
         .join(Incident, Incident.id == s.incident_id)
         .where(in_period(s.suspended_at, flt), district_condition(flt.district))
         .group_by(b, s.service).order_by(b, s.service))
-    frame = _frame(rows, ["bucket", "service", "suspensions", "hours", "ongoing"])
+    frame = frame_of(rows, ["bucket", "service", "suspensions", "hours", "ongoing"])
     frame["hours"] = frame["hours"].astype(float)
     frame.insert(2, "service_label", [_(STEP_LABELS[v]) for v in frame["service"]])
     return _dates(frame)
@@ -288,7 +288,7 @@ def headline(session: Session, *, actor: CurrentUser, flt: DashboardFilter,
     """The page's headline numbers for the period beside the period of the same length before it."""
     now_rows = totals(session, actor=actor, flt=flt, now=now).iloc[0]
     before = totals(session, actor=actor, flt=flt.previous(), now=now).iloc[0]
-    return _figures(now_rows, before) + [
+    return headline_figures(now_rows, before) + [
         Figure(_("Open now"), open_count(session, actor=actor, district=flt.district), None, COUNT,
                higher_is_better=False)]
 
@@ -296,7 +296,7 @@ def headline(session: Session, *, actor: CurrentUser, flt: DashboardFilter,
 COUNT_COLUMNS = frozenset({"incidents", "major", "retailers", "responded", "resolved", "suspensions"})
 
 
-def _value(row: pd.Series, name: str) -> int | float | None:
+def plain_value(row: pd.Series, name: str) -> int | float | None:
     """A plain Python number (counts as int) from a totals row; None where nothing was measured."""
     value = row[name]
     if value is None or pd.isna(value):
@@ -304,14 +304,15 @@ def _value(row: pd.Series, name: str) -> int | float | None:
     return int(value) if name in COUNT_COLUMNS else float(value)
 
 
-def _figures(row: pd.Series, before: pd.Series) -> list[Figure]:
+def headline_figures(row: pd.Series, before: pd.Series) -> list[Figure]:
     return [
-        Figure(_("Incidents"), _value(row, "incidents"), _value(before, "incidents"), COUNT, higher_is_better=False),
-        Figure(_("Major incidents (severity 1–2)"), _value(row, "major"), _value(before, "major"), COUNT,
+        Figure(_("Incidents"), plain_value(row, "incidents"), plain_value(before, "incidents"), COUNT,
                higher_is_better=False),
-        Figure(_("Median hours to respond"), _value(row, "respond_median"), _value(before, "respond_median"),
+        Figure(_("Major incidents (severity 1–2)"), plain_value(row, "major"), plain_value(before, "major"), COUNT,
+               higher_is_better=False),
+        Figure(_("Median hours to respond"), plain_value(row, "respond_median"), plain_value(before, "respond_median"),
                NUMBER, higher_is_better=False),
-        Figure(_("Median hours to resolve"), _value(row, "resolve_median"), _value(before, "resolve_median"),
+        Figure(_("Median hours to resolve"), plain_value(row, "resolve_median"), plain_value(before, "resolve_median"),
                NUMBER, higher_is_better=False),
     ]
 
@@ -326,6 +327,6 @@ def overview(session: Session, *, actor: CurrentUser, today: date | None = None)
     last = month_filter(previous_month(today))
     row = totals(session, actor=actor, flt=this).iloc[0]
     before = totals(session, actor=actor, flt=last).iloc[0]
-    figures = _figures(row, before)
+    figures = headline_figures(row, before)
     return [figures[0], figures[1], figures[3],
             Figure(_("Open incidents now"), open_count(session, actor=actor), None, COUNT, higher_is_better=False)]

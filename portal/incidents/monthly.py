@@ -24,12 +24,12 @@ from portal.incidents.charts import severity_trend, type_bars
 from portal.incidents.dashboard import (
     RESPONSE_DEFINITION,
     VIEW,
-    _figures,
-    _frame,
-    _started_in,
-    _value,
     by_severity,
+    frame_of,
+    headline_figures,
+    plain_value,
     retailers_affected,
+    started_in_period,
     totals,
 )
 from portal.incidents.labels import SEVERITY_LABELS, STATUS_LABELS, TYPE_LABELS
@@ -114,24 +114,24 @@ def monthly_report(session: Session, *, actor: CurrentUser, month: date, now: da
     before = month_filter(previous_month(flt.start))
     row = totals(session, actor=actor, flt=flt, now=now).iloc[0]
     prev = totals(session, actor=actor, flt=before, now=now).iloc[0]
-    figures = _figures(row, prev) + [
-        Figure(_("90th percentile hours to respond"), _value(row, "respond_p90"), _value(prev, "respond_p90"),
+    figures = headline_figures(row, prev) + [
+        Figure(_("90th percentile hours to respond"), plain_value(row, "respond_p90"), plain_value(prev, "respond_p90"),
                NUMBER, higher_is_better=False),
-        Figure(_("90th percentile hours to resolve"), _value(row, "resolve_p90"), _value(prev, "resolve_p90"),
+        Figure(_("90th percentile hours to resolve"), plain_value(row, "resolve_p90"), plain_value(prev, "resolve_p90"),
                NUMBER, higher_is_better=False),
-        Figure(_("Retailers affected"), _value(row, "retailers"), _value(prev, "retailers"), COUNT,
+        Figure(_("Retailers affected"), plain_value(row, "retailers"), plain_value(prev, "retailers"), COUNT,
                higher_is_better=False),
-        Figure(_("Service suspensions"), _value(row, "suspensions"), _value(prev, "suspensions"), COUNT,
+        Figure(_("Service suspensions"), plain_value(row, "suspensions"), plain_value(prev, "suspensions"), COUNT,
                higher_is_better=False),
-        Figure(_("Hours of service suspended"), _value(row, "suspension_hours"), _value(prev, "suspension_hours"),
-               NUMBER, higher_is_better=False),
+        Figure(_("Hours of service suspended"), plain_value(row, "suspension_hours"),
+               plain_value(prev, "suspension_hours"), NUMBER, higher_is_better=False),
     ]
     types = _count_table(_month_counts(session, flt, Incident.type), TYPE_LABELS, _("Type"))
     severities = _count_table(_month_counts(session, flt, Incident.severity), SEVERITY_LABELS, _("Severity"))
     times = pd.DataFrame([
-        (_("Time to respond"), _value(row, "responded"), _round(row, "respond_median"), _round(row, "respond_p90"),
+        (_("Time to respond"), plain_value(row, "responded"), _round(row, "respond_median"), _round(row, "respond_p90"),
          _round(prev, "respond_median")),
-        (_("Time to resolve"), _value(row, "resolved"), _round(row, "resolve_median"), _round(row, "resolve_p90"),
+        (_("Time to resolve"), plain_value(row, "resolved"), _round(row, "resolve_median"), _round(row, "resolve_p90"),
          _round(prev, "resolve_median"))],
         columns=[_("Measure"), _("Incidents measured"), _("Median (hours)"), _("90th percentile (hours)"),
                  _("Median, previous month (hours)")])
@@ -161,7 +161,7 @@ def monthly_report(session: Session, *, actor: CurrentUser, month: date, now: da
 
 
 def _round(row: pd.Series, name: str) -> float | None:
-    value = _value(row, name)
+    value = plain_value(row, name)
     return None if value is None else round(float(value), 1)
 
 
@@ -172,9 +172,9 @@ def _months_back(first: date, n: int) -> date:
 
 
 def _type_severity(session: Session, flt: DashboardFilter) -> pd.DataFrame:
-    rows = session.execute(select(Incident.type, Incident.severity, func.count()).where(_started_in(flt))
+    rows = session.execute(select(Incident.type, Incident.severity, func.count()).where(started_in_period(flt))
                            .group_by(Incident.type, Incident.severity))
-    frame = _frame(rows, ["type", "severity", "incidents"])
+    frame = frame_of(rows, ["type", "severity", "incidents"])
     return frame.assign(type_label=[_(TYPE_LABELS[t]) for t in frame["type"]],
                         severity_label=[_(SEVERITY_LABELS[s]) for s in frame["severity"]])
 

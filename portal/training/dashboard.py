@@ -269,7 +269,7 @@ def plan_months(session: Session, *, actor: CurrentUser, flt: DashboardFilter,
 
 # ---------------------------------------------------------------------------------------------------- overview
 
-def _totals(session: Session, flt: DashboardFilter) -> dict[str, Any]:
+def period_totals(session: Session, flt: DashboardFilter) -> dict[str, Any]:
     frame = _held_stats(session, flt, by_bucket=False)
     if frame.empty:
         return {"sessions": 0, "signed_up": 0, "attended": 0, "absent": 0, "evaluated": 0,
@@ -294,7 +294,7 @@ def period_figures(session: Session, *, actor: CurrentUser, flt: DashboardFilter
     the `coverage_pair` when the caller already has it, e.g. from a cache)."""
     require(actor, VIEW)
     before = flt.previous()
-    now, then = _totals(session, flt), _totals(session, before)
+    now, then = period_totals(session, flt), period_totals(session, before)
     coverage = coverage or coverage_pair(session, actor=actor, flt=flt, before=before)
     return [
         Figure(_("Sessions held"), now["sessions"], then["sessions"]),
@@ -311,7 +311,7 @@ def overview(session: Session, *, actor: CurrentUser) -> list[Figure]:
     require(actor, VIEW)
     month = center_today().replace(day=1)
     this, last = month_filter(month), month_filter(previous_month(month))
-    now, before = _totals(session, this), _totals(session, last)
+    now, before = period_totals(session, this), period_totals(session, last)
     return [
         Figure(_("Sessions held"), now["sessions"], before["sessions"]),
         Figure(_("Attendees"), now["attended"], before["attended"]),

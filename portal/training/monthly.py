@@ -19,7 +19,7 @@ from portal.dashboards.report import COUNT, PERCENT, SCORE, Figure, MonthlyRepor
 from portal.i18n import N_, _, fmt_date, fmt_datetime
 from portal.training.attendance import EVALUATION_SHARE, SCORES
 from portal.training.charts import attendees_chart, coverage_chart
-from portal.training.dashboard import _totals, attendance, coverage, coverage_pair, plan_months, session_table
+from portal.training.dashboard import attendance, coverage, coverage_pair, period_totals, plan_months, session_table
 from portal.training.labels import FORMAT_LABELS, SESSION_STATE_LABELS
 from portal.training.reports import COVERAGE_TARGET, summary_due_date
 from portal.training.rules import VIEW
@@ -37,7 +37,7 @@ def monthly_report(session: Session, *, actor: CurrentUser, month: date) -> Mont
     require(actor, VIEW)
     month = month.replace(day=1)
     flt, before_flt = month_filter(month), month_filter(previous_month(month))
-    now, before = _totals(session, flt), _totals(session, before_flt)
+    now, before = period_totals(session, flt), period_totals(session, before_flt)
     table, before_table = (session_table(session, actor=actor, flt=f) for f in (flt, before_flt))
     plan = plan_months(session, actor=actor, flt=flt)
     figures = [
