@@ -1,7 +1,8 @@
 """Audit capture: every insert, update and delete of an `Audited` row, flushed through any Session, is logged.
 
-Domain code needs to do nothing but set the actor (`unit_of_work(actor_id)` does). Writes that bypass
-the ORM (bulk COPY, `update()` / `delete()` statements) call `write_audit_rows` themselves. A deleted row is
+Domain code needs to do nothing but set the actor (`unit_of_work(actor_id)` does). The same hook is the outbox:
+changes of a model's `__events__` fields also become one job per flush for the worker (db/outbox.py). Writes that
+bypass the ORM (bulk COPY, `update()` / `delete()` statements) call `write_audit_rows` themselves. A deleted row is
 logged field by field (old value, no new one); a class with `__audit_inserts__ = False` (an append-only log
 whose rows are their own record) is logged only when a row changes.
 """
@@ -17,6 +18,7 @@ from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
 from db.models import Audited, AuditLog
+from db.outbox import defer_events, event_value
 
 REDACTED = "••••"
 
@@ -87,17 +89,24 @@ def _capture_deletes(session: Session, _ctx, _instances) -> None:
 
 @event.listens_for(Session, "after_flush")
 def _capture(session: Session, _ctx) -> None:
+    """Audit rows for every change, and for the changes of `__events__` fields one outbox job (db/outbox.py)."""
     rows: list[dict] = []
+    events: list[dict] = []
     for objs, is_new in ((session.new, True), (session.dirty, False)):
         for obj in objs:
             if not isinstance(obj, Audited) or (is_new and not type(obj).__audit_inserts__):
                 continue
-            table = obj.__tablename__
+            table, watched = obj.__tablename__, type(obj).__events__
             rid = _record_id(obj)
+            action = "insert" if is_new else "update"
             for field, old, new in _changes(obj, is_new=is_new):
-                rows.append({"table_name": table, "record_id": rid, "action": "insert" if is_new else "update",
+                rows.append({"table_name": table, "record_id": rid, "action": action,
                              "field": field, "old_value": audit_text(old), "new_value": audit_text(new)})
+                if field in watched:
+                    events.append({"table": table, "record": rid, "action": action, "field": field,
+                                   "old": event_value(old), "new": event_value(new)})
     write_audit_rows(session, rows)
+    defer_events(session, events)
 
 
 AUDIT_COPY_COLUMNS = ("actor_id", "table_name", "record_id", "action", "field", "old_value", "new_value")

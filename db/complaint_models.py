@@ -56,6 +56,7 @@ class Complaint(Audited, Versioned, Base):
 
     __tablename__ = "complaints"
     __audit_skip__ = frozenset({"version", "updated_at", "created_at", "next_due_at", "client_token"})
+    __events__ = frozenset({"handler_id", "state"})  # assignments and moves: the notification rules' input
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)  # TS-2026-000123

@@ -56,6 +56,7 @@ class Audited:
     __audit_skip__: frozenset[str] = frozenset({"version", "updated_at", "created_at"})
     __audit_redact__: frozenset[str] = frozenset()
     __audit_inserts__: bool = True  # False: an append-only log whose new rows are their own record
+    __events__: frozenset[str] = frozenset()  # fields whose changes are events for the worker (db/outbox.py)
 
 
 class Versioned:

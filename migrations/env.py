@@ -1,7 +1,7 @@
 """Alembic environment: runs on a connection handed in by db/migrate.py (or the configured database)."""
 from alembic import context
 
-from db.schema import Base
+from db.schema import Base, described_here
 
 config = context.config
 target_metadata = Base.metadata
@@ -13,12 +13,14 @@ def run_migrations_online() -> None:
         from db.engine import get_engine
 
         with get_engine().connect() as conn:
-            context.configure(connection=conn, target_metadata=target_metadata, compare_type=True)
+            context.configure(connection=conn, target_metadata=target_metadata, compare_type=True,
+                              include_name=described_here)
             with context.begin_transaction():
                 context.run_migrations()
             conn.commit()
         return
-    context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+    context.configure(connection=connection, target_metadata=target_metadata, compare_type=True,
+                      include_name=described_here)
     with context.begin_transaction():
         context.run_migrations()
 

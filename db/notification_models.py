@@ -1,0 +1,42 @@
+"""Notifications: what the worker (portal/notifications/) tells a person, kept until they read it.
+
+The message is stored as its English source text (`msgid`) and the values to put in it (`params`), so each reader
+sees it in their own language. `(rule, record_table, record_id, occasion, user_id)` is unique: the worker inserts
+with ON CONFLICT DO NOTHING, so a retried job, or a second worker, never tells anyone twice.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, func, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models import Base
+
+
+class Notification(Base):
+    """One notice to one user, about one record, on one occasion (an event's id, or a due date's)."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    rule: Mapped[str] = mapped_column(String(60))
+    record_table: Mapped[str] = mapped_column(String(60))
+    record_id: Mapped[str] = mapped_column(String(60))
+    occasion: Mapped[str] = mapped_column(String(120))
+    msgid: Mapped[str] = mapped_column(Text)  # English source, translated when shown (portal.i18n._)
+    params: Mapped[dict] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
+    link: Mapped[str | None] = mapped_column(String(300))  # "pages/complaint.py?id=12"
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("rule", "record_table", "record_id", "occasion", "user_id", name="uq_notifications_key"),
+        # the bell: a user's unread count, from this small partial index alone
+        Index("ix_notifications_unread", "user_id", postgresql_where=text("read_at IS NULL")),
+        # the page: a user's notices, unread first, newest first, paged in SQL
+        Index("ix_notifications_user_list", "user_id", text("(read_at IS NOT NULL)"), text("created_at DESC"),
+              text("id DESC")),
+    )

@@ -1,0 +1,56 @@
+"""The job queue: procrastinate on the portal's own PostgreSQL (schema: migration 0015), as the portal's own role.
+
+Why procrastinate: PostgreSQL only (no broker to run), psycopg 3, jobs deferred inside the domain's transaction
+(the outbox, db/outbox.py), retries with backoff, `lock` / `queueing_lock` so one job never runs twice at once, jobs
+survive restarts, periodic tasks, and more workers on more machines simply share the queue.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+import procrastinate
+from sqlalchemy import make_url
+
+from db.engine import database_url, unit_of_work
+from db.outbox import EVENT_QUEUE, EVENT_TASK
+from portal.notifications.rules import handle_event
+
+QUEUES = (EVENT_QUEUE,)  # what `python -m portal worker` works on
+# a failed event job runs again after 2, 4, 8, … seconds (exponential_wait ** (attempts + 1)), 10 times at most
+RETRY = procrastinate.RetryStrategy(max_attempts=10, exponential_wait=2)
+log = logging.getLogger(__name__)
+_apps: dict[str, procrastinate.App] = {}
+_lock = threading.Lock()
+
+
+def libpq_url(url: str) -> str:
+    """An SQLAlchemy URL ("postgresql+psycopg://…") as libpq's connection string, password kept."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def run_event(event: str, actor: int | None, at: str, changes: list[dict]) -> int:
+    """The event task: one flush's changes -> notifications (in one transaction of the portal's own role)."""
+    with unit_of_work(actor) as session:
+        made = handle_event(session, {"event": event, "actor": actor, "at": at, "changes": changes})
+    if made:
+        log.info("Event %s: %d notification(s).", event, made)
+    return made
+
+
+def new_queue_app(url: str | None = None) -> procrastinate.App:
+    """A procrastinate App over `url` (default: the portal's own database role, the embedded server's when
+    DATABASE_URL is unset), with the event task registered."""
+    connector = procrastinate.PsycopgConnector(conninfo=libpq_url(url or database_url()), min_size=1, max_size=4)
+    app = procrastinate.App(connector=connector)
+    app.task(name=EVENT_TASK, queue=EVENT_QUEUE, retry=RETRY)(run_event)
+    return app
+
+
+def queue_app(url: str | None = None) -> procrastinate.App:
+    """This process's App over `url` (see `new_queue_app`): one per URL."""
+    url = url or database_url()
+    with _lock:
+        if url not in _apps:
+            _apps[url] = new_queue_app(url)
+        return _apps[url]
