@@ -4,6 +4,7 @@ import streamlit as st
 from portal.access.auth import ROLE_LABELS, PermissionDenied
 from portal.i18n import _
 from portal.ui import forms, session
+from portal.ui.bell import NOTIFICATIONS_PAGE, bell
 from portal.ui.builtin_text import translate_builtin_texts
 from portal.ui.nav import HOME, PAGES, pages_for
 from portal.ui.startup import ready_engine
@@ -27,8 +28,9 @@ def portal() -> None:
 
     sections: dict[str, list[st.Page]] = {}
     for spec in pages_for(user):
+        title, icon = bell(user) if spec.path == NOTIFICATIONS_PAGE else (_(spec.title), spec.icon)
         sections.setdefault(_(spec.section), []).append(
-            st.Page(spec.path, title=_(spec.title), icon=spec.icon,
+            st.Page(spec.path, title=title, icon=icon,
                     url_path=spec.url_path if spec is not HOME else "",
                     default=spec is HOME, visibility="hidden" if spec.hidden else "visible"))
     # the home page is served at the root; /home (typed, or a link made before sign-in) opens it too

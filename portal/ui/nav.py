@@ -21,6 +21,8 @@ class PageSpec:
 PAGES: list[PageSpec] = [
     PageSpec("pages/home.py", N_("Home"), N_("Overview"), None, ":material/home:", "home"),
     PageSpec("pages/account.py", N_("My account"), N_("Overview"), None, ":material/person:", "account"),
+    PageSpec("pages/notifications.py", N_("Notifications"), N_("Overview"), None, ":material/notifications:",
+             "notifications"),
     PageSpec("pages/my_complaints.py", N_("My work"), N_("Complaints"), "complaints.work", ":material/assignment_ind:",
              "my_work"),
     PageSpec("pages/complaint_new.py", N_("Register a complaint"), N_("Complaints"), "complaints.register",

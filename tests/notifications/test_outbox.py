@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from db.complaint_models import Complaint
 from db.engine import unit_of_work
-from db.outbox import EVENT_QUEUE, EVENT_TASK
+from db.outbox import EVENT_TASK
 from portal import complaints as cx
 from portal.config import ROOT
 from tests.complaints.support import FRIDAY_3PM, center_fixture  # noqa: F401  (the `center` fixture)
@@ -28,7 +28,7 @@ def test_a_committed_assignment_queues_one_job_with_its_changes(center, queue):
     before = queue.jobs()
     _assign(center, cid)
     [job] = queue.jobs()[len(before):]
-    assert (job["queue_name"], job["task_name"], job["status"]) == (EVENT_QUEUE, EVENT_TASK, "todo")
+    assert (job["queue_name"], job["task_name"], job["status"]) == (queue.name, EVENT_TASK, "todo")
     args = job["args"]
     assert args["actor"] == center.supervisor.id and args["event"] and args["at"]
     changes = {c["field"]: c for c in args["changes"]}
@@ -71,11 +71,11 @@ def test_the_portals_role_may_defer_fetch_and_finish_jobs(queue, db):
     """The app role (owns nothing) works the queue with the grants db/roles.py gives every non-history table."""
     with db.begin() as conn:
         assert conn.scalar(text("select current_user")) == "portal_app"
-        conn.execute(text("select procrastinate_defer_jobs_v1(ARRAY[ROW('q', 't', 0, NULL, NULL, '{}'::jsonb, "
-                          "NULL)::procrastinate_job_to_defer_v1])"))
+        conn.execute(text("select procrastinate_defer_jobs_v1(ARRAY[ROW(:q, 't', 0, NULL, NULL, '{}'::jsonb, "
+                          "NULL)::procrastinate_job_to_defer_v1])"), {"q": queue.name})
         worker = conn.scalar(text("select procrastinate_register_worker_v1()"))
-        job = conn.execute(text("select id, status from procrastinate_fetch_job_v2(ARRAY['q'], :w)"),
-                           {"w": worker}).one()
+        job = conn.execute(text("select id, status from procrastinate_fetch_job_v2(ARRAY[:q], :w)"),
+                           {"q": queue.name, "w": worker}).one()
         assert job.status == "doing"
         conn.execute(text("select procrastinate_finish_job_v1(:j, 'succeeded', true)"), {"j": job.id})
         conn.execute(text("select procrastinate_unregister_worker_v1(:w)"), {"w": worker})

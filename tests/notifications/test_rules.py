@@ -9,7 +9,6 @@ from sqlalchemy import select, text
 
 from db.engine import unit_of_work
 from db.notification_models import Notification
-from db.outbox import EVENT_QUEUE
 from portal import complaints as cx
 from portal.i18n import set_language
 from portal.notifications.inbox import link_target, message
@@ -125,13 +124,14 @@ def test_two_workers_and_a_repeated_job_notify_once(center, queue):
     with queue.owner.begin() as conn:  # the same event queued three more times (say, by a replayed outbox)
         conn.execute(text("insert into procrastinate_jobs (queue_name, task_name, args) "
                           "select queue_name, task_name, args from procrastinate_jobs, generate_series(1, 3) "
-                          "where args->'changes' @> '[{\"field\": \"handler_id\"}]'"))
+                          "where args->'changes' @> '[{\"field\": \"handler_id\"}]' and queue_name = :q"),
+                     {"q": queue.name})
     assert len(queue.jobs()) >= 4
 
     async def two_workers():
         first, second = new_queue_app(), new_queue_app()
         async with first.open_async(), second.open_async():
-            await asyncio.gather(*(app.run_worker_async(queues=[EVENT_QUEUE], wait=False, name=name,
+            await asyncio.gather(*(app.run_worker_async(queues=[queue.name], wait=False, name=name,
                                                         install_signal_handlers=False, delete_jobs="successful")
                                    for app, name in ((first, "one"), (second, "two"))))
 

@@ -1,0 +1,80 @@
+"""The worker that `python -m portal run` starts: it really works the queue (the browser tests' server), and it stops
+when the portal stops, however the portal ends."""
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import psutil
+import pytest
+from sqlalchemy import select
+
+from db.engine import unit_of_work
+from db.notification_models import Notification
+from portal import complaints as cx
+from portal.config import ROOT
+from tests.complaints.support import FRIDAY_3PM, center_fixture  # noqa: F401  (the `center` fixture)
+
+
+def _until(check, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        assert time.monotonic() < deadline, f"{what} within {timeout} s"
+        time.sleep(0.1)
+    return result
+
+
+def _worker_of(pid: int) -> psutil.Process | None:
+    return next((p for p in psutil.Process(pid).children() if "worker" in p.cmdline()), None)
+
+
+@pytest.mark.e2e  # the browser tests' portal server
+def test_the_portals_worker_turns_an_assignment_into_a_notification(base_url, center):
+    cid = center.register().complaint_id
+    center.run(center.supervisor, cx.assign_complaint, complaint_id=cid, handler_id=center.handler.id,
+               now=FRIDAY_3PM)
+
+    def notified():
+        with unit_of_work(engine=center.engine) as s:
+            return s.scalars(select(Notification.user_id).where(Notification.record_id == str(cid))).all()
+
+    assert _until(notified, 15, "the portal's worker wrote the notification") == [center.handler.id]
+
+
+@pytest.mark.e2e  # a portal server of its own
+def test_the_worker_stops_when_the_portal_does(database_url):
+    from portal.tools.soak import portal_process
+
+    log = ROOT / "test-artifacts" / f"worker-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.log"
+    log.parent.mkdir(exist_ok=True)
+    with portal_process(database_url, log) as (_url, server):
+        worker = _until(lambda: _worker_of(server.pid), 15, "`portal run` started its worker")
+        assert "--parent-pid" in worker.cmdline()
+        os.kill(server.pid, signal.SIGKILL)  # not its process group: the worker notices by itself
+        server.wait(timeout=10)
+        _until(lambda: not worker.is_running() or worker.status() == psutil.STATUS_ZOMBIE, 10,
+               "the worker stopped after the portal")
+
+
+@pytest.mark.parametrize("setting, started", [("1", True), ("0", False)])
+def test_portal_worker_0_leaves_the_worker_out(monkeypatch, setting, started):
+    from portal import cli
+    from portal.config import get_settings
+
+    class Exec(Exception):
+        pass
+
+    calls = []
+    monkeypatch.setenv("PORTAL_WORKER", setting)
+    get_settings.cache_clear()
+    monkeypatch.setattr("portal.bootstrap.prepare", lambda: None)
+    monkeypatch.setattr("portal.notifications.worker.start_beside", lambda: calls.append("worker"))
+    monkeypatch.setattr(os, "execv", lambda *_a: (_ for _ in ()).throw(Exec()))
+    try:
+        with pytest.raises(Exec):
+            cli.main(["run", "--port", "8599"])
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert calls == (["worker"] if started else [])
