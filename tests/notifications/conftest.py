@@ -8,6 +8,7 @@ not take these tests' jobs (a test that makes a job fail in this process would t
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import text
@@ -15,6 +16,13 @@ from sqlalchemy import text
 TEST_QUEUE = "events-under-test"
 # not procrastinate_workers: the portal server's worker stays registered there
 QUEUE_TABLES = "procrastinate_events, procrastinate_periodic_defers, procrastinate_jobs"
+
+
+def run_async(make_coroutine):
+    """asyncio.run in a thread of its own: this thread may have a running loop already (Playwright's sync API keeps
+    one while the package's browser is open)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
 
 
 class Queue:
@@ -36,7 +44,7 @@ class Queue:
         """Run a worker here until the queue is empty (as the portal's own role)."""
         from portal.notifications.worker import work
 
-        asyncio.run(work(wait=False, install_signal_handlers=False, queues=(self.name,), **kw))
+        run_async(lambda: work(wait=False, install_signal_handlers=False, queues=(self.name,), **kw))
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from portal.notifications.inbox import link_target, message
 from portal.notifications.queue import new_queue_app
 from portal.notifications.rules import handle_event
 from tests.complaints.support import FRIDAY_3PM, center_fixture  # noqa: F401  (the `center` fixture)
+from tests.notifications.conftest import run_async
 
 
 def _event(actor, *changes, event=None) -> dict:
@@ -135,6 +136,6 @@ def test_two_workers_and_a_repeated_job_notify_once(center, queue):
                                                         install_signal_handlers=False, delete_jobs="successful")
                                    for app, name in ((first, "one"), (second, "two"))))
 
-    asyncio.run(two_workers())
+    run_async(two_workers)
     assert queue.jobs() == []
     assert [(n.user_id, n.record_id) for n in _notes(center)] == [(center.handler.id, str(cid))]
