@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from db.complaint_models import Complaint
 from db.engine import unit_of_work
-from db.outbox import EVENT_TASK
+from db.outbox import EVENT_TASK, without_events
 from portal import complaints as cx
 from portal.config import ROOT
 from tests.complaints.support import FRIDAY_3PM, center_fixture  # noqa: F401  (the `center` fixture)
@@ -80,3 +80,14 @@ def test_the_portals_role_may_defer_fetch_and_finish_jobs(queue, db):
         conn.execute(text("select procrastinate_finish_job_v1(:j, 'succeeded', true)"), {"j": job.id})
         conn.execute(text("select procrastinate_unregister_worker_v1(:w)"), {"w": worker})
     assert queue.jobs() == []
+
+
+
+def test_a_session_writing_made_up_history_queues_no_events(center, queue):
+    """The demo center is seeded so (portal/bootstrap.py): its complaints' past assignments notify nobody."""
+    cid = center.register().complaint_id
+    before = queue.jobs()
+    with unit_of_work(center.supervisor.id, engine=center.engine) as s:
+        cx.assign_complaint(without_events(s), actor=center.supervisor, complaint_id=cid,
+                            handler_id=center.handler.id, now=FRIDAY_3PM)
+    assert center.get(cid).handler_id == center.handler.id and queue.jobs() == before
