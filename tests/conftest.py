@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import argon2
 import pytest
 from sqlalchemy import text
 
@@ -26,6 +27,41 @@ os.environ.update({
 # developer's .env, which would point the tests (and their TRUNCATE) at a real database.
 os.environ["DATABASE_URL"] = ""
 os.environ["DATABASE_OWNER_URL"] = ""
+
+
+# Argon2 with the portal's own parameters (argon2-cffi's default, RFC 9106 low memory: 64 MiB, 3 passes, 4 lanes) takes
+# 0.1-0.4 s per hash or check, and nearly every test hashes (the first admin, make_user) and signs in. In this process
+# passwords are hashed with a cheap argon2id instead (1 MiB, 1 pass, 1 lane: about 2 ms); a hash names its parameters,
+# so the portal servers and commands that tests start check these hashes as cheaply, and hash with the production
+# parameters themselves. tests/access/test_password_hashing.py checks the production parameters.
+TEST_ARGON2 = argon2.Parameters(type=argon2.Type.ID, version=19, salt_len=16, hash_len=32, time_cost=1,
+                                memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Hash passwords with TEST_ARGON2 in this process; yields the portal's own (hasher, dummy hash)."""
+    from portal.access import auth
+
+    production = auth._hasher, auth._DUMMY_HASH
+    auth._hasher = argon2.PasswordHasher.from_parameters(TEST_ARGON2)
+    auth._DUMMY_HASH = auth._hasher.hash("not-a-real-password")
+    yield production
+    auth._hasher, auth._DUMMY_HASH = production
+
+
+@pytest.fixture
+def production_password_hashing(cheap_password_hashing, db, monkeypatch):
+    """The portal's own Argon2 parameters in this test, the first admin's password hashed with them too: for a test
+    whose point needs password checks to take their real time (parallel sign-ins)."""
+    from portal.access import auth
+
+    hasher, dummy = cheap_password_hashing
+    monkeypatch.setattr(auth, "_hasher", hasher)
+    monkeypatch.setattr(auth, "_DUMMY_HASH", dummy)
+    with db.begin() as conn:
+        conn.execute(text("UPDATE users SET password_hash = :h WHERE login = 'admin'"),
+                     {"h": hasher.hash(TEST_PASSWORD)})
 
 
 @pytest.fixture(scope="session")
