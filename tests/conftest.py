@@ -184,6 +184,13 @@ def owner_db(db, engine):
     return engine
 
 
+def pytest_collection_modifyitems(items):
+    """Browser tests first (in their usual order, the rest after in theirs): they are the long ones (up to a minute),
+    so pytest-xdist's workers end the run on short tests together instead of one waiting for the other's last long
+    one."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
+
+
 _logins = itertools.count(1)
 
 
