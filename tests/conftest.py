@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
+import functools
 import itertools
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
+import argon2
 import pytest
 from sqlalchemy import text
 
@@ -26,6 +29,41 @@ os.environ.update({
 # developer's .env, which would point the tests (and their TRUNCATE) at a real database.
 os.environ["DATABASE_URL"] = ""
 os.environ["DATABASE_OWNER_URL"] = ""
+
+
+# Argon2 with the portal's own parameters (argon2-cffi's default, RFC 9106 low memory: 64 MiB, 3 passes, 4 lanes) takes
+# 0.1-0.4 s per hash or check, and nearly every test hashes (the first admin, make_user) and signs in. In this process
+# passwords are hashed with a cheap argon2id instead (1 MiB, 1 pass, 1 lane: about 2 ms); a hash names its parameters,
+# so the portal servers and commands that tests start check these hashes as cheaply, and hash with the production
+# parameters themselves. tests/access/test_password_hashing.py checks the production parameters.
+TEST_ARGON2 = argon2.Parameters(type=argon2.Type.ID, version=19, salt_len=16, hash_len=32, time_cost=1,
+                                memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Hash passwords with TEST_ARGON2 in this process; yields the portal's own (hasher, dummy hash)."""
+    from portal.access import auth
+
+    production = auth._hasher, auth._DUMMY_HASH
+    auth._hasher = argon2.PasswordHasher.from_parameters(TEST_ARGON2)
+    auth._DUMMY_HASH = auth._hasher.hash("not-a-real-password")
+    yield production
+    auth._hasher, auth._DUMMY_HASH = production
+
+
+@pytest.fixture
+def production_password_hashing(cheap_password_hashing, db, monkeypatch):
+    """The portal's own Argon2 parameters in this test, the first admin's password hashed with them too: for a test
+    whose point needs password checks to take their real time (parallel sign-ins)."""
+    from portal.access import auth
+
+    hasher, dummy = cheap_password_hashing
+    monkeypatch.setattr(auth, "_hasher", hasher)
+    monkeypatch.setattr(auth, "_DUMMY_HASH", dummy)
+    with db.begin() as conn:
+        conn.execute(text("UPDATE users SET password_hash = :h WHERE login = 'admin'"),
+                     {"h": hasher.hash(TEST_PASSWORD)})
 
 
 @pytest.fixture(scope="session")
@@ -56,8 +94,20 @@ def engine(database_url):
     from db.engine import get_owner_engine
 
     eng = get_owner_engine()
+    _no_fsync(eng)
     migrate.upgrade(eng)
     return eng
+
+
+def _no_fsync(engine) -> None:
+    """The test run's throwaway server (a temporary data directory) does not fsync: every test truncates each table
+    (new files for each, and their indexes) and commits often, 20-40 ms a test spent waiting on the disk. What
+    queries see is unchanged; only a crash of the machine itself could lose data, and the data dir is deleted at the
+    end anyway. (The outage tests stop the server with a fast shutdown, which writes everything out.)"""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if conn.scalar(text("select rolsuper from pg_roles where rolname = current_user")):  # the embedded server's
+            conn.execute(text("ALTER SYSTEM SET fsync = off"))
+            conn.execute(text("select pg_reload_conf()"))
 
 
 @pytest.fixture(scope="session")
@@ -79,6 +129,43 @@ def _truncate_all(engine) -> None:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
+@functools.cache
+def _head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    from db import migrate
+
+    return ScriptDirectory.from_config(migrate.alembic_config()).get_current_head()
+
+
+@contextlib.contextmanager
+def _upgrade_shortcut_at_head():
+    """Within this block, `migrate.upgrade(engine)` of a schema already at the head revision does only what such an
+    upgrade does to the database (db/roles.py's `protect`, under the migration lock), without Alembic reading every
+    migration script again (30-90 ms, and `prepare` upgrades at every test's start). Any other upgrade is the real
+    one."""
+    from db import migrate, roles
+    from db.engine import app_role_name
+
+    real = migrate.upgrade
+
+    def upgrade(engine, revision="head", **kw):
+        if revision != "head" or kw:
+            return real(engine, revision, **kw)
+        with engine.begin() as conn:
+            conn.execute(text("select pg_advisory_xact_lock(:k)"), {"k": migrate.MIGRATION_LOCK})
+            if conn.scalars(text("select version_num from alembic_version")).all() == [_head_revision()]:
+                roles.protect(conn, app_role_name())
+                return None
+        return real(engine, revision)
+
+    migrate.upgrade = upgrade
+    try:
+        yield
+    finally:
+        migrate.upgrade = real
+
+
 @pytest.fixture
 def db(engine, app_engine):
     """A clean database with reference data, calendar and the first admin (password TEST_PASSWORD), as the
@@ -86,7 +173,8 @@ def db(engine, app_engine):
     from portal.bootstrap import prepare
 
     _truncate_all(engine)
-    prepare(app_engine, demo=False, announce=lambda _pw: None)
+    with _upgrade_shortcut_at_head():
+        prepare(app_engine, demo=False, announce=lambda _pw: None)
     yield app_engine
 
 
@@ -94,6 +182,13 @@ def db(engine, app_engine):
 def owner_db(db, engine):
     """The clean database of `db`, connected as the owner: for bulk seeding (`python -m portal seed` does so)."""
     return engine
+
+
+def pytest_collection_modifyitems(items):
+    """Browser tests first (in their usual order, the rest after in theirs): they are the long ones (up to a minute),
+    so pytest-xdist's workers end the run on short tests together instead of one waiting for the other's last long
+    one."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
 
 
 _logins = itertools.count(1)

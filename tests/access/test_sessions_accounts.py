@@ -48,7 +48,8 @@ def test_a_demoted_or_deactivated_user_acts_with_what_the_database_says_now(db, 
     assert changes[-2:] == ["roles:supervisor:viewer", "deactivated"]
 
 
-def test_thirty_parallel_wrong_passwords_verify_at_most_five_and_raise_nothing(db, monkeypatch):
+def test_thirty_parallel_wrong_passwords_verify_at_most_five_and_raise_nothing(db, production_password_hashing,
+                                                                                 monkeypatch):
     verified: list[str] = []
     real_verify = PasswordHasher.verify
 

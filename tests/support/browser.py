@@ -44,9 +44,9 @@ def base_url(portal_server, db):
     return portal_server
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="session")
 def browser():
-    """Debian's chromium, launched once for the browser tests (closed before any other package runs)."""
+    """Debian's chromium, launched once per worker for the browser tests (each gets a context of its own)."""
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"Debian's chromium is missing at {CHROMIUM}: run `bash tests/run.sh` "
                     "(or apt-get install --no-install-recommends chromium)")
