@@ -118,12 +118,17 @@ def app_engine(engine, database_url):
     return get_engine(database_url)
 
 
+# the job queue's waiting jobs too (a job left by one test must not run against the next test's data); not its
+# registered workers (a browser test server's worker keeps beating)
+JOB_QUEUE_TABLES = ("procrastinate_events", "procrastinate_periodic_defers", "procrastinate_jobs")
+
+
 def _truncate_all(engine) -> None:
     """Empty every table, history included: only the owner may, and only deliberately (db/roles.py)."""
     from db.roles import allow_history_reset
     from db.schema import Base
 
-    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    names = ", ".join([f'"{t.name}"' for t in Base.metadata.sorted_tables] + list(JOB_QUEUE_TABLES))
     with engine.begin() as conn:
         allow_history_reset(conn)
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
