@@ -57,7 +57,7 @@ def _visits(engine) -> dict[str, list[tuple[str, dict]]]:
                      *(("pages/complaint.py", {"id": str(i)}) for i in complaints),
                      *(("pages/retailer.py", {"id": str(i)}) for i in retailer)],
         "wangli": [("pages/complaint_new.py", {}), ("pages/my_complaints.py", {})],
-        "liuyang": [("pages/my_complaints.py", {}), ("pages/home.py", {})],
+        "liuyang": [("pages/my_complaints.py", {}), ("pages/home.py", {}), ("pages/notifications.py", {})],
         "huangwei": [("pages/home.py", {}), ("pages/incident_board.py", {}), ("pages/incident_events.py", {}),
                      ("pages/incidents.py", {}), ("pages/supply_requests.py", {}), ("pages/dashboard_incidents.py", {}),
                      ("pages/incident_new.py", {"complaint": str(grade1[0])}),
