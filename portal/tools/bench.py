@@ -3,42 +3,32 @@
 On the current database (seed it first, e.g. `python -m portal seed --scale province`). The pages are signed
 in as a supervisor through the sign-in form; every interaction is one script run of the whole app (entry point
 + page), repeated, and compared with a floor: a page that only signs in and draws a title. Each area's
-interactions live beside its module (portal/complaints/bench.py, bench_training.py, bench_incidents.py,
-bench_dashboards.py) and run when the database holds that area's records. Statements slower than 50 ms are
-explained afterwards (portal/tools/bench_tools.py). The import runs inside a transaction that is rolled back, so the
-bench leaves the database as it was; `--soak N` then drives a real server through N interactions in chromium
-and reports its memory.
+interactions live in the area (portal/<area>/bench.py: retailers, complaints, training, incidents; the dashboards'
+in portal/tools/bench_dashboards.py) and run when the database holds that area's records. Statements slower than
+50 ms are explained afterwards (portal/tools/bench_tools.py). The retailers' import runs inside a transaction that
+is rolled back, so the bench leaves the database as it was; `--soak N` then drives a real server through N
+interactions in chromium (portal/tools/soak.py) and reports its memory.
 """
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
-from db.engine import get_engine, get_owner_engine, unit_of_work
+from db.engine import unit_of_work
 from db.models import Retailer, User
 from portal.access.auth import SYSTEM, sign_in
 from portal.access.users import create_user, generate_password, reset_password
 from portal.complaints.bench import complaint_count, complaint_interactions, prepare_bench_user
 from portal.config import ROOT
 from portal.i18n import set_language
-from portal.records.exporting import cell_value
-from portal.records.import_write import apply_import
-from portal.records.importing import auto_mapping, check_import
-from portal.records.tabular import read_table_file
-from portal.retailers.scale import RetailerFactory
-from portal.retailers.table import RETAILERS
+from portal.retailers.bench import bench_import, retailer_interactions
 
 BENCH_LOGIN = "bench"
-SEARCHES = ("王伟", "便利", "人民路", "好又多", "金叶", "张敏", "烟酒", "330105")
-DISTRICTS = ("城东区", "城西区", "高新区", "北湖区")
 
 
 def _bench_user() -> tuple[str, str]:
@@ -111,33 +101,6 @@ def _time(runs: int, step: Callable[[int], object]) -> list[float]:
     return times
 
 
-def _interactions(at, runs: int) -> dict[str, list[float]]:
-    """The five interactions the grid must answer quickly, each on the real page."""
-    def checked(result):
-        if result.exception:
-            raise SystemExit(f"The grid page failed: {result.exception[0].value}")
-        return result
-
-    results = {"default view": _time(runs, lambda i: checked(at.run()))}
-    results["quick search"] = _time(runs, lambda i: checked(
-        at.text_input(key="retailers.q").set_value(SEARCHES[i % len(SEARCHES)]).run()))
-    checked(at.text_input(key="retailers.q").set_value("").run())
-
-    def filtered(i: int):
-        at.query_params["f"] = [f"district:is:{DISTRICTS[i % len(DISTRICTS)]}", "is_key_customer:is:true"]
-        return checked(at.run())
-
-    results["filter district + tier"] = _time(runs, filtered)
-    at.query_params.pop("f", None)
-    checked(at.run())
-    checked(at.selectbox(key="retailers.sort0").set_value("shop_name").run())
-    results["sort by shop name"] = _time(runs, lambda i: checked(
-        at.segmented_control(key="retailers.dir0").set_value("desc" if i % 2 == 0 else "asc").run()))
-    deep = max(1, min(400, at.pagination[0].num_pages - 1))  # page 400, or as deep as a small table goes
-    results[f"page {deep}"] = _time(runs, lambda i: checked(at.pagination[0].set_value(deep + i % 2).run()))
-    return results
-
-
 @dataclass
 class BenchRow:
     """One timed interaction: the page (area), what was done, the times of its runs, the process's peak RSS after."""
@@ -161,48 +124,6 @@ def _table(rows: list[BenchRow], title: str) -> None:
         median = statistics.median(row.times)
         print(f"  {row.page:<12}{row.interaction:<40}{median:>10.1f}{_p95(row.times):>9.1f}"
               f"{median / base:>9.1f}{row.peak_rss_mb:>13.0f}")
-
-
-def import_file(rows: int, managers: list[str]) -> bytes:
-    """A CSV of `rows` new retailers as an export writes them (English labels, UTF-8 with BOM)."""
-    with unit_of_work() as s:
-        taken = set(s.scalars(select(Retailer.license_no)))
-    factory = RetailerFactory(9, taken, list(range(len(managers))) or [None])
-    fields = [f for f in RETAILERS.fields if f.edit_permission]
-    names = ["license_no", "shop_name", "owner_name", "phone", "address", "district", "route", "manager_id",
-             "business_type", "is_key_customer", "star_rating", "integrity_flag", "status"]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([f.label for f in fields])
-    for _n in range(rows):
-        values = dict(zip(names, factory.row(), strict=True))
-        values["manager_id__label"] = managers[values["manager_id"]] if managers else None
-        writer.writerow(["" if (v := cell_value(f, values)) is None else v for f in fields])
-    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
-
-
-def bench_import(rows: int) -> None:
-    """Check and write a generated file of new retailers in a transaction that is then rolled back."""
-    with unit_of_work() as s:
-        managers = [f"{u.name} ({u.staff_id})" for u in s.scalars(select(User).where(User.active).limit(5))]
-    data = import_file(rows, managers)
-    started = time.perf_counter()
-    sheet = read_table_file("bench.csv", data)
-    with Session(get_engine()) as session:
-        session.info["actor_id"] = None
-        mapping = auto_mapping(RETAILERS, sheet.headers, SYSTEM)
-        plan = check_import(session, actor=SYSTEM, spec=RETAILERS, sheet=sheet, mapping=mapping)
-        checked = time.perf_counter()
-        result = apply_import(session, actor=SYSTEM, spec=RETAILERS, plan=plan)
-        written = time.perf_counter()
-        session.rollback()
-    with get_owner_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM retailers"))  # the rolled-back rows would slow the next grid bench
-    total = written - started
-    print(f"\nImport of a generated {len(data) / 2**20:.1f} MB CSV, {rows:,} new retailers (rolled back afterwards):")
-    print(f"  read + validate {checked - started:.2f} s, write (COPY + audit) {written - checked:.2f} s, "
-          f"{result.inserted:,} inserted, {len(plan.errors)} errors")
-    print(f"  {rows / total:,.0f} rows/s including validation ({total:.2f} s)")
 
 
 PARTS = ("retailers", "complaints", "training", "incidents", "dashboards")
@@ -254,7 +175,7 @@ def run_bench(repeat: int = 15, import_rows: int = 50_000, only: str | None = No
 def _part(part: str, login: str, password: str, repeat: int, counts: dict[str, int]) -> dict[str, list[float]]:
     """One area's interactions (an empty dict when the database holds none of its records)."""
     if part == "retailers":
-        return _interactions(_grid(login, password), repeat)
+        return retailer_interactions(_grid(login, password), repeat, _time)
     if part == "complaints":
         return complaint_interactions(_grid(login, password), repeat, _time) if counts["complaints"] else {}
     if part == "training":
