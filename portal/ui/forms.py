@@ -39,6 +39,7 @@ _BUTTONS = "_forms.buttons"  # keys of the save buttons drawn with `retried`
 _RETRY = "_forms.retry"  # the save button that Retry presses again (lives for the one run after Retry)
 _KEPT = "·kept"  # prefix + _KEPT: a form's values kept through a run that did not draw it
 _FAILED_CALLBACK = "_forms.failed_callback"  # (callback, args, kwargs) of a button's action the database refused
+_FAILED_KEPT = "_forms.failed_kept"  # whether typed input was kept when that action failed
 _SENT = "·sent"  # prefix + _SENT: values just saved by a form that clears itself in the browser (never kept)
 _KEEPERS = "_forms.keepers"  # name -> function that keeps typed input held by something else than a form's widgets
 
@@ -220,7 +221,7 @@ def guarded_callback(callback: Callable[..., None]) -> Callable[..., None]:
         try:
             callback(*args, **kwargs)
         except UNREACHABLE:
-            keep_typed_input()
+            st.session_state[_FAILED_KEPT] = keep_typed_input()
             st.session_state[_FAILED_CALLBACK] = (run, args, kwargs)
     return run
 
@@ -232,9 +233,12 @@ def _run_again(run: Callable[..., None], args: tuple, kwargs: dict) -> None:
 def show_failed_callback() -> None:
     """Called by the entry point before the page: say that a button's action did not reach the database."""
     failed = st.session_state.pop(_FAILED_CALLBACK, None)
-    if failed is not None:
-        st.warning(_("The database did not answer, so this was not saved. What you typed is kept.") + " "
-                   + _("Press Retry once the database is back: Retry saves it."), icon=":material/cloud_off:")
+    kept = st.session_state.pop(_FAILED_KEPT, False)
+    if failed is not None:  # (a tap, such as "Mark read", promises nothing about typed input when none was kept)
+        said = (_("The database did not answer, so this was not saved. What you typed is kept.") if kept
+                else _("The database did not answer, so this was not saved."))
+        st.warning(said + " " + _("Press Retry once the database is back: Retry saves it."),
+                   icon=":material/cloud_off:")
         st.button(_("Retry"), key="_forms.retry_callback", icon=":material/refresh:", on_click=_run_again,
                   args=failed)
 
