@@ -8,11 +8,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, func, text
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models import Base
+from db.models import Audited, Base, Versioned
 
 
 class Notification(Base):
@@ -29,6 +42,8 @@ class Notification(Base):
     msgid: Mapped[str] = mapped_column(Text)  # English source, translated when shown (portal.i18n._)
     params: Mapped[dict] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
     link: Mapped[str | None] = mapped_column(String(300))  # "pages/complaint.py?id=12"
+    # grade 1, severity 1-2: reaches the person in their quiet hours too
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -40,3 +55,33 @@ class Notification(Base):
         Index("ix_notifications_user_list", "user_id", text("(read_at IS NOT NULL)"), text("created_at DESC"),
               text("id DESC")),
     )
+
+
+class NotificationRuleSetting(Audited, Versioned, Base):
+    """An admin's change to a built-in rule (portal/notifications/rules.py): on or off, who is told (some of the
+    audiences the rule offers), its lead time. A rule without a row runs as built (on, its default audiences)."""
+
+    __tablename__ = "notification_rule_settings"
+
+    rule: Mapped[str] = mapped_column(String(60), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    audiences: Mapped[list[str] | None] = mapped_column(ARRAY(String(40)))  # None: the rule's defaults
+    lead_minutes: Mapped[int | None] = mapped_column(Integer)  # None: the rule's default lead time
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                 onupdate=func.now())
+
+
+class ScanRun(Base):
+    """The last run of each periodic scan (a time rule, a watched view): when it started and ended, how long it took,
+    how many rows it read and notices it made, and its error if it failed (the admin home shows these)."""
+
+    __tablename__ = "notification_scan_runs"
+
+    scan: Mapped[str] = mapped_column(String(80), primary_key=True)  # a rule's key, or "view:<id>"
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    duration_ms: Mapped[float | None] = mapped_column()
+    rows_read: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    made: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    error: Mapped[str | None] = mapped_column(Text)
+    runs: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

@@ -1,20 +1,33 @@
-"""The rules: what an event (one flush's changes, db/outbox.py) means for whom. Each rule reads what it needs and
-returns notices; `record` writes them once each (the unique key: rule, record, occasion, user)."""
+"""The rules: what an event (one flush's changes, db/outbox.py) or the clock (a periodic scan) means for whom.
+
+Each area declares its built-in rules in `portal/<area>/notify.py` as `RULES: tuple[Rule, ...]` (found by name, like
+the monthly reports: this shared package imports no area). A rule has a key, a title for the admin's rules page, the
+audiences it may tell (and those it tells by default), an optional lead time, and one or both of:
+- `on_event(session, event, ctx) -> list[Notice]`: an event is a dict (event id, actor, at, changes: table, record,
+  action, field, old, new);
+- `scan(session, ctx) -> list[Notice]`: run by the periodic scan at `ctx.now` (a fixed clock in tests); it reads
+  only what is due, from indexes, and counts the rows it read in `ctx.rows_read`.
+An admin's setting (db NotificationRuleSetting) turns a rule off, narrows or widens its audiences, changes its lead
+time. `record` writes the notices once each: the unique key (rule, record, occasion, user) makes a retried job, a
+repeated scan or a second worker tell nobody twice.
+"""
 from __future__ import annotations
 
+import importlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from db.complaint_models import Complaint
-from db.models import User
-from db.notification_models import Notification
-from portal.i18n import N_
+from db.notification_models import Notification, NotificationRuleSetting, ScanRun
+from portal.center.workdays import WorkCalendar, load_calendar
 
-COMPLAINT_LINK = "pages/complaint.py?id={id}"
+AREAS = ("complaints", "training", "incidents")  # each may have portal/<area>/notify.py with RULES
 
 
 @dataclass(frozen=True)
@@ -29,33 +42,78 @@ class Notice:
     msgid: str
     params: dict = field(default_factory=dict)
     link: str | None = None
+    urgent: bool = False  # grade 1, severity 1-2: reaches people in their quiet hours too
 
 
-def complaint_assigned(session: Session, event: dict) -> list[Notice]:
-    """A complaint's handler set or changed -> the new handler (not when they took it themselves)."""
-    notices = []
-    for change in event["changes"]:
-        if (change["table"], change["field"]) != ("complaints", "handler_id"):
+@dataclass
+class RuleContext:
+    """What a rule is given: the admin's choices for it (audiences, lead), the time, the working-day calendar."""
+
+    session: Session
+    now: datetime
+    audiences: frozenset[str]
+    lead: timedelta | None
+    rows_read: int = 0  # a scan adds the rows it read (the bench reports them)
+
+    @cached_property
+    def calendar(self) -> WorkCalendar:
+        return load_calendar(self.session)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A built-in rule (see the module's text): `audiences` are those it may tell, `default` those it tells as
+    built."""
+
+    key: str
+    area: str
+    title: str  # N_() text: what the rule does, for the admin's rules page
+    audiences: tuple[str, ...]  # audience keys it may tell (`AUDIENCE_TITLES` in portal/notifications/audiences.py)
+    default: tuple[str, ...]  # those it tells as built
+    on_event: Callable[[Session, dict, RuleContext], list[Notice]] | None = None
+    scan: Callable[[Session, RuleContext], list[Notice]] | None = None
+    lead: timedelta | None = None  # default lead time ("due within 4 working hours"), when the rule has one
+
+
+def all_rules() -> tuple[Rule, ...]:
+    """Every area's built-in rules, in area order."""
+    rules: list[Rule] = []
+    for area in AREAS:
+        try:
+            module = importlib.import_module(f"portal.{area}.notify")
+        except ModuleNotFoundError as missing:
+            if missing.name != f"portal.{area}.notify":
+                raise
             continue
-        handler, record = change["new"], change["record"]
-        if handler is None or handler == change["old"] or handler == event.get("actor"):
-            continue
-        reference = session.scalar(select(Complaint.reference).where(Complaint.id == int(record)))
-        active = session.scalar(select(User.active).where(User.id == handler))
-        if reference is None or not active:
-            continue
-        notices.append(Notice(handler, "complaint_assigned", "complaints", record, event["event"],
-                              N_("Complaint {ref} was assigned to you"), {"ref": reference},
-                              COMPLAINT_LINK.format(id=int(record))))
-    return notices
+        rules.extend(module.RULES)
+    return tuple(rules)
 
 
-RULES: tuple[Callable[[Session, dict], list[Notice]], ...] = (complaint_assigned,)
+def settings(session: Session) -> dict[str, NotificationRuleSetting]:
+    return {row.rule: row for row in session.scalars(select(NotificationRuleSetting))}
 
 
-def notices_for(session: Session, event: dict) -> list[Notice]:
-    """Every rule's notices for `event` (dict: event, actor, at, changes)."""
-    return [notice for rule in RULES for notice in rule(session, event)]
+def context(session: Session, rule: Rule, setting: NotificationRuleSetting | None, now: datetime) -> RuleContext:
+    """The rule's context under the admin's `setting` (None: as built)."""
+    audiences = rule.default if setting is None or setting.audiences is None else setting.audiences
+    lead = rule.lead
+    if setting is not None and setting.lead_minutes is not None:
+        lead = timedelta(minutes=setting.lead_minutes)
+    return RuleContext(session, now, frozenset(a for a in audiences if a in rule.audiences), lead)
+
+
+def _enabled(session: Session, now: datetime, kind: str):
+    chosen = settings(session)
+    for rule in all_rules():
+        setting = chosen.get(rule.key)
+        if getattr(rule, kind) is not None and (setting is None or setting.enabled):
+            yield rule, context(session, rule, setting, now)
+
+
+def notices_for(session: Session, event: dict, now: datetime | None = None) -> list[Notice]:
+    """Every enabled rule's notices for `event` (dict: event, actor, at, changes)."""
+    now = now or datetime.fromisoformat(event["at"])
+    return [notice for rule, ctx in _enabled(session, now, "on_event") for notice in rule.on_event(session, event, ctx)]
 
 
 def record(session: Session, notices: list[Notice]) -> int:
@@ -63,7 +121,8 @@ def record(session: Session, notices: list[Notice]) -> int:
     if not notices:
         return 0
     rows = [{"user_id": n.user_id, "rule": n.rule, "record_table": n.record_table, "record_id": n.record_id,
-             "occasion": n.occasion, "msgid": n.msgid, "params": n.params, "link": n.link} for n in notices]
+             "occasion": n.occasion, "msgid": n.msgid, "params": n.params, "link": n.link, "urgent": n.urgent}
+            for n in {(n.rule, n.record_table, n.record_id, n.occasion, n.user_id): n for n in notices}.values()]
     statement = (insert(Notification).values(rows)
                  .on_conflict_do_nothing(constraint="uq_notifications_key").returning(Notification.id))
     return len(session.scalars(statement).all())
@@ -72,3 +131,23 @@ def record(session: Session, notices: list[Notice]) -> int:
 def handle_event(session: Session, event: dict) -> int:
     """Turn one event into notifications, in `session`'s transaction; returns how many were new."""
     return record(session, notices_for(session, event))
+
+
+def run_scans(session: Session, now: datetime) -> dict[str, ScanRun]:
+    """Run every enabled scan rule at `now`, each in a savepoint (one failing rule does not stop the others; its
+    error is kept on its ScanRun row); returns the runs by rule key."""
+    runs: dict[str, ScanRun] = {}
+    for rule, ctx in _enabled(session, now, "scan"):
+        run = session.get(ScanRun, rule.key) or session.merge(ScanRun(scan=rule.key, started_at=now, runs=0))
+        run.started_at, run.error = now, None
+        began = time.perf_counter()
+        try:
+            with session.begin_nested():
+                run.made = record(session, rule.scan(session, ctx))
+        except Exception as failure:  # noqa: BLE001 - kept on the run, shown to the admin, logged by the worker
+            run.made, run.error = 0, f"{type(failure).__name__}: {failure}"[:2000]
+        run.rows_read, run.runs = ctx.rows_read, run.runs + 1
+        run.duration_ms, run.finished_at = (time.perf_counter() - began) * 1000, now
+        runs[rule.key] = run
+    session.flush()
+    return runs

@@ -139,3 +139,46 @@ def test_two_workers_and_a_repeated_job_notify_once(center, queue):
     run_async(two_workers)
     assert queue.jobs() == []
     assert [(n.user_id, n.record_id) for n in _notes(center)] == [(center.handler.id, str(cid))]
+
+
+def test_an_admin_turns_a_rule_off_or_widens_its_audience(center):
+    from db.notification_models import NotificationRuleSetting
+
+    cid = str(center.register().complaint_id)
+    with unit_of_work(engine=center.engine) as s:
+        s.execute(text("update complaints set department_id = :d where id = :c"),
+                  {"d": center.departments["logistics"], "c": int(cid)})
+        s.add(NotificationRuleSetting(rule="complaint_assigned", enabled=False))
+    assign = ("complaints", cid, "handler_id", None, center.handler.id)
+    assert _handle(center, _event(center.supervisor.id, assign)) == 0  # off: nobody
+    with unit_of_work(engine=center.engine) as s:
+        setting = s.get(NotificationRuleSetting, "complaint_assigned")
+        setting.enabled, setting.audiences = True, ["department_handlers", "not-an-audience"]
+    assert _handle(center, _event(center.supervisor.id, assign)) == 2  # logistics' two handlers, once each
+    assert sorted(n.user_id for n in _notes(center)) == sorted([center.handler.id, center.handler2.id])
+
+
+def test_a_failing_scan_rule_keeps_its_error_and_the_others_run(center, monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    from portal.notifications import rules as registry
+
+    def broken(session, ctx):
+        session.execute(text("select 1/0"))
+
+    def fine(session, ctx):
+        ctx.rows_read += 3
+        return [registry.Notice(center.handler.id, "fine", "complaints", "1", ctx.now.date().isoformat(), "x")]
+
+    made = (registry.Rule("broken", "complaints", "x", ("handler",), ("handler",), scan=broken),
+            registry.Rule("fine", "complaints", "x", ("handler",), ("handler",), scan=fine))
+    monkeypatch.setattr(registry, "all_rules", lambda: made)
+    now = datetime(2026, 12, 7, 2, tzinfo=UTC)
+    for later in (timedelta(0), timedelta(minutes=1)):
+        with unit_of_work(engine=center.engine) as s:
+            runs = registry.run_scans(s, now + later)
+            summary = {k: (r.made, r.rows_read, r.runs, r.error is None) for k, r in runs.items()}
+    assert summary == {"broken": (0, 0, 2, False), "fine": (0, 3, 2, True)}  # the second run made nothing new
+    with unit_of_work(engine=center.engine) as s:
+        assert "division by zero" in s.get(registry.ScanRun, "broken").error
+    assert [n.rule for n in _notes(center)] == ["fine"]
