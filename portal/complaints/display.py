@@ -28,6 +28,7 @@ SLA_STYLES = {
     "paused": "color: #5f6368; font-style: italic",
 }
 SLA_MARKS = {"overdue": "⚠", "due_soon": "◔", "due_today": "○", "paused": "‖"}  # in every font, unlike emoji
+EXCERPT = 80  # characters of a changed value the timeline shows (the record holds it whole)
 
 
 def center_time(moment: datetime | None) -> str:
@@ -80,6 +81,14 @@ def _when(value: Any) -> str:
     return center_time(datetime.fromisoformat(value)) if isinstance(value, str) and value else ""
 
 
+def _excerpt(value: Any, limit: int = EXCERPT) -> str:
+    """A changed value as the timeline shows it: on one line, cut at `limit` characters, "—" when empty."""
+    text = " ".join(str(value).split()) if value not in (None, "") else ""
+    if not text:
+        return "—"
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def event_summary(entry: TimelineEntry, users: dict[int, str], departments: dict[int, str]) -> str:
     """What a timeline entry's details say, in words (the note is shown on its own)."""
     data, parts = entry.data, []
@@ -93,15 +102,16 @@ def event_summary(entry: TimelineEntry, users: dict[int, str], departments: dict
     if "department_id" in data:
         old, new = data["department_id"]
         if old != new:
-            parts.append(_("Department: {new}").format(new=departments.get(new, "—") if new else "—"))
+            parts.append(_("Department: {old} → {new}").format(
+                old=departments.get(old, "—") if old else "—", new=departments.get(new, "—") if new else "—"))
     if "handler_id" in data:
         old, new = data["handler_id"]
         if old != new:
-            parts.append(_("Handler: {new}").format(new=who(new)))
+            parts.append(_("Handler: {old} → {new}").format(old=who(old), new=who(new)))
     if entry.kind == "field_change":
         label = _(FIELD_LABELS.get(data.get("field", ""), data.get("field", "")))
-        parts.append(_("{field} set").format(field=label) if data.get("new") else
-                     _("{field} cleared").format(field=label))
+        parts.append(_("{field}: {old} → {new}").format(field=label, old=_excerpt(data.get("old")),
+                                                         new=_excerpt(data.get("new"))))
     if entry.kind == "reply":
         method = _(REPLY_METHOD_LABELS.get(data.get("method", ""), ""))
         text = _("Answer ({method}, {time})") if data.get("final") else _("Interim reply ({method}, {time})")
