@@ -11,7 +11,7 @@ from portal.center.admin import list_categories
 from portal.center.reference import localized_name
 from portal.center.sla import CENTER_TZ
 from portal.complaints.labels import CHANNEL_LABELS, GRADE_LABELS
-from portal.complaints.ui.intake import P, confirmation, duplicate_choice, form_token, retailer_picker
+from portal.complaints.ui.intake import P, confirmation, duplicate_choice, form_token, retailer_picker, screen_pop
 from portal.i18n import _, current_language
 from portal.ui.forms import REFUSED, form_defaults, retried, show_input_error
 from portal.ui.session import page_user
@@ -25,6 +25,7 @@ if (done := st.session_state.get(P + "done")) is not None:
 with unit_of_work(user.id) as s:
     categories = {c.id: localized_name(c, current_language()) for c in list_categories(s) if c.active}
 token = form_token()
+screen_pop(user)  # ?phone=… from the hotline system
 opened = st.session_state.setdefault(P + "opened", datetime.now(CENTER_TZ).replace(second=0, microsecond=0,
                                                                                    tzinfo=None))
 form_defaults(P, {"channel": CHANNELS[0], "received": opened, "name": "", "phone": "", "category": None, "grade": 3,

@@ -53,3 +53,10 @@ def test_severity_uses_the_centers_levels_and_not_the_scope_words():
 def test_a_chosen_month_is_not_called_this_month():
     zh = _zh()
     assert "本月" not in zh["All needs for {month}"] and "{month}" in zh["All needs for {month}"]
+
+
+def test_the_catalogs_own_terms_for_staff_and_retailers():
+    """One Chinese word per role: a new text must not bring a synonym (处理人 for 承办人, 零售户 for 零售客户)."""
+    synonyms = {"零售户": "零售客户", "处理人": "承办人", "培训协调员": "培训专员", "应急专员": "应急协调员"}
+    wrong = {m: t for m, t in _zh().items() for word in synonyms if word in t}
+    assert not wrong, (wrong, synonyms)

@@ -135,6 +135,36 @@ def test_intake_shows_possible_duplicates_and_links_as_duplicate(signed_in, desk
     assert any("Recorded as a duplicate" in i.value for i in at.info)
 
 
+def test_the_hotline_screen_pop_fills_in_the_caller_and_shows_their_complaints(signed_in, desk):
+    original = _recent(desk, desk.agent)
+    at = _open(signed_in, "wangli", INTAKE, phone="138-1234-5678")
+    assert at.text_input(key="intake.phone").value == "13812345678"
+    assert at.selectbox(key="intake.channel").value == "hotline"
+    assert at.text_input(key="intake.name").value == "李建国"
+    assert at.text_input(key="intake.retailer_q").value == "330102123456"
+    caller = " ".join(m.value for m in at.markdown) + " ".join(str(link.label) for link in at.get("page_link"))
+    assert "金叶便利店" in caller and desk.get(original).reference in caller
+    at.text_input(key="intake.name").input("李太太").run()  # the agent corrects it: the pop does not undo that
+    assert at.text_input(key="intake.name").value == "李太太"
+    at.text_area(key="intake.description").input("又没有按时送货。").run()
+    at.selectbox(key="intake.category").set_value(desk.categories["delivery"]).run()
+    at.button(key="intake.save").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with unit_of_work() as s:
+        new = s.scalars(select(Complaint).where(Complaint.id != original)).one()
+        assert (new.retailer_id, new.complainant_phone, new.complainant_name) == (desk.retailer_id, "13812345678",
+                                                                                  "李太太")
+    at.button(key="intake.another").click().run()
+    assert "phone" not in at.query_params and at.text_input(key="intake.phone").value == ""
+
+
+@pytest.mark.parametrize("given", ["**138**", "1" * 60, "１３８１２３４５６７８", "²", "abc"])
+def test_a_screen_pop_without_a_phone_number_says_so_and_fills_nothing(signed_in, desk, given):
+    at = _open(signed_in, "wangli", INTAKE, phone=given)
+    assert any("not a phone number" in w.value for w in at.warning)
+    assert at.text_input(key="intake.phone").value == ""
+
+
 def test_my_work_lists_nearest_due_first_with_overdue_standing_out(signed_in, desk):
     overdue = _recent(desk, hours_ago=24 * 9)  # far past every working-day limit
     fresh = _recent(desk, hours_ago=1)
@@ -171,7 +201,7 @@ def test_supervisor_assigns_from_the_complaint_page_and_the_timeline_shows_it(si
     assert c.state == "assigned" and c.handler_id == desk.handler.id
     assert at.title[0].value.endswith("Assigned")
     timeline = shown(" ".join(m.value for m in at.markdown))
-    assert "Registered → Assigned" in timeline and "Handler: 孙浩 (KF3001)" in timeline and "请尽快处理" in timeline
+    assert "Registered → Assigned" in timeline and "Handler: nobody → 孙浩 (KF3001)" in timeline and "请尽快处理" in timeline
 
 
 def test_a_move_on_a_complaint_someone_changed_meanwhile_is_refused_and_the_input_stays(signed_in, desk):

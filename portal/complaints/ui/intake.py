@@ -10,9 +10,11 @@ from db.engine import unit_of_work
 from db.models import Retailer
 from portal import complaints as cx
 from portal.access.auth import CurrentUser, can
+from portal.complaints.caller import caller_history, caller_phone
 from portal.complaints.display import center_time
 from portal.complaints.labels import STATE_LABELS
 from portal.i18n import _
+from portal.inputs import text_param
 from portal.records.query import fetch_page
 from portal.records.view import ViewState
 from portal.retailers.table import RETAILERS
@@ -29,8 +31,56 @@ def form_token() -> str:
 
 
 def start_over() -> None:
-    """Forget the form and its token: the next complaint is a new one."""
+    """Forget the form and its token: the next complaint is a new one (from another caller: the screen pop's phone
+    leaves the address)."""
     forget(P)
+    st.query_params.pop("phone", None)
+
+
+def screen_pop(user: CurrentUser) -> None:
+    """`?phone=…` (what the hotline system opens on an incoming call): fill in the caller's phone, the hotline
+    channel and, when one retailer has that phone, the retailer and its owner; show the caller's open complaints
+    and recent history. Call it before the form is drawn. The form is filled once per number: what the agent
+    changes afterwards stays."""
+    if "phone" not in st.query_params:
+        return
+    given = text_param(st.query_params, "phone", limit=40)
+    phone = caller_phone(given)
+    if phone is None:
+        st.warning(_("The address names the caller's phone as “{phone}”, which is not a phone number: type it in "
+                     "below.").format(phone=plain(given[:40])), icon=":material/phone_disabled:")
+        return
+    with unit_of_work(user.id) as s:
+        caller = caller_history(s, actor=user, phone=phone)
+    if st.session_state.get(P + "popped") != phone:
+        st.session_state[P + "popped"] = phone
+        st.session_state[P + "phone"], st.session_state[P + "channel"] = phone, "hotline"
+        if len(caller.retailers) == 1:
+            [retailer] = caller.retailers
+            st.session_state[P + "retailer_q"] = retailer.license_no
+            st.session_state[_retailer_key()] = retailer.id
+            if not st.session_state.get(P + "name", "").strip():
+                st.session_state[P + "name"] = retailer.owner_name
+    _caller_panel(caller)
+
+
+def _caller_panel(caller) -> None:
+    with st.container(border=True, key=P + "caller"):
+        st.markdown(_("**Incoming call from {phone}**").format(phone=plain(caller.phone)))
+        if not caller.known:
+            st.caption(_("No retailer has this phone, and no complaint came from it: a new caller."))
+            return
+        for r in caller.retailers:
+            key_mark = " · " + _("Key customer: call back within 24 hours") if r.is_key_customer else ""
+            st.markdown(plain(f"{r.shop_name} · {r.owner_name} · {r.license_no}") + key_mark)
+        for title, rows in ((_("Open complaints"), caller.open), (_("Recent complaints (12 months)"), caller.recent)):
+            if not rows:
+                continue
+            st.caption(title)
+            for c in rows:
+                st.page_link("pages/complaint.py", query_params={"id": str(c.id)}, icon=":material/open_in_new:",
+                             label=plain(f"{c.reference} · {_(STATE_LABELS[c.state])} · {center_time(c.received_at)}"
+                                         f" · {c.excerpt}"))
 
 
 def _retailer_key() -> str:
