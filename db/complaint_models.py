@@ -33,6 +33,7 @@ from db.models import Audited, Base, Versioned, one_of
 CHANNELS = ("hotline", "walk_in", "letter", "email", "web", "manager_visit", "suggestion_box", "transferred",
             "follow_up")
 STATES = ("registered", "assigned", "in_progress", "replied", "followed_up", "closed", "invalid", "duplicate")
+WRITTEN_CHANNELS = ("letter", "email", "web", "transferred")  # the intake asks for an e-mail / postal address
 OPEN_STATES = ("registered", "assigned", "in_progress", "replied", "followed_up")  # loop not closed yet
 WORKING_STATES = ("assigned", "in_progress")  # a department's or handler's part is still to do
 REPLY_METHODS = ("phone", "sms", "visit", "letter", "email")
@@ -65,6 +66,9 @@ class Complaint(Audited, Versioned, Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     complainant_name: Mapped[str] = mapped_column(String(50))
     complainant_phone: Mapped[str | None] = mapped_column(String(20))
+    # written channels: where the answer goes (a letter's postal address, an e-mail's address)
+    complainant_email: Mapped[str | None] = mapped_column(String(254))
+    complainant_address: Mapped[str | None] = mapped_column(String(300))
     retailer_id: Mapped[int | None] = mapped_column(ForeignKey("retailers.id"))
     category_id: Mapped[int] = mapped_column(ForeignKey("complaint_categories.id"))
     grade: Mapped[int] = mapped_column(SmallInteger)

@@ -4,7 +4,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from db.complaint_models import CHANNELS, MAX_ATTACHMENT_BYTES
+from db.complaint_models import CHANNELS, MAX_ATTACHMENT_BYTES, WRITTEN_CHANNELS
 from db.engine import unit_of_work
 from portal import complaints as cx
 from portal.center.admin import list_categories
@@ -28,8 +28,8 @@ token = form_token()
 screen_pop(user)  # ?phone=… from the hotline system
 opened = st.session_state.setdefault(P + "opened", datetime.now(CENTER_TZ).replace(second=0, microsecond=0,
                                                                                    tzinfo=None))
-form_defaults(P, {"channel": CHANNELS[0], "received": opened, "name": "", "phone": "", "category": None, "grade": 3,
-                  "description": "", "remedy": ""})  # kept through a database outage (portal.ui.forms)
+form_defaults(P, {"channel": CHANNELS[0], "received": opened, "name": "", "phone": "", "email": "", "address": "",
+                  "category": None, "grade": 3, "description": "", "remedy": ""})  # kept through an outage (ui.forms)
 
 left, right = st.columns(2)
 channel = left.selectbox(_("Received via") + " *", CHANNELS, key=P + "channel",
@@ -40,6 +40,13 @@ left, right = st.columns(2)
 name = left.text_input(_("Complainant") + " *", key=P + "name", max_chars=50)
 phone = right.text_input(_("Phone") + (" *" if channel == "hotline" else ""), key=P + "phone", max_chars=20,
                          placeholder=_("e.g. 13812345678"))
+email = address = ""
+if channel in WRITTEN_CHANNELS:  # where the written answer goes
+    left, right = st.columns(2)
+    email = left.text_input(_("E-mail") + (" *" if channel == "email" else ""), key=P + "email", max_chars=254,
+                            placeholder=_("e.g. name@example.com"))
+    address = right.text_input(_("Postal address"), key=P + "address", max_chars=300,
+                               placeholder=_("Where a posted answer goes (empty for an anonymous letter)"))
 retailer_id = retailer_picker(user)
 left, right = st.columns(2)
 category_id = left.selectbox(_("Category") + " *", list(categories), format_func=categories.get, key=P + "category",
@@ -63,7 +70,7 @@ if st.button(_("Save the complaint"), type="primary", key=P + "save", icon=":mat
                 s, actor=user, channel=channel, received_at=received, complainant_name=name,
                 complainant_phone=phone.strip() or None, retailer_id=retailer_id, category_id=category_id,
                 grade=grade, description=description, remedy_sought=remedy, client_token=token,
-                duplicate_of_id=duplicate_of)
+                duplicate_of_id=duplicate_of, complainant_email=email or None, complainant_address=address or None)
             for file in files if reg.created else []:
                 cx.add_attachment(s, actor=user, complaint_id=reg.complaint_id, filename=file.name,
                                   data=file.getvalue())

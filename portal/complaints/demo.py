@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import zlib
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
@@ -172,7 +173,10 @@ def seed_demo_complaints(session: Session, rng: random.Random, count: int = COMP
             channel=channel, received_at=received, complainant_name=name,
             complainant_phone=phone if channel == "hotline" or rng.random() < 0.7 else None,
             retailer_id=retailer.id if retailer else None, category_id=category_id, grade=grade,
-            description=story[0], remedy_sought=story[1], duplicate_of_id=duplicate_of, now=min(registered, now))
+            description=story[0], remedy_sought=story[1], duplicate_of_id=duplicate_of, now=min(registered, now),
+            # written channels: where the answer goes (made from what is known, not drawn: the demo stays the same)
+            complainant_email=f"kh{zlib.crc32(name.encode()) % 100_000:05d}@example.cn" if channel == "email" else None,
+            complainant_address=retailer.address if channel == "letter" and retailer else None)
         if duplicate_of is None:
             if retailer is not None:
                 recent.append((retailer.id, code, reg.complaint_id, registered))

@@ -25,7 +25,8 @@ from portal.complaints.rules import (
 from portal.complaints.workflow import mark_duplicate
 from portal.i18n import _
 
-PHONE_RE = re.compile(r"^\+?\d{5,15}$")
+PHONE_RE = re.compile(r"^\+?\d{5,15}$", re.ASCII)
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 DUPLICATE_WINDOW = timedelta(days=30)
 FUTURE_GRACE = timedelta(minutes=1)  # browser and server clocks differ a little
 OLDEST_RECEIVED = timedelta(days=366)
@@ -80,7 +81,8 @@ def normalize_phone(phone: str | None) -> str | None:
 
 def _validate(session: Session, *, channel: str, received_at: datetime | None, complainant_name: str,
               complainant_phone: str | None, retailer_id: int | None, category_id: int | None, grade: int | None,
-              description: str, remedy_sought: str, now: datetime) -> dict:
+              description: str, remedy_sought: str, now: datetime, complainant_email: str | None = None,
+              complainant_address: str | None = None) -> dict:
     if channel not in CHANNELS:
         raise ComplaintInputError("channel", _("Channel: choose how the complaint came in."))
     if received_at is None:
@@ -99,6 +101,7 @@ def _validate(session: Session, *, channel: str, received_at: datetime | None, c
     if channel == "hotline" and complainant_phone is None:
         raise ComplaintInputError("complainant_phone", _("Phone: required for a hotline complaint, so the "
                                                          "complainant can be called back."))
+    email, address = _written_contact(channel, complainant_email, complainant_address)
     if retailer_id is not None and session.get(Retailer, retailer_id) is None:
         raise ComplaintInputError("retailer_id", _("Retailer: no such retailer; search again or leave it empty."))
     category = session.get(ComplaintCategory, category_id) if category_id is not None else None
@@ -111,7 +114,21 @@ def _validate(session: Session, *, channel: str, received_at: datetime | None, c
     if len(remedy) > 2000:
         raise ComplaintInputError("remedy_sought", _("At most {n} characters, please.").format(n=2000))
     return {"received_at": received_at, "complainant_name": name, "description": description,
-            "remedy_sought": remedy}
+            "remedy_sought": remedy, "complainant_email": email, "complainant_address": address}
+
+
+def _written_contact(channel: str, email: str | None, address: str | None) -> tuple[str | None, str | None]:
+    """Where a written answer goes: an e-mail complaint needs the e-mail address; a letter's postal address is asked
+    for but not required (an anonymous letter has none)."""
+    email, address = (email or "").strip() or None, " ".join((address or "").split()) or None
+    if email is not None and (len(email) > 254 or not EMAIL_RE.match(email)):
+        raise ComplaintInputError("complainant_email", _("E-mail: enter an address like name@example.com."))
+    if channel == "email" and email is None:
+        raise ComplaintInputError("complainant_email", _("E-mail: required for an e-mail complaint, so the answer "
+                                                         "can be sent back."))
+    if address is not None and len(address) > 300:
+        raise ComplaintInputError("complainant_address", _("At most {n} characters, please.").format(n=300))
+    return email, address
 
 
 def _registration(session: Session, c: Complaint, *, created: bool) -> Registration:
@@ -135,7 +152,8 @@ def register_complaint(session: Session, *, actor: CurrentUser, channel: str, re
                        complainant_name: str, complainant_phone: str | None, category_id: int | None,
                        grade: int | None, description: str, retailer_id: int | None = None,
                        remedy_sought: str = "", client_token: str | None = None,
-                       duplicate_of_id: int | None = None, now: datetime | None = None) -> Registration:
+                       duplicate_of_id: int | None = None, now: datetime | None = None,
+                       complainant_email: str | None = None, complainant_address: str | None = None) -> Registration:
     """Register a complaint; the receiver (`actor`) becomes its first-contact owner (首问负责人).
 
     `client_token` is generated once per intake form: submitting the same form twice returns the first
@@ -153,7 +171,8 @@ def register_complaint(session: Session, *, actor: CurrentUser, channel: str, re
     phone = normalize_phone(complainant_phone)
     fields = _validate(session, channel=channel, received_at=received_at, complainant_name=complainant_name,
                        complainant_phone=phone, retailer_id=retailer_id, category_id=category_id, grade=grade,
-                       description=description, remedy_sought=remedy_sought, now=now)
+                       description=description, remedy_sought=remedy_sought, now=now,
+                       complainant_email=complainant_email, complainant_address=complainant_address)
     hours, days = sla_limits(session, grade)
     reply_due, resolution_due = due_times(work_calendar(session), now, first_reply_hours=hours,
                                           resolution_working_days=days)

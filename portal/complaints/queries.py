@@ -14,6 +14,7 @@ from portal.center.sla import DUE_SOON, add_working_time, local
 from portal.center.workdays import WorkCalendar
 from portal.complaints.rules import ComplaintInputError, can_view
 from portal.i18n import _
+from portal.records.query import MASK
 
 SLA_FILTERS = ("overdue", "due_soon", "due_today")
 MAX_PAGE = 200
@@ -150,6 +151,13 @@ def display_phone(actor: CurrentUser, phone: str | None) -> str:
     if can(actor, "retailers.view_phone"):
         return phone
     return phone[:3] + "****" + phone[-4:] if len(phone) > 7 else "****"
+
+
+def display_contact(actor: CurrentUser, value: str | None) -> str:
+    """A complainant's e-mail or postal address as `actor` may see it (viewers: masked, like the grid)."""
+    if not value:
+        return ""
+    return value if can(actor, "retailers.view_phone") else MASK
 
 
 @dataclass(frozen=True)

@@ -243,3 +243,29 @@ def test_possible_duplicates_and_duplicate_links_stay_within_what_the_agent_may_
     supervisor_found = center.run(center.supervisor, cx.find_possible_duplicates, complainant_phone="13812345678",
                                   now=FRIDAY_3PM + timedelta(hours=1))
     assert theirs.reference in {d.reference for d in supervisor_found}
+
+
+@pytest.mark.parametrize(("channel", "contact", "field", "message"), [
+    ("email", {}, "complainant_email", "E-mail: required for an e-mail complaint"),
+    ("web", {"complainant_email": "name@example"}, "complainant_email", "E-mail: enter an address like"),
+    ("web", {"complainant_email": "a b@example.com"}, "complainant_email", "E-mail: enter an address like"),
+    ("web", {"complainant_email": "x@" + "a" * 250 + ".cn"}, "complainant_email", "E-mail: enter an address like"),
+    ("letter", {"complainant_address": "路" * 301}, "complainant_address", "At most 300 characters"),
+])
+def test_a_written_complaint_needs_where_its_answer_goes(center, channel, contact, field, message):
+    with pytest.raises(cx.ComplaintInputError) as refused:
+        center.register(channel=channel, complainant_phone=None, **contact)
+    assert refused.value.field == field and str(refused.value).startswith(message)
+
+
+def test_a_written_complaint_keeps_its_e_mail_and_address_and_a_viewer_sees_them_masked(center):
+    reg = center.register(channel="letter", complainant_phone=None, complainant_email=" li@example.com ",
+                          complainant_address="城东区  解放路 12 号\n金叶便利店")
+    c = center.get(reg.complaint_id)
+    assert (c.complainant_email, c.complainant_address) == ("li@example.com", "城东区 解放路 12 号 金叶便利店")
+    assert cx.display_contact(center.supervisor, c.complainant_email) == "li@example.com"
+    assert cx.display_contact(center.viewer, c.complainant_address) == "••••"
+    anonymous = center.register(channel="letter", complainant_phone=None, complainant_name="匿名")
+    assert center.get(anonymous.complaint_id).complainant_address is None  # an anonymous letter has no address
+    with pytest.raises(cx.ComplaintInputError):  # a full-width "phone" is not one
+        center.register(complainant_phone="１３８１２３４５６７８")

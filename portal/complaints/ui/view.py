@@ -81,6 +81,8 @@ def details(c: Complaint, *, user: CurrentUser, category: str) -> None:
     rows = [(_("Complainant"), c.complainant_name), (_("Phone"), cx.display_phone(user, c.complainant_phone)),
             (_("Received via"), _(CHANNEL_LABELS[c.channel])), (_("Received"), center_time(c.received_at)),
             (_("Category"), category), (_("Grade"), str(c.grade))]
+    rows[2:2] = [(label, cx.display_contact(user, value)) for label, value in
+                 ((_("E-mail"), c.complainant_email), (_("Postal address"), c.complainant_address)) if value]
     st.markdown("  \n".join(f"**{label}:** {plain(value or '—')}" for label, value in rows))
     st.markdown(bold(_("Description")))
     st.text(c.description)
