@@ -80,6 +80,7 @@ class Complaint(Audited, Versioned, Base):
     owner_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # gave the answer: may not follow up
     # SLA clocks (portal/center/sla.py): due times move later by the working time spent paused
     first_reply_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     resolution_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

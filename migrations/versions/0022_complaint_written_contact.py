@@ -1,4 +1,7 @@
-"""complaints: the e-mail and postal address a written complaint's answer goes to
+"""complaints: the e-mail and postal address a written complaint's answer goes to; who gave the answer
+
+replied_by_id: the follow-up is made by someone else (ISO 10002's independent check). Filled in for the complaints
+awaiting a follow-up from their latest answer on the timeline; older ones keep none (their handler is refused anyway).
 
 Revision ID: 0022
 Revises: 0016
@@ -16,8 +19,19 @@ depends_on = None
 def upgrade() -> None:
     op.add_column('complaints', sa.Column('complainant_email', sa.String(length=254), nullable=True))
     op.add_column('complaints', sa.Column('complainant_address', sa.String(length=300), nullable=True))
+    op.add_column('complaints', sa.Column('replied_by_id', sa.Integer(), nullable=True))
+    op.create_foreign_key(op.f('fk_complaints_replied_by_id_users'), 'complaints', 'users', ['replied_by_id'], ['id'])
+    op.execute("""
+        UPDATE complaints c SET replied_by_id = (
+            SELECT e.actor_id FROM complaint_events e
+            WHERE e.complaint_id = c.id AND e.kind = 'reply' AND (e.data->>'final')::boolean
+            ORDER BY e.at DESC, e.id DESC LIMIT 1)
+        WHERE c.state IN ('replied', 'followed_up')
+    """)
 
 
 def downgrade() -> None:
+    op.drop_constraint(op.f('fk_complaints_replied_by_id_users'), 'complaints', type_='foreignkey')
+    op.drop_column('complaints', 'replied_by_id')
     op.drop_column('complaints', 'complainant_address')
     op.drop_column('complaints', 'complainant_email')

@@ -234,7 +234,8 @@ def _work(session: Session, rng: random.Random, staff: _Staff, cid: int, story: 
             return
         mood = rng.choices(list(FOLLOW_UP_RESULTS), weights=(76, 16, 8 if attempt == 0 else 2))[0]
         level = 1 if c.channel == "manager_visit" else 2
-        cx.record_follow_up(session, actor=owner, complaint_id=cid, level=level, now=t,
+        follower = owner if owner.id != handler.id else next(r for r in staff.receivers if r.id != handler.id)
+        cx.record_follow_up(session, actor=follower, complaint_id=cid, level=level, now=t,
                             method="visit" if level == 1 else "phone", satisfaction=mood,
                             result=FOLLOW_UP_RESULTS[mood], scores=_scores(rng, mood))
         if mood != "dissatisfied":
@@ -244,7 +245,7 @@ def _work(session: Session, rng: random.Random, staff: _Staff, cid: int, story: 
     if (t := at(2, 40)) is None:
         return
     cx.close_complaint(session, actor=sup, complaint_id=cid, now=t)
-    if rng.random() < 0.05 and (t := at(24, 120)) is not None:
+    if rng.random() < 0.05 and (t := at(24, 120)) is not None and sup.id != handler.id:  # by someone else
         cx.record_follow_up(session, actor=sup, complaint_id=cid, level=3, method="spot_check", now=t,
                             satisfaction="satisfied", result="督察抽查:客户确认问题已解决。")
 

@@ -75,6 +75,15 @@ def _may_dismiss(actor: CurrentUser, c: Complaint) -> bool:
     return _supervisor(actor, c) or (c.state == "registered" and _owns(actor, c))
 
 
+def answered(actor: CurrentUser, c: Complaint) -> bool:
+    """Whether `actor` answered `c` or handles it: the follow-up is someone else's (an independent check)."""
+    return actor.id is not None and actor.id in (c.replied_by_id, c.handler_id)
+
+
+def _may_follow_up(actor: CurrentUser, c: Complaint) -> bool:
+    return can_work(actor, c) and not answered(actor, c)
+
+
 def _may_reply_interim(actor: CurrentUser, c: Complaint) -> bool:
     return handles(actor, c) or (_owns(actor, c) and can_work(actor, c))
 
@@ -96,7 +105,7 @@ MOVES: dict[str, Move] = {
     "record_investigation": Move("complaints.work", handles, frozenset({"in_progress", "replied"})),
     "interim_reply": Move("complaints.work", _may_reply_interim, _RUNNING),
     "reply": Move("complaints.work", handles, frozenset({"in_progress"})),
-    "record_follow_up": Move("complaints.work", can_work, frozenset({"replied", "followed_up", "closed"})),
+    "record_follow_up": Move("complaints.work", _may_follow_up, frozenset({"replied", "followed_up", "closed"})),
     "close": Move("complaints.supervise", _supervisor, frozenset({"followed_up"})),
     "mark_invalid": Move("complaints.work", _may_dismiss, frozenset({"registered", "assigned"})),
     "mark_duplicate": Move("complaints.work", _may_dismiss, frozenset({"registered", "assigned"})),

@@ -15,8 +15,11 @@ from portal.access.auth import CurrentUser
 from portal.center.sla import local, next_due
 from portal.complaints.rules import (
     ComplaintInputError,
+    MoveNotAllowed,
     add_event,
+    answered,
     can_view,
+    can_work,
     check_moment,
     check_move,
     json_value,
@@ -144,7 +147,7 @@ def reply_to_complainant(session: Session, *, actor: CurrentUser, complaint_id: 
     if not c.verification_result:
         raise ComplaintInputError("verification_result",
                                   _("Record the verification result of the investigation before replying."))
-    c.reply_text, c.reply_method, c.replied_at = text, method, replied_at
+    c.reply_text, c.reply_method, c.replied_at, c.replied_by_id = text, method, replied_at, actor.id
     c.first_replied_at = c.first_replied_at or replied_at
     set_state(session, c, actor, now, "replied", kind="reply", note=text,
               data={"final": True, "method": method, "replied_at": replied_at})
@@ -172,6 +175,9 @@ def record_follow_up(session: Session, *, actor: CurrentUser, complaint_id: int,
         if not isinstance(score, int) or not 1 <= score <= 5:
             raise ComplaintInputError(field, _("Survey scores go from 1 (poor) to 5 (excellent)."))
     c = lock_complaint(session, complaint_id, version)
+    if answered(actor, c) and can_work(actor, c):
+        raise MoveNotAllowed("by", _("The follow-up checks the answer, so someone other than its handler records "
+                                     "it (a colleague's phone survey, or a supervisor's spot check)."))
     check_move(actor, c, "record_follow_up")
     at = check_moment("at", at, c, now)
     follow_up = FollowUp(complaint_id=c.id, level=level, method=method, result=result.strip(),
@@ -186,7 +192,7 @@ def record_follow_up(session: Session, *, actor: CurrentUser, complaint_id: int,
         data["resolution_due_at"] = [json_value(c.resolution_due_at), json_value(due)]
         c.reopen_count += 1
         c.resolution_due_at, c.replied_at, c.closed_at = due, None, None
-        c.reply_text, c.reply_method = None, None  # that answer no longer stands; the timeline keeps it
+        c.reply_text, c.reply_method, c.replied_by_id = None, None, None  # no longer stands; the timeline keeps it
         set_state(session, c, actor, now, "in_progress", kind="follow_up", note=result, data=data)
     elif c.state == "replied":
         set_state(session, c, actor, now, "followed_up", kind="follow_up", note=result, data=data)

@@ -41,18 +41,18 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "handler2": EVERYWHERE | {"record_investigation", "interim_reply", "reply", "pause_sla"},
         "supervisor": EVERYWHERE | {"assign", "record_investigation", "interim_reply", "reply", "pause_sla"},
     },
-    "replied": {
+    "replied": {  # the handler who answered does not check their own answer
         "agent": EVERYWHERE | {"record_follow_up"}, "colleague": EVERYWHERE | {"record_follow_up"},
-        "handler": EVERYWHERE | {"record_investigation", "record_follow_up"},
+        "handler": EVERYWHERE | {"record_investigation"},
         "handler2": EVERYWHERE | {"record_investigation", "record_follow_up"},
         "supervisor": EVERYWHERE | {"record_investigation", "record_follow_up"},
     },
     "followed_up": {
         "agent": EVERYWHERE | {"record_follow_up"}, "colleague": EVERYWHERE | {"record_follow_up"},
-        "handler": EVERYWHERE | {"record_follow_up"}, "handler2": EVERYWHERE | {"record_follow_up"},
+        "handler": EVERYWHERE, "handler2": EVERYWHERE | {"record_follow_up"},
         "supervisor": EVERYWHERE | {"record_follow_up", "close"},
     },
-    "closed": {who: EVERYWHERE | {"record_follow_up"}
+    "closed": {who: EVERYWHERE | ({"record_follow_up"} if who != "handler" else set())
                for who in ("agent", "colleague", "handler", "handler2", "supervisor")},
 }
 NOBODY = ("outsider", "marketing_handler", "viewer")
@@ -103,6 +103,36 @@ def test_the_whole_loop_with_a_dissatisfied_follow_up_that_reopens(center):
     entries = center.run(center.supervisor, cx.timeline, complaint_id=cid)
     assert {e.actor_name for e in entries} == {"王丽", "张华", "孙浩"}
     assert [e.kind for e in entries].count("reply") == 2
+
+
+def test_the_follow_up_is_made_by_someone_other_than_who_answered(center):
+    cid = center.register().complaint_id
+    center.advance(cid, "replied")
+    c = center.get(cid)
+    assert c.replied_by_id == center.handler.id
+    handler = center.handler
+    assert "record_follow_up" not in cx.allowed_moves(handler, c)
+    assert "record_follow_up" in cx.allowed_moves(center.agent, c)
+    with pytest.raises(cx.MoveNotAllowed) as refused:
+        center.run(center.handler, cx.record_follow_up, complaint_id=cid, level=2, method="phone",
+                   satisfaction="satisfied", now=cst(11, 24, 9))
+    assert refused.value.field == "by" and "someone other than its handler" in str(refused.value)
+    assert center.get(cid).state == "replied"
+    center.run(center.agent, cx.record_follow_up, complaint_id=cid, level=2, method="phone",
+               satisfaction="dissatisfied", now=cst(11, 24, 9))
+    assert center.get(cid).replied_by_id is None  # that answer no longer stands
+    # a complaint the supervisor worked and answered: a spot check by that same supervisor is refused too
+    other = center.register().complaint_id
+    center.run(center.supervisor, cx.assign_complaint, complaint_id=other, now=LATER)
+    center.run(center.supervisor, cx.start_progress, complaint_id=other, now=LATER)
+    center.run(center.supervisor, cx.record_investigation, complaint_id=other, verification_result="属实", now=LATER)
+    center.run(center.supervisor, cx.reply_to_complainant, complaint_id=other, text="已处理。", method="phone",
+               now=LATER)
+    with pytest.raises(cx.MoveNotAllowed):
+        center.run(center.supervisor, cx.record_follow_up, complaint_id=other, level=3, method="spot_check",
+                   satisfaction="satisfied", now=LATER + timedelta(hours=1))
+    center.run(center.supervisor2, cx.record_follow_up, complaint_id=other, level=3, method="spot_check",
+               satisfaction="satisfied", now=LATER + timedelta(hours=1))
 
 
 def test_assign_defaults_to_the_category_department_and_may_name_a_handler(center):
