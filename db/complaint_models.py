@@ -40,7 +40,7 @@ REPLY_METHODS = ("phone", "sms", "visit", "letter", "email")
 SATISFACTION = ("satisfied", "basically_satisfied", "dissatisfied")
 FOLLOW_UP_METHODS = ("visit", "phone", "sms", "spot_check")
 EVENT_KINDS = ("state_change", "field_change", "note", "reply", "follow_up", "pause", "resume", "link",
-               "attachment")
+               "attachment", "retriage", "transfer")
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 ATTACHMENT_TYPES = (
     "image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf",

@@ -46,7 +46,8 @@ try:
             original = s.get(Complaint, c.duplicate_of_id) if c.duplicate_of_id else None
             incident = incident_of(s, c.id) if c.is_major else None
             moves = cx.allowed_moves(user, c)
-            staff = complaint_staff(s) if "assign" in moves else []
+            staff = complaint_staff(s) if {"assign", "transfer_ownership"} & set(moves) else []
+            all_categories = list(s.scalars(select(ComplaintCategory).order_by(ComplaintCategory.id)))
 except (cx.ComplaintInputError, PermissionDenied):
     c = None
 if c is None:
@@ -54,6 +55,8 @@ if c is None:
     st.stop()
 
 users = {i: lookups.user_label(i) for i in lookups.users}
+category_names = {k.id: localized_name(k, current_language()) for k in all_categories}
+categories = {k.id: category_names[k.id] for k in all_categories if k.active or k.id == c.category_id}
 if seen_version(c) != c.version:
     st.warning(_("This complaint changed since you opened it; an action now will be refused until you reload."),
                icon=":material/sync_problem:")
@@ -67,12 +70,12 @@ with main:
     with st.container(border=True):
         view.details(c, user=user, category=localized_name(category, current_language()))
     st.subheader(_("Timeline"))
-    view.timeline(entries, users=users, departments=departments)
+    view.timeline(entries, users=users, departments=departments, categories=category_names)
 with side:
     if moves:
         st.subheader(_("Actions"))
         action_panel(user, c, moves, departments=departments, staff=staff,
-                     default_department=category.default_department_id)
+                     default_department=category.default_department_id, categories=categories)
         if "add_internal_note" in moves:
             note_box(user, c)
         if "add_attachment" in moves:

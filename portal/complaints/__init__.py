@@ -1,11 +1,13 @@
 """Complaints (客户投诉): intake with first-contact ownership, the closed-loop workflow, SLA clocks, lists.
 
 Pages import from here. Where things live: rules.py (who may make which move from which state),
-intake.py (registration, duplicates), workflow.py (one function per move), queries.py (My work, filters,
-timeline), attachments.py, labels.py (what codes are called on screen); SLA math is portal/center/sla.py.
+intake.py (registration, duplicates), workflow.py (one function per move), corrections.py (a supervisor's
+re-triage and ownership transfer), caller.py (the hotline screen pop), queries.py (My work, filters, timeline),
+attachments.py, labels.py (what codes are called on screen); SLA math is portal/center/sla.py.
 """
 from portal.complaints.attachments import add_attachment, attachment_content, list_attachments
 from portal.complaints.bulk import BulkOutcome, assign_complaints, mark_complaints_invalid
+from portal.complaints.corrections import retriage_complaint, transfer_ownership
 from portal.complaints.intake import (
     DuplicateCandidate,
     Registration,
@@ -58,6 +60,6 @@ __all__ = [
     "display_contact", "display_phone", "duplicates_of", "find_possible_duplicates", "follow_ups", "get_complaint",
     "list_attachments", "mark_complaints_invalid", "mark_duplicate", "mark_invalid", "my_work",
     "my_work_condition", "normalize_phone", "pause_sla", "record_follow_up", "record_interim_reply",
-    "record_investigation", "register_complaint", "reply_to_complainant", "resume_sla", "sla_condition",
-    "start_progress", "timeline", "visible_condition",
+    "record_investigation", "register_complaint", "reply_to_complainant", "resume_sla", "retriage_complaint",
+    "sla_condition", "start_progress", "timeline", "transfer_ownership", "visible_condition",
 ]

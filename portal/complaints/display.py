@@ -89,9 +89,10 @@ def _excerpt(value: Any, limit: int = EXCERPT) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def event_summary(entry: TimelineEntry, users: dict[int, str], departments: dict[int, str]) -> str:
+def event_summary(entry: TimelineEntry, users: dict[int, str], departments: dict[int, str],
+                  categories: dict[int, str] | None = None) -> str:
     """What a timeline entry's details say, in words (the note is shown on its own)."""
-    data, parts = entry.data, []
+    data, parts, categories = entry.data, [], categories or {}
 
     def who(user_id: Any) -> str:
         return users.get(user_id, f"#{user_id}") if user_id is not None else _("nobody")
@@ -108,6 +109,17 @@ def event_summary(entry: TimelineEntry, users: dict[int, str], departments: dict
         old, new = data["handler_id"]
         if old != new:
             parts.append(_("Handler: {old} → {new}").format(old=who(old), new=who(new)))
+    if "grade" in data and isinstance(data["grade"], list):
+        parts.append(_("Grade: {old} → {new}").format(old=data["grade"][0], new=data["grade"][1]))
+    if "category_id" in data and isinstance(data["category_id"], list):
+        old, new = data["category_id"]
+        parts.append(_("Category: {old} → {new}").format(old=categories.get(old, f"#{old}"),
+                                                         new=categories.get(new, f"#{new}")))
+    if "first_contact_owner_id" in data:
+        old, new = data["first_contact_owner_id"]
+        parts.append(_("First-contact owner: {old} → {new}").format(old=who(old), new=who(new)))
+    if entry.kind == "retriage" and "first_reply_due_at" in data:
+        parts.append(_("reply now due {time}").format(time=_when(data["first_reply_due_at"][1])))
     if entry.kind == "field_change":
         label = _(FIELD_LABELS.get(data.get("field", ""), data.get("field", "")))
         parts.append(_("{field}: {old} → {new}").format(field=label, old=_excerpt(data.get("old")),

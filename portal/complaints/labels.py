@@ -69,6 +69,8 @@ EVENT_KIND_LABELS: dict[str, str] = {
     "resume": N_("SLA resumed"),
     "link": N_("Link"),
     "attachment": N_("Attachment"),
+    "retriage": N_("Re-triage"),
+    "transfer": N_("Ownership transferred"),
 }
 MOVE_LABELS: dict[str, str] = {
     "assign": N_("Assign"),
@@ -82,6 +84,8 @@ MOVE_LABELS: dict[str, str] = {
     "mark_duplicate": N_("Mark as duplicate"),
     "pause_sla": N_("Pause SLA"),
     "resume_sla": N_("Resume SLA"),
+    "retriage": N_("Re-triage"),
+    "transfer_ownership": N_("Transfer ownership"),
     "add_internal_note": N_("Add internal note"),
     "add_attachment": N_("Add attachment"),
 }

@@ -168,11 +168,13 @@ class StaffMember:
     name: str
     staff_id: str
     department_id: int | None
+    receives: bool = False  # may own complaints (an agent or supervisor: complaints.register)
 
 
 def complaint_staff(session: Session) -> list[StaffMember]:
     """Active staff who work complaints (agents, handlers, supervisors), by name."""
-    rows = session.execute(select(User.id, User.name, User.staff_id, User.department_id)
+    rows = session.execute(select(User.id, User.name, User.staff_id, User.department_id,
+                                  User.roles.overlap(["agent", "supervisor"]))
                            .where(User.active, User.roles.overlap(["agent", "handler", "supervisor"]))
                            .order_by(User.name, User.staff_id))
     return [StaffMember(*row) for row in rows]

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.complaint_models import STATES, Complaint, ComplaintEvent
+from db.complaint_models import OPEN_STATES, STATES, Complaint, ComplaintEvent
 from db.models import SlaLimit, User
 from portal.access.auth import CurrentUser, PermissionDenied, can, require
 from portal.center.reference import SLA_DEFAULTS
@@ -111,6 +111,8 @@ MOVES: dict[str, Move] = {
     "mark_duplicate": Move("complaints.work", _may_dismiss, frozenset({"registered", "assigned"})),
     "pause_sla": Move("complaints.work", can_work, _RUNNING, lambda c: not c.sla_paused),
     "resume_sla": Move("complaints.work", can_work, _RUNNING, lambda c: c.sla_paused),
+    "retriage": Move("complaints.supervise", _supervisor, frozenset(OPEN_STATES)),
+    "transfer_ownership": Move("complaints.supervise", _supervisor, frozenset(OPEN_STATES)),
     "add_internal_note": Move("complaints.work", can_work, frozenset(STATES)),
     "add_attachment": Move("complaints.work", can_work, frozenset(STATES)),
 }

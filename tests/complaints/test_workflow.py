@@ -55,6 +55,8 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "closed": {who: EVERYWHERE | ({"record_follow_up"} if who != "handler" else set())
                for who in ("agent", "colleague", "handler", "handler2", "supervisor")},
 }
+for _state in ("registered", "assigned", "in_progress", "replied", "followed_up"):  # a supervisor's corrections
+    EXPECTED[_state]["supervisor"] = EXPECTED[_state]["supervisor"] | {"retriage", "transfer_ownership"}
 NOBODY = ("outsider", "marketing_handler", "viewer")
 
 

@@ -15,6 +15,7 @@ from portal.complaints.labels import (
     FIELD_LABELS,
     FOLLOW_UP_LEVEL_LABELS,
     FOLLOW_UP_METHOD_LABELS,
+    GRADE_LABELS,
     MOVE_LABELS,
     REPLY_METHOD_LABELS,
     SATISFACTION_LABELS,
@@ -41,11 +42,12 @@ from portal.ui.forms import (
 from portal.ui.text import plain
 
 PANEL_MOVES = ("assign", "start_progress", "record_investigation", "interim_reply", "reply", "record_follow_up",
-               "close", "mark_invalid", "mark_duplicate", "pause_sla", "resume_sla")
+               "close", "mark_invalid", "mark_duplicate", "pause_sla", "resume_sla", "retriage", "transfer_ownership")
 
 
+# every move's widgets (kept in outages)
 ACTION_FIELDS = ("dept", "handler", "note", "verification", "text", "method", "when", "satisfaction", "level", "result",
-                 "reason", "original", *INVESTIGATION_FIELDS, *SCORE_FIELDS)  # every move's widgets (kept in outages)
+                 "reason", "original", "grade", "category", "owner", *INVESTIGATION_FIELDS, *SCORE_FIELDS)
 
 
 def seen_key(complaint_id: int) -> str:
@@ -96,9 +98,32 @@ def _follow_up_fields(p: str) -> dict[str, Any]:
             "scores": scores, "at": _when(p)}
 
 
+def _correction_fields(move: str, p: str, c: Complaint, departments: dict[int, str], staff: list[StaffMember],
+                       categories: dict[int, str]) -> dict[str, Any]:
+    """A supervisor's re-triage (grade, category) or ownership transfer, with the reason the timeline keeps."""
+    if move == "retriage":
+        left, right = st.columns(2)
+        grades = list(GRADE_LABELS)
+        fields = {"grade": left.selectbox(_("Grade") + " *", grades, index=grades.index(c.grade), key=p + "grade",
+                                          format_func=lambda g: _(GRADE_LABELS[g])),
+                  "category_id": right.selectbox(_("Category") + " *", list(categories), format_func=categories.get,
+                                                 index=list(categories).index(c.category_id)
+                                                 if c.category_id in categories else None, key=p + "category")}
+        st.caption(_("A new grade counts the time limits again from the complaint's start."))
+    else:
+        people = {m.id: f"{m.name} ({m.staff_id}) · {departments.get(m.department_id, '—')}" for m in staff
+                  if m.id != c.first_contact_owner_id and m.receives}
+        fields = {"owner_id": st.selectbox(_("New first-contact owner") + " *", list(people), format_func=people.get,
+                                           key=p + "owner", index=None, placeholder=_("Choose…"))}
+    fields["reason"] = st.text_area(_("Reason") + " *", key=p + "reason", height=70)
+    return fields
+
+
 def _fields(move: str, p: str, c: Complaint, departments: dict[int, str], staff: list[StaffMember],
-            default_department: int | None) -> dict[str, Any]:
+            default_department: int | None, categories: dict[int, str]) -> dict[str, Any]:
     """Draw the fields of `move`; returns the keyword arguments of its function."""
+    if move in ("retriage", "transfer_ownership"):
+        return _correction_fields(move, p, c, departments, staff, categories)
     if move == "assign":
         ids = list(departments)
         dept = st.selectbox(_("Department") + " *", ids, format_func=departments.get, key=p + "dept",
@@ -129,7 +154,7 @@ MOVE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "record_investigation": cx.record_investigation, "interim_reply": cx.record_interim_reply,
     "reply": cx.reply_to_complainant, "record_follow_up": cx.record_follow_up, "close": cx.close_complaint,
     "mark_invalid": cx.mark_invalid, "mark_duplicate": cx.mark_duplicate, "pause_sla": cx.pause_sla,
-    "resume_sla": cx.resume_sla,
+    "resume_sla": cx.resume_sla, "retriage": cx.retriage_complaint, "transfer_ownership": cx.transfer_ownership,
 }
 
 
@@ -149,7 +174,7 @@ def _make_move(user: CurrentUser, c: Complaint, move: str, version: int, values:
 
 
 def action_panel(user: CurrentUser, c: Complaint, moves: list[str], *, departments: dict[int, str],
-                 staff: list[StaffMember], default_department: int | None) -> None:
+                 staff: list[StaffMember], default_department: int | None, categories: dict[int, str]) -> None:
     """“What next?”: the moves this user may make now, one form at a time."""
     offered = [m for m in PANEL_MOVES if m in moves]
     if not offered:
@@ -160,7 +185,7 @@ def action_panel(user: CurrentUser, c: Complaint, moves: list[str], *, departmen
     p = f"complaint.{c.id}.{move}."
     keep_values(p, ACTION_FIELDS)
     with st.form(p + "form", border=True):
-        values = _fields(move, p, c, departments, staff, default_department)
+        values = _fields(move, p, c, departments, staff, default_department, categories)
         submitted = submit_button(_(MOVE_LABELS[move]), type="primary", form=p + "form")
     if submitted:
         try:

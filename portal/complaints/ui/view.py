@@ -105,13 +105,13 @@ def details(c: Complaint, *, user: CurrentUser, category: str) -> None:
         st.markdown(bold(_("Reason invalid") + ":") + f" {plain(c.invalid_reason)}")
 
 
-def _entry(e: TimelineEntry, users: dict[int, str], departments: dict[int, str]) -> None:
+def _entry(e: TimelineEntry, users: dict[int, str], departments: dict[int, str], categories: dict[int, str]) -> None:
     who = f"{e.actor_name} ({e.actor_staff_id})" if e.actor_staff_id else e.actor_name
     head = f"{center_time(e.at)} · {who} · {_(EVENT_KIND_LABELS[e.kind])}"
     if e.to_state:
         moved = f"{_(STATE_LABELS[e.from_state])} → " if e.from_state else ""
         head += f" · {moved}{_(STATE_LABELS[e.to_state])}"
-    summary = event_summary(e, users, departments)
+    summary = event_summary(e, users, departments, categories)
     if e.kind == "note":
         st.warning(bold(_("Internal note — staff only, never told to the complainant")) + f" · {plain(head)}\n\n"
                    f"{plain(e.note)}", icon=":material/lock:")
@@ -122,11 +122,12 @@ def _entry(e: TimelineEntry, users: dict[int, str], departments: dict[int, str])
         st.markdown(text + (f"  \n{plain(e.note)}" if e.note else ""))
 
 
-def timeline(entries: list[TimelineEntry], *, users: dict[int, str], departments: dict[int, str]) -> None:
+def timeline(entries: list[TimelineEntry], *, users: dict[int, str], departments: dict[int, str],
+             categories: dict[int, str]) -> None:
     """Every step, oldest first: who, when, from → to, note."""
     with st.container(key="complaint_timeline"):
         for e in entries:
-            _entry(e, users, departments)
+            _entry(e, users, departments, categories)
 
 
 def linked(c: Complaint, *, retailer: str | None, original: str | None, duplicates: list[Complaint],
