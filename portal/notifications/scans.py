@@ -5,12 +5,14 @@ database keeps each tick deferred once, however many workers schedule it):
 - the scan (`run_periodic_scan`), every minute by default (PORTAL_SCAN_SCHEDULE, a cron line), runs
   `rules.run_scans` in one unit of work of the portal's own role, one rule per savepoint. One scan at a time across
   all workers: its jobs share a `lock` (a second waits until the first is done) and a `queueing_lock` (a tick is not
-  queued while another still waits, so a slow scan never piles up). A worker stopped for a while schedules the last
-  tick it missed when it starts again (procrastinate looks up to 10 minutes back), and a scan reads what is due at
-  its own `now`, so nothing due in the meantime is skipped.
+  queued while another still waits, so a slow scan never piles up). A worker that starts schedules the latest tick
+  at once (procrastinate looks up to 10 minutes back: with the every-minute schedule, always). Ticks missed while no
+  worker ran are not made up one by one: a scan rule reads everything due up to its `ctx.now` that has no notice
+  yet (not only what fell due in the last minute), so the next scan catches up.
 - the re-queueing (`requeue_stalled_jobs`), every minute: a job stays "doing" when its worker is killed mid-job;
   once that worker's heartbeat (every 10 s, procrastinate_workers) is `STALLED_AFTER_SECONDS` old, its jobs go back
-  to "todo" and another worker runs them. Every job is safe to run again (notices have a unique key).
+  to "todo" and another worker runs them (a worker that starts does it at once too). Every job is safe to run
+  again (notices have a unique key). A scan left "doing" holds the scans' lock only until it is re-queued.
 """
 from __future__ import annotations
 
@@ -80,7 +82,9 @@ def register_clock(app: procrastinate.App, *, schedule: bool) -> None:
     """Register the scan and re-queueing tasks on `app` (any worker can run them); with `schedule`, also their
     periodic schedules (a worker of this app then defers them: one that works the scans queue)."""
     scan = app.task(name=SCAN_TASK, queue=SCAN_QUEUE, lock=SCAN_TASK, queueing_lock=SCAN_TASK)(run_periodic_scan)
-    requeue = app.task(name=REQUEUE_TASK, queue=SCAN_QUEUE, lock=REQUEUE_TASK, queueing_lock=REQUEUE_TASK,
+    # no `lock`: a re-queueing job left "doing" by a killed worker must not block the next ones (each job's own
+    # statement makes two at once safe)
+    requeue = app.task(name=REQUEUE_TASK, queue=SCAN_QUEUE, queueing_lock=REQUEUE_TASK,
                        pass_context=True)(requeue_stalled_jobs)
     if not schedule:
         return

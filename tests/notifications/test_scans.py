@@ -134,8 +134,10 @@ def test_two_workers_never_scan_at_once(center, queue, scan_queue, monkeypatch):
                 await first.tasks[scans.SCAN_TASK].configure(queueing_lock=f"by-hand-{n}").defer_async(timestamp=n)
             for app in (first, second):  # the workers below schedule nothing more (a new minute may have begun)
                 app.periodic_registry.periodic_tasks.clear()
+            # a worker that found every scan locked looks again after fetch_job_polling_interval (5 s by default)
             workers = [asyncio.create_task(app.run_worker_async(queues=[SCAN_QUEUE], name=name, concurrency=2,
-                                                                install_signal_handlers=False))
+                                                                install_signal_handlers=False,
+                                                                fetch_job_polling_interval=0.1))
                        for app, name in ((first, "one"), (second, "two"))]
             deadline = time.monotonic() + 20
             while len(spans) < 4 and time.monotonic() < deadline:
@@ -235,6 +237,19 @@ def test_the_periodic_task_requeues_the_jobs_of_a_silent_worker(queue, scan_queu
             conn.execute(text("delete from procrastinate_jobs where task_name = 'tests.stall'"))
             conn.execute(text("delete from procrastinate_workers where id in (:d, :l)"), {"d": dead, "l": live})
     assert [tuple(j) for j in jobs] == [(None, "todo", 1), (live, "doing", 0)]
+
+
+def test_a_scan_left_running_by_a_dead_worker_does_not_stop_the_scans(center, queue, scan_queue, monkeypatch):
+    runs = []
+    _rules(monkeypatch, due_replies=lambda session, ctx: runs.append(ctx.now) or [])
+    with queue.owner.begin() as conn:  # its lock would keep every later scan waiting
+        dead = conn.execute(text("insert into procrastinate_workers (last_heartbeat) values "
+                                 "(now() - interval '5 minutes') returning id")).scalar()
+        conn.execute(text("insert into procrastinate_jobs (queue_name, task_name, lock, args, status, worker_id) "
+                          "values (:q, :t, :lock, '{\"timestamp\": 0}', 'doing', :w)"),
+                     {"q": SCAN_QUEUE, "t": scans.SCAN_TASK, "lock": scans.SCAN_TASK, "w": dead})
+    _work_until(lambda: len(runs) >= 2, queues=(scan_queue,))  # the stalled scan, then this minute's
+    assert [j["status"] for j in _scan_jobs(queue) if j["task_name"] == scans.SCAN_TASK] == []
 
 
 def test_the_worker_command_works_the_queues_asked_for(monkeypatch):
