@@ -35,7 +35,9 @@ class ScanLine:
 @dataclass(frozen=True)
 class WorkerHealth:
     alive: int  # workers whose last heartbeat is under STALLED_AFTER_SECONDS old
-    heartbeat_age: float | None  # seconds since the latest heartbeat of any worker (None: none registered)
+    # seconds since the latest heartbeat of any worker (None: none registered); a beat after this transaction began
+    # would make it negative: 0
+    heartbeat_age: float | None
     scans: list[ScanLine]
 
 
@@ -56,6 +58,6 @@ def worker_health(session: Session, *, actor: CurrentUser) -> WorkerHealth:
     lines = [ScanLine(key, scan_title(key, titles), run.started_at, run.duration_ms, run.rows_read, run.made,
                       run.error) for key, run in runs.items()]
     lines += [ScanLine(key, scan_title(key, titles)) for key in titles if key not in runs]
-    return WorkerHealth(alive=row.alive or 0, heartbeat_age=None if row.age is None else float(row.age),
+    return WorkerHealth(alive=row.alive or 0, heartbeat_age=None if row.age is None else max(0.0, float(row.age)),
                         scans=lines)
 
