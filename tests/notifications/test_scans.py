@@ -88,15 +88,15 @@ def test_a_worker_of_the_scans_queue_runs_the_periodic_scan(center, queue, scan_
 
     # a worker that starts schedules the tick it missed (the last minute's) at once: a restart loses no scan
     _work_until(scanned, queues=(queue.name, scan_queue))
-    assert len(seen) == 1 and seen[0] >= started  # the scan looks at the time it runs
+    # (a second scan only if a minute began meanwhile)
+    assert 1 <= len(seen) <= 2 and min(seen) >= started  # the scan looks at the time it runs
     with unit_of_work(engine=center.engine) as s:
         run = s.get(ScanRun, "due_replies")
-        assert (run.runs, run.rows_read, run.made, run.error) == (1, 5, 1, None)
-        assert s.scalars(select(Notification.rule)).all() == ["due_replies"]
+        assert (run.runs, run.rows_read, run.error) == (len(seen), 5, None)
+        assert set(s.scalars(select(Notification.rule))) == {"due_replies"}
     with queue.owner.connect() as conn:  # the tick is kept: a second worker does not schedule it again
-        ticks = conn.execute(text("select task_name from procrastinate_periodic_defers order by 1")).scalars().all()
-    assert ticks == [scans.REQUEUE_TASK, scans.SCAN_TASK]
-    assert [j for j in _scan_jobs(queue) if j["task_name"] == scans.SCAN_TASK and j["status"] != "succeeded"] == []
+        ticks = conn.execute(text("select task_name from procrastinate_periodic_defers")).scalars().all()
+    assert sorted(ticks) == [scans.REQUEUE_TASK, scans.SCAN_TASK]
 
 
 def test_a_worker_of_other_queues_schedules_no_scan(center, queue, scan_queue, monkeypatch):
@@ -249,7 +249,7 @@ def test_a_scan_left_running_by_a_dead_worker_does_not_stop_the_scans(center, qu
                           "values (:q, :t, :lock, '{\"timestamp\": 0}', 'doing', :w)"),
                      {"q": SCAN_QUEUE, "t": scans.SCAN_TASK, "lock": scans.SCAN_TASK, "w": dead})
     _work_until(lambda: len(runs) >= 2, queues=(scan_queue,))  # the stalled scan, then this minute's
-    assert [j["status"] for j in _scan_jobs(queue) if j["task_name"] == scans.SCAN_TASK] == []
+    assert [j for j in _scan_jobs(queue) if j["status"] in ("doing", "failed")] == []
 
 
 def test_the_worker_command_works_the_queues_asked_for(monkeypatch):
