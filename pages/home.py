@@ -5,7 +5,7 @@ from db.engine import unit_of_work
 from portal.access.auth import ROLE_LABELS
 from portal.dashboards.report import format_change, format_value
 from portal.home import OVERVIEWS, home_summary, overview
-from portal.i18n import _, current_language
+from portal.i18n import _, current_language, fmt_datetime, fmt_number
 from portal.incidents.ui.panels import my_actions_panel
 from portal.ui.session import page_user
 from portal.ui.text import plain
@@ -35,6 +35,26 @@ for section, items in summary.items.items():
             else:
                 left.page_link("pages/home.py", label=_(item.label), icon=":material/info:", disabled=True)
             right.markdown(f"**{item.count:,}**")
+
+if summary.worker is not None:  # admins: is a worker running the queue, and when did each scan last run
+    health = summary.worker
+    with st.container(border=True, key="worker_health"):
+        st.markdown(f"**{_('Notifications worker')}**")
+        if health.alive:
+            beat = _("last heartbeat {seconds} s ago").format(seconds=fmt_number(health.heartbeat_age))
+            st.success(_("Worker: alive ({heartbeat})").format(heartbeat=beat) if health.alive == 1 else
+                       _("Workers: {count} alive ({heartbeat})").format(count=health.alive, heartbeat=beat),
+                       icon=":material/check_circle:")
+        else:
+            st.warning(_("Worker: not running — notifications wait until one starts (`python -m portal worker`)"),
+                       icon=":material/warning:")
+        if health.scans:
+            st.dataframe([{_("Scan"): line.title, _("Last run"): fmt_datetime(line.started_at) or _("not yet"),
+                           _("Duration (ms)"): fmt_number(line.duration_ms, 1),
+                           _("Rows read"): fmt_number(line.rows_read), _("Notices made"): fmt_number(line.made),
+                           _("Error"): line.error or ""} for line in health.scans], hide_index=True, key="worker_scans")
+        else:
+            st.caption(_("No periodic scans yet: no rule watches the clock."))
 
 my_actions_panel(user)  # follow-up actions of incidents, also for owners who do not run incidents
 

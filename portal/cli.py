@@ -143,6 +143,7 @@ def _seed_generated(engine, kind: str, count: int) -> None:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    from portal.notifications.queue import QUEUES
     from portal.notifications.worker import run_worker
 
     if args.parent_pid is None:  # alone: make sure the schema (the job queue's too) is there
@@ -150,7 +151,7 @@ def _worker(args: argparse.Namespace) -> int:
         from db.engine import get_owner_engine
 
         migrate.upgrade(get_owner_engine())
-    run_worker(parent_pid=args.parent_pid)
+    run_worker(parent_pid=args.parent_pid, queues=tuple(args.queue) if args.queue else QUEUES)
     return 0
 
 
@@ -195,12 +196,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_seed)
     p = sub.add_parser("worker", help="run the notifications worker (`run` starts one by itself)")
     p.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)  # `run`'s: stop when that process is gone
+    p.add_argument("--queue", action="append", metavar="NAME",
+                   help="work only this queue (repeatable; default: all of them — events, scans, …)")
     p.set_defaults(func=_worker)
     p = sub.add_parser("bench", help="time every list, record and dashboard page (AppTest), explain slow queries, "
                                      "time a 50,000-row import and measure server memory over a browser soak")
     p.add_argument("--repeat", type=int, default=15, help="runs per interaction (default 15)")
     p.add_argument("--import-rows", type=int, default=50_000, help="rows in the generated import file")
-    p.add_argument("--only", choices=["retailers", "complaints", "training", "incidents", "dashboards"],
+    p.add_argument("--only", choices=["retailers", "complaints", "training", "incidents", "dashboards",
+                                      "notifications"],
                    help="time only this part (beside the empty-page floor; no import, no soak)")
     p.add_argument("--soak", type=int, default=200, metavar="N",
                    help="interactions of the browser memory soak against a real server (default 200; 0: none)")

@@ -31,6 +31,7 @@ class Settings:
     timezone: str
     sso_domains: tuple[str, ...] = ()  # e-mail domains single sign-on may sign in (PORTAL_SSO_DOMAINS)
     base_url: str = "http://localhost:8501"  # the address staff open the portal at (printed QR codes link to it)
+    scan_schedule: str = "* * * * *"  # cron line of the periodic scans; empty: this worker schedules none
     worker: bool = True  # `portal run` starts the notifications worker beside the server (PORTAL_WORKER)
 
     @property
@@ -56,5 +57,6 @@ def get_settings() -> Settings:
         sso_domains=tuple(d.strip().lower().lstrip("@") for d in env.get("PORTAL_SSO_DOMAINS", "").split(",")
                           if d.strip()),
         base_url=(env.get("PORTAL_BASE_URL") or "http://localhost:8501").strip().rstrip("/"),
+        scan_schedule=env.get("PORTAL_SCAN_SCHEDULE", "* * * * *").strip(),
         worker=env.get("PORTAL_WORKER", "1").strip().lower() in TRUE,
     )

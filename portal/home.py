@@ -12,6 +12,7 @@ from portal.access.auth import CurrentUser, can
 from portal.center.reference import localized_name
 from portal.center_time import now as center_now
 from portal.i18n import N_
+from portal.notifications.health import WorkerHealth, worker_health
 
 
 @dataclass
@@ -27,6 +28,7 @@ class WorkItem:
 class HomeSummary:
     department: str | None
     items: dict[str, list[WorkItem]] = field(default_factory=dict)  # section title -> items
+    worker: WorkerHealth | None = None  # admins: the notifications worker's heartbeat and its scans' last runs
 
 
 def home_summary(session: Session, *, actor: CurrentUser, language: str) -> HomeSummary:
@@ -52,6 +54,7 @@ def home_summary(session: Session, *, actor: CurrentUser, language: str) -> Home
                      or 0, "pages/admin_calendar.py"),
             WorkItem(N_("Retailers in the directory"), session.scalar(select(func.count(Retailer.id))) or 0),
         ]
+        summary.worker = worker_health(session, actor=actor)
     return summary
 
 

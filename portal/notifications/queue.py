@@ -15,12 +15,13 @@ from sqlalchemy import make_url
 from db.engine import database_url, unit_of_work
 from db.outbox import EVENT_QUEUE, EVENT_TASK
 from portal.notifications.rules import handle_event
+from portal.notifications.scans import SCAN_QUEUE, register_clock
 
-QUEUES = (EVENT_QUEUE,)  # what `python -m portal worker` works on
+QUEUES = (EVENT_QUEUE, SCAN_QUEUE)  # what `python -m portal worker` works on
 # a failed event job runs again after 2, 4, 8, … seconds (exponential_wait ** (attempts + 1)), 10 times at most
 RETRY = procrastinate.RetryStrategy(max_attempts=10, exponential_wait=2)
 log = logging.getLogger(__name__)
-_apps: dict[str, procrastinate.App] = {}
+_apps: dict[tuple[str, bool], procrastinate.App] = {}
 _lock = threading.Lock()
 
 
@@ -38,19 +39,21 @@ def run_event(event: str, actor: int | None, at: str, changes: list[dict]) -> in
     return made
 
 
-def new_queue_app(url: str | None = None) -> procrastinate.App:
+def new_queue_app(url: str | None = None, *, schedule: bool = False) -> procrastinate.App:
     """A procrastinate App over `url` (default: the portal's own database role, the embedded server's when
-    DATABASE_URL is unset), with the event task registered."""
+    DATABASE_URL is unset), with every task registered; with `schedule`, its workers also defer the periodic
+    ones (the scans: portal/notifications/scans.py)."""
     connector = procrastinate.PsycopgConnector(conninfo=libpq_url(url or database_url()), min_size=1, max_size=4)
     app = procrastinate.App(connector=connector)
+    register_clock(app, schedule=schedule)
     app.task(name=EVENT_TASK, queue=EVENT_QUEUE, retry=RETRY)(run_event)
     return app
 
 
-def queue_app(url: str | None = None) -> procrastinate.App:
-    """This process's App over `url` (see `new_queue_app`): one per URL."""
-    url = url or database_url()
+def queue_app(url: str | None = None, *, schedule: bool = False) -> procrastinate.App:
+    """This process's App over `url` (see `new_queue_app`): one per URL and `schedule`."""
+    key = (url or database_url(), schedule)
     with _lock:
-        if url not in _apps:
-            _apps[url] = new_queue_app(url)
-        return _apps[url]
+        if key not in _apps:
+            _apps[key] = new_queue_app(key[0], schedule=schedule)
+        return _apps[key]

@@ -16,6 +16,7 @@ import sys
 
 from db.engine import database_url, owner_database_url
 from portal.config import ROOT
+from portal.notifications import scans
 from portal.notifications.queue import QUEUES, queue_app
 
 PARENT_POLL_SECONDS = 0.5
@@ -31,9 +32,13 @@ async def _watch_parent(parent_pid: int, work: asyncio.Task) -> None:
 
 async def work(*, parent_pid: int | None = None, wait: bool = True, queues=QUEUES, name: str = "portal",
                install_signal_handlers: bool = True) -> None:
-    """Run the worker on `queues` until stopped (or, `wait` False, until the queue is empty)."""
-    app = queue_app()
+    """Run the worker on `queues` until stopped (or, `wait` False, until the queue is empty); a worker of the scans
+    queue also schedules the periodic scans (portal/notifications/scans.py)."""
+    schedule = scans.SCAN_QUEUE in queues
+    app = queue_app(schedule=schedule)
     async with app.open_async():
+        if schedule:  # what a worker killed before this one left "doing" goes back to the queue now, not next minute
+            await scans.requeue_stalled(app)
         job = asyncio.create_task(app.run_worker_async(
             queues=list(queues), wait=wait, name=name, concurrency=1, shutdown_graceful_timeout=20,
             install_signal_handlers=install_signal_handlers, delete_jobs="successful"))
@@ -48,11 +53,11 @@ async def work(*, parent_pid: int | None = None, wait: bool = True, queues=QUEUE
                 watcher.cancel()
 
 
-def run_worker(*, parent_pid: int | None = None, wait: bool = True) -> None:
+def run_worker(*, parent_pid: int | None = None, wait: bool = True, queues=QUEUES) -> None:
     """`python -m portal worker`: the blocking form of `work`."""
-    log.info("Notifications worker started on queue(s) %s%s.", ", ".join(QUEUES),
+    log.info("Notifications worker started on queue(s) %s%s.", ", ".join(queues),
              f", beside the portal (pid {parent_pid})" if parent_pid else "")
-    asyncio.run(work(parent_pid=parent_pid, wait=wait))
+    asyncio.run(work(parent_pid=parent_pid, wait=wait, queues=queues))
     log.info("Notifications worker stopped.")
 
 

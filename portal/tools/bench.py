@@ -6,7 +6,8 @@ in as a supervisor through the sign-in form; every interaction is one script run
 interactions live in the area (portal/<area>/bench.py: retailers, complaints, training, incidents; the dashboards'
 in portal/tools/bench_dashboards.py) and run when the database holds that area's records. Statements slower than
 50 ms are explained afterwards (portal/tools/bench_tools.py). The retailers' import runs inside a transaction that
-is rolled back, so the bench leaves the database as it was; `--soak N` then drives a real server through N
+is rolled back, so the bench leaves the database as it was; so do the notifications' figures (a full periodic scan,
+the outbox's cost, the notifications page, the worker's memory: portal/notifications/bench.py); `--soak N` then drives a real server through N
 interactions in chromium (portal/tools/soak.py) and reports its memory.
 """
 from __future__ import annotations
@@ -159,6 +160,8 @@ def run_bench(repeat: int = 15, import_rows: int = 50_000, only: str | None = No
     print()
     for line in recorder.report():
         print(line)
+    if only in (None, "notifications"):
+        _notifications(login, repeat)
     if only is None:
         bench_import(import_rows)
     if soak_interactions:
@@ -170,6 +173,18 @@ def run_bench(repeat: int = 15, import_rows: int = 50_000, only: str | None = No
         for line in result.lines():
             print(line)
     return 0
+
+
+def _notifications(login: str, repeat: int) -> None:
+    """The worker's figures (portal/notifications/bench.py): a full scan, the outbox, the page, the worker's memory."""
+    from portal.access.auth import CurrentUser
+    from portal.notifications.bench import notification_bench
+
+    with unit_of_work() as s:
+        user = CurrentUser.of(s.scalar(select(User).where(User.login == login)))
+    print()
+    for line in notification_bench(user, repeat):
+        print(line, flush=True)
 
 
 def _part(part: str, login: str, password: str, repeat: int, counts: dict[str, int]) -> dict[str, list[float]]:

@@ -190,7 +190,8 @@ def soak(login: str, password: str, interactions: int = 200, *, database_url: st
     record_ids = _record_ids()
     log = log or Path(tempfile.gettempdir()) / "portal-soak-server.log"
     kinds: dict[str, int] = {}
-    english = {"PORTAL_DEFAULT_LANGUAGE": "en"}  # the sign-in page; the user's own language afterwards
+    english = {"PORTAL_DEFAULT_LANGUAGE": "en",  # the sign-in page; the user's own language afterwards
+               "PORTAL_SCAN_SCHEDULE": ""}  # its worker does not scan the bench's database (notices would stay)
     with portal_process(url, log, extra_env=english, owner_url=owner_url) as (base_url, proc), sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

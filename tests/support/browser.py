@@ -33,6 +33,7 @@ def portal_server(engine, database_url):
         "PORTAL_ADMIN_PASSWORD": TEST_PASSWORD,
         "PORTAL_DEFAULT_LANGUAGE": "en",
         "PORTAL_INCIDENT_REFRESH_SECONDS": "4",  # the incident board redraws itself within a test's patience
+        "PORTAL_SCAN_SCHEDULE": "",  # its worker scans nothing by itself: each minute, other tests' data would be due
     }
     with portal_process(database_url, SERVER_LOG, extra_env=settings) as (base_url, _proc):
         yield base_url
