@@ -147,10 +147,11 @@ def update_due(session: Session, ctx: RuleContext) -> list[Notice]:
     last_entry = (select(func.max(IncidentTimelineEntry.recorded_at))
                   .where(IncidentTimelineEntry.incident_id == Incident.id).correlate(Incident).scalar_subquery())
     since = func.coalesce(last_entry, Incident.created_at)
-    rows = session.execute(select(Incident.id, Incident.reference, Incident.commander_id, since.label("since"))
-                           .where(Incident.status.in_(ACTIVE_STATUSES), Incident.severity.in_(MAJOR_SEVERITIES))
-                           .where(since <= ctx.now - lead).order_by(Incident.id)).all()
-    ctx.rows_read += len(rows)
+    majors = session.execute(select(Incident.id, Incident.reference, Incident.commander_id, since.label("since"))
+                             .where(Incident.status.in_(ACTIVE_STATUSES), Incident.severity.in_(MAJOR_SEVERITIES))
+                             .order_by(Incident.id)).all()
+    ctx.rows_read += 2 * len(majors)  # each active major incident and its last entry
+    rows = [r for r in majors if r.since <= ctx.now - lead]
     commanders = set(active(session, [r.commander_id for r in rows]))
     return [Notice(r.commander_id, "incident_update_due", "incidents", str(r.id),
                    f"quiet:{r.since.astimezone(CENTER_TZ).isoformat()}",

@@ -163,11 +163,12 @@ def absentees_to_call(session: Session, ctx: RuleContext) -> list[Notice]:
     ctx.rows_read += len(sessions)
     if not sessions:
         return []
-    waiting = session.execute(select(SignUp.session_id, func.count())
-                              .where(SignUp.session_id.in_(list(sessions)), SignUp.state == "signed_up",
-                                     SignUp.attended.is_(False), SignUp.follow_up_at.is_(None))
-                              .group_by(SignUp.session_id).order_by(SignUp.session_id)).all()
-    ctx.rows_read += sum(n for _sid, n in waiting)
+    uncalled = SignUp.attended.is_(False) & SignUp.follow_up_at.is_(None)
+    seated = session.execute(select(SignUp.session_id, func.count(), func.count().filter(uncalled))
+                             .where(SignUp.session_id.in_(list(sessions)), SignUp.state == "signed_up")
+                             .group_by(SignUp.session_id).order_by(SignUp.session_id)).all()
+    ctx.rows_read += sum(n for _sid, n, _uncalled in seated)
+    waiting = [(sid, n) for sid, _seated, n in seated if n]
     people = _coordinators(session) if waiting else []
     return [Notice(user, "training_absentees", "training_sessions", str(sid), "absentees",
                    N_("“{title}” ({start}): {n} absentees to call and ask why they did not come."),

@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 
 from db.engine import unit_of_work
 from db.incident_models import FollowUpAction
-from db.notification_models import Notification, NotificationRuleSetting
+from db.notification_models import Notification, NotificationRuleSetting, ScanRun
 from portal import incidents as ix
 from portal.center.sla import CENTER_TZ
 from portal.i18n import set_language
@@ -36,6 +36,12 @@ def _scan(command, now: datetime, rule: str) -> int:
             return -1  # switched off
         assert runs[rule].error is None, runs[rule].error
         return runs[rule].made
+
+
+def _rows_read(command, rule: str) -> int:
+    """What the rule's last scan read."""
+    with unit_of_work(engine=command.engine) as s:
+        return s.get(ScanRun, rule).rows_read
 
 
 def _setting(command, rule: str, **values) -> None:
@@ -132,6 +138,7 @@ def test_an_action_due_is_reminded_the_morning_before_once_per_due_date(command)
     _action(command, incident.id, date(2026, 7, 8))  # overdue for over a week when first seen: not reminded
     times = [_at(19, 8), _at(19, 8, 30), _at(19, 12), _at(21, 9)]
     assert [_scan(command, now, "incident_action_due") for now in times] == [0, 1, 0, 0]
+    assert _rows_read(command, "incident_action_due") == 1  # the due one alone: not the done, not the long overdue
     [note] = _notes(command, "incident_action_due")
     assert (note.user_id, note.record_id, note.occasion) == (command.agent.id, str(due), "due:2026-07-20")
     assert _rendered(note)[1] == f"应急事件 {incident.reference} 的整改措施到期日为2026-07-20：更换积水路段"
@@ -157,6 +164,7 @@ def test_a_quiet_major_incident_tells_its_commander_the_next_update_is_due_once_
     quiet = command.open(severity=3)  # not major: never reminded
     times = [NOW + timedelta(minutes=29), NOW + timedelta(minutes=30), NOW + timedelta(minutes=45)]
     assert [_scan(command, now, "incident_update_due") for now in times] == [0, 1, 0]
+    assert _rows_read(command, "incident_update_due") == 2  # the one active major incident and its last entry
     command.run(command.coordinator, ix.add_entry, incident_id=incident.id, text="两台抽水泵已到达城东-01",
                 now=NOW + timedelta(minutes=50))
     times = [NOW + timedelta(minutes=79), NOW + timedelta(minutes=80), NOW + timedelta(minutes=95)]
