@@ -53,6 +53,7 @@ class Incident(Audited, Versioned, Base):
     """One emergency incident log, from the first report to the supervision center's review."""
 
     __tablename__ = "incidents"
+    __events__ = frozenset({"severity", "commander_id"})  # major incidents and new commanders: the notification rules
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)  # YJ-2026-0042
@@ -223,6 +224,7 @@ class FollowUpAction(Audited, Versioned, Base):
     """A follow-up action (整改措施) from an incident: what, who owns it, by when, done or not."""
 
     __tablename__ = "incident_actions"
+    __events__ = frozenset({"owner_id"})  # an action given to someone: the notification rules' input
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))

@@ -179,6 +179,7 @@ class SignUp(Audited, Versioned, Base):
     or cancelled; then notification, attendance (签到) and the absentee's follow-up call."""
 
     __tablename__ = "training_sign_ups"
+    __events__ = frozenset({"promoted_at"})  # set once, when moved up from the waiting list: the notification rules
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id"))
