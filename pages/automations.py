@@ -96,8 +96,9 @@ else:
     st.selectbox(_("Which one"), list(options), key=f"automations.who.{kind}", format_func=lambda v: options[v])
     st.text_area(_("Message"), key="automations.template", max_chars=500,
                  placeholder=_("{reference} is overdue, handler {handler}"))
+    shown_names = {field: name for name, field in template_names(spec).items()}  # {handler} rather than {handler_id}
     st.caption(_("Put a field's name in braces; this table's fields: {names}").format(
-        names=", ".join("{" + n + "}" for n in template_names(spec))))
+        names=" · ".join(f"{{{shown_names[f.name]}}} {_(f.label)}" for f in spec.fields)))
     if st.session_state.get(PROBLEM):
         st.error(plain(st.session_state[PROBLEM]), icon=":material/error:")
     st.button(_("Save automation"), key="automations.save", type="primary", on_click=_create, args=(view_id,),
