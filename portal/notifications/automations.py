@@ -16,7 +16,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import ROLES, Department, SavedView, User
-from db.notification_models import ViewAutomation, ViewAutomationMember, ViewAutomationScan
+from db.notification_models import ScanRun, ViewAutomation, ViewAutomationMember, ViewAutomationScan
 from portal.access.auth import ROLE_LABELS, CurrentUser, PermissionDenied, can
 from portal.errors import STALE, InputError
 from portal.i18n import N_, _, current_language
@@ -196,8 +196,9 @@ def set_automation_enabled(session: Session, *, actor: CurrentUser, automation_i
 
 
 def delete_automation(session: Session, *, actor: CurrentUser, automation_id: int, version: int) -> None:
-    """Remove an automation (its members and scan state go with it)."""
+    """Remove an automation (its members and scan state go with it, and its last run from the admin's list)."""
     session.delete(_locked(session, actor, automation_id, version))
+    session.execute(delete(ScanRun).where(ScanRun.scan == f"view:{automation_id}"))
     session.flush()
 
 

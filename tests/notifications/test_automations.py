@@ -188,6 +188,8 @@ def test_switched_off_and_on_starts_afresh_and_delete_is_version_checked(center)
         center.run(center.supervisor, delete_automation, automation_id=automation, version=1)
     center.run(center.supervisor, delete_automation, automation_id=automation, version=done.version + 1)
     assert center.run(center.supervisor, list_automations) == []
+    with unit_of_work(engine=center.engine) as s:  # its last run leaves the admin's list of scans too
+        assert s.get(ScanRun, f"view:{automation}") is None
 
 
 def test_overdue_is_found_by_the_clock_without_a_write(center, monkeypatch):
@@ -210,3 +212,18 @@ def test_overdue_is_found_by_the_clock_without_a_write(center, monkeypatch):
     assert read == 1  # the complaint whose due time passed: not the table
     [note] = _notes(center)
     assert note.params["message"].startswith(center.get(cid).reference + " is overdue")
+
+
+def test_a_view_of_relative_days_is_read_whole_once_a_day(center):
+    cid = _assigned(center)
+    today = ViewState(filters=(Filter("received_at", "after", "yesterday"),))  # received today (the center's day)
+    automation = _automate(center, center.supervisor, _view(center, center.supervisor, state=today, name="Today"),
+                           template="{reference}")
+    key = f"view:{automation}"
+    assert _scan(center, FRIDAY_3PM)[key][:2] == (0, 0)
+    with unit_of_work(engine=center.engine) as s:  # it falls into "today" with no recent write (as at midnight)
+        s.execute(text("update complaints set received_at = now(), updated_at = updated_at - interval '2 hours'"))
+    assert _scan(center, FRIDAY_3PM + timedelta(minutes=1))[key][:2] == (0, 0)  # same day: changes only
+    made, read, error = _scan(center, FRIDAY_3PM + timedelta(days=1))[key]  # a new day: one full pass
+    assert (made, read, error) == (1, 1, None)
+    assert [n.record_id for n in _notes(center)] == [str(cid)]
