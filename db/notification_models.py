@@ -6,12 +6,14 @@ with ON CONFLICT DO NOTHING, so a retried job, or a second worker, never tells a
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     ARRAY,
     BigInteger,
     Boolean,
+    CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -85,3 +87,58 @@ class ScanRun(Base):
     made: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     error: Mapped[str | None] = mapped_column(Text)
     runs: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class ViewAutomation(Audited, Versioned, Base):
+    """A watched saved view (portal/notifications/automations.py): when a record enters it ("enter"), or every
+    morning as a digest of what is in it ("digest"), tell a user, a role, a department, or the person in one of the
+    record's user fields, with a message made from a template over the record's fields."""
+
+    __tablename__ = "view_automations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    view_id: Mapped[int] = mapped_column(ForeignKey("saved_views.id", ondelete="CASCADE"))
+    table_name: Mapped[str] = mapped_column(String(60))  # the view's table (who may manage it depends on it)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))  # who made it
+    trigger: Mapped[str] = mapped_column(String(10))  # "enter" | "digest"
+    recipient_kind: Mapped[str] = mapped_column(String(12))  # "user" | "role" | "department" | "field"
+    recipient: Mapped[str] = mapped_column(String(60))  # a user's id, a role, a department's id, a user field's name
+    template: Mapped[str] = mapped_column(Text)  # "{reference} is overdue, handler {handler}"
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                 onupdate=func.now())
+
+    __table_args__ = (
+        CheckConstraint("trigger in ('enter','digest')", name="trigger"),
+        CheckConstraint("recipient_kind in ('user','role','department','field')", name="recipient_kind"),
+        Index("ix_view_automations_view", "view_id"),
+    )
+
+
+class ViewAutomationScan(Base):
+    """Where a watched view's scan stands (not history, not audited: it moves every minute): the database time up to
+    which changed records were read, the scan's own time (for conditions that move with the clock), the center day of
+    the last full pass, the day of the last digest."""
+
+    __tablename__ = "view_automation_scans"
+
+    automation_id: Mapped[int] = mapped_column(ForeignKey("view_automations.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    watermark: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # database time (updated_at's clock)
+    scanned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # the scan's clock (time conditions)
+    full_pass_on: Mapped[date | None] = mapped_column(Date)
+    digest_on: Mapped[date | None] = mapped_column(Date)
+
+
+class ViewAutomationMember(Base):
+    """A record a watched view holds, or held: `inside` now or not, and how many times it entered (each entry is one
+    occasion, "enter:<entries>", so an entry is told once and a new entry after leaving is told again)."""
+
+    __tablename__ = "view_automation_members"
+
+    automation_id: Mapped[int] = mapped_column(ForeignKey("view_automations.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    record_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    inside: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    entries: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

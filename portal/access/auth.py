@@ -57,6 +57,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "supply.approve": frozenset({"emergency_coordinator", "supervisor"}),
     "supply.request": frozenset({"agent", "emergency_coordinator", "supervisor"}),  # take down a retailer's request
     "dashboards.view": frozenset(ROLES),
+    "automations.manage": frozenset({"supervisor", "admin"}),  # watched views (which tables: notifications/automations)
 }
 
 

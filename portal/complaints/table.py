@@ -6,7 +6,7 @@ The grid is read-only: complaints change only through the moves in workflow.py (
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, false, literal, not_, or_, select
@@ -115,6 +115,12 @@ def sla_filter(op: str, value: Any) -> ColumnElement[bool]:
     return and_(running, not_(matched)) if op == IS_NOT else matched
 
 
+def sla_changes_between(before: datetime, after: datetime) -> ColumnElement[bool]:
+    """The complaints whose SLA status may have moved from `before` to `after` with no write: their due time passed
+    one of the moving boundaries (now, within 4 working hours); the day's boundary moves once a day."""
+    return Complaint.next_due_at.between(before, add_working_time(_calendar(), after, DUE_SOON))
+
+
 # --- the retailer's district, a computed field -------------------------------------------------------------
 
 def retailer_district() -> ColumnElement[Any]:
@@ -151,7 +157,7 @@ COMPLAINTS = register(TableSpec(
         Field("received_at", N_("Received"), FieldType.DATETIME, sortable=True),
         Field("state", N_("State"), FieldType.SINGLE_SELECT, choices=_choices(STATE_LABELS), sortable=True),
         Field("sla", N_("Time limit"), FieldType.SINGLE_SELECT, choices=SLA_CHOICES,
-              compute=sla_expression, condition=sla_filter,
+              compute=sla_expression, condition=sla_filter, changes_between=sla_changes_between,
               help=N_("Overdue, due within 4 working hours, due today; paused while waiting on the complainant.")),
         Field("next_due_at", N_("Due"), FieldType.DATETIME, sortable=True,
               help=N_("When the nearest running time limit ends (first reply or resolution).")),

@@ -83,6 +83,10 @@ class Field:
     compute: Callable[[], Any] | None = None
     condition: Callable[[str, Any], Any] | None = None
     suggest_from: Callable[[], Any] | None = None  # a computed suggest field: the column its offered values come from
+    # a computed field whose value moves with the clock (an SLA status): `changes_between(before, after)` is an
+    # indexable condition on the rows whose value may have changed between those two moments without any write
+    # (watched views read just those, portal/notifications/watch.py)
+    changes_between: Callable[[Any, Any], Any] | None = None
 
     def choice(self, value: str) -> Choice | None:
         """The choice stored as `value`, if any."""

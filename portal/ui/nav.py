@@ -23,6 +23,8 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/account.py", N_("My account"), N_("Overview"), None, ":material/person:", "account"),
     PageSpec("pages/notifications.py", N_("Notifications"), N_("Overview"), None, ":material/notifications:",
              "notifications"),
+    PageSpec("pages/automations.py", N_("Automations"), N_("Overview"), "automations.manage", ":material/bolt:",
+             "automations"),
     PageSpec("pages/my_complaints.py", N_("My work"), N_("Complaints"), "complaints.work", ":material/assignment_ind:",
              "my_work"),
     PageSpec("pages/complaint_new.py", N_("Register a complaint"), N_("Complaints"), "complaints.register",
@@ -80,6 +82,8 @@ PAGES: list[PageSpec] = [
              ":material/calendar_month:", "admin_calendar"),
     PageSpec("pages/admin_supply.py", N_("Brands and approval limits"), N_("Admin"), "admin.manage",
              ":material/inventory_2:", "admin_supply"),
+    PageSpec("pages/admin_rules.py", N_("Notification rules"), N_("Admin"), "admin.manage", ":material/rule:",
+             "admin_rules"),
     PageSpec("pages/admin_security.py", N_("Security events"), N_("Admin"), "admin.manage", ":material/shield:",
              "admin_security"),
 ]

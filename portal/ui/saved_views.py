@@ -7,12 +7,14 @@ from db.engine import unit_of_work
 from db.models import SavedView
 from portal.access.auth import CurrentUser, can
 from portal.i18n import _
+from portal.notifications.automations import may_automate
 from portal.records.fields import TableSpec
 from portal.records.validation import RecordInputError
 from portal.records.view import ViewState
 from portal.records.views import SHARE, delete_view, save_view, set_default_view, visible_views
 from portal.ui.forms import guarded_callback
 from portal.ui.grid import flash
+from portal.ui.nav import page_link
 from portal.ui.text import plain
 from portal.ui.view_state import key, read_view, write_view
 
@@ -71,6 +73,9 @@ def views_popover(spec: TableSpec, user: CurrentUser) -> None:
                 st.button(_("Make default"), key=key(spec, "views.make_default"), on_click=_act,
                           args=(spec, user, "default"))
                 st.button(_("Delete"), key=key(spec, "views.delete"), on_click=_act, args=(spec, user, "delete"))
+            if may_automate(user, spec.name):  # watch the picked view: portal/notifications/automations.py
+                page_link(user, "pages/automations.py", label=_("Notify me or someone when a record enters this view"),
+                          icon=":material/bolt:", query_params={"view": str(st.session_state[key(spec, "views.pick")])})
         else:
             st.caption(_("No saved views yet."))
         st.divider()

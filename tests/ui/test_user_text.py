@@ -53,6 +53,7 @@ def _visits(engine) -> dict[str, list[tuple[str, dict]]]:
     grade1 = _ids(engine, "SELECT id FROM complaints WHERE grade = 1 LIMIT 1") or complaints[:1]
     return {
         "zhanghua": [("pages/home.py", {}), ("pages/account.py", {}), ("pages/complaints.py", {}),
+                     ("pages/automations.py", {}),
                      ("pages/dashboard_complaints.py", {}), ("pages/reports.py", {}), ("pages/retailers.py", {}),
                      *(("pages/complaint.py", {"id": str(i)}) for i in complaints),
                      *(("pages/retailer.py", {"id": str(i)}) for i in retailer)],
@@ -70,7 +71,7 @@ def _visits(engine) -> dict[str, list[tuple[str, dict]]]:
                      *(("pages/training_session.py", {"id": str(i)}) for i in sessions)],
         "wuting": [("pages/admin_users.py", {}), ("pages/admin_departments.py", {}), ("pages/admin_categories.py", {}),
                    ("pages/admin_calendar.py", {}), ("pages/admin_sla.py", {}), ("pages/admin_supply.py", {}),
-                   ("pages/admin_security.py", {}), ("pages/home.py", {})],
+                   ("pages/admin_security.py", {}), ("pages/admin_rules.py", {}), ("pages/home.py", {})],
         "xuming": [("pages/home.py", {}), ("pages/complaints.py", {}), ("pages/incident_board.py", {}),
                    *(("pages/complaint.py", {"id": str(i)}) for i in complaints[:2])],
     }
