@@ -5,14 +5,14 @@ replied_by_id: the follow-up is made by someone else (ISO 10002's independent ch
 awaiting a follow-up from their latest answer on the timeline; older ones keep none (their handler is refused anyway).
 
 Revision ID: 0022
-Revises: 0016
+Revises: 0021
 Create Date: 2026-12-06 10:40:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0022'
-down_revision = '0016'
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

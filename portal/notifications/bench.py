@@ -1,6 +1,7 @@
 """The notifications' part of `python -m portal bench` (`--only notifications`), on the current database:
 
-- one full periodic scan (`rules.run_scans`: every enabled scan rule) — median time and rows read, per rule too;
+- one full periodic scan (`watch.run_all_scans`: every enabled scan rule and watched view) — median time and rows
+  read, per rule too;
 - the extra time a complaint write takes with the outbox: the same write (a complaint's handler changed, flushed:
   UPDATE, audit rows, and with events the job) with events on and with `without_events`, alternating, median each;
 - the notifications page's queries (count, unread count, the first and the last page; the bell's unread count) for
@@ -32,7 +33,7 @@ from db.outbox import EVENT_TASK
 from portal.access.auth import CurrentUser
 from portal.config import ROOT
 from portal.notifications.inbox import count_notifications, list_notifications, unread_count
-from portal.notifications.rules import run_scans
+from portal.notifications.watch import run_all_scans
 
 BENCH_QUEUE = "bench-notifications"  # the worker bench's own queue: no other worker takes its jobs
 BENCH_RULE = "bench_inbox"  # the rule named by the 10,000 notifications (deleted after)
@@ -62,7 +63,7 @@ def scan_bench(repeat: int) -> list[str]:
     for run in range(repeat + 1):
         with _rolled_back() as session:
             started = time.perf_counter()
-            runs = run_scans(session, datetime.now(UTC))
+            runs = run_all_scans(session, datetime.now(UTC))
             elapsed = (time.perf_counter() - started) * 1000
         if run:
             totals.append(elapsed)

@@ -3,12 +3,13 @@
 Both are procrastinate periodic tasks on the queue "scans" (every worker that works that queue schedules them; the
 database keeps each tick deferred once, however many workers schedule it):
 - the scan (`run_periodic_scan`), every minute by default (PORTAL_SCAN_SCHEDULE, a cron line), runs
-  `rules.run_scans` in one unit of work of the portal's own role, one rule per savepoint. One scan at a time across
-  all workers: its jobs share a `lock` (a second waits until the first is done) and a `queueing_lock` (a tick is not
-  queued while another still waits, so a slow scan never piles up). A worker that starts schedules the latest tick
-  at once (procrastinate looks up to 10 minutes back: with the every-minute schedule, always). Ticks missed while no
-  worker ran are not made up one by one: a scan rule reads everything due up to its `ctx.now` that has no notice
-  yet (not only what fell due in the last minute), so the next scan catches up.
+  `watch.run_all_scans` (every scan rule, then every watched view) in one unit of work of the portal's own role, one
+  per savepoint. One scan at a time across all workers: its jobs share a `lock` (a second waits until the first is
+  done) and a `queueing_lock` (a tick is not queued while another still waits, so a slow scan never piles up). A
+  worker that starts schedules the latest tick at once (procrastinate looks up to 10 minutes back: with the
+  every-minute schedule, always). Ticks missed while no worker ran are not made up one by one: a scan rule reads
+  everything due up to its `ctx.now` that has no notice yet (not only what fell due in the last minute), so the next
+  scan catches up.
 - the re-queueing (`requeue_stalled_jobs`), every minute: a job stays "doing" when its worker is killed mid-job;
   once that worker's heartbeat (every 10 s, procrastinate_workers) is `STALLED_AFTER_SECONDS` old, its jobs go back
   to "todo" and another worker runs them (a worker that starts does it at once too). Every job is safe to run
@@ -24,7 +25,7 @@ import procrastinate
 
 from db.engine import unit_of_work
 from portal.config import StartupRefused, get_settings
-from portal.notifications.rules import run_scans
+from portal.notifications.watch import run_all_scans
 
 SCAN_QUEUE = "scans"
 SCAN_TASK = "portal.notifications.scan"
@@ -52,7 +53,7 @@ def run_periodic_scan(timestamp: int) -> int:
     (`timestamp` is the schedule's tick; the rules look at the time the scan really runs.)"""
     now = datetime.now(UTC)
     with unit_of_work() as session:
-        runs = run_scans(session, now)
+        runs = run_all_scans(session, now)
         made = sum(run.made or 0 for run in runs.values())
         failed = {key: run.error for key, run in runs.items() if run.error}
     for key, error in failed.items():

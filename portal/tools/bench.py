@@ -7,8 +7,8 @@ interactions live in the area (portal/<area>/bench.py: retailers, complaints, tr
 in portal/tools/bench_dashboards.py) and run when the database holds that area's records. Statements slower than
 50 ms are explained afterwards (portal/tools/bench_tools.py). The retailers' import runs inside a transaction that
 is rolled back, so the bench leaves the database as it was; so do the notifications' figures (a full periodic scan,
-the outbox's cost, the notifications page, the worker's memory: portal/notifications/bench.py); `--soak N` then drives a real server through N
-interactions in chromium (portal/tools/soak.py) and reports its memory.
+the outbox's cost, the notifications page, the worker's memory: portal/notifications/bench.py); `--soak N` then
+drives a real server through N interactions in chromium (portal/tools/soak.py) and reports its memory.
 """
 from __future__ import annotations
 
