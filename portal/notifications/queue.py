@@ -14,9 +14,11 @@ from sqlalchemy import make_url
 
 from db.engine import database_url, unit_of_work
 from db.outbox import EVENT_QUEUE, EVENT_TASK
+from portal.notifications.channels.delivery import DELIVERY_QUEUE
+from portal.notifications.channels.delivery import register as register_deliveries
 from portal.notifications.rules import handle_event
 
-QUEUES = (EVENT_QUEUE,)  # what `python -m portal worker` works on
+QUEUES = (EVENT_QUEUE, DELIVERY_QUEUE)  # what `python -m portal worker` works on
 # a failed event job runs again after 2, 4, 8, … seconds (exponential_wait ** (attempts + 1)), 10 times at most
 RETRY = procrastinate.RetryStrategy(max_attempts=10, exponential_wait=2)
 log = logging.getLogger(__name__)
@@ -44,6 +46,7 @@ def new_queue_app(url: str | None = None) -> procrastinate.App:
     connector = procrastinate.PsycopgConnector(conninfo=libpq_url(url or database_url()), min_size=1, max_size=4)
     app = procrastinate.App(connector=connector)
     app.task(name=EVENT_TASK, queue=EVENT_QUEUE, retry=RETRY)(run_event)
+    register_deliveries(app)  # e-mail and gateway deliveries, queue DELIVERY_QUEUE
     return app
 
 
