@@ -102,8 +102,8 @@ def gateway_server():
         server.server_close()
 
 
-@pytest.fixture
-def channels(monkeypatch):
+@pytest.fixture(name="channels")
+def channels_fixture(monkeypatch):
     """Settings for a loopback SMTP server (port `channels.smtp_port`, nothing listening until `smtp_server`) and
     gateway (`channels.gateway_url(server)`); returns a helper that applies them."""
 
@@ -149,8 +149,8 @@ def deliveries(engine) -> list[Delivery]:
         return list(s.scalars(select(Delivery).order_by(Delivery.id)))
 
 
-@pytest.fixture
-def delivery_queue(db, engine, monkeypatch) -> DeliveryQueue:
+@pytest.fixture(name="delivery_queue")
+def delivery_queue_fixture(db, engine, monkeypatch) -> DeliveryQueue:
     from portal.notifications import queue as queue_module
     from portal.notifications.channels import delivery
 

@@ -8,9 +8,9 @@ import uuid
 from db.engine import unit_of_work
 from portal.notifications.rules import Notice, record
 from tests.notifications.channel_servers import (  # noqa: F401  (fixtures)
-    channels,
+    channels_fixture,
     deliveries,
-    delivery_queue,
+    delivery_queue_fixture,
     smtp_server,
 )
 

@@ -95,7 +95,7 @@ def deliver_notifications(session: Session, notification_ids: Sequence[int], now
     now = now or datetime.now(UTC)
     rows = session.execute(select(Notification, User.email, User.mobile, User.language)
                            .join(User, User.id == Notification.user_id)
-                           .where(Notification.id.in_(list(notification_ids)))).all()
+                           .where(Notification.id.in_(list(notification_ids))).order_by(Notification.id)).all()
     chosen = preferences_of(session, [row.Notification.user_id for row in rows])
     made = 0
     for note, email, mobile, language in rows:
