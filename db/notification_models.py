@@ -122,6 +122,7 @@ class Delivery(Base):
     status: Mapped[str] = mapped_column(String(10), default="queued", server_default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)  # why the last attempt failed, or why it was skipped
+    reason: Mapped[dict | None] = mapped_column(JSONB)  # the same, to show translated: {"msgid": …, "params": {…}}
     not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # quiet hours, a digest's hour
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))  # a test's admin
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column('status', sa.String(length=10), server_default='queued', nullable=False),
         sa.Column('attempts', sa.Integer(), server_default='0', nullable=False),
         sa.Column('last_error', sa.Text(), nullable=True),
+        sa.Column('reason', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
         sa.Column('not_before', sa.DateTime(timezone=True), nullable=True),
         sa.Column('created_by', sa.Integer(), nullable=True),
         sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),

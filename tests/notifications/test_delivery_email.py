@@ -66,7 +66,8 @@ def test_a_server_that_is_down_is_retried_then_failed_with_the_reason(db, make_u
     delivery_queue.work()
     [failed] = deliveries(db)
     assert (failed.status, failed.attempts) == ("failed", 3)  # MAX_ATTEMPTS, patched to 3
-    assert "ConnectionRefusedError" in failed.last_error and f":{channels.smtp_port}" in failed.last_error
+    assert failed.last_error == f"SMTP server 127.0.0.1:{channels.smtp_port} could not be reached: " \
+        "ConnectionRefusedError"
     assert failed.sent_at is None
 
 
@@ -81,7 +82,8 @@ def test_a_server_back_up_delivers_on_the_retry(db, make_user, channels, deliver
     def first_attempt_finds_it_down(settings, message):
         if not box:
             box.append(None)
-            raise delivery.DeliveryFailed("SMTP 127.0.0.1: ConnectionRefusedError", retry=True)
+            raise delivery.DeliveryFailed("SMTP server {server} could not be reached: {error}", retry=True,
+                                          server="127.0.0.1", error="ConnectionRefusedError")
         with smtp_server(channels.smtp_port) as server:
             real_send(settings, message)
             box.extend(server.messages)
@@ -102,7 +104,11 @@ def test_a_server_refusing_fails_at_once(db, make_user, channels, delivery_queue
         delivery_queue.work()
     [failed] = deliveries(db)
     assert (failed.status, failed.attempts) == ("failed", 1)
-    assert failed.last_error.endswith("refused the address: 550 5.1.1 No such mailbox")
+    assert failed.last_error == f"SMTP server 127.0.0.1:{channels.smtp_port} refused the address: 550 5.1.1 No such " \
+        "mailbox"
+    assert failed.reason == {"msgid": "SMTP server {server} refused the address: {answer}",
+                             "params": {"server": f"127.0.0.1:{channels.smtp_port}",
+                                        "answer": "550 5.1.1 No such mailbox"}}
     assert box.messages == []
 
 

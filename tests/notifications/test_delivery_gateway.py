@@ -61,7 +61,7 @@ def test_500_and_a_timeout_are_retried_with_the_same_key_and_sent_once(db, make_
     assert len(keys) == 3 and len(set(keys)) == 1  # 500, timed out (the bridge got it: the same key), 200
     [delivery] = deliveries(db)
     assert (delivery.status, delivery.attempts) == ("sent", 3)
-    assert delivery.last_error == "gateway did not answer within 0.5 s"
+    assert delivery.last_error == "The gateway did not answer within 0.5 s"
 
 
 def test_500_every_time_fails_after_the_last_attempt(db, make_user, channels, delivery_queue):
@@ -72,7 +72,7 @@ def test_500_every_time_fails_after_the_last_attempt(db, make_user, channels, de
         delivery_queue.work()
     [delivery] = deliveries(db)
     assert (delivery.status, delivery.attempts, len(gateway.requests)) == ("failed", 3, 3)
-    assert delivery.last_error == "gateway answered HTTP 503: error 503"
+    assert delivery.last_error == "The gateway answered HTTP 503: error 503"
 
 
 def test_400_fails_at_once(db, make_user, channels, delivery_queue):
@@ -83,7 +83,7 @@ def test_400_fails_at_once(db, make_user, channels, delivery_queue):
         delivery_queue.work()
     [delivery] = deliveries(db)
     assert (delivery.status, delivery.attempts, len(gateway.requests)) == ("failed", 1, 1)
-    assert delivery.last_error == "gateway answered HTTP 400: error 400"
+    assert delivery.last_error == "The gateway answered HTTP 400: error 400"
 
 
 def test_no_mobile_number_is_skipped(db, make_user, channels, delivery_queue):

@@ -40,8 +40,8 @@ DIGEST = N_("Your notifications of the day ({count})")
 SUBJECT = N_("Service center: {message}")
 OPEN = N_("Open it in the portal: {url}")
 WHY = N_("You receive this because of your notification settings in the portal (My account).")
-NO_EMAIL = "skipped: no e-mail address"
-NO_MOBILE = "skipped: no mobile number"
+NO_EMAIL = N_("skipped: no e-mail address")
+NO_MOBILE = N_("skipped: no mobile number")
 _DEFER = text("select procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, :lock, NULL, CAST(:args AS jsonb), "
               "CAST(:at AS timestamptz))::procrastinate_job_to_defer_v1])")
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def queue_delivery(session: Session, *, skipped: str | None = None, **values) ->
     """Insert a delivery (`values`: its columns, `key` among them) unless its key exists, and defer its job in this
     transaction (none for one `skipped`, which is logged with that reason). Returns the new row, or None."""
     if skipped:
-        values.update(status="skipped", last_error=skipped)
+        values.update(status="skipped", last_error=skipped, reason={"msgid": skipped, "params": {}})
     new_id = session.scalar(insert(Delivery).values(**values).on_conflict_do_nothing(index_elements=["key"])
                             .returning(Delivery.id))
     if new_id is None:
@@ -174,12 +174,12 @@ def _compose(session: Session, settings: Settings, delivery: Delivery) -> Callab
             body += "\n\n" + translated(delivery.language, OPEN, {"url": url})
     if delivery.channel == "email":
         if not settings.smtp_host:
-            raise DeliveryFailed("no SMTP server is set up (PORTAL_SMTP_HOST)", retry=False)
+            raise DeliveryFailed(N_("No SMTP server is set up (PORTAL_SMTP_HOST)"), retry=False)
         footer = "\n\n-- \n" + translated(delivery.language, WHY) if delivery.recipient_kind == "user" else ""
         composed = mail.compose(settings, to=delivery.address, subject=subject, body=body + footer, key=delivery.key)
         return lambda: mail.send(settings, composed)
     if not settings.gateway_url:
-        raise DeliveryFailed("no gateway is set up (PORTAL_GATEWAY_URL)", retry=False)
+        raise DeliveryFailed(N_("No gateway is set up (PORTAL_GATEWAY_URL)"), retry=False)
     name = None
     if delivery.recipient_kind == "user":
         name = session.scalar(select(User.name).where(User.id == delivery.recipient_id))
@@ -212,14 +212,15 @@ def deliver(delivery_id: int) -> str:
             failure = failed
         except Exception as bug:  # noqa: BLE001 - a message that cannot be composed fails, with the reason
             log.exception("Delivery %s could not be composed.", delivery_id)
-            failure = DeliveryFailed(f"{type(bug).__name__}: {bug}", retry=False)
+            failure = DeliveryFailed(N_("The message could not be composed: {error}"), retry=False,
+                                     error=f"{type(bug).__name__}: {bug}")
     if send is not None:  # 2. send, outside any transaction
         try:
             send()
         except DeliveryFailed as failed:
             failure = failed
         except Exception as bug:  # noqa: BLE001 - kept as the reason; retried, it may pass
-            failure = DeliveryFailed(f"{type(bug).__name__}: {bug}", retry=True)
+            failure = DeliveryFailed(N_("Sending failed: {error}"), retry=True, error=f"{type(bug).__name__}: {bug}")
     with unit_of_work() as session:  # 3. the outcome
         delivery = session.get(Delivery, delivery_id, with_for_update=True)
         if failure is None:
@@ -227,6 +228,7 @@ def deliver(delivery_id: int) -> str:
             return "sent"
         give_up = not failure.retry or attempts >= MAX_ATTEMPTS
         delivery.status, delivery.last_error = ("failed" if give_up else "retrying"), str(failure)[:2000]
+        delivery.reason = failure.reason
     log.warning("Delivery %s (%s) attempt %d failed: %s", delivery_id, channel, attempts, failure)
     if give_up:
         return "failed"

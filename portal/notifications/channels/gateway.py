@@ -23,6 +23,7 @@ import urllib.error
 import urllib.request
 
 from portal.config import Settings
+from portal.i18n import N_
 from portal.notifications.channels.failure import DeliveryFailed
 
 RETRIED_4XX = frozenset({408, 425, 429})
@@ -62,15 +63,18 @@ def post(settings: Settings, body: bytes, key: str, *, timestamp: str | None = N
             return answer.status
     except urllib.error.HTTPError as answer:
         said = answer.read(300).decode("utf-8", "replace").strip()
-        code = answer.code
-        raise DeliveryFailed(f"gateway answered HTTP {code}{': ' + said if said else ''}",
-                             retry=code >= 500 or code in RETRIED_4XX) from answer
+        raise DeliveryFailed(N_("The gateway answered HTTP {code}: {answer}"), code=answer.code, answer=said or "-",
+                             retry=answer.code >= 500 or answer.code in RETRIED_4XX) from answer
     except TimeoutError as slow:
-        raise DeliveryFailed(f"gateway did not answer within {settings.gateway_timeout:g} s", retry=True) from slow
+        raise DeliveryFailed(N_("The gateway did not answer within {seconds} s"), retry=True,
+                             seconds=f"{settings.gateway_timeout:g}") from slow
     except urllib.error.URLError as down:
         if isinstance(down.reason, TimeoutError):
-            raise DeliveryFailed(f"gateway did not answer within {settings.gateway_timeout:g} s", retry=True) \
-                from down
-        raise DeliveryFailed(f"gateway unreachable: {down.reason}", retry=True) from down
+            raise DeliveryFailed(N_("The gateway did not answer within {seconds} s"), retry=True,
+                                 seconds=f"{settings.gateway_timeout:g}") from down
+        raise DeliveryFailed(N_("The gateway could not be reached: {error}"), retry=True,
+                             error=type(down.reason).__name__ if isinstance(down.reason, Exception)
+                             else str(down.reason)) from down
     except OSError as down:
-        raise DeliveryFailed(f"gateway unreachable: {type(down).__name__}: {down}", retry=True) from down
+        raise DeliveryFailed(N_("The gateway could not be reached: {error}"), retry=True,
+                             error=type(down).__name__) from down

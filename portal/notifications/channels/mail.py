@@ -9,6 +9,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 from portal.config import Settings
+from portal.i18n import N_
 from portal.notifications.channels.failure import DeliveryFailed
 
 
@@ -38,7 +39,7 @@ def _connect(settings: Settings) -> smtplib.SMTP:
 
 def send(settings: Settings, mail: EmailMessage) -> None:
     """Hand `mail` to the SMTP server; raises DeliveryFailed (retry for a server down, a timeout, a 4xx answer)."""
-    where = f"{settings.smtp_host}:{settings.smtp_port}"
+    server = f"{settings.smtp_host}:{settings.smtp_port}"
     try:
         with _connect(settings) as smtp:
             if settings.smtp_user:
@@ -46,15 +47,17 @@ def send(settings: Settings, mail: EmailMessage) -> None:
             smtp.send_message(mail)
     except smtplib.SMTPRecipientsRefused as refused:
         code, text = next(iter(refused.recipients.values()))
-        raise DeliveryFailed(f"SMTP {where} refused the address: {code} {_text(text)}", retry=400 <= code < 500) \
-            from refused
+        raise DeliveryFailed(N_("SMTP server {server} refused the address: {answer}"), retry=400 <= code < 500,
+                             server=server, answer=f"{code} {_text(text)}") from refused
     except smtplib.SMTPResponseException as answer:
-        raise DeliveryFailed(f"SMTP {where} answered {answer.smtp_code} {_text(answer.smtp_error)}",
-                             retry=400 <= answer.smtp_code < 500) from answer
+        raise DeliveryFailed(N_("SMTP server {server} answered: {answer}"), retry=400 <= answer.smtp_code < 500,
+                             server=server, answer=f"{answer.smtp_code} {_text(answer.smtp_error)}") from answer
     except TimeoutError as slow:
-        raise DeliveryFailed(f"SMTP {where} did not answer within {settings.smtp_timeout:g} s", retry=True) from slow
+        raise DeliveryFailed(N_("SMTP server {server} did not answer within {seconds} s"), retry=True,
+                             server=server, seconds=f"{settings.smtp_timeout:g}") from slow
     except (OSError, smtplib.SMTPException) as down:  # refused connection, unknown host, dropped connection
-        raise DeliveryFailed(f"SMTP {where}: {type(down).__name__}: {down}", retry=True) from down
+        raise DeliveryFailed(N_("SMTP server {server} could not be reached: {error}"), retry=True, server=server,
+                             error=type(down).__name__) from down
 
 
 def _text(value) -> str:
