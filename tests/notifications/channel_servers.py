@@ -69,6 +69,7 @@ class Gateway(http.server.ThreadingHTTPServer):
 
     def __init__(self):
         self.requests: list[tuple[dict, bytes]] = []
+        self.accepted: list[bytes] = []  # the bodies it answered 2xx (delivered, from the bridge's side)
         self.answers: list[int | str] = []
         super().__init__(("127.0.0.1", 0), _GatewayHandler)
 
@@ -81,6 +82,8 @@ class _GatewayHandler(http.server.BaseHTTPRequestHandler):
         if answer == "slow":
             time.sleep(1.5)
             answer = 200
+        if answer < 400:
+            self.server.accepted.append(body)
         self.send_response(answer)
         self.send_header("Content-Type", "text/plain")
         self.end_headers()
