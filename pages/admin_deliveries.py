@@ -6,7 +6,7 @@ import streamlit as st
 from db.engine import unit_of_work
 from db.notification_models import DELIVERY_CHANNELS, DELIVERY_STATUSES
 from portal.center_time import today, wall_clock
-from portal.i18n import _, fmt_number
+from portal.i18n import _, fmt_number, pgettext
 from portal.notifications.channels.log import (
     CHANNEL_LABELS,
     KIND_LABELS,
@@ -33,7 +33,8 @@ for channel in DELIVERY_CHANNELS:
 status_col, channel_col, who_col, days_col = st.columns([1, 1, 1, 2])
 status = status_col.selectbox(_("Status"), DELIVERY_STATUSES, index=None, placeholder=_("All"),
                               format_func=lambda s: _(STATUS_LABELS[s]), key="deliveries_status")
-channel = channel_col.selectbox(_("Channel"), DELIVERY_CHANNELS, index=None, placeholder=_("All"),
+CHANNEL = pgettext("message delivery", "Channel")
+channel = channel_col.selectbox(CHANNEL, DELIVERY_CHANNELS, index=None, placeholder=_("All"),
                                 format_func=lambda c: _(CHANNEL_LABELS[c]), key="deliveries_channel")
 recipient = who_col.text_input(_("Recipient"), key="deliveries_recipient", max_chars=100,
                                placeholder=_("Name or address"))
@@ -57,7 +58,7 @@ else:
         hide_index=True, key="deliveries_table", placeholder="—",
         column_config={
             "at": st.column_config.DatetimeColumn(_("Queued at"), format="YYYY-MM-DD HH:mm:ss"),
-            "channel": st.column_config.TextColumn(_("Channel")),
+            "channel": st.column_config.TextColumn(CHANNEL),
             "kind": st.column_config.TextColumn(_("Kind")),
             "recipient": st.column_config.TextColumn(_("Recipient")),
             "address": st.column_config.TextColumn(_("Address")),

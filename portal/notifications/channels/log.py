@@ -26,6 +26,7 @@ STATUS_LABELS = {"queued": N_("Queued"), "retrying": N_("Retrying"), "sent": N_(
 CHANNEL_LABELS = {"email": N_("E-mail"), "gateway": N_("Gateway (text message)")}
 KIND_LABELS = {"notification": N_("Notification"), "digest": N_("Daily digest"), "test": N_("Test message"),
                "retailer": N_("To a retailer")}
+TLS_LABELS = {"none": N_("no TLS"), "starttls": N_("STARTTLS"), "ssl": N_("SSL/TLS")}
 TEST_MESSAGE = N_("This is a test message from the service center portal, sent by {name}.")
 LIMIT = 500
 TEST_WAIT_SECONDS = 8.0  # how long the test button waits for the worker to send (or fail) its message
@@ -50,7 +51,9 @@ class LogRow:
 def channel_setup() -> dict[str, str | None]:
     """Each channel's destination as set up ("mail.example.cn:587, starttls"), None when it is not."""
     s = get_settings()
-    return {"email": f"{s.smtp_host}:{s.smtp_port}, {s.smtp_tls}, {s.smtp_sender}" if s.smtp_host else None,
+    return {"email": _("{server} ({tls}), from {sender}").format(
+                server=f"{s.smtp_host}:{s.smtp_port}", tls=_(TLS_LABELS[s.smtp_tls]), sender=s.smtp_sender)
+            if s.smtp_host else None,
             "gateway": s.gateway_url}
 
 
