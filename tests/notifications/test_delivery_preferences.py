@@ -193,3 +193,30 @@ def test_a_worker_killed_after_sending_sends_again_with_the_same_key(db, make_us
     keys = [p["idempotency_key"] for p in payloads(gateway)]
     assert keys == [queued.key, queued.key]  # twice, at least once, the same key for the bridge to drop the repeat
     assert deliveries(db)[0].attempts == 2
+
+
+def test_the_job_of_a_worker_that_died_is_put_back_and_sent(db, make_user, channels, delivery_queue):
+    from types import SimpleNamespace
+
+    from portal.notifications.channels.delivery import retry_stalled
+    from portal.notifications.queue import queue_app
+
+    with gateway_server() as gateway:
+        channels.use(smtp=False, gateway=gateway)
+        user = make_user("handler", mobile="13800138000")
+        _prefer(db, user.id, email=False, gateway=True)
+        notify(db, user.id)
+        with db.begin() as conn:  # a worker took the job and died (its row pruned: no heartbeat)
+            conn.execute(text("update procrastinate_jobs set status = 'doing' where queue_name = :q"),
+                         {"q": delivery_queue.name})
+        assert [j["status"] for j in delivery_queue.jobs()] == ["doing"]  # no worker fetches it
+
+        async def sweep():
+            app = queue_app()
+            async with app.open_async():
+                return await retry_stalled(SimpleNamespace(app=app), 0)
+
+        assert run_async(sweep) == 1
+        assert [j["status"] for j in delivery_queue.jobs()] == ["todo"]
+        delivery_queue.work()
+    assert len(gateway.requests) == 1 and deliveries(db)[0].status == "sent"

@@ -4,7 +4,7 @@ that sends one.
 Once, at least: a delivery's `key` is unique (a notification's: "n<id>:<channel>"), so a notification is queued at
 most once per channel, whoever records it, however often. The job locks the row, stops if it is already sent,
 failed or skipped, counts the attempt and commits; then sends; then marks it sent. A worker killed between sending
-and marking leaves it unsent in the table, and its job runs again (procrastinate retries stalled jobs): the message
+and marking leaves it unsent in the table, and its job runs again (`retry_stalled` puts it back): the message
 may go out a second time, so every send carries the key (the gateway's `Idempotency-Key`, the mail's Message-ID) for
 the receiver to recognise it. The other order (mark sent, then send) could lose a message instead; a notice that
 matters is better twice than never. Two workers never send one delivery at once: a job is fetched by one worker, and
@@ -33,6 +33,8 @@ from portal.notifications.channels.preferences import preferences_of
 
 DELIVERY_QUEUE = "deliveries"
 DELIVERY_TASK = "portal.notifications.deliver"
+STALLED_TASK = "portal.notifications.retry_stalled_deliveries"
+STALLED_SECONDS = 60  # a worker silent this long (heartbeats every 10 s) died: its delivery job runs again
 MAX_ATTEMPTS = 6  # then "failed": 3, 9, 27, 81, 243 seconds between them (about 6 minutes in all)
 RETRY_WAIT = 3  # exponential_wait: the n-th retry waits RETRY_WAIT ** n seconds
 DONE = ("sent", "failed", "skipped")
@@ -235,8 +237,28 @@ def deliver(delivery_id: int) -> str:
     raise RetryLater(str(failure))
 
 
+async def retry_stalled(context: procrastinate.JobContext, timestamp: int) -> int:
+    """Every minute: put back the delivery jobs of a worker that died (no heartbeat for STALLED_SECONDS) mid-job,
+    so its delivery is sent (again, under its key) rather than left "queued" for ever; returns how many."""
+    manager = context.app.job_manager
+    stalled = await manager.get_stalled_jobs(queue=DELIVERY_QUEUE, task_name=DELIVERY_TASK,
+                                             seconds_since_heartbeat=STALLED_SECONDS)
+    again = 0
+    for job in stalled:
+        try:
+            await manager.retry_job(job)
+            again += 1
+        except Exception:  # noqa: BLE001 - another worker took it back first
+            log.info("Stalled delivery job %s was already taken back.", job.id)
+    if again:
+        log.warning("%d delivery job(s) of a stopped worker put back in the queue.", again)
+    return again
+
+
 def register(app: procrastinate.App) -> None:
-    """Register the delivery task on `app` (portal/notifications/queue.py)."""
+    """Register the delivery task and the stalled-job sweep on `app` (portal/notifications/queue.py)."""
     retry = procrastinate.RetryStrategy(max_attempts=MAX_ATTEMPTS + 2, exponential_wait=RETRY_WAIT,
                                         retry_exceptions={RetryLater})
     app.task(name=DELIVERY_TASK, queue=DELIVERY_QUEUE, retry=retry)(deliver)
+    app.periodic(cron="* * * * *", periodic_id="stalled-deliveries")(
+        app.task(name=STALLED_TASK, queue=DELIVERY_QUEUE, pass_context=True)(retry_stalled))
