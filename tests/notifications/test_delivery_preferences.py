@@ -78,12 +78,15 @@ def test_quiet_hours_hold_back_all_but_urgent_notices(db, make_user, channels, d
 def test_a_digest_user_gets_one_mail_of_the_days_notices(db, make_user, channels, delivery_queue):
     channels.use()
     user = make_user("handler", email="sun@center.test", language="en")
-    _prefer(db, user.id, digest=True, digest_hour=8)
     with smtp_server(channels.smtp_port) as box:
+        notify(db, user.id, ref="TS-0", record_id="9")  # mailed singly, before the digest was chosen
+        delivery_queue.work()
+        box.messages.clear()
+        _prefer(db, user.id, digest=True, digest_hour=8)
         notify(db, user.id, ref="TS-1", record_id="1")
         notify(db, user.id, ref="TS-2", record_id="2")
         notify(db, user.id, ref="TS-3", record_id="3", urgent=True)  # urgent: at once, singly
-        digest, urgent = deliveries(db)
+        _single, digest, urgent = deliveries(db)
         assert (digest.kind, urgent.kind) == ("digest", "notification")
         assert digest.not_before.astimezone(CENTER_TZ).time() == time(8) and digest.not_before > datetime.now(CENTER_TZ)
         delivery_queue.work()  # the urgent one only: the digest waits for its hour
@@ -97,7 +100,7 @@ def test_a_digest_user_gets_one_mail_of_the_days_notices(db, make_user, channels
     assert mail["Subject"] == "Your notifications of the day (2)"
     body = mail.get_content().replace("\r\n", "\n")
     assert "- Complaint TS-1 was assigned to you\n  https://portal.test/complaint?id=1" in body
-    assert "TS-2" in body and "TS-3" not in body
+    assert "TS-2" in body and "TS-3" not in body and "TS-0" not in body
 
 
 def test_preferences_are_checked(db, make_user, channels):

@@ -153,7 +153,9 @@ def _digest_text(session: Session, settings: Settings, delivery: Delivery) -> tu
     until = delivery.not_before or datetime.now(UTC)
     notes = list(session.scalars(select(Notification).where(
         Notification.user_id == delivery.recipient_id, Notification.created_at > until - timedelta(days=1),
-        Notification.created_at <= until, Notification.urgent.is_(False)).order_by(Notification.created_at)))
+        Notification.created_at <= until, Notification.urgent.is_(False),
+        ~select(Delivery.id).where(Delivery.notification_id == Notification.id, Delivery.channel == "email")
+        .exists()).order_by(Notification.created_at)))  # not those mailed singly (before digest was chosen)
     lines = []
     for note in notes:
         lines.append(f"- {translated(delivery.language, note.msgid, note.params)}")
