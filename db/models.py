@@ -97,6 +97,9 @@ class User(Audited, Versioned, Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # the address a single-sign-on provider must verify to sign this user in (set by an admin; never guessed)
     sso_email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # where the notifications worker sends this person's e-mail and text messages (set by an admin)
+    email: Mapped[str | None] = mapped_column(String(254))
+    mobile: Mapped[str | None] = mapped_column(String(20))
     __table_args__ = (
         CheckConstraint("login = lower(login)", name="login_lowercase"),
         CheckConstraint("sso_email = lower(sso_email)", name="sso_email_lowercase"),

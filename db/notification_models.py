@@ -6,7 +6,7 @@ with ON CONFLICT DO NOTHING, so a retried job, or a second worker, never tells a
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import (
     ARRAY,
@@ -18,8 +18,10 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
+    Time,
     UniqueConstraint,
     func,
     text,
@@ -142,3 +144,80 @@ class ViewAutomationMember(Base):
     record_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     inside: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     entries: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
+DELIVERY_CHANNELS = ("email", "gateway")
+DELIVERY_STATUSES = ("queued", "retrying", "sent", "failed", "skipped")
+DELIVERY_KINDS = ("notification", "digest", "test", "retailer")
+RECIPIENT_KINDS = ("user", "retailer", "address")
+
+
+class Delivery(Base):
+    """One message to send on one channel: a notification (or a day's digest of them) to a user, a test message to
+    an address an admin typed, a message to a retailer. `key` is its idempotency key, unique: a notification is
+    queued once per channel however often `record` runs, and the gateway and the mail's Message-ID carry it, so a
+    message sent again after a worker died between sending and saving "sent" can be recognised by the receiver.
+    Sent at least once: the worker sends first and then marks it sent (portal/notifications/channels/)."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(20))
+    recipient_kind: Mapped[str] = mapped_column(String(10))
+    recipient_id: Mapped[int | None] = mapped_column(BigInteger)  # a user's or a retailer's id
+    address: Mapped[str | None] = mapped_column(String(254))  # e-mail address or mobile number, as sent to
+    language: Mapped[str] = mapped_column(String(10))
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"))
+    about_table: Mapped[str | None] = mapped_column(String(60))
+    about_id: Mapped[str | None] = mapped_column(String(60))
+    msgid: Mapped[str] = mapped_column(Text)  # English source, put in the recipient's language when sent
+    params: Mapped[dict] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
+    link: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(10), default="queued", server_default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)  # why the last attempt failed, or why it was skipped
+    reason: Mapped[dict | None] = mapped_column(JSONB)  # the same, to show translated: {"msgid": …, "params": {…}}
+    not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # quiet hours, a digest's hour
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))  # a test's admin
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("channel in ('email','gateway')", name="channel"),
+        CheckConstraint("status in ('queued','retrying','sent','failed','skipped')", name="status"),
+        CheckConstraint("kind in ('notification','digest','test','retailer')", name="kind"),
+        CheckConstraint("recipient_kind in ('user','retailer','address')", name="recipient_kind"),
+        # the admin's log: newest first, by status
+        Index("ix_deliveries_created", text("created_at DESC"), text("id DESC")),
+        Index("ix_deliveries_status_created", "status", text("created_at DESC")),
+        # a record's messages (a session's reminders to its retailers: who was told)
+        Index("ix_deliveries_about", "about_table", "about_id"),
+        Index("ix_deliveries_notification", "notification_id"),
+    )
+
+
+class NotificationPreference(Audited, Versioned, Base):
+    """How a user wants to be told besides the portal (a user without a row: e-mail on, nothing else): by e-mail
+    (each notice, or one digest a day at `digest_hour`), by text message through the gateway, and quiet hours in the
+    center's time, during which only urgent notices are sent (the others wait for the end)."""
+
+    __tablename__ = "notification_preferences"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    email: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    gateway: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    digest: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    digest_hour: Mapped[int] = mapped_column(SmallInteger, default=8, server_default="8")
+    quiet_from: Mapped[time | None] = mapped_column(Time)
+    quiet_until: Mapped[time | None] = mapped_column(Time)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                 onupdate=func.now())
+
+    __table_args__ = (
+        CheckConstraint("digest_hour between 0 and 23", name="digest_hour"),
+        CheckConstraint("(quiet_from is null) = (quiet_until is null) and (quiet_from is null or "
+                        "quiet_from <> quiet_until)", name="quiet_hours"),
+    )

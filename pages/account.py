@@ -1,10 +1,11 @@
-"""My account: language and password."""
+"""My account: language, password, and how notifications reach me besides the portal."""
 import streamlit as st
 
 from db.engine import unit_of_work
 from portal.access.passwords import MIN_LENGTH
 from portal.access.users import UserInputError, change_own_password, set_own_language
 from portal.i18n import LANGUAGES, _
+from portal.ui.notification_settings import notification_settings as notify_prefs_ui
 from portal.ui.session import page_user
 from portal.ui.text import plain
 
@@ -38,3 +39,5 @@ with st.form("password", clear_on_submit=True):
         else:
             st.success(_("Password changed. Other browsers signed in as you were signed out ({count}).")
                        .format(count=closed))
+
+notify_prefs_ui(user)

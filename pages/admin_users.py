@@ -34,6 +34,9 @@ def department_label(department_id: int) -> str:
 SSO_HELP = _("The e-mail address the single sign-on provider verifies for this person (its domain must be allowed "
              "in PORTAL_SSO_DOMAINS). Empty: no single sign-on.")
 
+CONTACT_HELP = _("Where the portal sends this person's notifications by e-mail or text message (as they choose in "
+                 "My account). Empty: none.")
+
 
 def role_label(role: str) -> str:
     return _(ROLE_LABELS[role])
@@ -62,7 +65,7 @@ create_tab, edit_tab, reset_tab = st.tabs([_("Create user"), _("Edit user"), _("
 with create_tab:
     form_defaults("new_user_", {"login": "", "name": "", "staff_id": "", "department": None, "roles": [],
                                 "language": get_settings().default_language, "password": generate_password(),
-                                "sso_email": ""})
+                                "sso_email": "", "email": "", "mobile": ""})
     with st.form("new_user"):
         left, right = st.columns(2)
         login = left.text_input(_("Login"), key="new_user_login", help=_("Lowercase letters, digits, . _ -"))
@@ -75,13 +78,16 @@ with create_tab:
                                     help=_("Generated for you; you may type another (at least {min} characters, "
                                            "not the login, not a common password).").format(min=MIN_LENGTH))
         sso_email = left.text_input(_("Single sign-on address"), key="new_user_sso_email", help=SSO_HELP)
+        email = right.text_input(_("E-mail address"), key="new_user_email", help=CONTACT_HELP)
+        mobile = left.text_input(_("Mobile number"), key="new_user_mobile", help=CONTACT_HELP)
         roles = st.multiselect(_("Roles"), list(ROLE_LABELS), format_func=role_label, key="new_user_roles")
         submitted = submit_button(_("Create user"), type="primary", key="new_user_save")
     if submitted:
         try:
             with unit_of_work(user.id) as s:
                 create_user(s, actor=user, login=login, name=name, staff_id=staff_id, password=password,
-                            roles=roles, department_id=department_id, language=language, sso_email=sso_email)
+                            roles=roles, department_id=department_id, language=language, sso_email=sso_email,
+                            email=email, mobile=mobile)
         except REFUSED as exc:
             show_input_error(exc, "new_user_")
         else:
@@ -95,7 +101,8 @@ with edit_tab:
     now = by_id[picked]
     row = edit_form(prefix, now, {"name": now.name, "staff_id": now.staff_id, "department": now.department_id,
                                   "language": now.language, "roles": list(now.roles), "active": now.active,
-                                  "sso_email": now.sso_email or ""})
+                                  "sso_email": now.sso_email or "", "email": now.email or "",
+                                  "mobile": now.mobile or ""})
     with st.form(prefix + "form"):
         st.caption(_("Login: {login}").format(login=plain(row.login)))
         left, right = st.columns(2)
@@ -109,6 +116,8 @@ with edit_tab:
         language = right.selectbox(_("Language"), list(LANGUAGES), format_func=LANGUAGES.get, key=prefix + "language")
         roles = st.multiselect(_("Roles"), list(ROLE_LABELS), format_func=role_label, key=prefix + "roles")
         sso_email = left.text_input(_("Single sign-on address"), key=prefix + "sso_email", help=SSO_HELP)
+        email = right.text_input(_("E-mail address"), key=prefix + "email", help=CONTACT_HELP)
+        mobile = left.text_input(_("Mobile number"), key=prefix + "mobile", help=CONTACT_HELP)
         active = st.checkbox(_("Active (may sign in)"), key=prefix + "active")
         submitted = submit_button(_("Save changes"), type="primary", key=prefix + "save")
     if submitted:
@@ -116,7 +125,7 @@ with edit_tab:
             with unit_of_work(user.id) as s:
                 update_user(s, actor=user, user_id=row.id, version=row.version, name=name, staff_id=staff_id,
                             roles=roles, department_id=department_id, active=active, language=language,
-                            sso_email=sso_email)
+                            sso_email=sso_email, email=email, mobile=mobile)
         except REFUSED as exc:
             show_input_error(exc, prefix)
         else:

@@ -33,6 +33,18 @@ class Settings:
     base_url: str = "http://localhost:8501"  # the address staff open the portal at (printed QR codes link to it)
     scan_schedule: str = "* * * * *"  # cron line of the periodic scans; empty: this worker schedules none
     worker: bool = True  # `portal run` starts the notifications worker beside the server (PORTAL_WORKER)
+    # e-mail (PORTAL_SMTP_*): no host, no e-mail; tls is "none", "starttls" or "ssl"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_tls: str = "none"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_sender: str = "portal@localhost"
+    smtp_timeout: float = 10.0
+    # the text-message / chat gateway (PORTAL_GATEWAY_*): one outgoing webhook, signed with the secret; no URL, none
+    gateway_url: str | None = None
+    gateway_secret: str | None = None
+    gateway_timeout: float = 10.0
 
     @property
     def pgdata(self) -> Path:
@@ -59,4 +71,28 @@ def get_settings() -> Settings:
         base_url=(env.get("PORTAL_BASE_URL") or "http://localhost:8501").strip().rstrip("/"),
         scan_schedule=env.get("PORTAL_SCAN_SCHEDULE", "* * * * *").strip(),
         worker=env.get("PORTAL_WORKER", "1").strip().lower() in TRUE,
+        **_channel_settings(env),
     )
+
+
+SMTP_TLS_MODES = ("none", "starttls", "ssl")
+SMTP_DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
+
+
+def _channel_settings(env) -> dict:
+    """The e-mail and gateway settings (PORTAL_SMTP_*, PORTAL_GATEWAY_*), checked: a wrong TLS mode refuses to start."""
+    tls = (env.get("PORTAL_SMTP_TLS") or "none").strip().lower()
+    if tls not in SMTP_TLS_MODES:
+        raise StartupRefused(f"PORTAL_SMTP_TLS must be one of {', '.join(SMTP_TLS_MODES)}, not {tls!r}.")
+    return {
+        "smtp_host": (env.get("PORTAL_SMTP_HOST") or "").strip() or None,
+        "smtp_port": int(env.get("PORTAL_SMTP_PORT") or SMTP_DEFAULT_PORTS[tls]),
+        "smtp_tls": tls,
+        "smtp_user": env.get("PORTAL_SMTP_USER") or None,
+        "smtp_password": env.get("PORTAL_SMTP_PASSWORD") or None,
+        "smtp_sender": (env.get("PORTAL_SMTP_SENDER") or "portal@localhost").strip(),
+        "smtp_timeout": float(env.get("PORTAL_SMTP_TIMEOUT") or 10),
+        "gateway_url": (env.get("PORTAL_GATEWAY_URL") or "").strip() or None,
+        "gateway_secret": env.get("PORTAL_GATEWAY_SECRET") or None,
+        "gateway_timeout": float(env.get("PORTAL_GATEWAY_TIMEOUT") or 10),
+    }

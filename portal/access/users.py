@@ -64,6 +64,21 @@ def _sso_email(session: Session, value: str | None, user_id: int | None) -> str 
     return address
 
 
+MOBILE_RE = re.compile(r"^\+?[0-9]{5,20}$")
+
+
+def _contact(email: str | None, mobile: str | None) -> tuple[str | None, str | None]:
+    """The e-mail address and mobile number the notifications worker sends to, checked (empty: none)."""
+    address = (email or "").strip().lower() or None
+    if address is not None and (len(address) > 254 or not EMAIL_RE.match(address)):
+        raise UserInputError("email", _("E-mail address: enter a full e-mail address, or leave it empty."))
+    number = "".join((mobile or "").split()).replace("-", "") or None
+    if number is not None and not MOBILE_RE.match(number):
+        raise UserInputError("mobile", _("Mobile number: digits only (5–20, a leading + allowed), or leave it "
+                                         "empty."))
+    return address, number
+
+
 def _validate(session: Session, *, login: str, name: str, staff_id: str, roles: list[str],
               password: str | None, department_id: int | None, language: str, user_id: int | None = None,
               current_department_id: int | None = None) -> None:
@@ -100,7 +115,8 @@ def _validate(session: Session, *, login: str, name: str, staff_id: str, roles: 
 
 def create_user(session: Session, *, actor: CurrentUser, login: str, name: str, staff_id: str,
                 password: str, roles: list[str], department_id: int | None = None,
-                language: str | None = None, sso_email: str | None = None) -> User:
+                language: str | None = None, sso_email: str | None = None, email: str | None = None,
+                mobile: str | None = None) -> User:
     """Create a staff account (admin only); the language defaults to the installation's."""
     require(actor, "admin.manage")
     login = login.strip().lower()
@@ -110,6 +126,7 @@ def create_user(session: Session, *, actor: CurrentUser, login: str, name: str, 
     user = User(login=login, name=name.strip(), staff_id=staff_id.strip(), password_hash=hash_password(password),
                 roles=sorted(set(roles)), department_id=department_id, language=language,
                 sso_email=_sso_email(session, sso_email, None))
+    user.email, user.mobile = _contact(email, mobile)
     session.add(user)
     session.flush()
     record(session, "role_change", login=login, user_id=user.id, actor_id=actor.id,
@@ -119,7 +136,8 @@ def create_user(session: Session, *, actor: CurrentUser, login: str, name: str, 
 
 def update_user(session: Session, *, actor: CurrentUser, user_id: int, version: int, name: str,
                 staff_id: str, roles: list[str], department_id: int | None, active: bool,
-                language: str, sso_email: str | None | object = UNCHANGED) -> User:
+                language: str, sso_email: str | None | object = UNCHANGED, email: str | None | object = UNCHANGED,
+                mobile: str | None | object = UNCHANGED) -> User:
     """Change a staff account; refused when someone saved it since `version` was read."""
     require(actor, "admin.manage")
     user = session.get(User, user_id, with_for_update=True)
@@ -134,6 +152,10 @@ def update_user(session: Session, *, actor: CurrentUser, user_id: int, version: 
         raise UserInputError("roles", _("You cannot remove your own admin role or deactivate yourself."))
     if sso_email is not UNCHANGED:
         user.sso_email = _sso_email(session, sso_email, user.id)
+    if email is not UNCHANGED or mobile is not UNCHANGED:
+        address, number = _contact(user.email if email is UNCHANGED else email,
+                                   user.mobile if mobile is UNCHANGED else mobile)
+        user.email, user.mobile = address, number
     before = (sorted(user.roles), user.active)
     user.name, user.staff_id, user.roles = name.strip(), staff_id.strip(), sorted(set(roles))
     user.department_id, user.active, user.language = department_id, active, language

@@ -14,10 +14,12 @@ from sqlalchemy import make_url
 
 from db.engine import database_url, unit_of_work
 from db.outbox import EVENT_QUEUE, EVENT_TASK
+from portal.notifications.channels.delivery import DELIVERY_QUEUE
+from portal.notifications.channels.delivery import register as register_deliveries
 from portal.notifications.rules import handle_event
 from portal.notifications.scans import SCAN_QUEUE, register_clock
 
-QUEUES = (EVENT_QUEUE, SCAN_QUEUE)  # what `python -m portal worker` works on
+QUEUES = (EVENT_QUEUE, SCAN_QUEUE, DELIVERY_QUEUE)  # what `python -m portal worker` works on
 # a failed event job runs again after 2, 4, 8, … seconds (exponential_wait ** (attempts + 1)), 10 times at most
 RETRY = procrastinate.RetryStrategy(max_attempts=10, exponential_wait=2)
 log = logging.getLogger(__name__)
@@ -47,6 +49,7 @@ def new_queue_app(url: str | None = None, *, schedule: bool = False) -> procrast
     app = procrastinate.App(connector=connector)
     register_clock(app, schedule=schedule)
     app.task(name=EVENT_TASK, queue=EVENT_QUEUE, retry=RETRY)(run_event)
+    register_deliveries(app)  # e-mail and gateway deliveries, queue DELIVERY_QUEUE
     return app
 
 

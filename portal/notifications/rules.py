@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from db.notification_models import Notification, NotificationRuleSetting, ScanRun
 from portal.center.workdays import WorkCalendar, load_calendar
+from portal.notifications.channels.delivery import deliver_notifications
 
 AREAS = ("complaints", "training", "incidents")  # each may have portal/<area>/notify.py with RULES
 
@@ -125,7 +126,9 @@ def record(session: Session, notices: list[Notice]) -> int:
             for n in {(n.rule, n.record_table, n.record_id, n.occasion, n.user_id): n for n in notices}.values()]
     statement = (insert(Notification).values(rows)
                  .on_conflict_do_nothing(constraint="uq_notifications_key").returning(Notification.id))
-    return len(session.scalars(statement).all())
+    new_ids = session.scalars(statement).all()
+    deliver_notifications(session, new_ids)  # their e-mails and text messages, queued in this transaction
+    return len(new_ids)
 
 
 def handle_event(session: Session, event: dict) -> int:

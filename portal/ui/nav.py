@@ -86,6 +86,8 @@ PAGES: list[PageSpec] = [
              "admin_rules"),
     PageSpec("pages/admin_security.py", N_("Security events"), N_("Admin"), "admin.manage", ":material/shield:",
              "admin_security"),
+    PageSpec("pages/admin_deliveries.py", N_("Delivery log"), N_("Admin"), "admin.manage", ":material/outgoing_mail:",
+             "admin_deliveries"),
 ]
 HOME = next(p for p in PAGES if p.url_path == "home")  # the default page, served at the root and at /home
 
