@@ -25,7 +25,7 @@ from db.models import Retailer, User
 from portal.center.sla import DUE_SOON, add_working_time
 from portal.center.workdays import WorkCalendar
 from portal.center_time import CENTER_TZ, local
-from portal.complaints.notify_people import COLUMNS, NO_ONE, Audiences, occasion, stamp
+from portal.complaints.notify_people import COLUMNS, NO_ONE, Audiences, occasion, stamp, untold
 from portal.complaints.queries import state_in
 from portal.i18n import N_
 from portal.notifications.rules import Notice, RuleContext
@@ -76,6 +76,12 @@ def _clock_rows(session: Session, ctx: RuleContext, clock: str, window: Callable
     return [row for row in rows if not row.sla_paused]
 
 
+def _untold(session: Session, ctx: RuleContext, notices: list[Notice]) -> list[Notice]:
+    fresh, read = untold(session, notices)
+    ctx.rows_read += read
+    return fresh
+
+
 def _lead(ctx: RuleContext, default: timedelta) -> timedelta:
     return ctx.lead if ctx.lead is not None else default
 
@@ -85,8 +91,8 @@ def _due_soon(session: Session, ctx: RuleContext, clock: str, rule: str, msgid: 
     # a clock due this very minute is not overdue yet (sla.py counts it as due soon)
     rows = _clock_rows(session, ctx, clock, lambda due: (due >= ctx.now, due <= horizon))
     people = Audiences(session, ctx.audiences)
-    return [n for row in rows for n in people.notices(rule, row, occasion(f"{clock}_due", row.due), msgid,
-                                                      due=stamp(row.due))]
+    return _untold(session, ctx, [n for row in rows for n in people.notices(
+        rule, row, occasion(f"{clock}_due", row.due), msgid, due=stamp(row.due))])
 
 
 def reply_due(session: Session, ctx: RuleContext) -> list[Notice]:
@@ -104,10 +110,11 @@ def overdue(session: Session, ctx: RuleContext) -> list[Notice]:
     reply, resolution) once per due time."""
     since = working_time_before(ctx.calendar, ctx.now, CATCH_UP)
     people = Audiences(session, ctx.audiences)
-    return [n for clock in ("reply", "resolution")
-            for row in _clock_rows(session, ctx, clock, lambda due: (due > since, due < ctx.now))
-            for n in people.notices("complaint_overdue", row, occasion(f"overdue_{clock}", row.due), OVERDUE[clock],
-                                    due=stamp(row.due))]
+    return _untold(session, ctx, [
+        n for clock in ("reply", "resolution")
+        for row in _clock_rows(session, ctx, clock, lambda due: (due > since, due < ctx.now))
+        for n in people.notices("complaint_overdue", row, occasion(f"overdue_{clock}", row.due), OVERDUE[clock],
+                                due=stamp(row.due))])
 
 
 def escalation(session: Session, ctx: RuleContext) -> list[Notice]:
@@ -115,10 +122,11 @@ def escalation(session: Session, ctx: RuleContext) -> list[Notice]:
     upto = working_time_before(ctx.calendar, ctx.now, _lead(ctx, ESCALATE_AFTER))
     since = working_time_before(ctx.calendar, upto, CATCH_UP)
     people = Audiences(session, ctx.audiences)
-    return [n for clock in ("reply", "resolution")
-            for row in _clock_rows(session, ctx, clock, lambda due: (due > since, due <= upto))
-            for n in people.notices("complaint_escalation", row, occasion(f"escalation_{clock}", row.due),
-                                    ESCALATED[clock], due=stamp(row.due), handler=row.handler_name or NO_ONE)]
+    return _untold(session, ctx, [
+        n for clock in ("reply", "resolution")
+        for row in _clock_rows(session, ctx, clock, lambda due: (due > since, due <= upto))
+        for n in people.notices("complaint_escalation", row, occasion(f"escalation_{clock}", row.due),
+                                ESCALATED[clock], due=stamp(row.due), handler=row.handler_name or NO_ONE)])
 
 
 def follow_up_due(session: Session, ctx: RuleContext) -> list[Notice]:
@@ -135,6 +143,6 @@ def follow_up_due(session: Session, ctx: RuleContext) -> list[Notice]:
         .order_by(Complaint.replied_at, Complaint.id)).all()
     ctx.rows_read += len(rows)
     people = Audiences(session, ctx.audiences)
-    return [n for row in rows for n in people.notices("complaint_follow_up_due", row,
-                                                      occasion("follow_up", row.replied_at), FOLLOW_UP_DUE,
-                                                      replied=stamp(row.replied_at))]
+    return _untold(session, ctx, [n for row in rows for n in people.notices(
+        "complaint_follow_up_due", row, occasion("follow_up", row.replied_at), FOLLOW_UP_DUE,
+        replied=stamp(row.replied_at))])

@@ -8,9 +8,10 @@ re-triaged complaint whose due time moved is a new occasion, a second scan of th
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
@@ -18,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from db.complaint_models import Complaint
 from db.models import User
+from db.notification_models import Notification
 from portal.center_time import local
-from portal.notifications.audiences import supervisors_of, with_role
 from portal.notifications.rules import Notice
 
 COMPLAINT_LINK = "pages/complaint.py?id={id}"
@@ -48,10 +49,25 @@ def occasion(kind: str, moment: datetime) -> str:
     return f"{kind}:{local(moment).strftime('%Y-%m-%dT%H:%M')}"
 
 
+def untold(session: Session, notices: list[Notice]) -> tuple[list[Notice], int]:
+    """The `notices` not written yet, and how many notification rows were read to know (a scan re-finds the same
+    due times minute after minute: left out here, they cost `record` nothing)."""
+    if not notices:
+        return [], 0
+    rules = {n.rule for n in notices}
+    told = set(session.execute(
+        select(Notification.rule, Notification.record_id, Notification.occasion, Notification.user_id)
+        .where(Notification.rule.in_(rules), Notification.record_table == "complaints",
+               Notification.record_id.in_({n.record_id for n in notices}))).all())
+    return [n for n in notices if (n.rule, n.record_id, n.occasion, n.user_id) not in told], len(told)
+
+
 @dataclass
 class Audiences:
-    """The people a rule's chosen audiences are for one complaint after another (a scan's lookups shared): active
-    users only, each once, never `actor` (who did what the notice is about).
+    """The people a rule's chosen audiences are for one complaint after another: active users only, each once, never
+    `actor` (who did what the notice is about). The staff (a few hundred rows) is read once, so a scan of hundreds of
+    complaints asks the database nothing more; roles and departments mean what portal/notifications/audiences.py
+    says (`with_role`, `supervisors_of`: the handler's department's supervisors, or all when it has none).
 
     A complaint row has the attributes id, reference, handler_id, department_id, first_contact_owner_id,
     owner_department_id and, for "customer_manager", manager_id (its retailer's)."""
@@ -59,16 +75,24 @@ class Audiences:
     session: Session
     chosen: frozenset[str]
     actor: int | None = None
-    _memo: dict[Any, Any] = field(default_factory=dict)
+    _memo: dict[Any, list[int]] = field(default_factory=dict)
 
-    def _cached(self, key: Any, make: Callable[[], Any]) -> Any:
-        if key not in self._memo:
-            self._memo[key] = make()
-        return self._memo[key]
+    @cached_property
+    def _staff(self) -> dict[int, Any]:
+        """Every user by id: department, roles, active."""
+        return {row.id: row for row in self.session.execute(
+            select(User.id, User.department_id, User.roles, User.active).order_by(User.id))}
 
     def _role(self, role: str, department_id: int | None = None) -> list[int]:
-        return self._cached(("role", role, department_id),
-                            lambda: with_role(self.session, role, department_id=department_id))
+        key = (role, department_id)
+        if key not in self._memo:
+            self._memo[key] = [u.id for u in self._staff.values() if u.active and role in u.roles
+                               and (department_id is None or u.department_id == department_id)]
+        return self._memo[key]
+
+    def _supervisors_of(self, user_id: int | None) -> list[int]:
+        department = self._staff[user_id].department_id if user_id in self._staff else None
+        return (department is not None and self._role("supervisor", department)) or self._role("supervisor")
 
     def _of(self, audience: str, row: Any) -> Iterable[int | None]:
         if audience == "handler":
@@ -80,8 +104,7 @@ class Audiences:
         if audience == "owner_department":
             return self._role("agent", row.owner_department_id) if row.owner_department_id is not None else []
         if audience == "handler_supervisors":
-            return self._cached(("supervisors_of", row.handler_id), lambda: supervisors_of(self.session,
-                                                                                           row.handler_id))
+            return self._supervisors_of(row.handler_id)
         if audience == "supervisors":
             return self._role("supervisor")
         if audience == "emergency_coordinators":
@@ -92,9 +115,9 @@ class Audiences:
 
     def people(self, row: Any) -> list[int]:
         """The active users of the chosen audiences for complaint `row` (in `ORDER`)."""
-        live = self._cached("active", lambda: set(self.session.scalars(select(User.id).where(User.active))))
         found = [user for audience in ORDER if audience in self.chosen for user in self._of(audience, row)]
-        return [user for user in dict.fromkeys(found) if user in live and user != self.actor]
+        return [user for user in dict.fromkeys(found)
+                if user is not None and user in self._staff and self._staff[user].active and user != self.actor]
 
     def notices(self, rule: str, row: Any, occasion: str, msgid: str, urgent: bool = False,
                 **params: str) -> list[Notice]:
