@@ -4,11 +4,13 @@ follow-up due. notify.py lists them in RULES.
 Time is working time (portal/center/sla.py: weekends and holidays do not count, make-up days do), as the SLA clocks
 count it. Each scan reads only the complaints whose due time falls in its window, from small partial indexes of the
 running clocks (migration 0018: `ix_complaints_reply_clock`, `ix_complaints_resolution_clock`,
-`ix_complaints_awaiting_follow_up`), and adds every row it read to `ctx.rows_read`:
+`ix_complaints_awaiting_follow_up`), leaves out the notices already written for them (a scan finds the same due
+times minute after minute), and adds every row it read (complaints and notices) to `ctx.rows_read`:
 - "due soon": due times from now to `lead` of working time ahead;
 - "overdue" and the later ones: due times that passed within the last `CATCH_UP` of working time, so a scan that
   missed some minutes (a worker restarting, a weekend) still tells each once, and the first scan of a new
-  installation does not tell of years-old complaints.
+  installation does not tell of years-old complaints. A worker stopped for longer than that skips the overdue
+  notices of the time it was away (the escalation, a working day later, still comes).
 A paused clock (`sla_paused`) tells nobody; when it resumes its due time has moved, which is a new occasion.
 """
 from __future__ import annotations
