@@ -36,6 +36,7 @@ STATES = ("registered", "assigned", "in_progress", "replied", "followed_up", "cl
 WRITTEN_CHANNELS = ("letter", "email", "web", "transferred")  # the intake asks for an e-mail / postal address
 OPEN_STATES = ("registered", "assigned", "in_progress", "replied", "followed_up")  # loop not closed yet
 WORKING_STATES = ("assigned", "in_progress")  # a department's or handler's part is still to do
+RUNNING_STATES = ("registered", "assigned", "in_progress")  # the SLA clocks run (portal/center/sla.py)
 REPLY_METHODS = ("phone", "sms", "visit", "letter", "email")
 SATISFACTION = ("satisfied", "basically_satisfied", "dissatisfied")
 FOLLOW_UP_METHODS = ("visit", "phone", "sms", "spot_check")
@@ -57,7 +58,8 @@ class Complaint(Audited, Versioned, Base):
 
     __tablename__ = "complaints"
     __audit_skip__ = frozenset({"version", "updated_at", "created_at", "next_due_at", "client_token"})
-    __events__ = frozenset({"handler_id", "state"})  # assignments and moves: the notification rules' input
+    # the notification rules' input (portal/complaints/notify.py): assignments, moves, reopenings
+    __events__ = frozenset({"handler_id", "state", "reopen_count"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)  # TS-2026-000123
@@ -165,6 +167,13 @@ class Complaint(Audited, Versioned, Base):
               postgresql_where=text(one_of("state", WORKING_STATES))),
         Index("ix_complaints_working_department", "department_id", "next_due_at",
               postgresql_where=text(one_of("state", WORKING_STATES))),
+        # the notification scans (migration 0018, portal/complaints/notify_clock.py): the running clocks by due time,
+        # and the answered complaints awaiting their follow-up by answer time
+        Index("ix_complaints_reply_clock", "first_reply_due_at",
+              postgresql_where=text(f"{one_of('state', RUNNING_STATES)} AND first_replied_at IS NULL")),
+        Index("ix_complaints_resolution_clock", "resolution_due_at",
+              postgresql_where=text(one_of("state", RUNNING_STATES))),
+        Index("ix_complaints_awaiting_follow_up", "replied_at", postgresql_where=text("state = 'replied'")),
         Index("ix_complaints_description_grams", text("portal_grams(description)"), postgresql_using="gin"),
         Index("ix_complaints_complainant_name_grams", text("portal_grams(complainant_name)"),
               postgresql_using="gin"),

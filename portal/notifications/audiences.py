@@ -15,6 +15,7 @@ AUDIENCE_TITLES: dict[str, str] = {
     "handler": N_("the complaint's handler"),
     "department_handlers": N_("the handlers of the complaint's department"),
     "owner": N_("the first-contact owner"),
+    "owner_department": N_("the agents of the first-contact owner's department"),
     "handler_supervisors": N_("the supervisors of the handler's department (all supervisors if it has none)"),
     "supervisors": N_("every supervisor"),
     "emergency_coordinators": N_("every emergency coordinator"),
