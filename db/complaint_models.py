@@ -160,14 +160,14 @@ class Complaint(Audited, Versioned, Base):
         Index("ix_complaints_phone_received", "received_at", postgresql_include=["complainant_phone", "state"],
               postgresql_where=text("complainant_phone IS NOT NULL")),  # repeat complainants (migration 0010)
         Index("ix_complaints_next_due_at_id", "next_due_at", "id"),
-        Index("ix_complaints_updated_at_id", "updated_at", "id"),  # watched views read what changed (0021)
+        Index("ix_complaints_updated_at_id", "updated_at", "id"),  # watched views read what changed (0019)
         Index("ix_complaints_open_owner", "first_contact_owner_id", "next_due_at",
               postgresql_where=text(one_of("state", OPEN_STATES))),
         Index("ix_complaints_working_handler", "handler_id", "next_due_at",
               postgresql_where=text(one_of("state", WORKING_STATES))),
         Index("ix_complaints_working_department", "department_id", "next_due_at",
               postgresql_where=text(one_of("state", WORKING_STATES))),
-        # the notification scans (migration 0018, portal/complaints/notify_clock.py): the running clocks by due time,
+        # the notification scans (migration 0017, portal/complaints/notify_clock.py): the running clocks by due time,
         # and the answered complaints awaiting their follow-up by answer time
         Index("ix_complaints_reply_clock", "first_reply_due_at",
               postgresql_where=text(f"{one_of('state', RUNNING_STATES)} AND first_replied_at IS NULL")),

@@ -3,7 +3,7 @@ follow-up due. notify.py lists them in RULES.
 
 Time is working time (portal/center/sla.py: weekends and holidays do not count, make-up days do), as the SLA clocks
 count it. Each scan reads only the complaints whose due time falls in its window, from small partial indexes of the
-running clocks (migration 0018: `ix_complaints_reply_clock`, `ix_complaints_resolution_clock`,
+running clocks (migration 0017: `ix_complaints_reply_clock`, `ix_complaints_resolution_clock`,
 `ix_complaints_awaiting_follow_up`), leaves out the notices already written for them (a scan finds the same due
 times minute after minute), and adds every row it read (complaints and notices) to `ctx.rows_read`:
 - "due soon": due times from now to `lead` of working time ahead;

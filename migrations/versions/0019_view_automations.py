@@ -6,15 +6,15 @@
 - view_automation_members: the records each watched view holds (and how often each entered);
 - ix_complaints_updated_at_id: the complaints changed since a watermark, from an index.
 
-Revision ID: 0021
-Revises: 0016
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-06 10:40:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0021'
-down_revision = '0016'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

@@ -5,16 +5,16 @@
   retailer), its status, attempts and last error; `key` (unique) is its idempotency key;
 - notification_preferences: a user's channels, daily digest and quiet hours.
 
-Revision ID: 0020
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-06 10:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = '0020'
-down_revision = '0016'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

@@ -6,14 +6,14 @@ a million complaints:
 - ix_complaints_resolution_clock: complaints whose resolution clock runs, by its due time;
 - ix_complaints_awaiting_follow_up: answered complaints (replied, not followed up yet), by the answer's time.
 
-Revision ID: 0018
+Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-06 10:40:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0018'
+revision = '0017'
 down_revision = '0016'
 branch_labels = None
 depends_on = None

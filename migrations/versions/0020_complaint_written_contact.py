@@ -4,15 +4,15 @@ supervisor's re-triage and ownership transfer on the timeline
 replied_by_id: the follow-up is made by someone else (ISO 10002's independent check). Filled in for the complaints
 awaiting a follow-up from their latest answer on the timeline; older ones keep none (their handler is refused anyway).
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-06 10:40:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0022'
-down_revision = "0021"
+revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
