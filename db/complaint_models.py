@@ -59,7 +59,7 @@ class Complaint(Audited, Versioned, Base):
     __tablename__ = "complaints"
     __audit_skip__ = frozenset({"version", "updated_at", "created_at", "next_due_at", "client_token"})
     # the notification rules' input (portal/complaints/notify.py): assignments, moves, reopenings
-    __events__ = frozenset({"handler_id", "state", "reopen_count"})
+    __events__ = frozenset({"handler_id", "state", "reopen_count", "grade"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)  # TS-2026-000123

@@ -26,6 +26,7 @@ from portal.notifications.rules import Notice, Rule, RuleContext
 CALL_BACK_WITHIN = timedelta(hours=24)  # working time: key customers are called back within 24 hours (重点客户)
 REOPENED = N_("Complaint {ref} was reopened after a dissatisfied follow-up: resolve it by {due}")
 GRADE_ONE = N_("Major complaint {ref} (grade 1) was registered: it is to be reported at once")
+RAISED_TO_ONE = N_("Complaint {ref} was re-triaged to grade 1 (major): it is to be reported at once")
 CALL_BACK = N_("Key customer {shop} raised complaint {ref}: call them back by {due}")
 
 
@@ -88,11 +89,17 @@ def _registered(session: Session, event: dict):
 
 
 def complaint_grade_one(session: Session, event: dict, ctx: RuleContext) -> list[Notice]:
-    """A grade 1 (major) complaint registered -> every emergency coordinator and supervisor at once (urgent: it
-    reaches them in their quiet hours too)."""
+    """A grade 1 (major) complaint registered, or re-triaged to grade 1 by a supervisor -> every emergency
+    coordinator and supervisor at once (urgent: it reaches them in their quiet hours too)."""
     people = Audiences(session, ctx.audiences, event.get("actor"))
-    return [n for row in _registered(session, event) if row.grade == 1
-            for n in people.notices("complaint_grade_one", row, "registered", GRADE_ONE, urgent=True)]
+    notices = [n for row in _registered(session, event) if row.grade == 1
+               for n in people.notices("complaint_grade_one", row, "registered", GRADE_ONE, urgent=True)]
+    for change in changes_of(event, "grade", "update"):
+        row = _complaint(session, change["record"]) if change["new"] == 1 != change["old"] else None
+        if row is not None:
+            notices += people.notices("complaint_grade_one", row, f"retriaged:{event['event']}", RAISED_TO_ONE,
+                                      urgent=True)
+    return notices
 
 
 def complaint_key_customer(session: Session, event: dict, ctx: RuleContext) -> list[Notice]:

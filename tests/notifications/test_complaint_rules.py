@@ -60,6 +60,23 @@ def test_a_grade_1_complaint_reaches_every_emergency_coordinator_and_supervisor_
     assert text_of(note, "zh_CN") == f"重大投诉 {major.reference}（1级）已登记，须立即上报"
 
 
+def test_a_complaint_re_triaged_to_grade_1_raises_the_same_alarm_once(center, queue, make_user):
+    coordinator = make_user("emergency_coordinator", department="security", name="黄伟")
+    cid = center.register().complaint_id
+    queue.work()
+    center.run(center.supervisor, cx.retriage_complaint, complaint_id=cid, grade=2, reason="升为严重",
+               now=FRIDAY_3PM + timedelta(hours=1))
+    queue.work()
+    assert notes(center, "complaint_grade_one") == []  # grade 2 is not major enough for this alarm
+    center.run(center.supervisor, cx.retriage_complaint, complaint_id=cid, grade=1, reason="媒体已关注",
+               now=FRIDAY_3PM + timedelta(hours=2))
+    queue.work()
+    assert told(center, "complaint_grade_one") == sorted([coordinator.id, center.supervisor2.id])  # not the one
+    note = notes(center, "complaint_grade_one")[0]  # who raised it
+    assert note.urgent and "re-triaged to grade 1" in text_of(note, "en")
+    assert "重新定级为1级" in text_of(note, "zh_CN")
+
+
 def test_grade_1_tells_nobody_of_what_they_registered_nor_of_a_duplicate(center, queue):
     center.register(center.supervisor, grade=1)  # a supervisor registered it: the other supervisor is told
     queue.work()
