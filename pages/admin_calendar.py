@@ -1,16 +1,32 @@
 """Admin · Working-day calendar: public holidays and make-up working days (调休) that SLA clocks use."""
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
 
 from db.engine import unit_of_work
-from portal.center.workdays import calendar_exceptions, ensure_calendar, load_calendar, set_calendar_day
-from portal.center_time import today
+from portal.center.workdays import (
+    calendar_confirmation,
+    calendar_exceptions,
+    confirm_calendar,
+    ensure_calendar,
+    load_calendar,
+    set_calendar_day,
+)
+from portal.center_time import now, today
 from portal.errors import InputError
-from portal.i18n import _, fmt_date, fmt_weekday
-from portal.ui.forms import REFUSED, form_defaults, saved, show_flash, show_input_error, submit_button
+from portal.i18n import _, fmt_date, fmt_datetime, fmt_weekday
+from portal.ui.forms import (
+    REFUSED,
+    form_defaults,
+    guarded_callback,
+    saved,
+    show_flash,
+    show_input_error,
+    submit_button,
+)
 from portal.ui.session import page_user
+from portal.ui.text import plain
 
 user = page_user("admin.manage")
 KINDS = {False: _("Day off"), True: _("Make-up working day")}
@@ -26,6 +42,25 @@ with unit_of_work(user.id) as s:
     ensure_calendar(s, [year])  # a year the server has not seeded yet (e.g. after New Year)
     days = calendar_exceptions(s, year)
     calendar = load_calendar(s)
+    confirmed = calendar_confirmation(s, year)
+
+
+@guarded_callback
+def _confirm(year: int) -> None:
+    with unit_of_work(user.id) as s:
+        confirm_calendar(s, actor=user, year=year, at=now())
+
+
+if confirmed is None:
+    warn, act = st.columns([4, 1], vertical_alignment="center")
+    warn.warning(_("Not confirmed yet: the days off and make-up days of {year} below are the holiday library's "
+                   "guess until the official notice is out (usually in November). Check them against it, correct "
+                   "what differs, then confirm.").format(year=year), icon=":material/event_busy:")
+    act.button(_("Confirm {year}").format(year=year), key=f"calendar_confirm_{year}", icon=":material/verified:",
+               on_click=_confirm, args=(year,))
+else:
+    st.caption(_("Confirmed against the official notice by {name} on {time}.").format(
+        name=plain(confirmed.get("by_name", "")), time=fmt_datetime(datetime.fromisoformat(confirmed["at"]))))
 
 st.dataframe(
     pd.DataFrame([{"day": d.day, "weekday": fmt_weekday(d.day), "kind": KINDS[d.is_working_day], "name": d.name,

@@ -20,6 +20,13 @@ cols[0].metric(_("Staff ID (tell complainants)"), user.staff_id)
 cols[1].metric(_("Department"), plain(summary.department) if summary.department else _("No department"))
 cols[2].metric(_("Roles"), " · ".join(_(ROLE_LABELS[r]) for r in sorted(user.roles)) or "—")
 
+if summary.unconfirmed_calendar:  # supervisors and admins: limits around holidays may be counted wrong
+    st.warning(_("The working-day calendar of {years} is not confirmed yet: its holidays and make-up days are the "
+                 "holiday library's guess, so time limits around them may be off. An admin checks them against the "
+                 "official notice under Admin · Working-day calendar.").format(
+                     years="、".join(str(y) for y in summary.unconfirmed_calendar) if current_language() == "zh_CN"
+                     else ", ".join(str(y) for y in summary.unconfirmed_calendar)), icon=":material/event_busy:")
+
 st.subheader(_("Waiting for you"))
 if not summary.items:
     st.info(_("Nothing is waiting for you. Your roles give read-only access."))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from db.models import CalendarDay, Department, Retailer, SignInThrottle, User
 from portal.access.auth import CurrentUser, can
 from portal.center.reference import localized_name
+from portal.center.workdays import unconfirmed_years
 from portal.center_time import now as center_now
 from portal.i18n import N_
 from portal.notifications.health import WorkerHealth, worker_health
@@ -29,6 +30,7 @@ class HomeSummary:
     department: str | None
     items: dict[str, list[WorkItem]] = field(default_factory=dict)  # section title -> items
     worker: WorkerHealth | None = None  # admins: the notifications worker's heartbeat and its scans' last runs
+    unconfirmed_calendar: list[int] = field(default_factory=list)  # supervisors, admins: years not yet confirmed
 
 
 def home_summary(session: Session, *, actor: CurrentUser, language: str) -> HomeSummary:
@@ -55,6 +57,8 @@ def home_summary(session: Session, *, actor: CurrentUser, language: str) -> Home
             WorkItem(N_("Retailers in the directory"), session.scalar(select(func.count(Retailer.id))) or 0),
         ]
         summary.worker = worker_health(session, actor=actor)
+    if can(actor, "admin.manage") or can(actor, "complaints.supervise"):
+        summary.unconfirmed_calendar = unconfirmed_years(session, center_now().date())
     return summary
 
 

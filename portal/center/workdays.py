@@ -99,6 +99,35 @@ def ensure_calendar(session: Session, years: list[int]) -> None:
     session.flush()
 
 
+CONFIRMED_KEY = "calendar_confirmed_{year}"
+WARN_AHEAD = timedelta(days=62)  # a limit set in November may end in January: next year matters from then on
+
+
+def calendar_confirmation(session: Session, year: int) -> dict | None:
+    """Who confirmed `year`'s holidays and make-up days against the official notice, and when (None: nobody yet;
+    until then they are the holiday library's guess)."""
+    row = session.get(AppState, CONFIRMED_KEY.format(year=year))
+    return row.value if row is not None else None
+
+
+def unconfirmed_years(session: Session, today: date) -> list[int]:
+    """The years the time limits now count in (this one, and the next one from November) whose calendar nobody has
+    confirmed yet: supervisors and admins are told, since limits around their holidays may be off."""
+    years = sorted({today.year, (today + WARN_AHEAD).year})
+    keys = {CONFIRMED_KEY.format(year=y): y for y in years}
+    confirmed = set(session.scalars(select(AppState.key).where(AppState.key.in_(list(keys)))))
+    return [year for key, year in keys.items() if key not in confirmed]
+
+
+def confirm_calendar(session: Session, *, actor: CurrentUser, year: int, at: datetime) -> None:
+    """Admin: `year`'s days off and make-up days are checked against the official notice (the State Council's,
+    usually published in November); the warning about that year ends."""
+    require(actor, "admin.manage")
+    value = {"by": actor.id, "by_name": actor.name, "at": at.isoformat()}
+    session.execute(insert(AppState).values(key=CONFIRMED_KEY.format(year=year), value=value)
+                    .on_conflict_do_update(index_elements=["key"], set_={"value": value}))
+
+
 def calendar_exceptions(session: Session, year: int) -> list[CalendarDay]:
     """The days of `year` that differ from the Mon–Fri week (or were set by an admin), in date order."""
     return list(session.scalars(select(CalendarDay).where(CalendarDay.day >= date(year, 1, 1),

@@ -185,3 +185,20 @@ def test_working_day_checker_skips_the_weekend(signed_in):
     at.date_input(key="check_start").set_value(friday)
     at.number_input(key="check_days").set_value(1).run()
     assert at.metric[0].delta == "Monday"
+
+
+def test_an_unconfirmed_year_is_said_to_supervisors_and_confirmed_by_an_admin(signed_in, make_user):
+    from portal.center_time import today
+
+    make_user("supervisor", login="zhanghua", language="en")
+    year = today().year
+    home = signed_in("zhanghua")
+    assert any(f"calendar of {year}" in w.value for w in home.warning)
+    at = _open(signed_in, "admin_calendar")
+    at.selectbox(key="calendar_year").set_value(year).run()
+    assert any("Not confirmed yet" in w.value for w in at.warning)
+    at.button(key=f"calendar_confirm_{year}").click().run()
+    assert not at.exception and not any("Not confirmed yet" in w.value for w in at.warning)
+    assert any("Confirmed against the official notice" in c.value for c in at.caption)
+    home = signed_in("zhanghua")
+    assert not any(f"calendar of {year}," in w.value or f"calendar of {year} " in w.value for w in home.warning)

@@ -46,3 +46,24 @@ def test_working_days_between_datetimes_counts_only_working_hours():
 def test_negative_days_refused():
     with pytest.raises(ValueError):
         CAL.add_working_days(date(2026, 1, 5), -1)
+
+
+def test_a_year_is_unconfirmed_until_an_admin_confirms_it_and_next_year_matters_from_november(db, make_user):
+    from datetime import UTC, datetime
+
+    import pytest
+
+    from db.engine import unit_of_work
+    from portal.access.auth import PermissionDenied
+    from portal.center.workdays import calendar_confirmation, confirm_calendar, unconfirmed_years
+
+    admin, supervisor = make_user("admin"), make_user("supervisor")
+    with unit_of_work(engine=db) as s:
+        assert unconfirmed_years(s, date(2026, 6, 1)) == [2026]
+        assert unconfirmed_years(s, date(2026, 12, 6)) == [2026, 2027]
+        with pytest.raises(PermissionDenied):
+            confirm_calendar(s, actor=supervisor, year=2027, at=datetime(2026, 12, 6, tzinfo=UTC))
+        confirm_calendar(s, actor=admin, year=2027, at=datetime(2026, 12, 6, 2, tzinfo=UTC))
+        confirm_calendar(s, actor=admin, year=2027, at=datetime(2026, 12, 6, 3, tzinfo=UTC))  # again: one row
+        assert unconfirmed_years(s, date(2026, 12, 6)) == [2026]
+        assert calendar_confirmation(s, 2027)["by"] == admin.id and calendar_confirmation(s, 2028) is None

@@ -3,62 +3,24 @@ refuses it, an HTTP gateway that answers as it is told (200, 500, 400, or too la
 their own whose retries wait no time."""
 from __future__ import annotations
 
-import email
-import email.policy
 import http.server
 import json
-import socket
 import threading
 import time
 from contextlib import contextmanager
 
 import procrastinate
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select, text
 
 from db.engine import unit_of_work
 from db.notification_models import Delivery
 from portal.config import get_settings
 from tests.notifications.conftest import QUEUE_TABLES, run_async
+from tests.support.mailbox import Mailbox, free_port, smtp_server  # noqa: F401  (the delivery tests' SMTP server)
 
 DELIVERY_TEST_QUEUE = "deliveries-under-test"
 SECRET = "bridge-secret-2026"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Mailbox:
-    """What the SMTP server received; `refuse` makes it answer RCPT with a 5xx (or 4xx) code."""
-
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-        self.refuse: str | None = None
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's name
-        if self.refuse:
-            return self.refuse
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))
-        return "250 Message accepted"
-
-
-@contextmanager
-def smtp_server(port: int):
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield box
-    finally:
-        controller.stop()
 
 
 class Gateway(http.server.ThreadingHTTPServer):

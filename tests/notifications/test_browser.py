@@ -1,7 +1,10 @@
 """In a real browser: a supervisor assigns a complaint -> the handler's bell shows it, the notifications page says so
-in the handler's words, links to the complaint, and marks it read."""
+in the handler's words, links to the complaint, and marks it read; the e-mail reaches the handler (the portal's worker
+sends it to a real SMTP server on loopback). Then the clock moves on a working day past the resolution limit: the
+scan tells the handler it is overdue and escalates to the supervisors, whose bell and mail say so."""
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 
@@ -9,13 +12,18 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from db.complaint_models import Complaint
 from db.engine import unit_of_work
 from db.models import ComplaintCategory, Retailer
 from db.notification_models import Notification
 from portal import complaints as cx
+from portal.center.sla import add_working_time
+from portal.center.workdays import load_calendar
 from portal.center_time import now
+from portal.notifications.watch import run_all_scans
 from tests.complaints.test_browser import _as, _choose, _move
 from tests.support.browser import wait_for_app
+from tests.support.mailbox import wait_for_mail
 
 pytestmark = pytest.mark.e2e
 SHOTS = None  # set to a folder (e.g. "/tmp/shots") to keep a screenshot of every step
@@ -26,13 +34,14 @@ def _shot(page, name: str) -> None:
         page.screenshot(path=f"{SHOTS}/notify_{name}.png", full_page=True)
 
 
-def test_the_handlers_bell_shows_an_assignment(base_url, page, make_user, queue):
+def test_an_assignment_reaches_the_handler_and_an_overdue_complaint_escalates_to_the_supervisor(
+        base_url, page, make_user, queue, portal_mailbox):
     agent = make_user("agent", login="wangli", department="customer_service", name="王丽", staff_id="KF1001",
                       language="en")
-    make_user("supervisor", login="zhanghua", department="customer_service", name="张华", staff_id="KF1000",
-              language="en")
+    supervisor = make_user("supervisor", login="zhanghua", department="customer_service", name="张华",
+                           staff_id="KF1000", language="en", email="zhanghua@example.cn")
     handler = make_user("handler", login="sunhao", department="logistics", name="孙浩", staff_id="KF3001",
-                        language="en")
+                        language="en", email="sunhao@example.cn")
     with unit_of_work(agent.id) as s:
         retailer = Retailer(license_no="330102123456", shop_name="金叶便利店", owner_name="李建国",
                             phone="13812345678", district="城东区", business_type="convenience")
@@ -77,3 +86,27 @@ def test_the_handlers_bell_shows_an_assignment(base_url, page, make_user, queue)
     wait_for_app(page, settle_ms=400)
     expect(page.get_by_text(reg.reference).first).to_be_visible()
     assert f"id={reg.complaint_id}" in page.url
+
+    mail = wait_for_mail(portal_mailbox, "sunhao@example.cn")  # sent by the portal's own worker
+    assert reg.reference in str(mail["Subject"]) and f"id={reg.complaint_id}" in mail.get_content()
+
+    # the clock moves on: a working day and an hour past the resolution limit, nothing answered
+    with unit_of_work() as s:
+        c = s.get(Complaint, reg.complaint_id)
+        later = add_working_time(load_calendar(s), c.resolution_due_at, timedelta(days=1, hours=1))
+        runs = run_all_scans(s, later)
+    assert runs["complaint_escalation"].made >= 1 and runs["complaint_overdue"].made >= 1
+    _as(page, base_url, "zhanghua")
+    bell = page.get_by_test_id("stSidebar").get_by_role("link", name=re.compile(r"Notifications: \d+ unread"))
+    expect(bell).to_be_visible()
+    bell.click()
+    wait_for_app(page)
+    expect(page.get_by_text(f"Escalation: complaint {reg.reference} is still overdue").first).to_be_visible()
+    _shot(page, "escalation")
+    escalation = wait_for_mail(portal_mailbox, "zhanghua@example.cn")
+    assert reg.reference in str(escalation["Subject"])
+    with unit_of_work(handler.id) as s:  # the handler was told it is overdue too (their supervisor as well)
+        told = set(s.scalars(select(Notification.rule).where(Notification.user_id == handler.id)))
+        assert {"complaint_assigned", "complaint_overdue"} <= told
+        assert s.scalar(select(Notification.id).where(Notification.user_id == supervisor.id,
+                                                      Notification.rule == "complaint_escalation"))

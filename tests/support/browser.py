@@ -23,9 +23,21 @@ APP_IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 
 
 @pytest.fixture(scope="session")
-def portal_server(engine, database_url):
+def portal_mailbox():
+    """The browser tests' mail server: a real SMTP server on loopback that the portal server's worker sends the
+    notifications' e-mail to (a test reads what reached its users with tests.support.mailbox.wait_for_mail)."""
+    from tests.support.mailbox import free_port, smtp_server
+
+    port = free_port()
+    with smtp_server(port) as box:
+        box.port = port
+        yield box
+
+
+@pytest.fixture(scope="session")
+def portal_server(engine, database_url, portal_mailbox):
     """Base URL of `python -m portal run` on a free loopback port, over the test database (started the way the
-    bench starts one: portal.tools.soak.portal_process)."""
+    bench starts one: portal.tools.soak.portal_process), sending its e-mail to `portal_mailbox`."""
     from portal.tools.soak import portal_process
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -34,6 +46,7 @@ def portal_server(engine, database_url):
         "PORTAL_DEFAULT_LANGUAGE": "en",
         "PORTAL_INCIDENT_REFRESH_SECONDS": "4",  # the incident board redraws itself within a test's patience
         "PORTAL_SCAN_SCHEDULE": "",  # its worker scans nothing by itself: each minute, other tests' data would be due
+        "PORTAL_SMTP_HOST": "127.0.0.1", "PORTAL_SMTP_PORT": str(portal_mailbox.port),
     }
     with portal_process(database_url, SERVER_LOG, extra_env=settings) as (base_url, _proc):
         yield base_url
