@@ -20,9 +20,16 @@ REMINDER = registry.Rule("reply_due_soon", "complaints", "Reply due soon: tell t
 
 @pytest.fixture
 def with_reminder(monkeypatch):
-    """The registry as on main plus a scan rule with a lead time (the other helpers' rules have this shape)."""
-    built = registry.all_rules()
+    """A registry of two rules: the complaint-assigned rule as built, and a scan rule with a lead time."""
+    built = tuple(rule for rule in registry.all_rules() if rule.key == "complaint_assigned")
     monkeypatch.setattr(registry, "all_rules", lambda: (*built, REMINDER))
+
+
+def test_the_page_lists_every_built_in_rule_of_every_area(db, admin):
+    rows = _rows(db, admin)
+    assert list(rows) == [rule.key for rule in registry.all_rules()]
+    assert {row.rule.area for row in rows.values()} == {"complaints", "training", "incidents"}
+    assert len(rows) >= 20
 
 
 def _run(db, actor, fn, **kw):

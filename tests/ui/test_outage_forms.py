@@ -249,7 +249,8 @@ def test_a_page_that_keeps_nothing_promises_nothing(db, outage):
                              "moment."]
     outage.end()
     at = submit_sign_in(at.button(key="_forms.retry_page").click().run(), "admin", TEST_PASSWORD)
-    assert not at.exception and not at.warning, _warnings(at)
+    assert not at.exception and not [w for w in _warnings(at) if "did not answer" in w], _warnings(at)
+    assert at.title  # the home page (an admin's home may warn of other things: a stopped worker, the calendar)
 
 
 def _edit_cell(at, rows: dict) -> str:

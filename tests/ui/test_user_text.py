@@ -71,7 +71,8 @@ def _visits(engine) -> dict[str, list[tuple[str, dict]]]:
                      *(("pages/training_session.py", {"id": str(i)}) for i in sessions)],
         "wuting": [("pages/admin_users.py", {}), ("pages/admin_departments.py", {}), ("pages/admin_categories.py", {}),
                    ("pages/admin_calendar.py", {}), ("pages/admin_sla.py", {}), ("pages/admin_supply.py", {}),
-                   ("pages/admin_security.py", {}), ("pages/admin_rules.py", {}), ("pages/home.py", {})],
+                   ("pages/admin_security.py", {}), ("pages/admin_rules.py", {}), ("pages/admin_deliveries.py", {}),
+                   ("pages/home.py", {})],
         "xuming": [("pages/home.py", {}), ("pages/complaints.py", {}), ("pages/incident_board.py", {}),
                    *(("pages/complaint.py", {"id": str(i)}) for i in complaints[:2])],
     }
