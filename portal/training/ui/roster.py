@@ -45,7 +45,7 @@ def _frame(rows: list[dict], messages: Messages = None) -> pd.DataFrame:
         if r["notified_at"] else "", "renotify": r["needs_renotify"],
         "attended": "" if r["attended"] is None else _("Yes") if r["attended"] else _("No"),
         "message": _message(messages, r),
-    } for r in rows], columns=columns + ["message"])
+    } for r in rows], columns=columns[:7] + ["message"] + columns[7:])
     return frame if messages is not None else frame[columns]
 
 
@@ -60,7 +60,7 @@ def _columns() -> dict:
         "notified": st.column_config.TextColumn(_("Notified")),
         "renotify": st.column_config.CheckboxColumn(_("Notify again"), width="small"),
         "attended": st.column_config.TextColumn(_("Attended"), width="small"),
-        "message": st.column_config.TextColumn(_("Text message")),
+        "message": st.column_config.TextColumn(_("Text message"), width="medium"),
     }
 
 
