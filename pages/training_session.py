@@ -30,6 +30,7 @@ with unit_of_work(user.id) as s:
     if ts is not None:
         rows = tr.roster(s, actor=user, session_id=ts.id)
         to_notify = len(tr.notification_list(s, actor=user, session_id=ts.id))
+        messages = tr.session_messages(s, actor=user, session_id=ts.id)
         evaluations = tr.evaluation_summary(s, actor=user, session_id=ts.id)
         trainer = tr.trainer_choices(s, actor=user).get(ts.trainer_id, "")
 if ts is None:
@@ -63,7 +64,7 @@ session_moves(user, ts)
 tabs = st.tabs([_("Roster"), _("Sign up retailers"), _("Notification list"), _("Sign-in sheet"), _("Absentees"),
                 _("History")])
 with tabs[0]:
-    roster_panel(user, ts, rows)
+    roster_panel(user, ts, rows, messages)
     base = ViewState(filters=(Filter("session_id", IS, str(ts.id)),))
     with st.container(horizontal=True):
         transfer.export_buttons(tr.SIGN_UPS, user, replace(base, sort=(("signed_up_at", False),)))
@@ -73,7 +74,7 @@ with tabs[1]:
     elif can(user, "training.manage"):
         sign_up_panel(user, ts)
 with tabs[2]:
-    notification_panel(user, ts)
+    notification_panel(user, ts, messages)
 with tabs[3]:
     st.caption(_("Print it and lay it out at the door: one line per retailer with a seat, to sign on arrival."))
     portal_url = check_in_base()
@@ -89,6 +90,6 @@ with tabs[3]:
     nav.page_link(user, "pages/training_check_in.py", label=_("Check retailers in"), icon=":material/how_to_reg:",
                   query_params={"session": str(ts.id)})
 with tabs[4]:
-    absentee_panel(user, ts)
+    absentee_panel(user, ts, messages)
 with tabs[5]:
     history_table(tr.SESSIONS, user, ts.id)

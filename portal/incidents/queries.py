@@ -24,6 +24,7 @@ from portal.access.auth import SYSTEM, CurrentUser, can, require
 from portal.i18n import _
 from portal.incidents.labels import SEVERITY_LABELS, STATUS_LABELS
 from portal.incidents.rules import VIEW, get_incident, utcnow
+from portal.notifications.channels.retailer_status import message_statuses
 
 AUTOMATIC_KINDS = ("status_change", "severity_change", "commander_change")
 
@@ -83,9 +84,11 @@ class IncidentView:
     timeline: list[EntryView]
     suspensions: list[ServiceSuspension]
     notices: list[tuple[CustomerNotice, str]]  # (notice, recorded by)
-    call_list: list[dict]  # id, version, retailer_id, shop_name, license_no, phone, called, called_by, called_at, note
+    call_list: list[dict]  # id, version, retailer_id, shop_name, license_no, phone, called, called_by, called_at, note,
+    # message (the newest text message to the retailer about the incident: a MessageStatus, or None)
     actions: list[dict]  # id, version, text, owner_id, owner, due_date, done, done_at
     generated_at: datetime = field(default_factory=utcnow)
+    texting: bool = False  # a gateway is set up: notices may go to the call list by text message
 
     @property
     def open_actions(self) -> list[dict]:
@@ -206,10 +209,11 @@ def incident_view(session: Session, *, actor: CurrentUser, incident_id: int) -> 
         .join(Retailer, Retailer.id == IncidentRetailer.retailer_id)
         .where(IncidentRetailer.incident_id == incident_id).order_by(Retailer.route, Retailer.shop_name)).all()
     may_see_phone = can(actor, "retailers.view_phone")
+    messages = message_statuses(session, about_table="incidents", about_id=incident_id)
     call_list = [{"id": c.id, "version": c.version, "retailer_id": c.retailer_id, "shop_name": shop,
                   "license_no": lic, "phone": phone if may_see_phone else None,
                   "called": c.called, "called_by": names.get(c.called_by_id), "called_at": c.called_at,
-                  "note": c.call_note} for c, shop, lic, phone in calls]
+                  "note": c.call_note, "message": (messages or {}).get(c.retailer_id)} for c, shop, lic, phone in calls]
     actions = [{"id": a.id, "version": a.version, "text": a.text, "owner_id": a.owner_id,
                 "owner": names.get(a.owner_id, "?"), "due_date": a.due_date, "done": a.done, "done_at": a.done_at}
                for a in session.scalars(select(FollowUpAction).where(FollowUpAction.incident_id == incident_id)
@@ -222,7 +226,7 @@ def incident_view(session: Session, *, actor: CurrentUser, incident_id: int) -> 
         timeline=timeline(session, actor=actor, incident_id=incident_id),
         suspensions=list(session.scalars(select(ServiceSuspension).where(ServiceSuspension.incident_id == incident_id)
                                          .order_by(ServiceSuspension.suspended_at, ServiceSuspension.id))),
-        notices=notices, call_list=call_list, actions=actions)
+        notices=notices, call_list=call_list, actions=actions, texting=messages is not None)
 
 
 def actions_due(session: Session, *, actor: CurrentUser, owner_id: int | None = None,

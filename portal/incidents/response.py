@@ -19,8 +19,9 @@ from db.incident_models import (
 from db.models import Retailer, User
 from portal.access.auth import CurrentUser
 from portal.center.sla import local
+from portal.config import get_settings
 from portal.errors import STALE, InputError
-from portal.i18n import _, fmt_date
+from portal.i18n import N_, _, fmt_date
 from portal.incidents.labels import NOTICE_METHOD_LABELS, STEP_LABELS
 from portal.incidents.log import _add_to_call_list
 from portal.incidents.rules import (
@@ -34,6 +35,7 @@ from portal.incidents.rules import (
     require_text,
     utcnow,
 )
+from portal.notifications.channels.delivery import queue_retailer_message
 
 
 def _locked(session: Session, model: type, row_id: int, version: int | None, what: str):
@@ -93,15 +95,37 @@ def suggested_notice_method(scope: str) -> str:
     return "sms" if scope == "district_wide" else "call"
 
 
+NOTICE_MESSAGE = N_("Service center notice ({ref}): {text}")
+
+
+def _text_call_list(session: Session, incident, notice: CustomerNotice) -> int:
+    """The notice as a text message to each retailer on the call list, through the gateway, in this transaction
+    (once per notice and retailer); returns how many were queued (a retailer without a phone number gets none)."""
+    retailers = session.scalars(select(IncidentRetailer.retailer_id).where(
+        IncidentRetailer.incident_id == incident.id).order_by(IncidentRetailer.id)).all()
+    return sum(queue_retailer_message(session, retailer_id=retailer, key=f"incident:{incident.id}:notice:{notice.id}",
+                                      msgid=NOTICE_MESSAGE, params={"ref": incident.reference, "text": notice.text},
+                                      about_table="incidents", about_id=incident.id) is not None
+               for retailer in retailers)
+
+
 def record_notice(session: Session, *, actor: CurrentUser, incident_id: int, method: str, text: str,
-                  audience: str = "", at: datetime | None = None, now: datetime | None = None) -> CustomerNotice:
-    """How retailers were told (broadcast, SMS, or a call to each) and what they were told."""
+                  audience: str = "", at: datetime | None = None, send: bool = False,
+                  now: datetime | None = None) -> CustomerNotice:
+    """How retailers were told (broadcast, SMS, or a call to each) and what they were told. `send` (an SMS notice,
+    a gateway set up): the portal sends it itself, a text message to each retailer on the call list, queued in this
+    transaction; the call list then shows each one's message (sent, on the way, failed)."""
     require_run(actor)
     now = now or utcnow()
     if method not in NOTICE_METHODS:
         raise IncidentInputError("method", _("Method: choose broadcast, SMS or a call to each retailer."))
     text = require_text("text", text, _("Notice: write what retailers were told."))
     audience = optional_text("audience", audience, limit=200)
+    if send and method != "sms":
+        raise IncidentInputError("send", _("Text messages to the call list: choose the method “Text message (SMS)”."))
+    if send and not get_settings().gateway_url:
+        raise IncidentInputError("send", _("Text messages to the call list: no gateway is set up "
+                                           "(PORTAL_GATEWAY_URL)."))
     incident = lock_incident(session, incident_id, share=True)
     require_open(incident)
     moment = past_moment("at", at, now, not_before=incident.started_at,
@@ -109,8 +133,16 @@ def record_notice(session: Session, *, actor: CurrentUser, incident_id: int, met
     notice = CustomerNotice(incident_id=incident.id, method=method, at=moment, text=text, audience=audience,
                             recorded_by_id=actor.id)
     session.add(notice)
-    auto_entry(session, incident, actor, now, "customer_notice", f"{_(NOTICE_METHOD_LABELS[method])}: {text}",
-               {"method": method, "audience": audience or None}, happened_at=moment)
+    session.flush()
+    texted = _text_call_list(session, incident, notice) if send else None
+    if send and not texted:
+        raise IncidentInputError("send", _("Text messages to the call list: nobody on it has a phone number. Add "
+                                           "retailers to the call list first."))
+    entry = f"{_(NOTICE_METHOD_LABELS[method])}: {text}"
+    if texted:
+        entry += " " + _("(Sent by text message to {n} retailers on the call list.)").format(n=texted)
+    auto_entry(session, incident, actor, now, "customer_notice", entry,
+               {"method": method, "audience": audience or None, "texted": texted}, happened_at=moment)
     session.flush()
     return notice
 

@@ -75,6 +75,7 @@ from portal.training.signups import (
     notification_list,
     roster,
     seats_taken,
+    session_messages,
     sign_up,
     sign_up_many,
 )
@@ -88,7 +89,8 @@ __all__ = [
     "list_courses", "list_materials", "list_sessions", "mark_attendance", "mark_held", "mark_notified",
     "material_content", "month_needs", "month_start", "monthly_summary", "needs_deadline", "needs_status",
     "notification_list", "plan_status", "record_absence_follow_up", "record_evaluation", "record_need",
-    "remove_material", "retailer_record_card", "return_session", "roster", "seats_taken", "sign_in_sheet_html",
+    "remove_material", "retailer_record_card", "return_session", "roster", "seats_taken", "session_messages",
+    "sign_in_sheet_html",
     "sign_up", "sign_up_many", "submit_needs", "submit_plan", "submit_session", "summary_due_date", "summary_file",
     "topic_counts", "trainer_choices", "untrained_ids", "untrained_retailers", "update_course", "update_session",
     "withdraw_need",

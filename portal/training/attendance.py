@@ -89,8 +89,8 @@ def record_absence_follow_up(session: Session, *, actor: CurrentUser, sign_up_id
 def absentees(session: Session, *, actor: CurrentUser, session_id: int) -> list[dict]:
     """Seated retailers marked absent, with their follow-up so far."""
     require(actor, VIEW)
-    stmt = (select(SignUp.id, SignUp.version, SignUp.absence_reason, SignUp.follow_up_at, Retailer.license_no,
-                   Retailer.shop_name, Retailer.owner_name)
+    stmt = (select(SignUp.id, SignUp.version, SignUp.retailer_id, SignUp.absence_reason, SignUp.follow_up_at,
+                   Retailer.license_no, Retailer.shop_name, Retailer.owner_name)
             .join(Retailer, Retailer.id == SignUp.retailer_id)
             .where(SignUp.session_id == session_id, SignUp.state == "signed_up", SignUp.attended.is_(False))
             .order_by(SignUp.follow_up_at.is_not(None), Retailer.shop_name))

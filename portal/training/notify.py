@@ -1,7 +1,9 @@
 """The training rules of the notifications worker (portal/notifications/rules.py finds `RULES` here), to staff:
 needs not submitted by the 25th (again on the 28th), the month's plan not approved in its first 3 working days, the
 trainer's reminder the day before a session, a retailer promoted from a waiting list, absentees to call the next
-working day, the monthly summary due on the first working day. (The retailers' own messages go through the gateway.)
+working day, the monthly summary due on the first working day. The retailers themselves are told through the
+gateway, when one is set up (`queue_retailer_message`: a text message in the installation's language, read back as
+"sent" on the session's roster): the day before their session, and when they move up from a waiting list.
 
 The clock rules speak from MORNING, the start of the center's working day, on the day they are about (center time,
 the working-day calendar of `ctx.calendar`); each notice's occasion names the month, day or session time it is
@@ -9,17 +11,20 @@ about, so a scan run every minute tells each person once, and a worker that was 
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import Retailer, User
+from db.notification_models import Delivery
 from db.training_models import SignUp, TrainingSession
 from portal.access.auth import PERMISSIONS, SYSTEM
 from portal.center_time import CENTER_TZ, local
+from portal.config import get_settings
 from portal.i18n import N_
 from portal.notifications.audiences import active, with_role
+from portal.notifications.channels.delivery import queue_retailer_message
 from portal.notifications.rules import Notice, Rule, RuleContext
 from portal.training.needs import DEADLINE_DAY, needs_deadline, needs_status
 from portal.training.plan import APPROVAL_WORKING_DAYS, plan_status
@@ -31,6 +36,10 @@ NEEDS_REMINDER_DAYS = (25, DEADLINE_DAY)  # "by the 25th", "again on the 28th" (
 ABSENTEE_LOOKBACK = timedelta(days=14)  # sessions this recent still get their absentees' reminder
 SESSION_LEAD = timedelta(days=1)  # the trainer's reminder: the morning of the day before
 NEEDS_PAGE, PLAN_PAGE, SESSION_PAGE = "pages/training_needs.py", "pages/training_plan.py", "pages/training_session.py"
+SESSIONS = "training_sessions"  # the retailers' messages are about their session: its roster shows them
+RETAILER_REMINDER = N_("Reminder from the service center: your training “{title}” is at {start}, {place}.")
+RETAILER_PROMOTED = N_("Good news from the service center: a seat is free for you at the training “{title}” at "
+                       "{start}, {place}. You are signed up.")
 
 
 def morning(day: date) -> datetime:
@@ -106,10 +115,47 @@ def plan_not_approved(session: Session, ctx: RuleContext) -> list[Notice]:
                    {"month": f"{month:%Y-%m}", "day": deadline.isoformat()}, PLAN_PAGE) for user in people]
 
 
+def reminder_key(session_id: int, starts_at: datetime) -> str:
+    """A retailer's reminder's occasion: the session and its start (a moved session reminds again)."""
+    return f"session:{int(session_id)}:reminder:{starts_at.astimezone(UTC):%Y-%m-%dT%H:%MZ}"
+
+
+def _reminder_key_sql():
+    """`reminder_key`, as the full delivery key ("retailer:<id>:" + it) in SQL, to leave out those queued."""
+    return func.concat("retailer:", SignUp.retailer_id, ":session:", SignUp.session_id, ":reminder:",
+                       func.to_char(func.timezone("UTC", TrainingSession.starts_at), 'YYYY-MM-DD"T"HH24:MI"Z"'))
+
+
+def _remind_retailers(session: Session, ctx: RuleContext, sessions: list) -> None:
+    """A text message to each retailer with a seat (not waiting, not cancelled) at `sessions`, once per session and
+    start: those queued already are left out in the query (the deliveries' unique key), so a scan run every minute
+    reads them once."""
+    if not sessions:
+        return
+    by_id = {r.id: r for r in sessions}
+    rows = session.execute(
+        select(SignUp.retailer_id, SignUp.session_id)
+        .join(TrainingSession, TrainingSession.id == SignUp.session_id)
+        .join(Retailer, Retailer.id == SignUp.retailer_id)
+        .where(SignUp.session_id.in_(list(by_id)), SignUp.state == "signed_up",
+               func.btrim(func.coalesce(Retailer.phone, "")) != "",
+               ~select(Delivery.id).where(Delivery.key == _reminder_key_sql()).exists())
+        .order_by(SignUp.session_id, SignUp.id)).all()
+    ctx.rows_read += len(rows)
+    for retailer_id, session_id in rows:
+        r = by_id[session_id]
+        queue_retailer_message(session, retailer_id=retailer_id, key=reminder_key(r.id, r.starts_at),
+                               msgid=RETAILER_REMINDER,
+                               params={"title": r.title, "start": shown(r.starts_at), "place": r.place},
+                               about_table=SESSIONS, about_id=r.id)
+
+
 def session_reminder(session: Session, ctx: RuleContext) -> list[Notice]:
     """An approved session whose day's morning is at most the lead away (as built: the morning of the day before)
-    -> its trainer. A moved session is another occasion: reminded again."""
-    if "trainer" not in ctx.audiences:
+    -> its trainer, and each retailer with a seat by text message (through the gateway, when one is set up). A moved
+    session is another occasion: reminded again."""
+    to_retailers = "signed_up_retailers" in ctx.audiences and bool(get_settings().gateway_url)
+    if "trainer" not in ctx.audiences and not to_retailers:
         return []
     lead = ctx.lead if ctx.lead is not None else SESSION_LEAD
     reach = local(ctx.now + lead)
@@ -119,8 +165,12 @@ def session_reminder(session: Session, ctx: RuleContext) -> list[Notice]:
                            .where(TrainingSession.state == "approved", TrainingSession.starts_at > ctx.now,
                                   TrainingSession.starts_at < end_of_day(last_day))).all()
     ctx.rows_read += len(rows)
+    if to_retailers:
+        _remind_retailers(session, ctx, rows)
+    if "trainer" not in ctx.audiences:
+        return []
     trainers = set(active(session, [r.trainer_id for r in rows]))
-    return [Notice(r.trainer_id, "training_session_reminder", "training_sessions", str(r.id),
+    return [Notice(r.trainer_id, "training_session_reminder", SESSIONS, str(r.id),
                    f"reminder:{r.starts_at.astimezone(CENTER_TZ).isoformat(timespec='minutes')}",
                    N_("Reminder: you train “{title}” at {start}, {place}."),
                    {"title": r.title, "start": shown(r.starts_at), "place": r.place}, session_link(r.id))
@@ -128,20 +178,31 @@ def session_reminder(session: Session, ctx: RuleContext) -> list[Notice]:
 
 
 def promoted_from_waiting_list(session: Session, event: dict, ctx: RuleContext) -> list[Notice]:
-    """A sign-up moved up from the waiting list (its `promoted_at` set) -> the training coordinators, who tell the
-    retailer. A to-do rather than news, so whoever freed the seat is told too."""
+    """A sign-up moved up from the waiting list (its `promoted_at` set) -> the retailer by text message (through the
+    gateway, when one is set up, while the seat is still theirs), and the training coordinators: a to-do (tell the
+    retailer) when no message went, else news that it did. Whoever freed the seat is told too."""
     promoted = [c["record"] for c in event["changes"] if (c["table"], c["field"]) == ("training_sign_ups",
                                                                                        "promoted_at")
                 and c["new"] is not None and c["old"] is None]
-    if not promoted or "training_coordinators" not in ctx.audiences:
+    if not promoted or not {"promoted_retailer", "training_coordinators"} & ctx.audiences:
         return []
-    rows = session.execute(select(SignUp.id, SignUp.session_id, Retailer.shop_name, TrainingSession.title,
-                                  TrainingSession.starts_at)
+    rows = session.execute(select(SignUp.id, SignUp.session_id, SignUp.retailer_id, SignUp.state, Retailer.shop_name,
+                                  TrainingSession.title, TrainingSession.starts_at, TrainingSession.place)
                            .join(Retailer, Retailer.id == SignUp.retailer_id)
                            .join(TrainingSession, TrainingSession.id == SignUp.session_id)
-                           .where(SignUp.id.in_([int(p) for p in promoted]))).all()
+                           .where(SignUp.id.in_([int(p) for p in promoted])).order_by(SignUp.id)).all()
+    texted = set()
+    if "promoted_retailer" in ctx.audiences:
+        texted = {r.id for r in rows if r.state == "signed_up" and queue_retailer_message(
+            session, retailer_id=r.retailer_id, key=f"session:{r.session_id}:promoted:{r.id}", msgid=RETAILER_PROMOTED,
+            params={"title": r.title, "start": shown(r.starts_at), "place": r.place}, about_table=SESSIONS,
+            about_id=r.session_id) is not None}
+    if "training_coordinators" not in ctx.audiences:
+        return []
     people = _coordinators(session)
     return [Notice(user, "training_promoted", "training_sign_ups", str(r.id), event["event"],
+                   N_("{shop} moved up from the waiting list of “{title}” ({start}): a text message tells them they "
+                      "have a seat.") if r.id in texted else
                    N_("{shop} moved up from the waiting list of “{title}” ({start}): tell the retailer they have a "
                       "seat."), {"shop": r.shop_name, "title": r.title, "start": shown(r.starts_at)},
                    session_link(r.session_id)) for r in rows for user in people]
@@ -198,12 +259,14 @@ RULES = (
          N_("Month's training plan not approved: tell the supervisors each working day until working day 3"),
          audiences=("supervisors",), default=("supervisors",), scan=plan_not_approved),
     Rule("training_session_reminder", "training",
-         N_("Training session coming: remind its trainer (lead time: before the session day's morning)"),
-         audiences=("trainer",), default=("trainer",), scan=session_reminder, lead=SESSION_LEAD),
+         N_("Training session coming: remind its trainer and the retailers with a seat (lead time: before the "
+            "session day's morning)"),
+         audiences=("trainer", "signed_up_retailers"), default=("trainer", "signed_up_retailers"),
+         scan=session_reminder, lead=SESSION_LEAD),
     Rule("training_promoted", "training",
-         N_("Retailer moved up from a waiting list: tell the training coordinators to let them know"),
-         audiences=("training_coordinators",), default=("training_coordinators",),
-         on_event=promoted_from_waiting_list),
+         N_("Retailer moved up from a waiting list: tell the retailer and the training coordinators"),
+         audiences=("promoted_retailer", "training_coordinators"),
+         default=("promoted_retailer", "training_coordinators"), on_event=promoted_from_waiting_list),
     Rule("training_absentees", "training",
          N_("Absentees to call: tell the training coordinators the next working day"),
          audiences=("training_coordinators",), default=("training_coordinators",), scan=absentees_to_call),

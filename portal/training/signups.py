@@ -14,6 +14,7 @@ from db.models import Retailer
 from db.training_models import NOTIFY_METHODS, SIGN_UP_CHANNELS, SignUp, TrainingSession
 from portal.access.auth import CurrentUser, can, require
 from portal.i18n import _
+from portal.notifications.channels.retailer_status import MessageStatus, message_statuses
 from portal.records.query import MASK
 from portal.training.labels import SESSION_STATE_LABELS
 from portal.training.rules import (
@@ -239,6 +240,13 @@ def notification_list(session: Session, *, actor: CurrentUser, session_id: int) 
     promoted from the waiting list; and those taken off the waiting list when the session was cancelled."""
     return [r for r in roster(session, actor=actor, session_id=session_id, include_cancelled=True)
             if r["needs_renotify"] or (r["state"] in ACTIVE and r["notified_at"] is None)]
+
+
+def session_messages(session: Session, *, actor: CurrentUser, session_id: int) -> dict[int, MessageStatus] | None:
+    """The text messages to the session's retailers (reminders, promotions), newest per retailer, by retailer id, in
+    one query: what the roster and the absentees show beside each; None when no gateway is set up."""
+    require(actor, VIEW)
+    return message_statuses(session, about_table="training_sessions", about_id=session_id)
 
 
 def counts(session: Session, session_ids: Iterable[int]) -> dict[int, dict[str, int]]:

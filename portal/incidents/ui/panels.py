@@ -116,15 +116,22 @@ def response_panel(user: CurrentUser, view: ix.IncidentView) -> None:
     if run:
         p = f"inc{i.id}_notice_"
         form_defaults(p, {"method": ix.suggested_notice_method(i.scope), "text": "", "audience": ""})
+        if view.texting:
+            form_defaults(p, {"send": False})
         with st.form(p + "form"):
             method = st.selectbox(_("Method"), NOTICE_METHODS, format_func=lambda v: _(NOTICE_METHOD_LABELS[v]),
                                   key=p + "method", help=_("District-wide: broadcast or SMS. Local: a call to each "
                                                            "affected retailer (tick them off the call list)."))
             text = st.text_area(_("What retailers were told"), key=p + "text", height=68)
             audience = st.text_input(_("Who was told"), key=p + "audience")
+            send = view.texting and st.checkbox(
+                _("Send it now by text message to the retailers on the call list"), key=p + "send",
+                help=_("Method “Text message (SMS)”: the portal sends it through the gateway; the call list shows each "
+                       "message."))
             if submit_button(_("Record notice"), key=p + "save"):
-                _attempt(p, _("Notice recorded."), ix.record_notice, actor=user, incident_id=i.id, method=method,
-                         text=text, audience=audience)
+                _attempt(p, _("Notice recorded; its text messages are on their way.") if send else
+                         _("Notice recorded."), ix.record_notice, actor=user, incident_id=i.id, method=method,
+                         text=text, audience=audience, send=send)
     call_list(user, view, run)
 
 
@@ -181,6 +188,9 @@ def _call_row(user: CurrentUser, call: dict, run: bool) -> None:
     p = f"call_{call['id']}_"
     phone = f"[{call['phone']}](tel:{call['phone']})" if call["phone"] else "—"
     who = f"**{plain(call['shop_name'])}**  \n{call['license_no']} · {phone}"
+    if message := call.get("message"):
+        color = {"sent": "green", "failed": "red"}.get(message.state, "gray")
+        who += f"  \n:{color}[{plain(message.text)}]"
     if call["called"]:
         with st.container(key=p + "row", border=True):
             left, middle, right = st.columns([3, 4, 1], vertical_alignment="center")

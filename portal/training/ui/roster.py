@@ -10,6 +10,7 @@ from db.training_models import NOTIFY_METHODS, SIGN_UP_CHANNELS, TrainingSession
 from portal import training as tr
 from portal.access.auth import CurrentUser, can
 from portal.i18n import _, fmt_datetime, pgettext
+from portal.notifications.channels.retailer_status import MessageStatus
 from portal.training.labels import CHANNEL_LABELS, NOTIFY_METHOD_LABELS, SIGN_UP_STATE_LABELS
 from portal.training.ui.common import attempt
 from portal.ui.forms import REFUSED, flash, forget, retried, saved, show_input_error, submit_button
@@ -26,16 +27,26 @@ def _method(row: dict) -> str:
     return _(NOTIFY_METHOD_LABELS[code])
 
 
-def _frame(rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame([{
+Messages = dict[int, MessageStatus] | None  # the text messages to the retailers (None: no gateway set up)
+
+
+def _message(messages: Messages, row: dict) -> str:
+    found = (messages or {}).get(row["retailer_id"])
+    return found.text if found else ""
+
+
+def _frame(rows: list[dict], messages: Messages = None) -> pd.DataFrame:
+    columns = ["place", "state", "license_no", "shop", "owner", "phone", "notified", "renotify", "attended"]
+    frame = pd.DataFrame([{
         "place": (f"#{r['waitlist_position']}" if r["state"] == "waitlisted" else ""),
         "state": _state(r), "license_no": r["license_no"], "shop": r["shop_name"],
         "owner": r["owner_name"], "phone": r["phone"] or "",
         "notified": (_method(r) + " " + fmt_datetime(r["notified_at"]))
         if r["notified_at"] else "", "renotify": r["needs_renotify"],
         "attended": "" if r["attended"] is None else _("Yes") if r["attended"] else _("No"),
-    } for r in rows], columns=["place", "state", "license_no", "shop", "owner", "phone", "notified", "renotify",
-                               "attended"])
+        "message": _message(messages, r),
+    } for r in rows], columns=columns[:7] + ["message"] + columns[7:])
+    return frame if messages is not None else frame[columns]
 
 
 def _columns() -> dict:
@@ -49,11 +60,12 @@ def _columns() -> dict:
         "notified": st.column_config.TextColumn(_("Notified")),
         "renotify": st.column_config.CheckboxColumn(_("Notify again"), width="small"),
         "attended": st.column_config.TextColumn(_("Attended"), width="small"),
+        "message": st.column_config.TextColumn(_("Text message"), width="medium"),
     }
 
 
-def _table(key: str, rows: list[dict]) -> None:
-    st.dataframe(_frame(rows), hide_index=True, key=key, column_config=_columns())
+def _table(key: str, rows: list[dict], messages: Messages = None) -> None:
+    st.dataframe(_frame(rows, messages), hide_index=True, key=key, column_config=_columns())
 
 
 def _label(row: dict) -> str:
@@ -61,12 +73,13 @@ def _label(row: dict) -> str:
     return f"{row['shop_name']} · {row['owner_name']} · {row['license_no']} ({state})"
 
 
-def roster_panel(user: CurrentUser, ts: TrainingSession, rows: list[dict]) -> None:
-    """Seats and the waiting list in order; cancel a sign-up with a reason (the first waiting moves up)."""
+def roster_panel(user: CurrentUser, ts: TrainingSession, rows: list[dict], messages: Messages = None) -> None:
+    """Seats and the waiting list in order, with each retailer's text message when a gateway is set up; cancel a
+    sign-up with a reason (the first waiting moves up)."""
     if not rows:
         st.caption(_("Nobody is signed up yet."))
         return
-    _table("roster_table", rows)
+    _table("roster_table", rows, messages)
     if not can(user, "training.manage"):
         return
     by_id = {r["id"]: r for r in rows}
@@ -137,14 +150,15 @@ def refusal_message(batch: tr.SignUpBatch) -> str:
     return _("Not signed up:") + " " + "; ".join(plain(v) for v in batch.refused.values())
 
 
-def notification_panel(user: CurrentUser, ts: TrainingSession) -> None:
-    """Who still has to be told (new sign-ups, promotions, a moved or cancelled session); mark them notified."""
+def notification_panel(user: CurrentUser, ts: TrainingSession, messages: Messages = None) -> None:
+    """Who still has to be told (new sign-ups, promotions, a moved or cancelled session), with the text message each
+    was sent (a gateway set up); mark them notified."""
     with unit_of_work(user.id) as s:
         rows = tr.notification_list(s, actor=user, session_id=ts.id)
     if not rows:
         st.success(_("Everyone signed up has been notified."), icon=":material/done_all:")
         return
-    _table("notify_table", rows)
+    _table("notify_table", rows, messages)
     if not can(user, "training.manage"):
         return
     by_id = {r["id"]: r for r in rows}
@@ -167,8 +181,9 @@ def notification_panel(user: CurrentUser, ts: TrainingSession) -> None:
         st.rerun()
 
 
-def absentee_panel(user: CurrentUser, ts: TrainingSession) -> None:
-    """Absentees and the reason each gave on the follow-up call (未参加培训的客户实施电话拜访)."""
+def absentee_panel(user: CurrentUser, ts: TrainingSession, messages: Messages = None) -> None:
+    """Absentees and the reason each gave on the follow-up call (未参加培训的客户实施电话拜访), with the text message
+    each was sent (a gateway set up: was the reminder delivered?)."""
     with unit_of_work(user.id) as s:
         rows = tr.absentees(s, actor=user, session_id=ts.id)
     if not rows:
@@ -176,7 +191,9 @@ def absentee_panel(user: CurrentUser, ts: TrainingSession) -> None:
         return
     st.dataframe(pd.DataFrame([{_("Licence number"): r["license_no"], _("Shop name"): r["shop_name"],
                                 _("Owner"): r["owner_name"], pgettext("absence", "Reason"): r["absence_reason"] or "",
-                                pgettext("follow-up call", "Called"): fmt_datetime(r["follow_up_at"])} for r in rows]),
+                                pgettext("follow-up call", "Called"): fmt_datetime(r["follow_up_at"])}
+                               | ({} if messages is None else {_("Text message"): _message(messages, r)})
+                               for r in rows]),
                  hide_index=True, key="absentee_table")
     if not can(user, "training.manage"):
         return
