@@ -178,7 +178,7 @@ def test_a_promotion_from_the_waiting_list_reaches_the_coordinators_through_the_
     assert {n.record_id for n in notes} == {str(promoted.id)}
     assert _rendered(notes[0]) == (
         "测试便利店1 moved up from the waiting list of “卷烟陈列技巧” (2026-12-20 10:00): tell the retailer they have "
-        "a seat.", "测试便利店1已从培训“卷烟陈列技巧”（2026-12-20 10:00）的候补名单递补入席：请通知该零售户。")
+        "a seat.", "测试便利店1已从培训“卷烟陈列技巧”（2026-12-20 10:00）的候补名单递补入席：请通知该零售客户。")
 
 
 def _promotion(sign_up_id: int, old=None, new="2026-12-01T02:00:00+00:00") -> dict:
