@@ -115,7 +115,7 @@ def _correction_fields(move: str, p: str, c: Complaint, departments: dict[int, s
                   if m.id != c.first_contact_owner_id and m.receives}
         fields = {"owner_id": st.selectbox(_("New first-contact owner") + " *", list(people), format_func=people.get,
                                            key=p + "owner", index=None, placeholder=_("Choose…"))}
-    fields["reason"] = st.text_area(_("Reason") + " *", key=p + "reason", height=70)
+    fields["reason"] = st.text_area(_("Reason for the change") + " *", key=p + "reason", height=70)
     return fields
 
 
