@@ -252,4 +252,11 @@ def outage(engine):
 # The fixtures of AppTest tests and browser tests (kept in tests/support/, imported last: they read TEST_PASSWORD
 # from here). Tests live beside the area they test (tests/<area>/), whatever their kind.
 from tests.support.app import english_in_the_test_thread, fresh_data_caches, signed_in  # noqa: E402, F401
-from tests.support.browser import base_url, browser, page, portal_server, pytest_runtest_makereport  # noqa: E402, F401
+from tests.support.browser import (  # noqa: E402, F401
+    base_url,
+    browser,
+    page,
+    portal_mailbox,
+    portal_server,
+    pytest_runtest_makereport,
+)
