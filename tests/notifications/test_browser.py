@@ -20,6 +20,7 @@ from portal import complaints as cx
 from portal.center.sla import add_working_time
 from portal.center.workdays import load_calendar
 from portal.center_time import now
+from portal.config import get_settings
 from portal.notifications.watch import run_all_scans
 from tests.complaints.test_browser import _as, _choose, _move
 from tests.support.browser import wait_for_app
@@ -35,7 +36,7 @@ def _shot(page, name: str) -> None:
 
 
 def test_an_assignment_reaches_the_handler_and_an_overdue_complaint_escalates_to_the_supervisor(
-        base_url, page, make_user, queue, portal_mailbox):
+        base_url, page, make_user, queue, portal_mailbox, monkeypatch, request):
     agent = make_user("agent", login="wangli", department="customer_service", name="王丽", staff_id="KF1001",
                       language="en")
     supervisor = make_user("supervisor", login="zhanghua", department="customer_service", name="张华",
@@ -90,12 +91,19 @@ def test_an_assignment_reaches_the_handler_and_an_overdue_complaint_escalates_to
     mail = wait_for_mail(portal_mailbox, "sunhao@example.cn")  # sent by the portal's own worker
     assert reg.reference in str(mail["Subject"]) and f"id={reg.complaint_id}" in mail.get_content()
 
-    # the clock moves on: a working day and an hour past the resolution limit, nothing answered
+    # the clock moves on, nothing answered: an hour past the resolution limit (overdue), then a working day later;
+    # the scans run here, with the portal's mail settings (the portal's worker sends what they queue)
+    monkeypatch.setenv("PORTAL_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("PORTAL_SMTP_PORT", str(portal_mailbox.port))
+    get_settings.cache_clear()
+    request.addfinalizer(get_settings.cache_clear)
     with unit_of_work() as s:
         c = s.get(Complaint, reg.complaint_id)
-        later = add_working_time(load_calendar(s), c.resolution_due_at, timedelta(days=1, hours=1))
-        runs = run_all_scans(s, later)
-    assert runs["complaint_escalation"].made >= 1 and runs["complaint_overdue"].made >= 1
+        calendar = load_calendar(s)
+        overdue = run_all_scans(s, add_working_time(calendar, c.resolution_due_at, timedelta(hours=1)))
+    with unit_of_work() as s:
+        escalated = run_all_scans(s, add_working_time(calendar, c.resolution_due_at, timedelta(days=1, hours=1)))
+    assert overdue["complaint_overdue"].made >= 1 and escalated["complaint_escalation"].made >= 1
     _as(page, base_url, "zhanghua")
     bell = page.get_by_test_id("stSidebar").get_by_role("link", name=re.compile(r"Notifications: \d+ unread"))
     expect(bell).to_be_visible()
