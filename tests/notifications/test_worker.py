@@ -78,3 +78,38 @@ def test_portal_worker_0_leaves_the_worker_out(monkeypatch, setting, started):
         monkeypatch.undo()
         get_settings.cache_clear()
     assert calls == (["worker"] if started else [])
+
+
+def test_a_worker_rides_out_a_database_restart(center, queue, outage, database_url):
+    """The database stops and starts again (an operator's restart) while a real worker process waits for jobs: the
+    worker carries on, and the next assignment still becomes a notification — nothing to restart by hand."""
+    import subprocess
+    import sys
+
+    from sqlalchemy import text
+
+    worker = subprocess.Popen([sys.executable, "-m", "portal", "worker", "--queue", queue.name], cwd=ROOT,
+                              env={**os.environ, "PORTAL_SCAN_SCHEDULE": ""}, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        def beating():
+            with center.engine.connect() as conn:
+                return conn.execute(text("select count(*) from procrastinate_workers")).scalar()
+
+        _until(beating, 30, "the worker started")
+        outage.begin()
+        time.sleep(3)
+        outage.end()
+        assert worker.poll() is None, "the worker stopped when the database did"
+        cid = center.register().complaint_id
+        center.run(center.supervisor, cx.assign_complaint, complaint_id=cid, handler_id=center.handler.id,
+                   now=FRIDAY_3PM)
+
+        def notified():
+            with unit_of_work(engine=center.engine) as s:
+                return s.scalars(select(Notification.user_id).where(Notification.record_id == str(cid))).all()
+
+        assert _until(notified, 60, "the worker wrote the notification after the restart") == [center.handler.id]
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
