@@ -1,4 +1,5 @@
-"""Administration of reference data: departments, complaint categories and SLA limits per grade.
+"""Administration of reference data: departments, complaint categories, SLA limits per grade and where they count
+from.
 
 Reads are open to every signed-in user (forms everywhere need them); every write needs `admin.manage`,
 is validated with an InputError naming the field, and is refused when the row changed since the form read it.
@@ -8,9 +9,10 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from db.models import ComplaintCategory, Department, SlaLimit
+from db.models import AppState, ComplaintCategory, Department, SlaLimit
 from portal.access.auth import CurrentUser, require
 from portal.errors import STALE, InputError
 from portal.i18n import _
@@ -20,6 +22,26 @@ NAME_MAX = 100
 SORT_ORDER_MAX = 999
 FIRST_REPLY_HOURS = (1, 720)  # the same bounds as the schema's CHECK constraints
 RESOLUTION_DAYS = (1, 60)
+# where a complaint's time limits count from: its receipt (ISO 10002: a letter dated 12-02 registered 12-06 is
+# four days late already) or its registration in the portal (a center whose written rules say so)
+CLOCK_STARTS = ("received", "registered")
+CLOCK_START_KEY = "sla_clock_start"
+
+
+def sla_clock_start(session: Session) -> str:
+    """"received" (the default) or "registered": where the time limits of a new complaint count from."""
+    row = session.get(AppState, CLOCK_START_KEY)
+    return row.value.get("from", CLOCK_STARTS[0]) if row is not None else CLOCK_STARTS[0]
+
+
+def set_sla_clock_start(session: Session, *, actor: CurrentUser, start: str) -> None:
+    """Admin: count the limits of complaints registered from now on from their receipt or their registration."""
+    require(actor, "admin.manage")
+    if start not in CLOCK_STARTS:
+        raise InputError("clock_start", _("Count the limits from: choose the receipt or the registration."))
+    value = {"from": start, "by": actor.id}
+    session.execute(insert(AppState).values(key=CLOCK_START_KEY, value=value)
+                    .on_conflict_do_update(index_elements=["key"], set_={"value": value}))
 
 
 def list_departments(session: Session, *, active_only: bool = False) -> list[Department]:

@@ -1,7 +1,8 @@
 """A supervisor's corrections after intake, each with a reason and a timeline entry:
 
 - re-triage: the grade or the category changes (the grade drives the time limits, which are counted again from the
-  complaint's own start — its registration, or its latest reopening for the resolution — with the pauses it had);
+  complaint's own start — its receipt or registration, or its latest reopening for the resolution — with the pauses
+  it had);
 - ownership transfer: the first-contact owner (首问负责人) left or is on leave; otherwise the first-contact rule
   stands and nobody else takes a complaint over.
 """
@@ -21,6 +22,7 @@ from portal.complaints.rules import (
     add_event,
     check_move,
     json_value,
+    limits_start,
     lock_complaint,
     require_text,
     sla_limits,
@@ -37,14 +39,18 @@ def _reason(reason: str) -> str:
 
 
 def _resolution_start(session: Session, c: Complaint) -> datetime:
-    """Where the resolution limit counts from: the latest reopening (a dissatisfied follow-up), else registration."""
+    """Where the resolution limit counts from: the latest reopening (a dissatisfied follow-up), else the start."""
     if c.reopen_count:
         reopened = session.scalar(select(ComplaintEvent.at).where(
             ComplaintEvent.complaint_id == c.id, ComplaintEvent.kind == "follow_up",
             ComplaintEvent.to_state == "in_progress").order_by(ComplaintEvent.at.desc()).limit(1))
         if reopened is not None:
             return reopened
-    return c.created_at
+    return _start(session, c)
+
+
+def _start(session: Session, c: Complaint) -> datetime:
+    return limits_start(session, received_at=c.received_at, registered_at=c.created_at)
 
 
 def retriage_complaint(session: Session, *, actor: CurrentUser, complaint_id: int, reason: str,
@@ -72,7 +78,7 @@ def retriage_complaint(session: Session, *, actor: CurrentUser, complaint_id: in
         data["grade"] = [c.grade, grade]
         calendar = work_calendar(session)
         hours, days = sla_limits(session, grade)
-        reply_due, _resolution = due_times(calendar, c.created_at, first_reply_hours=hours,
+        reply_due, _resolution = due_times(calendar, _start(session, c), first_reply_hours=hours,
                                            resolution_working_days=days)
         resolution_due = calendar.add_working_days(_resolution_start(session, c), days)
         if c.paused_working_time:  # the clock stood still that long before

@@ -17,6 +17,7 @@ from portal.complaints.queries import visible_condition
 from portal.complaints.rules import (
     ComplaintInputError,
     add_event,
+    limits_start,
     require_text,
     sla_limits,
     utcnow,
@@ -174,7 +175,8 @@ def register_complaint(session: Session, *, actor: CurrentUser, channel: str, re
                        description=description, remedy_sought=remedy_sought, now=now,
                        complainant_email=complainant_email, complainant_address=complainant_address)
     hours, days = sla_limits(session, grade)
-    reply_due, resolution_due = due_times(work_calendar(session), now, first_reply_hours=hours,
+    start = limits_start(session, received_at=fields["received_at"], registered_at=now)
+    reply_due, resolution_due = due_times(work_calendar(session), start, first_reply_hours=hours,
                                           resolution_working_days=days)
     complaint_id = session.scalar(text("select nextval(pg_get_serial_sequence('complaints', 'id'))"))
     c = Complaint(id=complaint_id, reference=f"TS-{local(now).year}-{complaint_id:06d}", client_token=client_token,

@@ -19,6 +19,7 @@ from db.models import Retailer
 from portal.center.sla import DUE_SOON, add_working_time
 from portal.complaints import notify_clock as clock
 from portal.complaints.notify_people import COLUMNS, Audiences, link, stamp
+from portal.complaints.rules import limits_start
 from portal.i18n import N_
 from portal.notifications.audiences import active, with_role
 from portal.notifications.rules import Notice, Rule, RuleContext
@@ -62,8 +63,8 @@ def complaint_assigned(session: Session, event: dict, ctx: RuleContext) -> list[
 def _complaint(session: Session, record: str):
     """What the event rules read of complaint `record` (None when there is none)."""
     return session.execute(
-        select(*COLUMNS, Complaint.state, Complaint.grade, Complaint.created_at, Complaint.resolution_due_at,
-               Retailer.shop_name, Retailer.is_key_customer, Retailer.manager_id)
+        select(*COLUMNS, Complaint.state, Complaint.grade, Complaint.created_at, Complaint.received_at,
+               Complaint.resolution_due_at, Retailer.shop_name, Retailer.is_key_customer, Retailer.manager_id)
         .outerjoin(Retailer, Retailer.id == Complaint.retailer_id).where(Complaint.id == int(record))).first()
 
 
@@ -104,11 +105,14 @@ def complaint_grade_one(session: Session, event: dict, ctx: RuleContext) -> list
 
 def complaint_key_customer(session: Session, event: dict, ctx: RuleContext) -> list[Notice]:
     """A key customer's complaint registered -> a call-back task for the retailer's customer manager: call them
-    back within 24 working hours of the registration (the notice says by when)."""
+    back within 24 working hours of the issue (from where the time limits count: its receipt, by default; the
+    notice says by when)."""
     people = Audiences(session, ctx.audiences, event.get("actor"))
     return [n for row in _registered(session, event) if row.is_key_customer
             for n in people.notices("complaint_key_customer", row, "call_back", CALL_BACK, shop=row.shop_name,
-                                    due=stamp(add_working_time(ctx.calendar, row.created_at, CALL_BACK_WITHIN)))]
+                                    due=stamp(add_working_time(ctx.calendar, limits_start(
+                                        session, received_at=row.received_at, registered_at=row.created_at),
+                                        CALL_BACK_WITHIN)))]
 
 
 RULES = (

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from db.complaint_models import OPEN_STATES, STATES, Complaint, ComplaintEvent
 from db.models import SlaLimit, User
 from portal.access.auth import CurrentUser, PermissionDenied, can, require
+from portal.center.admin import sla_clock_start
 from portal.center.reference import SLA_DEFAULTS
 from portal.center.sla import RUNNING_STATES, local, next_due, shift_for_pause, working_time_between
 from portal.center.workdays import WorkCalendar, load_calendar
@@ -157,6 +158,12 @@ def sla_limits(session: Session, grade: int) -> tuple[int, int]:
     """(first reply hours, resolution working days) for `grade`, as the admin set them."""
     row = session.get(SlaLimit, grade)
     return (row.first_reply_hours, row.resolution_working_days) if row else SLA_DEFAULTS[grade]
+
+
+def limits_start(session: Session, *, received_at: datetime, registered_at: datetime) -> datetime:
+    """Where a complaint's time limits count from: its receipt (the default, ISO 10002: a late registration counts
+    against the limits), or its registration where the center's rules say so (Admin · Time limits)."""
+    return received_at if sla_clock_start(session) == "received" else registered_at
 
 
 def work_calendar(session: Session) -> WorkCalendar:

@@ -202,3 +202,14 @@ def test_an_unconfirmed_year_is_said_to_supervisors_and_confirmed_by_an_admin(si
     assert any("Confirmed against the official notice" in c.value for c in at.caption)
     home = signed_in("zhanghua")
     assert not any(f"calendar of {year}," in w.value or f"calendar of {year} " in w.value for w in home.warning)
+
+
+def test_the_admin_chooses_where_time_limits_count_from(signed_in):
+    from portal.center.admin import sla_clock_start
+
+    at = _open(signed_in, "admin_sla")
+    assert at.radio(key="sla_clock_start").value == "received"
+    at.radio(key="sla_clock_start").set_value("registered").run()
+    assert not at.exception
+    with unit_of_work() as s:
+        assert sla_clock_start(s) == "registered"

@@ -45,7 +45,7 @@ class Center:
 
     def register(self, actor: CurrentUser | None = None, **kw) -> cx.Registration:
         now = kw.pop("now", FRIDAY_3PM)
-        fields = dict(channel="hotline", received_at=now - timedelta(minutes=5), complainant_name="李建国",
+        fields = dict(channel="hotline", received_at=now, complainant_name="李建国",  # taken down as it came in
                       complainant_phone="13812345678", retailer_id=self.retailer_id,
                       category_id=self.categories["delivery"], grade=3,
                       description="送货员今天没有按约定时间送货,店里断货一上午。", remedy_sought="尽快补送", now=now)

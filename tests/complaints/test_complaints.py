@@ -13,6 +13,7 @@ from db.models import AuditLog, ComplaintCategory, SlaLimit
 from portal import complaints as cx
 from portal.access.auth import PermissionDenied
 from portal.center.workdays import set_calendar_day
+from portal.errors import InputError
 from tests.complaints.support import FRIDAY_3PM, center_fixture, cst  # noqa: F401  (the `center` fixture)
 
 
@@ -31,7 +32,7 @@ def test_registration_makes_the_receiver_first_contact_owner_and_says_what_to_te
     c = center.get(reg.complaint_id)
     assert c.state == "registered" and c.first_contact_owner_id == center.agent.id
     assert c.owner_department_id == center.departments["customer_service"]
-    assert c.next_due_at == reg.reply_due_at and c.received_at == FRIDAY_3PM - timedelta(minutes=5)
+    assert c.next_due_at == reg.reply_due_at and c.received_at == FRIDAY_3PM
     assert center.moves(c.id) == [(None, "registered")]
 
 
@@ -269,3 +270,20 @@ def test_a_written_complaint_keeps_its_e_mail_and_address_and_a_viewer_sees_them
     assert center.get(anonymous.complaint_id).complainant_address is None  # an anonymous letter has no address
     with pytest.raises(cx.ComplaintInputError):  # a full-width "phone" is not one
         center.register(complainant_phone="１３８１２３４５６７８")
+
+
+def test_the_limits_count_from_receipt_so_a_late_registration_counts_against_them(center, admin):
+    from portal.center.admin import set_sla_clock_start
+
+    letter = center.register(channel="letter", complainant_phone=None, received_at=cst(11, 18, 15))  # Wednesday
+    assert (letter.reply_due_at, letter.resolution_due_at) == (cst(11, 19, 15), cst(11, 20, 15))
+    assert center.get(letter.complaint_id).created_at == FRIDAY_3PM  # registered on Friday: already overdue
+    with unit_of_work(engine=center.engine) as s:
+        with pytest.raises(PermissionDenied):
+            set_sla_clock_start(s, actor=center.supervisor, start="registered")
+        with pytest.raises(InputError) as refused:
+            set_sla_clock_start(s, actor=admin, start="whenever")
+        assert refused.value.field == "clock_start"
+        set_sla_clock_start(s, actor=admin, start="registered")  # a center whose rules count from registration
+    later = center.register(channel="letter", complainant_phone=None, received_at=cst(11, 18, 15))
+    assert (later.reply_due_at, later.resolution_due_at) == (cst(11, 23, 15), cst(11, 24, 15))

@@ -182,8 +182,20 @@ def test_an_e_mail_complaint_asks_where_the_answer_goes_and_shows_it_on_the_comp
     page = _open(signed_in, "zhanghua", PAGE, id=c.id)
     details = " ".join(m.value for m in page.markdown)
     assert "li@example.com" in details and "城东区解放路12号" in details
+    assert "Registered at" not in details  # registered as it came in: one time is enough
     masked = " ".join(m.value for m in _open(signed_in, "xuming", PAGE, id=c.id).markdown)
     assert "li@example.com" not in masked and "城东区解放路12号" not in masked and "••••" in masked
+
+
+def test_a_complaint_registered_days_after_it_came_in_shows_both_times(signed_in, desk):
+    from portal.complaints.display import center_time
+
+    moment = utcnow()
+    cid = desk.register(desk.agent, now=moment, received_at=moment - timedelta(days=2), channel="letter",
+                        complainant_phone=None).complaint_id
+    details = shown(" ".join(m.value for m in _open(signed_in, "zhanghua", PAGE, id=cid).markdown))
+    assert "Registered at" in details and center_time(moment) in details
+    assert center_time(moment - timedelta(days=2)) in details
 
 
 def test_my_work_lists_nearest_due_first_with_overdue_standing_out(signed_in, desk):

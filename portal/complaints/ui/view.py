@@ -2,7 +2,7 @@
 (internal notes look different from replies); linked retailer, duplicates, follow-ups and attachments."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -76,11 +76,16 @@ def header(c: Complaint, *, now: datetime, calendar: WorkCalendar, owner: str, h
             time=center_time(c.paused_since)))
 
 
+LATE_ENTRY = timedelta(minutes=10)  # a registration this much after the receipt shows both times
+
+
 def details(c: Complaint, *, user: CurrentUser, category: str) -> None:
     """What was received, and what the investigation and the reply say so far."""
     rows = [(_("Complainant"), c.complainant_name), (_("Phone"), cx.display_phone(user, c.complainant_phone)),
             (_("Received via"), _(CHANNEL_LABELS[c.channel])), (_("Received"), center_time(c.received_at)),
             (_("Category"), category), (_("Grade"), str(c.grade))]
+    if c.created_at - c.received_at >= LATE_ENTRY:  # registered later (a letter, an entry made after the call)
+        rows.insert(4, (_("Registered at"), center_time(c.created_at)))
     rows[2:2] = [(label, cx.display_contact(user, value)) for label, value in
                  ((_("E-mail"), c.complainant_email), (_("Postal address"), c.complainant_address)) if value]
     st.markdown("  \n".join(f"**{label}:** {plain(value or '—')}" for label, value in rows))
