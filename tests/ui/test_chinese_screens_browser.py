@@ -61,10 +61,12 @@ def zh_page(browser):
     context.close()
 
 
-def data_words() -> list[str]:
-    """Codes the center gave its complaint categories (shown on the admin page): data, not interface."""
+def data_words(portal_mailbox) -> list[str]:
+    """Codes the center gave its complaint categories (shown on the admin page), the mail server's address and
+    sender and the settings file's name (on the delivery log): data, not interface."""
     with unit_of_work() as s:
-        return list(s.scalars(select(ComplaintCategory.code)))
+        codes = list(s.scalars(select(ComplaintCategory.code)))
+    return [*codes, f"127.0.0.1:{portal_mailbox.port}", "portal@localhost", ".env.example"]
 
 
 def settled(page) -> None:
@@ -81,12 +83,12 @@ def shoot(page, name: str) -> None:
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_a_chinese_user_reaches_is_chinese(zh_page, base_url, make_user, role):
+def test_every_page_a_chinese_user_reaches_is_chinese(zh_page, base_url, make_user, role, portal_mailbox):
     page = zh_page
     user = make_user(role, language="zh_CN", name="李明")
     sign_in(page, base_url, user.login, TEST_PASSWORD)
     page.wait_for_selector("[data-testid=stSidebarNav] a")
-    data = [user.login, user.staff_id, *data_words()]
+    data = [user.login, user.staff_id, *data_words(portal_mailbox)]
     links = page.eval_on_selector_all("[data-testid=stSidebarNav] a", "links => links.map(a => a.href)")
     assert links, "no pages in the navigation"
     problems = {}
