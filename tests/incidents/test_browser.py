@@ -66,12 +66,18 @@ def _add_option(page, scope, label: str, option: str) -> None:
     offered at once, pick it; the chosen option then shows as a chip in the box."""
     box = scope.get_by_label(label, exact=True)
     choice = page.get_by_role("option", name=option, exact=True)
-    box.click()
-    try:
-        expect(choice).to_be_visible(timeout=5_000)
-    except AssertionError:
-        page.keyboard.type(option)  # the box has the focus
-    choice.click()
+    for attempt in range(3):  # the board redraws itself every few seconds, which may close an open list: again
+        box.click()
+        try:
+            expect(choice).to_be_visible(timeout=5_000)
+        except AssertionError:
+            page.keyboard.type(option)  # the box has the focus
+        try:
+            choice.click(timeout=5_000)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
     page.keyboard.press("Escape")
     expect(scope.get_by_text(option, exact=True)).to_be_visible()
 
