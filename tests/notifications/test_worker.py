@@ -25,6 +25,12 @@ def _until(check, timeout: float, what: str):
     return result
 
 
+def _notified(center, complaint_id: int) -> list[int]:
+    """Who has been told about complaint `complaint_id`."""
+    with unit_of_work(engine=center.engine) as s:
+        return s.scalars(select(Notification.user_id).where(Notification.record_id == str(complaint_id))).all()
+
+
 def _worker_of(pid: int) -> psutil.Process | None:
     return next((p for p in psutil.Process(pid).children() if "worker" in p.cmdline()), None)
 
@@ -35,11 +41,8 @@ def test_the_portals_worker_turns_an_assignment_into_a_notification(base_url, ce
     center.run(center.supervisor, cx.assign_complaint, complaint_id=cid, handler_id=center.handler.id,
                now=FRIDAY_3PM)
 
-    def notified():
-        with unit_of_work(engine=center.engine) as s:
-            return s.scalars(select(Notification.user_id).where(Notification.record_id == str(cid))).all()
-
-    assert _until(notified, 15, "the portal's worker wrote the notification") == [center.handler.id]
+    assert _until(lambda: _notified(center, cid), 15, "the portal's worker wrote the notification") == \
+        [center.handler.id]
 
 
 @pytest.mark.e2e  # a portal server of its own
@@ -104,12 +107,8 @@ def test_a_worker_rides_out_a_database_restart(center, queue, outage, database_u
         cid = center.register().complaint_id
         center.run(center.supervisor, cx.assign_complaint, complaint_id=cid, handler_id=center.handler.id,
                    now=FRIDAY_3PM)
-
-        def notified():
-            with unit_of_work(engine=center.engine) as s:
-                return s.scalars(select(Notification.user_id).where(Notification.record_id == str(cid))).all()
-
-        assert _until(notified, 60, "the worker wrote the notification after the restart") == [center.handler.id]
+        assert _until(lambda: _notified(center, cid), 60, "the worker wrote the notification after the restart") == \
+            [center.handler.id]
     finally:
         worker.terminate()
         worker.wait(timeout=30)
