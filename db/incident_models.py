@@ -189,6 +189,7 @@ class ServiceSuspension(Audited, Versioned, Base):
     service: Mapped[str] = mapped_column(String(12))
     area: Mapped[str] = mapped_column(String(200))
     suspended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    planned_resumption_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # what retailers are told
     resumed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
@@ -196,6 +197,7 @@ class ServiceSuspension(Audited, Versioned, Base):
         CheckConstraint(one_of("service", BUSINESS_STEPS), name="service"),
         CheckConstraint("length(btrim(area)) > 0", name="area_not_blank"),
         CheckConstraint("resumed_at >= suspended_at", name="resumed_after_suspended"),
+        CheckConstraint("planned_resumption_at > suspended_at", name="planned_after_suspended"),
         Index("ix_incident_suspensions_incident_id", "incident_id"),
     )
 

@@ -88,8 +88,9 @@ def handover_brief_html(view: IncidentView) -> str:
     actions = _table([_("Action"), _("Owner"), _("Due")], [
         [_e(a["text"]), _e(a["owner"]), _e(fmt_date(a["due_date"]))] for a in view.open_actions],
         _("No open follow-up actions."))
-    suspensions = _table([_("Service"), _("Area"), _("Suspended"), _("Resumed")], [
+    suspensions = _table([_("Service"), _("Area"), _("Suspended since"), _("Planned resumption"), _("Resumed at")], [
         [_e(_(STEP_LABELS[s.service])), _e(s.area), _e(fmt_datetime(s.suspended_at)),
+         _e(fmt_datetime(s.planned_resumption_at) or "—"),
          _e(fmt_datetime(s.resumed_at) or _("still suspended"))] for s in view.suspensions],
         _("No services suspended."))
     notices = _table([_("Told at"), _("Method"), _("To whom"), _("Notice"), _("Recorded by")], [

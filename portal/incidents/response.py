@@ -21,7 +21,7 @@ from portal.access.auth import CurrentUser
 from portal.center.sla import local
 from portal.config import get_settings
 from portal.errors import STALE, InputError
-from portal.i18n import N_, _, fmt_date
+from portal.i18n import N_, _, fmt_date, fmt_datetime
 from portal.incidents.labels import NOTICE_METHOD_LABELS, STEP_LABELS
 from portal.incidents.log import _add_to_call_list
 from portal.incidents.rules import (
@@ -35,6 +35,7 @@ from portal.incidents.rules import (
     require_text,
     utcnow,
 )
+from portal.inputs import DAY_RANGE, day_in_range
 from portal.notifications.channels.delivery import queue_retailer_message
 
 
@@ -49,8 +50,10 @@ def _locked(session: Session, model: type, row_id: int, version: int | None, wha
 
 
 def record_suspension(session: Session, *, actor: CurrentUser, incident_id: int, service: str, area: str,
-                      suspended_at: datetime | None = None, now: datetime | None = None) -> ServiceSuspension:
-    """A service stopped for an area (e.g. delivery on routes 城东-01, 城东-02)."""
+                      suspended_at: datetime | None = None, planned_resumption_at: datetime | None = None,
+                      now: datetime | None = None) -> ServiceSuspension:
+    """A service stopped for an area (e.g. delivery on routes 城东-01, 城东-02), since when (default now), and when it
+    is planned to run again (what retailers are told; it may be in the future, after the suspension)."""
     require_run(actor)
     now = now or utcnow()
     if service not in BUSINESS_STEPS:
@@ -60,14 +63,29 @@ def record_suspension(session: Session, *, actor: CurrentUser, incident_id: int,
     require_open(incident)
     at = past_moment("suspended_at", suspended_at, now, not_before=incident.started_at,
                      before_message=_("Suspended at: that is before the incident started."))
+    planned = _planned_resumption(planned_resumption_at, at)
     suspension = ServiceSuspension(incident_id=incident.id, service=service, area=area, suspended_at=at,
-                                   recorded_by_id=actor.id)
+                                   planned_resumption_at=planned, recorded_by_id=actor.id)
     session.add(suspension)
-    auto_entry(session, incident, actor, now, "action", _("{service} suspended: {area}.").format(
-        service=_(STEP_LABELS[service]), area=area), {"suspension": "suspended", "service": service, "area": area},
-        happened_at=at)
+    text = _("{service} suspended: {area}.").format(service=_(STEP_LABELS[service]), area=area)
+    if planned is not None:
+        text += " " + _("Planned to resume at {time}.").format(time=fmt_datetime(planned))
+    auto_entry(session, incident, actor, now, "action", text,
+               {"suspension": "suspended", "service": service, "area": area}, happened_at=at)
     session.flush()
     return suspension
+
+
+def _planned_resumption(planned: datetime | None, suspended_at: datetime) -> datetime | None:
+    if planned is None:
+        return None
+    if not day_in_range(planned.date()):
+        raise IncidentInputError("planned_resumption_at", _("Enter a date from {first} to {last}.").format(
+            first=DAY_RANGE[0], last=DAY_RANGE[1]))
+    planned = local(planned)  # a naive time from a form is the center's time
+    if planned <= suspended_at:
+        raise IncidentInputError("planned_resumption_at", _("Planned resumption: after the suspension, please."))
+    return planned
 
 
 def record_resumption(session: Session, *, actor: CurrentUser, suspension_id: int, version: int | None = None,

@@ -183,3 +183,28 @@ def test_the_admin_sets_brands_and_limits(signed_in):
     with unit_of_work() as s:
         assert ix.approval_limits(s)["supervisor"] == 80
         assert [b.name for b in ix.list_brands(s)] == ["红双喜(硬)"]
+
+
+def test_a_suspension_starts_from_the_incidents_affected_step_and_keeps_its_planned_resumption(signed_in,
+                                                                                                 coordinator):
+    from db.incident_models import ServiceSuspension
+    from portal.center_time import now as center_now
+
+    incident_id = _open(coordinator, affected_steps=["sorting"], affected_routes=["城东-01", "城东-02"])
+    at = _page(signed_in, "huangwei", "incident", id=incident_id)
+    p = f"inc{incident_id}_suspend_"
+    assert at.selectbox(key=p + "service").value == "sorting"  # from the incident's affected steps
+    assert at.text_input(key=p + "area").value == "城东-01、城东-02"
+    since = (center_now() - timedelta(hours=1)).replace(tzinfo=None, second=0, microsecond=0)
+    at.datetime_input(key=p + "since").set_value(since)
+    at.datetime_input(key=p + "planned").set_value(since - timedelta(minutes=5))
+    at.button(key=p + "save").click().run()
+    assert [shown(e.value) for e in at.error] == ["Planned resumption: after the suspension, please."]
+    assert at.text_input(key=p + "area").value == "城东-01、城东-02"  # kept
+    at.datetime_input(key=p + "planned").set_value(since + timedelta(hours=6))
+    at.button(key=p + "save").click().run()
+    assert not at.error, [e.value for e in at.error]
+    with unit_of_work() as s:
+        stop = s.scalars(select(ServiceSuspension).where(ServiceSuspension.incident_id == incident_id)).one()
+        assert stop.planned_resumption_at - stop.suspended_at == timedelta(hours=6)
+    assert any("planned to resume at" in m.value for m in at.markdown)

@@ -32,6 +32,23 @@ def test_suspension_and_resumption_go_on_the_timeline(command: Command):
     assert exc.value.field == "service"
 
 
+def test_a_suspension_since_an_earlier_time_with_its_planned_resumption(command: Command):
+    incident = command.open()
+    since, planned = STARTED + timedelta(minutes=10), NOW + timedelta(hours=4)  # planned: later today
+    for bad in (since, since - timedelta(minutes=1), datetime(9999, 12, 31, 23, 59)):
+        with pytest.raises(InputError) as exc:
+            command.run(command.coordinator, ix.record_suspension, incident_id=incident.id, service="delivery",
+                        area="城东-01", suspended_at=since, planned_resumption_at=bad, now=NOW)
+        assert exc.value.field == "planned_resumption_at"
+    stop = command.run(command.coordinator, ix.record_suspension, incident_id=incident.id, service="delivery",
+                       area="城东-01", suspended_at=since, planned_resumption_at=planned, now=NOW)
+    assert (stop.suspended_at, stop.planned_resumption_at) == (since, planned)
+    [entry] = [e for e in command.entries(incident.id) if e.kind == "action"]
+    assert entry.text.startswith("Delivery suspended: 城东-01. Planned to resume at ")
+    html = ix.handover_brief_html(command.run(command.viewer, ix.incident_view, incident_id=incident.id))
+    assert "Suspended since" in html and "Planned resumption" in html and "still suspended" in html
+
+
 def test_notices_and_the_call_list(command: Command):
     incident = command.open()
     assert ix.suggested_notice_method("district_wide") == "sms" and ix.suggested_notice_method("local") == "call"

@@ -92,7 +92,9 @@ def response_panel(user: CurrentUser, view: ix.IncidentView) -> None:
     st.subheader(_("Service suspensions"))
     for sus in view.suspensions:
         line = f"**{_(STEP_LABELS[sus.service])}** · {plain(sus.area)} · {fmt_datetime(sus.suspended_at)} → " + (
-            fmt_datetime(sus.resumed_at) if sus.resumed_at else _("still suspended"))
+            fmt_datetime(sus.resumed_at) if sus.resumed_at else _("still suspended") + (
+                " " + _("(planned to resume at {time})").format(time=fmt_datetime(sus.planned_resumption_at))
+                if sus.planned_resumption_at else ""))
         left, right = st.columns([4, 1], vertical_alignment="center")
         left.markdown(line)
         if run and sus.resumed_at is None and right.button(_("Resumed"), key=f"resume_{sus.id}"):
@@ -100,15 +102,21 @@ def response_panel(user: CurrentUser, view: ix.IncidentView) -> None:
                      suspension_id=sus.id, version=sus.version)
     if run:
         p = f"inc{i.id}_suspend_"
-        form_defaults(p, {"area": ""})
+        # the service the incident stopped (its affected steps) and where, to start from
+        form_defaults(p, {"service": (i.affected_steps or BUSINESS_STEPS)[0], "area": "、".join(
+            i.affected_routes or i.affected_districts or []), "since": None, "planned": None})
         with st.form(p + "form"):
             left, right = st.columns(2)
             service = left.selectbox(_("Service"), BUSINESS_STEPS, format_func=lambda v: _(STEP_LABELS[v]),
                                      key=p + "service")
             area = right.text_input(_("Area"), key=p + "area", placeholder=_("e.g. 城东区, routes 城东-01"))
+            since = left.datetime_input(_("Suspended since (China time; empty: now)"), key=p + "since",
+                                        format="YYYY-MM-DD", step=60)
+            planned = right.datetime_input(_("Planned resumption (China time; optional)"), key=p + "planned",
+                                           format="YYYY-MM-DD", step=60)
             if submit_button(_("Record suspension"), key=p + "save"):
                 _attempt(p, _("Suspension recorded."), ix.record_suspension, actor=user, incident_id=i.id,
-                         service=service, area=area)
+                         service=service, area=area, suspended_at=since, planned_resumption_at=planned)
     st.subheader(_("Customer notices"))
     for notice, by in view.notices:
         st.markdown(f"**{_(NOTICE_METHOD_LABELS[notice.method])}** · {fmt_datetime(notice.at)} · {plain(by)}"
