@@ -76,9 +76,12 @@ if can(user, "training.manage"):
 if topics:
     st.subheader(_("Requested topics"))
     st.dataframe(pd.DataFrame(topics, columns=[_("Topic"), _("Retailers")]), hide_index=True, key="needs_topics")
-st.subheader(_("All needs for {month}").format(month=month_label(month)))
-st.dataframe(pd.DataFrame([{
-    _("Department"): departments.get(n["department_id"], ""), _("Licence number"): n["license_no"],
-    _("Shop name"): n["shop_name"], _("Topic"): n["topic"], _("Course"): n["course"] or "",
-    _("Submitted"): fmt_datetime(n["submitted_at"]) if n["submitted"] else ""} for n in needs]),
-    hide_index=True, key="needs_list")
+head, export = st.columns([3, 1], vertical_alignment="bottom")
+head.subheader(_("All needs for {month}").format(month=month_label(month)))
+rows = [{_("Department"): departments.get(n["department_id"], ""), _("Licence number"): n["license_no"],
+         _("Shop name"): n["shop_name"], _("Topic"): n["topic"], _("Course"): n["course"] or "",
+         _("Submitted"): fmt_datetime(n["submitted_at"]) if n["submitted"] else ""} for n in needs]
+export.download_button(_("Export {format}").format(format="XLSX"), key="needs_export", on_click="ignore",
+                       data=tr.summary_file(rows, "xlsx", _("Training needs")), icon=":material/download:",
+                       file_name=f"training-needs-{month.isoformat()[:7]}.xlsx", disabled=not rows)
+st.dataframe(pd.DataFrame(rows), hide_index=True, key="needs_list")

@@ -270,7 +270,8 @@ def monthly_summary(session: Session, *, actor: CurrentUser, month: date) -> lis
 
 
 def summary_file(rows: list[dict], fmt: str, sheet_title: str) -> bytes:
-    """The monthly summary as CSV (UTF-8 with BOM, for Excel) or an XLSX workbook; text cannot start a formula."""
+    """Rows of a table (the monthly summary, a month's needs) as CSV (UTF-8 with BOM, for Excel) or an XLSX workbook,
+    the keys of the first row as its header; text cannot start a formula."""
     import csv
     import io
 

@@ -246,3 +246,24 @@ def test_a_count_made_while_a_write_is_on_its_way_is_not_kept_and_each_reader_is
     assert cached_coverage(staff["supervisor"], year)[0] is report and len(counts) == 2  # kept now
     with pytest.raises(PermissionDenied):  # what is kept is shared: each reader is checked all the same
         cached_coverage(replace(staff["coordinator"], roles=frozenset()), year)
+
+
+def test_the_needs_table_exports_as_xlsx(signed_in, staff):
+    import io
+
+    from openpyxl import load_workbook
+
+    from portal.training.rules import next_month
+
+    month = next_month(today())
+    with unit_of_work(staff["coordinator"].id) as s:
+        tr.record_need(s, actor=staff["coordinator"], retailer_id=staff["retailers"][0], topic="=陈列技巧",
+                       month=month)
+    at = signed_in("coord").switch_page("pages/training_needs.py").run()
+    assert not at.exception, at.exception
+    [export] = [b for b in at.get("download_button") if b.label == "Export XLSX"]
+    assert not export.proto.disabled
+    with unit_of_work(staff["coordinator"].id) as s:
+        needs = tr.month_needs(s, actor=staff["coordinator"], month=month)
+    sheet = load_workbook(io.BytesIO(tr.summary_file([{"Topic": n["topic"]} for n in needs], "xlsx", "x"))).active
+    assert [c.value for c in sheet[2]] == ["=陈列技巧"] and sheet["A2"].data_type == "s"  # text, never a formula
