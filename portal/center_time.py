@@ -7,7 +7,7 @@ for places that cannot hold a zone (spreadsheets, date-time widgets), `today`/`n
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from portal.config import get_settings
@@ -33,3 +33,6 @@ def now() -> datetime:
 def today() -> date:
     """The center's date today (not the server's: they differ for eight hours a day on a UTC server)."""
     return now().date()
+
+
+WORKDAY_STARTS = time(8, 30)  # the center's working day begins: the clock rules' reminders of a day come from then on

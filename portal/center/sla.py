@@ -32,6 +32,22 @@ def add_working_time(calendar: WorkCalendar, start: datetime, amount: timedelta)
         cursor = midnight
 
 
+def working_time_before(calendar: WorkCalendar, end: datetime, amount: timedelta) -> datetime:
+    """The latest moment with `amount` of working time from it to `end` (`add_working_time` backwards)."""
+    if amount < timedelta(0):
+        raise ValueError("amount must be >= 0")
+    cursor, left = local(end), amount
+    while left > timedelta(0):
+        day = cursor.date() if cursor.timetz().replace(tzinfo=None) != time(0) else cursor.date() - timedelta(days=1)
+        day_start = datetime.combine(day, time(0), tzinfo=CENTER_TZ)
+        if calendar.is_working_day(day):
+            if left <= cursor - day_start:
+                return cursor - left
+            left -= cursor - day_start
+        cursor = day_start
+    return cursor
+
+
 def working_time_between(calendar: WorkCalendar, a: datetime, b: datetime) -> timedelta:
     """Working time from `a` to `b` (negative when `b` is earlier)."""
     return timedelta(days=calendar.working_days_between(local(a), local(b)))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from db.complaint_models import OPEN_STATES, Complaint
 from portal.access.auth import CurrentUser, PermissionDenied, can
-from portal.complaints.intake import normalize_phone
+from portal.complaints.intake import excerpt, normalize_phone
 from portal.complaints.queries import visible_condition
 from portal.complaints.rules import utcnow
 from portal.records.filters import IS, Filter
@@ -92,7 +92,7 @@ def caller_history(session: Session, *, actor: CurrentUser, phone: str, now: dat
                                   .order_by(*newest).limit(limit))
 
     def shown(rows) -> list[CallerComplaint]:
-        return [CallerComplaint(r.id, r.reference, r.received_at, r.state, r.grade,
-                                " ".join(r.description.split())[:60]) for r in rows]
+        return [CallerComplaint(r.id, r.reference, r.received_at, r.state, r.grade, excerpt(r.description, 60))
+                for r in rows]
 
     return CallerHistory(phone, retailers, shown(open_rows), shown(recent_rows))

@@ -9,6 +9,7 @@ from babel import Locale
 from babel.dates import format_datetime
 
 from portal.center.sla import Clock, SlaStatus, local
+from portal.complaints.intake import excerpt
 from portal.complaints.labels import (
     CHANNEL_LABELS,
     FIELD_LABELS,
@@ -81,12 +82,9 @@ def _when(value: Any) -> str:
     return center_time(datetime.fromisoformat(value)) if isinstance(value, str) and value else ""
 
 
-def _excerpt(value: Any, limit: int = EXCERPT) -> str:
-    """A changed value as the timeline shows it: on one line, cut at `limit` characters, "—" when empty."""
-    text = " ".join(str(value).split()) if value not in (None, "") else ""
-    if not text:
-        return "—"
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+def _excerpt(value: Any) -> str:
+    """A changed value as the timeline shows it: on one line, cut at EXCERPT characters, "—" when empty."""
+    return excerpt(str(value), EXCERPT) if value not in (None, "") and str(value).strip() else "—"
 
 
 def event_summary(entry: TimelineEntry, users: dict[int, str], departments: dict[int, str],

@@ -237,13 +237,14 @@ def find_possible_duplicates(session: Session, *, actor: CurrentUser, complainan
         query = query.where(Complaint.id != exclude_id)
     query = query.order_by(case((same_category, 0), else_=1), Complaint.received_at.desc()).limit(limit)
     return [DuplicateCandidate(c.id, c.reference, c.received_at, c.state, c.category_id, c.grade,
-                               c.complainant_name, _excerpt(c.description), c.category_id == category_id,
+                               c.complainant_name, excerpt(c.description), c.category_id == category_id,
                                bool(phone) and c.complainant_phone == phone,
                                retailer_id is not None and c.retailer_id == retailer_id)
             for c in session.scalars(query)]
 
 
-def _excerpt(description: str, length: int = 80) -> str:
+def excerpt(description: str, length: int = 80) -> str:
+    """A text on one line, cut at `length` characters (…)."""
     one_line = " ".join(description.split())
     return one_line if len(one_line) <= length else one_line[: length - 1] + "…"
 

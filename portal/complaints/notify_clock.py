@@ -16,7 +16,7 @@ A paused clock (`sla_paused`) tells nobody; when it resumes its due time has mov
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import literal_column, select
@@ -24,9 +24,7 @@ from sqlalchemy.orm import Session
 
 from db.complaint_models import RUNNING_STATES, Complaint
 from db.models import Retailer, User
-from portal.center.sla import DUE_SOON, add_working_time
-from portal.center.workdays import WorkCalendar
-from portal.center_time import CENTER_TZ, local
+from portal.center.sla import DUE_SOON, add_working_time, working_time_before
 from portal.complaints.notify_people import COLUMNS, NO_ONE, Audiences, occasion, stamp, untold
 from portal.complaints.queries import state_in
 from portal.i18n import N_
@@ -47,22 +45,6 @@ ESCALATED = {"reply": N_("Escalation: complaint {ref} is still overdue; its firs
                               "(handler: {handler})")}
 FOLLOW_UP_DUE = N_("Follow-up due: complaint {ref} was answered at {replied}; ask the complainant whether they are "
                    "satisfied")
-
-
-def working_time_before(calendar: WorkCalendar, end: datetime, amount: timedelta) -> datetime:
-    """The latest moment with `amount` of working time from it to `end` (`add_working_time` backwards)."""
-    if amount < timedelta(0):
-        raise ValueError("amount must be >= 0")
-    cursor, left = local(end), amount
-    while left > timedelta(0):
-        day = cursor.date() if cursor.timetz().replace(tzinfo=None) != time(0) else cursor.date() - timedelta(days=1)
-        day_start = datetime.combine(day, time(0), tzinfo=CENTER_TZ)
-        if calendar.is_working_day(day):
-            if left <= cursor - day_start:
-                return cursor - left
-            left -= cursor - day_start
-        cursor = day_start
-    return cursor
 
 
 def _clock_rows(session: Session, ctx: RuleContext, clock: str, window: Callable[[Any], tuple]) -> list:

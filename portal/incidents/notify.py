@@ -9,19 +9,18 @@ index) and each one's last entry (an index), never an event.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.incident_models import ACTIVE_STATUSES, MAJOR_SEVERITIES, FollowUpAction, Incident, IncidentTimelineEntry
-from portal.center_time import CENTER_TZ, local
+from portal.center_time import CENTER_TZ, WORKDAY_STARTS, local
 from portal.i18n import N_
 from portal.notifications.audiences import active, with_role
 from portal.notifications.rules import Notice, Rule, RuleContext
 
 INCIDENT_LINK = "pages/incident.py?id={id}"
-MORNING = time(8, 30)  # the center's working day begins: an action's reminder is made from then on
 ACTION_LEAD = timedelta(days=1)  # an action's reminder: the morning of the day before it is due
 ACTION_CATCH_UP = timedelta(days=7)  # actions overdue longer than this when the worker first sees them: not reminded
 UPDATE_EVERY = timedelta(minutes=30)  # a major incident's log without an entry this long: the next update is due
@@ -111,7 +110,7 @@ def action_assigned(session: Session, event: dict, ctx: RuleContext) -> list[Not
 def _last_reminded_day(now: datetime, lead: timedelta) -> date:
     """The last due day whose reminder (its morning minus `lead`) has come at `now`."""
     reach = local(now + lead)
-    return reach.date() - timedelta(days=1 if reach.time() < MORNING else 0)
+    return reach.date() - timedelta(days=1 if reach.time() < WORKDAY_STARTS else 0)
 
 
 def action_due(session: Session, ctx: RuleContext) -> list[Notice]:

@@ -5,8 +5,8 @@ working day, the monthly summary due on the first working day. The retailers the
 gateway, when one is set up (`queue_retailer_message`: a text message in the installation's language, read back as
 "sent" on the session's roster): the day before their session, and when they move up from a waiting list.
 
-The clock rules speak from MORNING, the start of the center's working day, on the day they are about (center time,
-the working-day calendar of `ctx.calendar`); each notice's occasion names the month, day or session time it is
+The clock rules speak from the start of the center's working day (`WORKDAY_STARTS`) on the day they are about (center
+time, the working-day calendar of `ctx.calendar`); each notice's occasion names the month, day or session time it is
 about, so a scan run every minute tells each person once, and a worker that was down catches up within the window.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from db.models import Retailer, User
 from db.notification_models import Delivery
 from db.training_models import SignUp, TrainingSession
 from portal.access.auth import PERMISSIONS, SYSTEM
-from portal.center_time import CENTER_TZ, local
+from portal.center_time import CENTER_TZ, WORKDAY_STARTS, local
 from portal.config import get_settings
 from portal.i18n import N_
 from portal.notifications.audiences import active, with_role
@@ -31,7 +31,6 @@ from portal.training.plan import APPROVAL_WORKING_DAYS, plan_status
 from portal.training.reports import summary_due_date
 from portal.training.rules import MANAGE, end_of_day, next_month, nth_working_day, previous_month
 
-MORNING = time(8, 30)  # the center's working day begins: a day's reminders are made from then on
 NEEDS_REMINDER_DAYS = (25, DEADLINE_DAY)  # "by the 25th", "again on the 28th" (the deadline)
 ABSENTEE_LOOKBACK = timedelta(days=14)  # sessions this recent still get their absentees' reminder
 SESSION_LEAD = timedelta(days=1)  # the trainer's reminder: the morning of the day before
@@ -44,7 +43,7 @@ RETAILER_PROMOTED = N_("Good news from the service center: a seat is free for yo
 
 def morning(day: date) -> datetime:
     """The moment a center day's reminders begin."""
-    return datetime.combine(day, MORNING, tzinfo=CENTER_TZ)
+    return datetime.combine(day, WORKDAY_STARTS, tzinfo=CENTER_TZ)
 
 
 def shown(moment: datetime) -> str:
@@ -159,7 +158,7 @@ def session_reminder(session: Session, ctx: RuleContext) -> list[Notice]:
         return []
     lead = ctx.lead if ctx.lead is not None else SESSION_LEAD
     reach = local(ctx.now + lead)
-    last_day = reach.date() - timedelta(days=1 if reach.time() < MORNING else 0)
+    last_day = reach.date() - timedelta(days=1 if reach.time() < WORKDAY_STARTS else 0)
     rows = session.execute(select(TrainingSession.id, TrainingSession.title, TrainingSession.starts_at,
                                   TrainingSession.place, TrainingSession.trainer_id)
                            .where(TrainingSession.state == "approved", TrainingSession.starts_at > ctx.now,
