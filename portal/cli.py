@@ -6,6 +6,7 @@ import getpass
 import logging
 import os
 import sys
+from pathlib import Path
 
 from db.embedded import DatabaseStartError
 from portal.config import ROOT, StartupRefused, get_settings
@@ -156,8 +157,10 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from portal.tools.bench import run_bench
+    from portal.tools.bench import run_bench, run_browser
 
+    if args.browser:
+        return run_browser(repeat=args.repeat, baseline=args.baseline)
     return run_bench(repeat=args.repeat, import_rows=args.import_rows, only=args.only,
                      soak_interactions=0 if args.only else args.soak)
 
@@ -208,6 +211,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="time only this part (beside the empty-page floor; no import, no soak)")
     p.add_argument("--soak", type=int, default=200, metavar="N",
                    help="interactions of the browser memory soak against a real server (default 200; 0: none)")
+    p.add_argument("--browser", action="store_true",
+                   help="instead: time click → on screen in chromium against a real server (grids, record pages, an "
+                        "inline edit, the incident board), beside the server time and an empty page's floor")
+    p.add_argument("--baseline", type=Path, metavar="DIR",
+                   help="with --browser: also time a server started from the checkout in DIR (e.g. a git worktree "
+                        "of an older commit), interleaved, for a before/after table")
     p.set_defaults(func=_bench)
     return parser
 

@@ -175,6 +175,19 @@ def run_bench(repeat: int = 15, import_rows: int = 50_000, only: str | None = No
     return 0
 
 
+def run_browser(repeat: int = 10, baseline=None) -> int:
+    """`bench --browser`: click → on screen in chromium (portal/tools/bench_browser.py), as the bench supervisor."""
+    from portal.bootstrap import prepare
+    from portal.tools.bench_browser import run_browser_bench
+
+    logging.getLogger("db.embedded").setLevel(logging.ERROR)
+    prepare(demo=False)
+    login, password = _bench_user()
+    prepare_bench_user(login)
+    run_browser_bench(login, password, repeat=repeat, baseline=baseline)
+    return 0
+
+
 def _notifications(login: str, repeat: int) -> None:
     """The worker's figures (portal/notifications/bench.py): a full scan, the outbox, the page, the worker's memory."""
     from portal.access.auth import CurrentUser

@@ -62,9 +62,9 @@ def _free_port() -> int:
 @contextmanager
 def portal_process(database_url: str, log: Path, port: int | None = None,
                    extra_env: dict[str, str] | None = None,
-                   owner_url: str | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+                   owner_url: str | None = None, root: Path | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
     """`python -m portal run` on a free loopback port over `database_url` (migrating as `owner_url`, default
-    $DATABASE_OWNER_URL); yields (base URL, process).
+    $DATABASE_OWNER_URL), from this checkout or the one at `root`; yields (base URL, process).
 
     `portal run` execs `streamlit run` in the same process, so the pid is the Streamlit server's."""
     from portal.config import ROOT
@@ -77,7 +77,7 @@ def portal_process(database_url: str, log: Path, port: int | None = None,
            "STREAMLIT_SERVER_RUN_ON_SAVE": "false", "STREAMLIT_SERVER_ADDRESS": "127.0.0.1",
            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", **(extra_env or {})}
     with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "portal", "run", "--port", str(port)], cwd=ROOT, env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "portal", "run", "--port", str(port)], cwd=root or ROOT, env=env,
                                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
     base_url = f"http://127.0.0.1:{port}"

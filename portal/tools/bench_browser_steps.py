@@ -1,0 +1,280 @@
+"""The browser bench's interactions (portal/tools/bench_browser.py): each makes, for one tab, a `Steps` whose
+`once(i)` does any untimed setting-up, then times one action until its result is on screen.
+
+What is timed is what a person does: a click on the menu, a pill, the pager, a row's "open" cell; typing a search
+and Enter; choosing a sort field; typing into a grid cell and Enter (and, where the grid still asks for it, the
+"Save changes" click). Where a control does not exist on a server (the "before" of a before/after run has no "go
+to page" box), the bench does what that version's user had to do (edit the address) and says so.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select, text
+
+from portal.tools.bench_browser import (
+    RETAILER_SEARCHES,
+    SEARCHES,
+    Browser,
+    Sample,
+    expected_first,
+    first_row_js,
+    url_params,
+)
+from portal.tools.run_timing import FLOOR_PATH
+
+GRID_ROW_PX, HEADER_PX, CHECK_PX, OPEN_PX = 35, 35, 40, 40  # the grid's geometry (portal/ui/columns.py widths)
+
+
+@dataclass
+class Steps:
+    page: str
+    name: str
+    tab: Browser
+    step: Callable[[int], tuple[Callable[[], None], str]]  # i -> (the action, JS that is true once it shows)
+    prepare: Callable[[], None] = lambda: None
+    finish: Callable[[], None] = lambda: None
+
+    def once(self, i: int) -> Sample:
+        act, ready = self.step(i)
+        return self.tab.measure(act, ready)
+
+
+def _view(table: str, tab: Browser):
+    from portal.complaints.table import COMPLAINTS
+    from portal.records.view import ViewState
+    from portal.retailers.table import RETAILERS
+
+    spec = {"complaints": COMPLAINTS, "retailers": RETAILERS}[table]
+    return spec, ViewState.from_params(spec, url_params(tab.page.url))[0]
+
+
+def _first(table: str, login: str, view, column: str) -> str:
+    return expected_first(table, login, view.to_params(), column)
+
+
+def menu_link(tab: Browser, page_path: str):
+    """The menu's link to `page_path` (by its title in English, the bench user's language)."""
+    from portal.i18n import _, set_language
+    from portal.ui.nav import PAGES
+
+    set_language("en")
+    title = _(next(p.title for p in PAGES if p.path == page_path))
+    return tab.page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True)
+
+
+def _canvas(tab: Browser):
+    return tab.page.get_by_test_id("stDataFrame").first.locator("canvas").first.bounding_box()
+
+
+# ---- the floor ---------------------------------------------------------------------------------------------------
+def floor(tab: Browser, login: str) -> Steps:
+    def step(i: int):
+        clicks = int(tab.page.get_by_text("Floor ", exact=False).first.text_content().split()[-1])
+        return (lambda: tab.page.get_by_role("button", name="Again").click(),
+                f"() => document.body.innerText.includes('Floor {clicks + 1}')")
+    return Steps("—", "empty page: a click (floor)", tab, step, prepare=lambda: tab.goto(f"/{FLOOR_PATH}"))
+
+
+# ---- a records grid ----------------------------------------------------------------------------------------------
+def _grid_steps(table: str, path: str, column: str, title: str):
+    """Interaction makers for one records grid (the table, its address, the column that names a row on screen, the
+    field its record page's title shows)."""
+    page_label = table
+
+    def open_from_menu(tab: Browser, login: str) -> Steps:
+        state = {}
+
+        def prepare():
+            tab.goto(path)
+            state["expected"] = _first(table, login, _view(table, tab)[1], column)
+
+        def step(i: int):
+            tab.goto("/")
+            return menu_link(tab, f"pages{path}.py").click, first_row_js(state["expected"])
+        return Steps(page_label, "open the grid from the menu", tab, step, prepare)
+
+    def open_by_address(tab: Browser, login: str) -> Steps:
+        state = {}
+
+        def prepare():
+            tab.goto(path)
+            state["expected"] = _first(table, login, _view(table, tab)[1], column)
+
+        def step(i: int):
+            return (lambda: tab.page.goto(tab.base_url + path, wait_until="commit")), first_row_js(state["expected"])
+        return Steps(page_label, "open the grid cold (a new page load)", tab, step, prepare)
+
+    def search(tab: Browser, login: str) -> Steps:
+        words = SEARCHES if table == "complaints" else RETAILER_SEARCHES
+
+        def step(i: int):
+            spec, view = _view(table, tab)
+            word = words[i % len(words)]
+            expected = _first(table, login, view.with_(search=word, page=1), column)
+            box = tab.page.get_by_role("textbox", name="Search", exact=True).first
+
+            def act():
+                box.fill(word)
+                box.press("Enter")
+            return act, first_row_js(expected)
+        return Steps(page_label, "search (Chinese text)", tab, step, prepare=lambda: tab.goto(path))
+
+    def sort(tab: Browser, login: str) -> Steps:
+        from portal.i18n import _, set_language
+
+        names = ("next_due_at", "grade") if table == "complaints" else ("shop_name", "star_rating")
+
+        def step(i: int):
+            spec, view = _view(table, tab)
+            current = list(view.sort or spec.default_sort)
+            name = names[i % 2]
+            new = ((name, current[0][1]),) + tuple(current[1:2])
+            expected = _first(table, login, view.with_(sort=new, page=1), column)
+            tab.page.keyboard.press("Escape")
+            tab.page.get_by_test_id("stPopover").filter(has_text="Sort").first.locator("button").first.click()
+            set_language("en")
+            tab.page.get_by_label("Sort by", exact=True).first.click()
+            option = tab.page.get_by_role("option", name=_(spec.field(name).label), exact=True)
+            return option.click, first_row_js(expected)
+        return Steps(page_label, "sort by another field", tab, step, prepare=lambda: tab.goto(path))
+
+    def next_page(tab: Browser, login: str) -> Steps:
+        def step(i: int):
+            spec, view = _view(table, tab)
+            expected = _first(table, login, view.with_(page=view.page + 1), column)
+            button = tab.page.locator(f".st-key-{table}-pager [data-testid=stPaginationNext]").first
+            return button.click, first_row_js(expected)
+        return Steps(page_label, "next page", tab, step, prepare=lambda: tab.goto(path))
+
+    def deep_page(tab: Browser, login: str) -> Steps:
+        steps = Steps(page_label, "go to page 400 (…)", tab, lambda i: (lambda: None, "true"))
+
+        def step(i: int):
+            spec, view = _view(table, tab)
+            target = 400 + i
+            expected = _first(table, login, view.with_(page=target), column)
+            box = tab.page.get_by_label("Go to page", exact=True)
+            if box.count():
+                steps.name = "go to page 400 (the page box)"
+
+                def act():
+                    box.fill(str(target))
+                    box.press("Enter")
+            else:
+                steps.name = "go to page 400 (by address)"
+
+                def act():
+                    tab.page.goto(f"{tab.base_url}{path}?page={target}", wait_until="commit")
+            return act, first_row_js(expected)
+        steps.step, steps.prepare = step, lambda: tab.goto(path)
+        steps.name = "go to page 400"
+        return steps
+
+    def open_record(tab: Browser, login: str) -> Steps:
+        def step(i: int):
+            tab.goto(f"{path}?page={1 + i}")
+            spec, view = _view(table, tab)
+            ref = _first(table, login, view, title)
+            box = _canvas(tab)
+            x = box["x"] + (CHECK_PX if tab.page.locator(".st-key-" + table + "-grid").count() else 0)
+
+            def act():
+                tab.page.mouse.click(x + OPEN_PX / 2, box["y"] + HEADER_PX + GRID_ROW_PX / 2)
+            return act, f"() => (document.querySelector('h1')?.textContent || '').includes({json.dumps(ref)})"
+        return Steps(page_label, "open a record from the grid", tab, step)
+
+    return [open_from_menu, open_by_address, search, sort, next_page, deep_page, open_record]
+
+
+# ---- an inline edit ----------------------------------------------------------------------------------------------
+def edit_cell(tab: Browser, login: str) -> Steps:
+    """Type a new owner name into the first retailer's cell and Enter; saved when the grid says so (the "before"
+    grid also needs its "Save changes" click, done as soon as the button is there). The name is put back after."""
+    from db.engine import unit_of_work
+
+    state: dict = {}
+
+    def prepare():
+        tab.goto("/retailers")
+        state["license"] = _first("retailers", login, _view("retailers", tab)[1], "license_no")
+        with unit_of_work() as s:
+            state["owner"] = s.scalar(text("select owner_name from retailers where license_no = :l"),
+                                      {"l": state["license"]})
+
+    def step(i: int):
+        if tab.page.get_by_text("Saved changes to").count():  # the last save's message: gone after a rerun
+            tab.page.keyboard.press("r")
+            tab.idle(200)
+        value = f"{state['owner'][:40]}{i}"
+        box = _canvas(tab)
+        first_field_x = box["x"] + CHECK_PX + OPEN_PX + 20
+        tab.page.mouse.click(first_field_x, box["y"] + HEADER_PX + GRID_ROW_PX / 2)
+        tab.page.keyboard.press("ArrowRight")
+        tab.page.keyboard.press("ArrowRight")  # licence number → shop name → owner
+
+        tab.page.keyboard.press("Enter")  # the cell's editor opens with its text
+        editor = tab.page.locator("textarea.gdg-input, input.gdg-input").first
+        editor.wait_for()
+
+        def act():
+            editor.fill(value)
+            editor.press("Enter")
+            save = tab.page.get_by_role("button", name="Save changes")
+            try:
+                save.wait_for(timeout=3000)
+                save.click()
+            except Exception:  # noqa: BLE001 (a grid that saves the cell by itself has no such button)
+                pass
+        return act, ("() => document.body.innerText.includes('Saved changes to 1') && "
+                     + first_row_js(value)[6:])
+
+    def finish():
+        with unit_of_work() as s:
+            s.execute(text("update retailers set owner_name = :o where license_no = :l"),
+                      {"o": state["owner"], "l": state["license"]})
+    return Steps("retailers", "edit one cell and save", tab, step, prepare, finish)
+
+
+# ---- the incident board ------------------------------------------------------------------------------------------
+def _board_first(login: str) -> str:
+    from db.engine import unit_of_work
+    from db.models import User
+    from portal.access.auth import CurrentUser
+    from portal.incidents.queries import board
+
+    with unit_of_work() as s:
+        rows = board(s, actor=CurrentUser.of(s.scalar(select(User).where(User.login == login))))
+    if not rows:
+        raise RuntimeError("The incident board is empty: nothing to time")
+    return rows[0].reference
+
+
+def board_open(tab: Browser, login: str) -> Steps:
+    def step(i: int):
+        tab.goto("/")
+        ref = _board_first(login)
+        shown = f"() => document.body.innerText.includes({json.dumps(ref)})"
+        return menu_link(tab, "pages/incident_board.py").click, shown
+    return Steps("incidents", "open the board from the menu", tab, step)
+
+
+def board_record(tab: Browser, login: str) -> Steps:
+    def step(i: int):
+        tab.goto("/incident_board")
+        ref = _board_first(login)
+        link = tab.page.locator("[class*=st-key-board_] a").first
+        return link.click, f"() => (document.querySelector('h1')?.textContent || '').includes({json.dumps(ref)})"
+    return Steps("incidents", "open an incident from the board", tab, step)
+
+
+INTERACTIONS: list[Callable[[Browser, str], Steps]] = [
+    floor,
+    *_grid_steps("complaints", "/complaints", "reference", "reference"),
+    *_grid_steps("retailers", "/retailers", "license_no", "shop_name"),
+    edit_cell,
+    board_open,
+    board_record,
+]
