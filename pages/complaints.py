@@ -1,44 +1,54 @@
 """All complaints (supervisor grid): every field filterable and sortable, SLA quick filters, saved views such as
-"overdue by department", export, and bulk assign / bulk close of invalid ones. Others see the rows they may."""
+"overdue by department", export, and bulk assign / bulk close of invalid ones. Others see the rows they may.
+
+Everything below the title is one part of the page (portal/ui/page_part.py): a quick filter, search, sort, page or
+selection reruns that part only."""
 import streamlit as st
 
 from db.engine import unit_of_work
-from portal.access.auth import can
+from portal.access.auth import CurrentUser, can
 from portal.complaints.queries import complaint_staff
 from portal.complaints.table import COMPLAINTS, DEPARTMENTS, ensure_shared_views
 from portal.complaints.ui.bulk import bulk_panel, quick_filters
 from portal.i18n import _
 from portal.records.validation import Lookups
 from portal.ui import filter_bar, grid, saved_views, transfer
+from portal.ui.page_part import page_part
 from portal.ui.session import page_user
 from portal.ui.text import plain
 from portal.ui.view_state import current_view
 
 RECORD_PAGE = "pages/complaint.py"
+PERMISSION = "complaints.view"
 
-user = page_user("complaints.view")
-supervisor = can(user, "complaints.supervise")
+user = page_user(PERMISSION)
 if not st.session_state.get("complaints.views_checked"):
     with unit_of_work() as s:  # the installation's shared views, made once (by the system, not this user)
         ensure_shared_views(s, actor=user)
     st.session_state["complaints.views_checked"] = True
-with unit_of_work(user.id) as s:
-    lookups = Lookups(s, COMPLAINTS)  # staff names, departments and categories for filters and bulk actions
-    staff = complaint_staff(s) if supervisor else []
-view, ignored = current_view(COMPLAINTS, user)
 
-head, actions = st.columns([2, 3], vertical_alignment="bottom")
-head.title(_("Complaints"))
-with actions, st.container(horizontal=True, horizontal_alignment="right"):
-    saved_views.views_popover(COMPLAINTS, user)
-    transfer.export_buttons(COMPLAINTS, user, view)
-    if can(user, "complaints.register"):
-        st.page_link("pages/complaint_new.py", label=_("Register a complaint"), icon=":material/add:")
-if ignored:
-    st.warning(plain(_("Parts of this link were ignored: {parts}.").format(parts=", ".join(ignored))))
 
-quick_filters(view)
-filter_bar.toolbar(COMPLAINTS, user, view, lookups)
-page, selected = grid.show_grid(COMPLAINTS, user, view, lookups, RECORD_PAGE, selectable=supervisor)
-bulk_panel(user, page, selected, lookups.link_titles.get(DEPARTMENTS.name, {}), staff)
-grid.pager(COMPLAINTS, view, page)
+@page_part(PERMISSION)
+def complaints(user: CurrentUser) -> None:
+    supervisor = can(user, "complaints.supervise")
+    with unit_of_work(user.id) as s:
+        lookups = Lookups(s, COMPLAINTS)  # staff names, departments and categories for filters and bulk actions
+        staff = complaint_staff(s) if supervisor else []
+    view, ignored = current_view(COMPLAINTS, user)
+    head, actions = st.columns([2, 3], vertical_alignment="bottom")
+    head.title(_("Complaints"))
+    with actions, st.container(horizontal=True, horizontal_alignment="right"):
+        saved_views.views_popover(COMPLAINTS, user)
+        transfer.export_buttons(COMPLAINTS, user, view)
+        if can(user, "complaints.register"):
+            st.page_link("pages/complaint_new.py", label=_("Register a complaint"), icon=":material/add:")
+    if ignored:
+        st.warning(plain(_("Parts of this link were ignored: {parts}.").format(parts=", ".join(ignored))))
+    quick_filters(view)
+    filter_bar.toolbar(COMPLAINTS, user, view, lookups)
+    page, selected = grid.show_grid(COMPLAINTS, user, view, lookups, RECORD_PAGE, selectable=supervisor)
+    bulk_panel(user, page, selected, lookups.link_titles.get(DEPARTMENTS.name, {}), staff)
+    grid.pager(COMPLAINTS, view, page)
+
+
+complaints()

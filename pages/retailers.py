@@ -1,35 +1,46 @@
-"""Retailer directory (零售客户): search, filter, sort and edit in place; bulk changes, import and export."""
+"""Retailer directory (零售客户): search, filter, sort and edit in place; bulk changes, import and export.
+
+Everything below the title is one part of the page (portal/ui/page_part.py): a search, filter, sort, page or edit
+reruns that part only."""
 import streamlit as st
 
 from db.engine import unit_of_work
+from portal.access.auth import CurrentUser
 from portal.i18n import _
 from portal.records.editing import may_write
 from portal.records.validation import Lookups
 from portal.retailers.table import RETAILERS
 from portal.ui import bulk_bar, filter_bar, grid, saved_views, transfer
+from portal.ui.page_part import page_part
 from portal.ui.session import page_user
 from portal.ui.text import plain
 from portal.ui.view_state import current_view
 
 RECORD_PAGE = "pages/retailer.py"
+PERMISSION = "retailers.view"
 
-user = page_user("retailers.view")
-view, ignored = current_view(RETAILERS, user)
-with unit_of_work(user.id) as s:
-    lookups = Lookups(s)  # staff names for the manager column, filters and bulk changes
+page_user(PERMISSION)
 
-head, actions = st.columns([2, 3], vertical_alignment="bottom")
-head.title(_("Retailers"))
-with actions, st.container(horizontal=True, horizontal_alignment="right"):
-    saved_views.views_popover(RETAILERS, user)
-    transfer.export_buttons(RETAILERS, user, view)
-    if may_write(user, RETAILERS.create_permission):
-        st.page_link(RECORD_PAGE, label=_("New retailer"), icon=":material/add:", query_params={"id": "new"})
-if ignored:
-    st.warning(plain(_("Parts of this link were ignored: {parts}.").format(parts=", ".join(ignored))))
 
-filter_bar.toolbar(RETAILERS, user, view, lookups)
-page, selected = grid.show_grid(RETAILERS, user, view, lookups, RECORD_PAGE)
-bulk_bar.bulk_bar(RETAILERS, user, page, selected, lookups)
-grid.pager(RETAILERS, view, page)
-transfer.import_section(RETAILERS, user, lookups)
+@page_part(PERMISSION)
+def directory(user: CurrentUser) -> None:
+    view, ignored = current_view(RETAILERS, user)
+    with unit_of_work(user.id) as s:
+        lookups = Lookups(s)  # staff names for the manager column, filters and bulk changes
+    head, actions = st.columns([2, 3], vertical_alignment="bottom")
+    head.title(_("Retailers"))
+    with actions, st.container(horizontal=True, horizontal_alignment="right"):
+        saved_views.views_popover(RETAILERS, user)
+        transfer.export_buttons(RETAILERS, user, view)
+        if may_write(user, RETAILERS.create_permission):
+            st.page_link(RECORD_PAGE, label=_("New retailer"), icon=":material/add:", query_params={"id": "new"})
+    if ignored:
+        st.warning(plain(_("Parts of this link were ignored: {parts}.").format(parts=", ".join(ignored))))
+    filter_bar.toolbar(RETAILERS, user, view, lookups)
+    page, selected = grid.show_grid(RETAILERS, user, view, lookups, RECORD_PAGE)
+    bulk_bar.bulk_bar(RETAILERS, user, page, selected, lookups)
+    grid.pager(RETAILERS, view, page)
+    transfer.import_section(RETAILERS, user, lookups)
+
+
+directory()

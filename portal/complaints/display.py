@@ -28,6 +28,7 @@ SLA_STYLES = {
     "due_today": "background-color: #fffbe6; color: #6b5900",
     "paused": "color: #5f6368; font-style: italic",
 }
+SLA_COLORS = {"overdue": "red", "due_soon": "orange", "due_today": "yellow", "on_time": "green", "paused": "gray"}
 SLA_MARKS = {"overdue": "⚠", "due_soon": "◔", "due_today": "○", "paused": "‖"}  # in every font, unlike emoji
 EXCERPT = 80  # characters of a changed value the timeline shows (the record holds it whole)
 

@@ -19,7 +19,7 @@ from db.models import AppState, ComplaintCategory, Department, Retailer, SavedVi
 from portal.access.auth import CurrentUser
 from portal.center.sla import DUE_SOON, add_working_time, local
 from portal.center.workdays import WorkCalendar, load_calendar
-from portal.complaints.display import SLA_STYLES
+from portal.complaints.display import SLA_COLORS
 from portal.complaints.labels import CHANNEL_LABELS, REPLY_METHOD_LABELS, SATISFACTION_LABELS, STATE_LABELS
 from portal.complaints.queries import SLA_FILTERS, sla_condition, visible_condition
 from portal.complaints.rules import utcnow
@@ -39,7 +39,7 @@ SLA_LABELS: dict[str, str] = {
     "on_time": N_("On time"),
     "paused": N_("‖ Paused"),
 }
-SLA_CHOICES = tuple(Choice(value, label, style=SLA_STYLES.get(value)) for value, label in SLA_LABELS.items())
+SLA_CHOICES = tuple(Choice(value, label, color=SLA_COLORS.get(value)) for value, label in SLA_LABELS.items())
 
 
 def _choices(labels: dict[Any, str]) -> tuple[Choice, ...]:

@@ -47,7 +47,7 @@ class Choice:
     value: str
     label: str
     aliases: tuple[str, ...] = ()  # other spellings accepted on import (e.g. the Chinese term)
-    style: str | None = None  # CSS for grid cells holding this value (e.g. overdue in red)
+    color: str | None = None  # a grid shows this value as a chip of this colour (Streamlit's: "red", "orange", …)
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from db.models import User
-from portal.i18n import _
+from portal.i18n import _, current_language
 from portal.inputs import INT8_MAX, parse_int
 from portal.records.fields import Field, FieldType, TableSpec, get_spec
 from portal.records.values import PARSERS, parse_value
@@ -34,27 +34,68 @@ class RecordInputError(ValueError):
         self.errors = errors
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """What `Lookups` reads of staff and small linked tables; shared between sessions, never changed."""
+
+    users: dict[int, Any]
+    by_login: dict[str, int]
+    by_staff_id: dict[str, int]
+    by_name: dict[str, list[int]]
+    link_titles: dict[str, dict[int, str]]
+
+
+# (spec name, language) -> (the tables' fingerprint when read, what was read): a process reads staff and linked
+# titles again only when a row of them was added, changed or removed, or it talks to another database
+_SHARED: dict[tuple[str | None, str], tuple[tuple, _Snapshot]] = {}
+
+
+def _fingerprint(session: Session, tables: Iterable[str]) -> tuple:
+    """This database's identity, then each table's row count and the sum of its rows' hashes: any insert, update or
+    delete, by any process or path, changes it. One short query, all in the database."""
+    parts = ["(SELECT oid FROM pg_database WHERE datname = current_database())"]
+    parts += [f"(SELECT row(count(*), coalesce(sum(hashtext(t::text)::bigint), 0))::text FROM {name} t)"
+              for name in tables]  # (the names are the specs' own tables, never input)
+    return tuple(session.execute(text("SELECT " + ", ".join(parts))).one())
+
+
+def _read(session: Session, linked: list[str]) -> _Snapshot:
+    users = session.execute(select(User.id, User.login, User.staff_id, User.name, User.active)).all()
+    by_name: dict[str, list[int]] = {}
+    for u in users:
+        by_name.setdefault(u.name.strip().casefold(), []).append(u.id)
+    titles = {}
+    for name in linked:
+        spec = get_spec(name)
+        table = spec.model.__table__
+        rows = session.execute(select(table.c.id, spec.title_of(table)).order_by(table.c.id)).all()
+        titles[spec.name] = {i: str(t) for i, t in rows}
+    return _Snapshot({u.id: u for u in users}, {u.login.casefold(): u.id for u in users},
+                     {u.staff_id.casefold(): u.id for u in users}, by_name, titles)
+
+
 class Lookups:
-    """Staff and linked records by id and by the names people type; loaded once per batch of values."""
+    """Staff and linked records by id and by the names people type. What they are read from is cached per
+    process and read again when those tables change (`_fingerprint`), so a page draw costs one short query."""
 
     def __init__(self, session: Session, spec: TableSpec | None = None):
         self.session = session
-        users = session.execute(select(User.id, User.login, User.staff_id, User.name, User.active)).all()
-        self.users = {u.id: u for u in users}
-        self._by_login = {u.login.casefold(): u.id for u in users}
-        self._by_staff_id = {u.staff_id.casefold(): u.id for u in users}
-        self._by_name: dict[str, list[int]] = {}
-        for u in users:
-            self._by_name.setdefault(u.name.strip().casefold(), []).append(u.id)
         self._links: dict[str, dict[str, int]] = {}
+        linked = sorted({fld.link_table or "" for fld in spec.fields if fld.type is FieldType.LINK and fld.suggest}
+                        if spec else ())
+        tables = ["users", *(get_spec(name).model.__tablename__ for name in linked)]
+        stamp = _fingerprint(session, tables)
+        cache_key = (spec.name if spec else None, current_language())
+        cached = _SHARED.get(cache_key)
+        if cached is not None and cached[0] == stamp:
+            snapshot = cached[1]
+        else:
+            snapshot = _read(session, linked)
+            _SHARED[cache_key] = (stamp, snapshot)
+        self.users = snapshot.users
+        self._by_login, self._by_staff_id, self._by_name = snapshot.by_login, snapshot.by_staff_id, snapshot.by_name
         # titles of small linked tables (LINK fields with `suggest`): offered as choices by filters
-        self.link_titles: dict[str, dict[int, str]] = {}
-        for fld in spec.fields if spec else ():
-            if fld.type is FieldType.LINK and fld.suggest and fld.link_table not in self.link_titles:
-                linked = get_spec(fld.link_table or "")
-                table = linked.model.__table__
-                rows = session.execute(select(table.c.id, linked.title_of(table)).order_by(table.c.id)).all()
-                self.link_titles[linked.name] = {i: str(t) for i, t in rows}
+        self.link_titles = snapshot.link_titles
 
     def link_title(self, table: str, record_id: int) -> str:
         """The title of a record of a small linked table (loaded for the spec given), else "#id"."""

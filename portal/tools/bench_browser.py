@@ -16,34 +16,17 @@ from another checkout (e.g. `git worktree add /tmp/before <commit>`), for a befo
 """
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
-
+from portal.tools.bench_browser_steps import INTERACTIONS, Browser, Sample
 from portal.tools.run_timing import ENV as RUN_TIMES
-from portal.tools.run_timing import runs_since, sitecustomize_dir
-from portal.tools.soak import APP_IDLE, CHROMIUM, CHROMIUM_ARGS, portal_process
-
-SEARCHES = ("淋湿", "断货", "不耐烦", "重复扣款", "紧俏品牌", "线路07", "防伪标识", "态度")
-RETAILER_SEARCHES = ("便利", "超市", "烟酒", "人民路", "王", "张", "商行", "中山")
-# the first row's cells of a grid (glide's accessible table: data-testid glide-cell-<column>-<row>)
-FIRST_ROW = "[...document.querySelectorAll('td[data-testid^=\"glide-cell-\"][data-testid$=\"-0\"]')]"
-
-
-@dataclass
-class Sample:
-    screen_ms: float
-    server_ms: float
-    gc_ms: float
-    runs: int
+from portal.tools.run_timing import sitecustomize_dir
+from portal.tools.soak import CHROMIUM, CHROMIUM_ARGS, portal_process
 
 
 @dataclass
@@ -51,41 +34,6 @@ class Timed:
     page: str
     interaction: str
     samples: dict[str, list[Sample]] = field(default_factory=dict)  # server label -> samples
-
-
-def first_row_js(expected: str) -> str:
-    return f"() => {FIRST_ROW}.some(td => td.textContent === {json.dumps(expected)})"
-
-
-class Browser:
-    """One signed-in chromium tab on one portal server, and that server's run-time file."""
-
-    def __init__(self, page, base_url: str, times: Path):
-        self.page, self.base_url, self.times = page, base_url, times
-
-    def idle(self, settle_ms: int = 60) -> None:
-        self.page.wait_for_timeout(settle_ms)
-        self.page.wait_for_selector(APP_IDLE, state="attached", timeout=120_000)
-        if self.page.get_by_test_id("stException").count():
-            raise RuntimeError(f"The page at {self.page.url} shows an uncaught exception")
-
-    def goto(self, path: str) -> None:
-        self.page.goto(self.base_url + path)
-        self.idle(300)
-
-    def first_row(self) -> list[str]:
-        return self.page.evaluate(f"() => {FIRST_ROW}.map(td => td.textContent)")
-
-    def measure(self, act: Callable[[], None], ready_js: str) -> Sample:
-        """Time `act` until `ready_js` holds (polled every animation frame), then the server's runs it started."""
-        started_wall = time.time()
-        started = time.perf_counter()
-        act()
-        self.page.wait_for_function(ready_js, polling="raf", timeout=120_000)
-        screen = (time.perf_counter() - started) * 1000
-        self.idle(30)
-        runs = runs_since(self.times, started_wall - 0.005)
-        return Sample(screen, sum(r.ms for r in runs), sum(r.gc_ms for r in runs), len(runs))
 
 
 def _sign_in(page, base_url: str, login: str, password: str) -> None:
@@ -97,34 +45,6 @@ def _sign_in(page, base_url: str, login: str, password: str) -> None:
     form.locator("button[kind=secondaryFormSubmit], button[kind=primaryFormSubmit]").first.click()
     page.wait_for_function("document.cookie.includes('portal_session=')", timeout=120_000)
     page.locator("[data-testid=stSidebarNav]").wait_for(timeout=120_000)
-
-
-def expected_first(table: str, user_login: str, params: dict, column: str) -> str:
-    """What the first row of `table`'s grid shows in `column` for the view `params` describe (URL form)."""
-    import portal.complaints.table  # noqa: F401 (the grids' specs register when their modules load)
-    import portal.retailers.table  # noqa: F401
-    from db.engine import unit_of_work
-    from db.models import User
-    from portal.access.auth import CurrentUser
-    from portal.records.fields import get_spec
-    from portal.records.query import fetch_page
-    from portal.records.view import ViewState
-
-    spec = get_spec(table)
-    view, _ignored = ViewState.from_params(spec, params)
-    with unit_of_work() as s:
-        actor = CurrentUser.of(s.scalar(select(User).where(User.login == user_login)))
-        page = fetch_page(s, actor=actor, spec=spec, view=view)
-    if not page.rows:
-        raise RuntimeError(f"The bench's view of {table} is empty: {params}")
-    return str(page.rows[0][column])
-
-
-def url_params(url: str) -> dict:
-    from urllib.parse import parse_qs, urlsplit
-
-    query = parse_qs(urlsplit(url).query)
-    return {k: (v if k == "f" else v[0]) for k, v in query.items()}
 
 
 def _print(results: list[Timed], labels: list[str], repeat: int) -> None:
@@ -174,7 +94,6 @@ def run_browser_bench(login: str, password: str, repeat: int = 10, baseline: Pat
     from playwright.sync_api import sync_playwright
 
     from db.engine import get_engine, get_owner_engine
-    from portal.tools.bench_browser_steps import INTERACTIONS
 
     url = get_engine().url.render_as_string(hide_password=False)
     owner_url = get_owner_engine().url.render_as_string(hide_password=False)

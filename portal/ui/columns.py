@@ -40,19 +40,16 @@ def page_frame(fields: list[Field], rows: list[dict[str, Any]], *, editable: set
             data[f.name] = pd.Series([r.get(f.name) for r in rows], dtype="boolean")
         elif f.type is FieldType.SINGLE_SELECT and f.name in editable:
             data[f.name] = pd.Series([choice_label(f, r.get(f.name)) for r in rows], dtype="object")
+        elif chips(f):  # a one-value list: the chip column's cell (no pandas Styler: it renders every cell twice)
+            data[f.name] = pd.Series([[r[f.name]] if r.get(f.name) else [] for r in rows], dtype="object")
         else:
             data[f.name] = pd.Series([r.get(f.name) for r in rows], dtype="object")
     return pd.DataFrame(data)
 
 
-def styled(frame: pd.DataFrame, fields: list[Field]) -> Any:
-    """The frame with the cell styles its fields' choices ask for (e.g. overdue in red), else as it is."""
-    styles = {f.name: {v: c.style for c in f.choices if c.style for v in (c.value, _(c.label))}
-              for f in fields if f.name in frame.columns}
-    styles = {name: by_value for name, by_value in styles.items() if by_value}
-    if not styles:
-        return frame
-    return frame.style.apply(lambda col: [styles[col.name].get(v, "") for v in col], subset=list(styles))
+def chips(field: Field) -> bool:
+    """Whether a grid shows `field` as coloured chips (a single choice whose choices have colours)."""
+    return field.type is FieldType.SINGLE_SELECT and any(c.color for c in field.choices)
 
 
 def _label(field: Field, editable: bool) -> str:
@@ -74,6 +71,11 @@ def column_config(field: Field, *, editable: bool, lookups: Lookups) -> Any:
         choices = _("One of: {choices}.").format(choices=", ".join(_(c.label) for c in field.choices))
         return st.column_config.TextColumn(label, required=field.required, disabled=False,
                                            help=f"{help_text} {choices}" if help_text else choices)
+    if chips(field):
+        return st.column_config.MultiselectColumn(label, options=[c.value for c in field.choices],
+                                                  color=[c.color or "gray" for c in field.choices],
+                                                  format_func=lambda v: _(c.label) if (c := field.choice(v)) else v,
+                                                  **common)
     if field.type is FieldType.SINGLE_SELECT:
         return st.column_config.SelectboxColumn(label, options=[c.value for c in field.choices],
                                                 format_func=lambda v: _(c.label) if (c := field.choice(v)) else v,

@@ -37,6 +37,7 @@ _FLASH = "_flash"
 _FIELDS = "_forms.fields"  # form prefix -> names of its value widgets (every form drawn in this session)
 _BUTTONS = "_forms.buttons"  # keys of the save buttons drawn with `retried`
 _RETRY = "_forms.retry"  # the save button that Retry presses again (lives for the one run after Retry)
+_SAVING = "_forms.saving"  # the save button a save that no button started stands for (`saving_as`), while it runs
 _KEPT = "·kept"  # prefix + _KEPT: a form's values kept through a run that did not draw it
 _FAILED_CALLBACK = "_forms.failed_callback"  # (callback, args, kwargs) of a button's action the database refused
 _FAILED_KEPT = "_forms.failed_kept"  # whether typed input was kept when that action failed
@@ -183,7 +184,17 @@ def cleared_in_browser(prefix: str, values: dict[str, Any]) -> None:
 
 def _pressed_save() -> str | None:
     state = st.session_state
-    return next((key for key in state.get(_BUTTONS, ()) if key in state and state[key] is True), None)
+    return state.pop(_SAVING, None) or next((key for key in state.get(_BUTTONS, ())
+                                              if key in state and state[key] is True), None)
+
+
+def saving_as(key: str, save: Callable[[], T]) -> T:
+    """Run `save`, which no button started (a grid cell saved as soon as it is left), as if the save button `key`
+    was pressed: when the database does not answer, Retry presses `key` again (`retried(key)` is then true)."""
+    st.session_state[_SAVING] = key
+    result = save()
+    st.session_state.pop(_SAVING, None)
+    return result
 
 
 def _press_again(key: str | None) -> None:

@@ -27,10 +27,10 @@ from portal.records.fields import Field, FieldType, TableSpec
 from portal.records.query import Page, fetch_page
 from portal.records.validation import Lookups, error_text
 from portal.records.view import ViewState
-from portal.ui.columns import OPEN, SELECT, grid_config, page_frame, styled
-from portal.ui.forms import guarded_callback, keep_also, retried
+from portal.ui.columns import OPEN, SELECT, grid_config, page_frame
+from portal.ui.forms import guarded_callback, keep_also, retried, saving_as
 from portal.ui.text import plain
-from portal.ui.view_state import cursor, key, remember_cursor, update_view, write_view
+from portal.ui.view_state import cursor, key, remember_cursor, seed, update_view, write_view
 
 FLASH = "grid.flash"
 KEPT = ".kept"  # editor_key + KEPT: {record id: (version seen, {field: value})}, edits kept through an outage
@@ -147,17 +147,43 @@ def _problem_lines(spec: TableSpec, page: Page, exc: GridSaveError) -> list[str]
     return lines
 
 
-def _save(spec: TableSpec, user: CurrentUser, page: Page, edits: dict[int, dict[str, Any]]) -> None:
+def _save(spec: TableSpec, user: CurrentUser, page: Page, edits: dict[int, dict[str, Any]]) -> bool:
+    """Save the pending edits (all or nothing); a refusal is kept to show, with the edits. Says whether it saved."""
     changes = _changes(spec, page, edits)
     try:
         with unit_of_work(user.id) as s:
             saved = save_edits(s, actor=user, spec=spec, edits=changes)
     except GridSaveError as exc:
         st.session_state[editor_key(spec) + ".problems"] = exc
-        return
+        st.session_state[editor_key(spec) + ".refused"] = changes
+        return False
     reset_editor(spec)
     flash(_("Saved changes to {n} records.").format(n=saved))
-    st.rerun()
+    return True
+
+
+def saves_at_once(spec: TableSpec) -> bool:
+    """Whether a changed cell is saved as soon as it is left (the default), or edits wait for "Save changes"."""
+    return st.session_state.get(key(spec, "at_once"), True)  # (not the toggle's own state: a run that does not
+    # draw the toggle, such as one the database did not answer, would drop it)
+
+
+def _at_once_changed(spec: TableSpec) -> None:
+    st.session_state[key(spec, "at_once")] = st.session_state[key(spec, "save_at_once")]
+
+
+def _save_at_once(spec: TableSpec, user: CurrentUser, page: Page) -> bool:
+    """One step: the run the cell's change starts saves it (before the grid is drawn, so the same run shows the
+    saved rows); so does the first run that reaches the database after one that did not, for the edits kept then.
+    Not again for edits a save refused (they wait for the user's next change). Says whether it saved."""
+    edits = {pos: {f: v for f, v in changes.items() if f != SELECT} for pos, changes in pending_edits(spec).items()}
+    edits = {pos: values for pos, values in edits.items() if values}
+    retried(key(spec, "save"))  # (a Retry of this save needs nothing more: the kept edits are saved below)
+    if not (edits or kept_edits(spec)) or \
+            _changes(spec, page, edits) == st.session_state.get(editor_key(spec) + ".refused"):
+        return False
+    st.session_state.pop(editor_key(spec) + ".problems", None)
+    return _save(spec, user, page, edits)
 
 
 @guarded_callback
@@ -174,17 +200,17 @@ def _rebase(spec: TableSpec, user: CurrentUser) -> None:
 
 def save_bar(spec: TableSpec, user: CurrentUser, page: Page, edits: dict[int, dict[str, Any]]) -> None:
     """Pending edits: save them all, or discard them; a refused save says why and keeps the edits."""
-    if st.session_state.pop(editor_key(spec) + ".save_now", False):
-        _save(spec, user, page, edits)
+    if st.session_state.pop(editor_key(spec) + ".save_now", False) and _save(spec, user, page, edits):
+        st.rerun()
     kept = sum(len(values) for _version, values in kept_edits(spec).values())
     if kept:
         st.info(_("{n} unsaved changes kept from before the outage: save or discard them.").format(n=kept),
                 icon=":material/cloud_done:")
     with st.container(horizontal=True, vertical_alignment="center", key=key(spec, "save_bar")):
         st.caption(_("{n} rows changed, not saved yet.").format(n=len(_changes(spec, page, edits))))
-        if st.button(_("Save changes"), type="primary", icon=":material/save:", key=key(spec, "save")) \
-                or retried(key(spec, "save")):  # (Retry after the database did not answer presses it again)
-            _save(spec, user, page, edits)
+        if (st.button(_("Save changes"), type="primary", icon=":material/save:", key=key(spec, "save"))
+                or retried(key(spec, "save"))) and _save(spec, user, page, edits):  # (Retry after an outage)
+            st.rerun()
         st.button(_("Discard changes"), key=key(spec, "discard"), on_click=reset_editor, args=(spec,))
     problems: GridSaveError | None = st.session_state.get(editor_key(spec) + ".problems")
     if problems is not None:
@@ -218,10 +244,20 @@ def pager(spec: TableSpec, view: ViewState, page: Page) -> None:
         shown = min(view.page, page.page_count)  # one widget per page shown: the URL, not the widget, holds it
         st.pagination(page.page_count, default=shown, key=key(spec, f"page.{shown}"), on_change=_go_to_page,
                       args=(spec, shown))
+        if page.page_count > 7:  # beyond what the page buttons reach: type the page (1 to the last)
+            st.number_input(_("Go to page"), min_value=1, max_value=page.page_count, value=None, step=1,
+                            key=key(spec, f"goto.{shown}"), on_change=_go_to_typed_page, args=(spec, shown),
+                            placeholder=_("Go to page"), label_visibility="collapsed", width=130)
 
 
 def _go_to_page(spec: TableSpec, shown: int) -> None:
     update_view(spec, page=st.session_state[key(spec, f"page.{shown}")])
+
+
+def _go_to_typed_page(spec: TableSpec, shown: int) -> None:
+    typed = st.session_state.get(key(spec, f"goto.{shown}"))
+    if typed:
+        update_view(spec, page=int(typed))
 
 
 def show_grid(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Lookups,
@@ -231,8 +267,14 @@ def show_grid(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Look
     Rows are selectable when the user may edit a field (bulk changes), or when `selectable` says so (a table
     whose bulk actions are the domain's own, e.g. assigning complaints).
     """
-    show_flash()
     page = _page(spec, user, view)
+    fields = spec.visible_fields(view.columns)
+    editable = {f.name for f in fields if f.may_edit(user)}
+    if editable:
+        keep_also(key(spec, "edits"), functools.partial(keep_edits, spec))  # (before a save that may fail)
+        if saves_at_once(spec) and saving_as(key(spec, "save"), lambda: _save_at_once(spec, user, page)):
+            page = _page(spec, user, view)  # the saved rows, read afresh
+    show_flash()
     if not page.rows and view.page > 1 and page.total:
         write_view(view.with_(page=page.page_count))
         st.rerun()
@@ -240,24 +282,25 @@ def show_grid(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Look
         st.warning(plain(_("A filter was ignored: {problem}").format(problem=problem)))
     if not page.rows:  # the pager says nothing matches; an empty grid would add Streamlit's own English "empty"
         return page, set()  # (no records grid adds rows: an editor is only ever for the rows shown)
-    fields = spec.visible_fields(view.columns)
-    editable = {f.name for f in fields if f.may_edit(user)}
     selectable = bool(editable) if selectable is None else selectable
     frame = _with_kept(spec, page, fields, page_frame(fields, page.rows, editable=editable, selectable=selectable))
     config = grid_config(fields, editable=editable, lookups=lookups, open_key=editor_key(spec) + ".open",
                          selectable=selectable)
     order = [c for c in (SELECT, OPEN) if c in frame.columns] + [f.name for f in fields]
-    data = styled(frame, fields)  # cells whose choice has a style (e.g. overdue in red)
     st.html(PORTAL_ONLY_TOOLS.format(key=re.sub(r"[^a-zA-Z0-9_-]", "-", key(spec, "grid"))))  # (Streamlit's class)
     with st.container(key=key(spec, "grid")):
         if editable or selectable:
-            keep_also(key(spec, "edits"), functools.partial(keep_edits, spec))
-            st.data_editor(data, key=editor_key(spec), column_config=config, column_order=order, hide_index=True,
+            st.data_editor(frame, key=editor_key(spec), column_config=config, column_order=order, hide_index=True,
                            disabled=[f.name for f in fields if f.name not in editable] + [OPEN],
                            alt=_(spec.label), height="auto" if len(page.rows) <= 20 else 600, placeholder="")
         else:
-            st.dataframe(data, column_config=config, column_order=order, hide_index=True, alt=_(spec.label),
+            st.dataframe(frame, column_config=config, column_order=order, hide_index=True, alt=_(spec.label),
                          height="auto" if len(page.rows) <= 20 else 600, placeholder="")
+    if editable:  # batching: several edits checked and saved together, or none (e.g. a row's related fields)
+        seed(key(spec, "save_at_once"), saves_at_once(spec))
+        st.toggle(_("Save each change at once"), key=key(spec, "save_at_once"), on_change=_at_once_changed,
+                  args=(spec,),
+                  help=_("Off: changes wait until you press “Save changes”, and are saved together or not at all."))
     click = st.session_state.get(editor_key(spec) + ".open")
     if click is not None:
         open_record(spec, record_page, page.rows[int(click["row"])]["id"])

@@ -80,3 +80,37 @@ def test_supervisor_filters_opens_edits_and_exports_retailers(base_url, page, di
     assert rows[0][:3] == ["Licence number", "Shop name", "Owner"]
     assert [r[0] for r in rows[1:]] == ["330106000003", "330106000004"]
     assert rows[1][2] == "张敏敏" and rows[2][1].startswith("'=HYPERLINK")  # edited; formula neutralised
+
+
+def test_a_cell_is_saved_in_one_step_and_the_grid_part_checks_the_user_again(base_url, page, directory):
+    """Issue 18: typing into a cell and leaving it saves it (no "Save changes"); the grid is a part of the page that
+    reruns alone, and still reads the user from the database on every click: once demoted to viewer, her next
+    search in the grid shows it read-only."""
+    from sqlalchemy import text
+
+    from db.engine import unit_of_work
+
+    sign_in(page, base_url, "sup", TEST_PASSWORD)
+    page.get_by_role("link", name="Retailers").click()
+    wait_for_app(page)
+    _cells(page)
+    box = page.get_by_test_id("stDataFrame").first.locator("canvas").first.bounding_box()
+    page.mouse.click(box["x"] + 40 + 40 + 20, box["y"] + 35 + 17)  # the first row's licence number
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")  # → shop name → owner
+    page.keyboard.press("Enter")
+    editor = page.locator("textarea.gdg-input, input.gdg-input").first
+    editor.fill("王小伟")
+    editor.press("Enter")
+    expect(page.get_by_text("Saved changes to 1 records.")).to_be_visible()
+    expect(page.get_by_role("button", name="Save changes")).to_have_count(0)
+    assert directory.get("330102000001").owner_name == "王小伟"
+
+    with unit_of_work() as s:  # an admin takes her supervisor role away (another process, another tab)
+        s.execute(text("update users set roles = '{viewer}' where login = 'sup'"))
+    expect(page.get_by_text("Save each change at once")).to_be_visible()
+    search = page.get_by_role("textbox", name="Search", exact=True)
+    search.fill("王")
+    search.press("Enter")
+    expect(page.get_by_text("Save each change at once")).to_have_count(0)  # nothing editable for a viewer
+    expect(page.get_by_test_id("stSidebarNav").get_by_role("link", name="Retailers")).to_be_visible()

@@ -93,32 +93,51 @@ def test_a_shared_url_reproduces_the_view(signed_in, directory):
     assert at.query_params["sort"] == "-owner_name" and at.query_params["cols"] == "license_no,owner_name,status"
 
 
-def test_an_inline_edit_is_saved_and_recorded(signed_in, directory):
+def test_an_inline_edit_is_saved_in_one_step_and_recorded(signed_in, directory):
+    """Issue 18: the run the changed cell starts saves it and shows the saved rows (no "Save changes" click)."""
     at = _grid(signed_in)
     _editor(at, {0: {"shop_name": "好又多便利店(总店)", "star_rating": 4}})
-    at.button(key="retailers.save").click().run()
     assert "Saved changes to 1 records." in [shown(s.value) for s in at.success]
+    assert not [b for b in at.button if b.key == "retailers.save"]  # nothing left to save
+    assert _table(at)["shop_name"][0] == "好又多便利店(总店)"  # the same run draws the saved row
     retailer = directory.get("330102000001")
     assert (retailer.shop_name, retailer.star_rating, retailer.version) == ("好又多便利店(总店)", 4, 2)
 
 
+def test_with_saving_at_once_off_edits_wait_for_save_changes_and_go_together(signed_in, directory):
+    at = _grid(signed_in)
+    at.toggle(key="retailers.save_at_once").set_value(False).run()
+    _editor(at, {0: {"shop_name": "好又多便利店(总店)"}})
+    _editor(at, {0: {"shop_name": "好又多便利店(总店)"}, 1: {"star_rating": 2}})
+    assert directory.get("330102000001").shop_name == "好又多便利店" and not at.success
+    assert "2 rows changed, not saved yet." in [c.value for c in at.caption]
+    at.button(key="retailers.save").click().run()
+    assert "Saved changes to 2 records." in [shown(s.value) for s in at.success]
+    assert (directory.get("330102000001").shop_name, directory.get("330102000002").star_rating) == \
+        ("好又多便利店(总店)", 2)
+
+
 def test_an_invalid_inline_edit_names_row_and_field_and_saves_nothing(signed_in, directory):
     at = _grid(signed_in)
+    key = at.data_editor[0].key
     _editor(at, {0: {"owner_name": "王"}, 1: {"star_rating": 9}})
-    at.button(key="retailers.save").click().run()
     assert "金叶烟酒行 — Star rating: Must be at most 5." in shown(at.error[0].value)
     assert directory.get("330102000001").owner_name == "王伟"
+    at.run()  # another run (e.g. the bell's refresh) neither saves nor drops the refused edits
+    assert at.session_state[key]["edited_rows"] == {0: {"owner_name": "王"}, 1: {"star_rating": 9}}
+    assert "金叶烟酒行 — Star rating: Must be at most 5." in shown(at.error[0].value)
+    _editor(at, {0: {"owner_name": "王"}, 1: {"star_rating": 5}})  # the user corrects the cell: saved at once
+    assert (directory.get("330102000001").owner_name, directory.get("330102000002").star_rating) == ("王", 5)
 
 
 def test_a_stale_inline_edit_is_refused_and_the_input_kept(signed_in, directory):
     at = _grid(signed_in)
     key = at.data_editor[0].key
-    _editor(at, {0: {"owner_name": "王小伟"}})
     seen = directory.get("330102000001")
-    with unit_of_work(directory.supervisor.id) as s:  # someone else saves first
+    with unit_of_work(directory.supervisor.id) as s:  # someone else saves after this grid was drawn
         update_retailer(s, actor=directory.supervisor, retailer_id=seen.id, version=seen.version,
                         values={"owner_name": "王大伟"})
-    at.button(key="retailers.save").click().run()
+    _editor(at, {0: {"owner_name": "王小伟"}})
     assert "was changed by 张华" in shown(at.error[0].value) and "your input is kept" in shown(at.error[0].value)
     assert directory.get("330102000001").owner_name == "王大伟"
     assert at.session_state[key]["edited_rows"] == {0: {"owner_name": "王小伟"}}
@@ -166,10 +185,8 @@ def test_pasted_choice_labels_and_import_spellings_are_accepted_and_others_named
     assert status["type_config"]["type"] == "text" and "One of: Active, Suspended, Closed." in status["help"]
     assert list(_table(at)["status"])[:2] == ["Active", "Active"]  # the labels people copy
     _editor(at, {0: {"status": "Suspended"}, 1: {"status": "暂停"}, 2: {"status": "休息"}})
-    at.button(key="retailers.save").click().run()
     assert "“休息” is not one of: Active, Suspended, Closed." in shown(at.error[0].value)
     _editor(at, {0: {"status": "Suspended"}, 1: {"status": "暂停"}})
-    at.button(key="retailers.save").click().run()
     assert [directory.get(lic).status for lic in ("330102000001", "330102000002")] == ["suspended", "suspended"]
 
 
