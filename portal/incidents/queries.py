@@ -143,8 +143,8 @@ def entry_text(entry: IncidentTimelineEntry) -> str:
         return _("Severity: {old} → {new}.").format(old=_(SEVERITY_LABELS[old]), new=_(SEVERITY_LABELS[new])) + note
     if entry.kind == "commander_change":
         return _("Commander: {old} → {new}.").format(old=data.get("from_name"), new=data.get("to_name")) + note
-    if entry.kind == "command_group" and data.get("position") in POSITION_LABELS:
-        position = _(POSITION_LABELS[data["position"]])
+    if entry.kind == "command_group" and (code := data.get("position")) in POSITION_LABELS:
+        position = _(POSITION_LABELS[code])
         if data.get("removed"):
             return _("Command group: {name} ({position}) stood down.").format(name=data["name"], position=position)
         text = _("Command group: {name} named {position}.").format(name=data["name"], position=position)

@@ -16,10 +16,11 @@ from portal.ui.text import plain
 
 
 def group_line(members: list[ix.GroupMember]) -> str:
-    """“Group leader 张华 · Deputy group leader 孙浩 · Commander 黄伟 · Members 吴婷、徐明” (names made plain)."""
-    parts = [f"{_(POSITION_LABELS[m.position])} {plain(m.name)}" for m in members if m.position != "member"]
+    """“Group leader: 张华 · Deputy group leader: 孙浩 · Commander: 黄伟 · Members: 吴婷、徐明” (names made plain)."""
+    parts = [_("{position}: {name}").format(position=_(POSITION_LABELS[m.position]), name=plain(m.name))
+             for m in members if m.position != "member"]
     if members_only := [plain(m.name) for m in members if m.position == "member"]:
-        parts.append(_("Members {names}").format(names="、".join(members_only)))
+        parts.append(_("{position}: {name}").format(position=_("Members"), name="、".join(members_only)))
     return " · ".join(parts)
 
 
