@@ -98,6 +98,15 @@ def require_group(session: Session, incident: Incident, status: str) -> None:
             missing=", ".join(_(POSITION_LABELS[p]) for p in gaps)))
 
 
+def named_text(name: str, position: str, replaces: str | None) -> str:
+    """“Command group: 孙浩 named Group leader (replaces 张华).” in the reader's language."""
+    label = _(POSITION_LABELS[position])
+    if replaces:
+        return _("Command group: {name} named {position} (replaces {old}).").format(name=name, position=label,
+                                                                                 old=replaces)
+    return _("Command group: {name} named {position}.").format(name=name, position=label)
+
+
 def _staff(session: Session, user_id: int | None) -> User:
     user = session.get(User, user_id) if user_id is not None else None
     if user is None or not user.active:
@@ -128,9 +137,7 @@ def name_to_group(session: Session, *, actor: CurrentUser, incident_id: int, use
     member = IncidentCommandMember(incident_id=incident.id, user_id=user.id, position=position, named_by_id=actor.id,
                                    named_at=now)
     session.add(member)
-    text = _("Command group: {name} named {position}.").format(name=user.name, position=_(POSITION_LABELS[position]))
-    if replaced_name:
-        text += " " + _("(replaces {name})").format(name=replaced_name)
+    text = named_text(user.name, position, replaced_name)
     auto_entry(session, incident, actor, now, "command_group", text,
                {"position": position, "user_id": user.id, "name": user.name, "replaces": replaced_name})
     session.flush()
