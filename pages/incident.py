@@ -79,8 +79,9 @@ st.download_button(_("Handover brief"), ix.handover_brief_html(view), file_name=
                    help=_("A printable summary: situation, timeline, open actions, who is in charge."))
 
 # a keyed tab set remembers the open tab: after a save (a full rerun) the coordinator stays where they were
-# a new incident opens on its checklist: the plan's measures for its type are what to do first
-just_opened = st.session_state.pop("incident_just_opened", None) == i.id
+# an incident opened in this session opens on its checklist (the plan's measures for its type come first); the flag
+# stays, since a tab set whose default changed is a new widget that would jump back to the first tab
+just_opened = st.session_state.get(f"inc{i.id}_opened_here", False)
 timeline_tab, checklist_tab, command_tab, response_tab, actions_tab = st.tabs(
     [_("Timeline"), _("Checklist"), _("Status and command"), _("Suspensions, notices, calls"),
      _("Follow-up actions")], key=f"inc{i.id}_tab", on_change="rerun", default=_("Checklist") if just_opened else None)
