@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from db.incident_models import GROUP_POSITIONS, MAJOR_SEVERITIES, Incident, IncidentCommandMember
 from db.models import Department, User
 from portal.access.auth import CurrentUser, can, require
-from portal.i18n import _, current_language
+from portal.i18n import _, current_language, pgettext
 from portal.incidents.labels import POSITION_LABELS
 from portal.incidents.rules import (
     VIEW,
@@ -95,7 +95,7 @@ def require_group(session: Session, incident: Incident, status: str) -> None:
         raise IncidentInputError("command_group", _(
             "Command group: a major incident (severity 1–2) needs its leader (组长), deputy leader (副组长), "
             "commander (总指挥) and at least one member before it moves on. Still missing: {missing}.").format(
-            missing=", ".join(_(POSITION_LABELS[p]) for p in gaps)))
+            missing=pgettext("list separator", ", ").join(_(POSITION_LABELS[p]) for p in gaps)))
 
 
 def named_text(name: str, position: str, replaces: str | None) -> str:

@@ -46,6 +46,13 @@ def test_a_major_incident_moves_past_open_only_with_its_command_group_filled(com
         command.run(command.coordinator, ix.change_status, **move)
     assert _field(exc) == "command_group"
     assert "Still missing: Group leader, Deputy group leader, Member." in str(exc.value)
+    set_language("zh_CN")
+    try:
+        with pytest.raises(InputError) as exc:
+            command.run(command.coordinator, ix.change_status, **move)
+        assert "尚缺：组长、副组长、成员。" in str(exc.value)
+    finally:
+        set_language("en")
     _name(command, incident.id, command.supervisor, "leader")
     _name(command, incident.id, command.deputy, "deputy_leader")
     with pytest.raises(InputError) as exc:

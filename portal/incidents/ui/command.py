@@ -8,7 +8,7 @@ from db.engine import unit_of_work
 from db.incident_models import GROUP_POSITIONS, MAJOR_SEVERITIES, Incident
 from portal import incidents as ix
 from portal.access.auth import CurrentUser, can
-from portal.i18n import _, fmt_datetime
+from portal.i18n import _, fmt_datetime, pgettext
 from portal.incidents.labels import POSITION_LABELS
 from portal.incidents.ui.panels import _attempt as attempt
 from portal.ui.forms import form_defaults, submit_button
@@ -30,7 +30,8 @@ def group_warning(incident: Incident | ix.BoardRow, members: list[ix.GroupMember
         return ""
     held = {m.position for m in members}
     missing = [_(POSITION_LABELS[p]) for p in ("leader", "deputy_leader", "commander", "member") if p not in held]
-    return _("Command group incomplete: {missing}").format(missing=", ".join(missing)) if missing else ""
+    return _("Command group incomplete: {missing}").format(
+        missing=pgettext("list separator", ", ").join(missing)) if missing else ""
 
 
 def group_panel(user: CurrentUser, incident: Incident, members: list[ix.GroupMember], staff: dict[int, str]) -> None:
