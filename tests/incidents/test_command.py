@@ -11,7 +11,7 @@ from db.engine import unit_of_work
 from db.incident_models import INCIDENT_TYPES, Incident
 from portal import incidents as ix
 from portal.access.auth import PermissionDenied
-from portal.errors import InputError
+from portal.errors import STALE, InputError
 from portal.i18n import set_language
 from tests.incidents.support import NOW, Command, command_fixture  # noqa: F401  (the `command` fixture)
 from tests.incidents.test_notify import _notes, _rendered, queue  # noqa: F401  (the `queue` fixture)
@@ -182,6 +182,16 @@ def test_the_review_is_recorded_by_a_reviewer_under_their_own_name_and_time(comm
     assert _shown(command, incident.id, "review", "zh_CN") == ["督察评审：处置及时,通知到位"]
     with unit_of_work(engine=command.engine) as s:
         assert ix.reviewer_name(s, s.get(Incident, incident.id)) == "郑琳"
+
+
+def test_a_close_from_a_screen_read_before_the_review_names_the_reviewer(command: Command):
+    incident = _resolved(command)
+    seen = command.get(incident.id).version
+    command.review(incident.id)
+    with pytest.raises(InputError) as exc:
+        command.run(command.coordinator, ix.change_status, incident_id=incident.id, version=seen, status="closed",
+                    root_cause="暴雨", now=NOW)
+    assert _field(exc) == STALE and "郑琳 changed incident" in str(exc.value)
 
 
 def test_a_coordinator_cannot_record_the_review(command: Command):
