@@ -1,7 +1,7 @@
 """In a real browser, one rainstorm from the first report to the review: an emergency coordinator opens a severity-2
 severe-weather incident with a commander → the page opens on the plan's checklist, and an item is ticked → logs
 entries and flags one significant (it shows on the significant-events view) → the board says the command group is
-incomplete → raises the severity (the timeline says so) → names the group's leader → records a suspension, a
+incomplete → raises the severity (the timeline says so) → names a member of the group → records a suspension, a
 customer notice and a call list, ticking one retailer off → resolves it → the supervision center's reviewer records
 the review under their own name → the coordinator closes it with root cause and a follow-up action; the handover
 brief shows it all. On the way, the board redraws itself without losing a half-typed entry."""
@@ -125,8 +125,8 @@ def test_a_rainstorm_from_first_report_to_review_and_handover(base_url, page, ma
               language="en")
     deputy = make_user("emergency_coordinator", login="sunhao", department="logistics", name="孙浩", staff_id="KF3001",
                        language="en")
-    make_user("supervisor", login="zhanghua", department="customer_service", name="张华", staff_id="KF1000")
-    member = make_user("handler", login="wuting", department="information", name="吴婷", staff_id="KF4001")
+    leader = make_user("supervisor", login="zhanghua", department="customer_service", name="张华", staff_id="KF1000")
+    make_user("handler", login="wuting", department="information", name="吴婷", staff_id="KF4001")
     make_user("viewer", "reviewer", login="xuming", department="supervision", name="徐明", staff_id="KF7001",
               language="en")
     with unit_of_work() as s:
@@ -207,14 +207,14 @@ def test_a_rainstorm_from_first_report_to_review_and_handover(base_url, page, ma
     _tab(page, "Timeline")
     assert "Severity: 2 – Serious (major) → 1 – Critical (major). 积水范围扩大到城东-02" in _timeline(page)
 
-    # the command group: the leader named here (the deputy and a member were named from another desk)
+    # the command group: a member named here (the leader and deputy were named from another desk)
     with unit_of_work(deputy.id) as s:
-        for user, position in ((deputy, "deputy_leader"), (member, "member")):
+        for user, position in ((leader, "leader"), (deputy, "deputy_leader")):
             ix.name_to_group(s, actor=deputy, incident_id=incident_id, user_id=user.id, position=position)
     _tab(page, "Status and command")
     form = _form(page, "Name to the group")
-    _choose(page, "Person", "张华 (KF1000)", scope=form)
-    _choose(page, "Position", "Group leader", scope=form)
+    expect(form.get_by_label("Position", exact=True)).to_have_value("Member")
+    _choose(page, "Person", "吴婷 (KF4001)", scope=form)
     _submit(page, "Name to the group", "Named to the command group.")
     expect(page.get_by_text(re.compile("Command group: Group leader: 张华 · Deputy group leader: 孙浩 · "
                                        "Commander: 黄伟 · Members: 吴婷"))).to_be_visible()
