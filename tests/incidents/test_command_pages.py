@@ -52,6 +52,16 @@ def test_a_coordinator_ticks_a_checklist_item_and_a_viewer_only_reads_it(signed_
     assert not [b for b in viewer.button if (b.key or "").endswith("_group_save")]
 
 
+def test_a_reviewer_alone_reaches_home_and_every_incident_page(signed_in, coordinator, make_user):  # noqa: F811
+    make_user("reviewer", login="zhenglin", name="郑琳", language="en")
+    incident_id = _open(coordinator)
+    at = signed_in("zhenglin")
+    assert not at.exception and not at.error
+    for page in ("incident_board", "incident_events", "incidents", "incident", "dashboard_incidents"):
+        shown_page = _page(signed_in, "zhenglin", page, id=incident_id)
+        assert not shown_page.error, (page, [e.value for e in shown_page.error])
+
+
 def test_the_reviewer_records_the_review_under_their_own_name_and_the_coordinator_gets_no_form(
         signed_in, coordinator, make_user):  # noqa: F811
     make_user("viewer", "reviewer", login="xuming", name="徐明", language="en")

@@ -94,10 +94,10 @@ def review_panel(user: CurrentUser, incident: Incident, reviewer: str | None) ->
     """The supervision center's review (督察考评中心): shown to all; recorded by a reviewer once the incident is
     resolved, under their own name and the time of saving."""
     st.subheader(_("Supervision review"))
-    if incident.reviewed_at is not None:
-        st.markdown(_("Reviewed by {name}, {time}").format(name=plain(reviewer or "—"),
-                                                           time=fmt_datetime(incident.reviewed_at))
-                    + f"  \n{plain(incident.review_note or '')}")
+    if incident.review_note:  # (one closed before reviews were signed has its note alone)
+        by = _("Reviewed by {name}, {time}").format(name=plain(reviewer or "—"), time=fmt_datetime(
+            incident.reviewed_at)) + "  \n" if incident.reviewed_at else ""
+        st.markdown(by + plain(incident.review_note))
     elif incident.status == "resolved":
         st.caption(_("Awaiting the supervision center's review; the incident is closed out after it."))
     else:
