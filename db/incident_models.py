@@ -37,12 +37,12 @@ STATUSES = ("open", "responding", "monitoring", "resolved", "closed")
 ACTIVE_STATUSES = ("open", "responding", "monitoring")  # on the board: still unfolding
 MAJOR_SEVERITIES = (1, 2)  # 重大: the command group is involved and a commander (总指挥) is named
 ENTRY_KINDS = ("update", "decision", "action", "customer_notice", "resource", "status_change", "severity_change",
-               "commander_change")
+               "commander_change", "command_group", "checklist", "review")
 USER_ENTRY_KINDS = ("update", "decision", "action", "customer_notice", "resource")  # the rest are automatic
 NOTICE_METHODS = ("broadcast", "sms", "call")
 SUPPLY_REASONS = ("wedding", "funeral", "group_consumption", "meeting", "other")
 SUPPLY_STATES = ("requested", "approved", "refused")
-
+GROUP_POSITIONS = ("leader", "deputy_leader", "member")  # 组长, 副组长, 成员 (the commander 总指挥 is on the incident)
 
 
 def _subset(column: str, values: tuple[str, ...]) -> str:
@@ -78,6 +78,8 @@ class Incident(Audited, Versioned, Base):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     root_cause: Mapped[str | None] = mapped_column(Text)
     review_note: Mapped[str | None] = mapped_column(Text)  # by the supervision center (督察考评中心)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # the signed-in reviewer, never typed
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -155,6 +157,46 @@ class IncidentTimelineEntry(Audited, Base):
         # time to respond (portal/incidents/dashboard.py::first_response): the move out of "open"
         Index("ix_incident_timeline_entries_first_move", "incident_id", "happened_at",
               postgresql_where=sql_text("kind = 'status_change' and (data ->> 'from') = 'open'")),
+    )
+
+
+class IncidentCommandMember(Audited, Base):
+    """One person in an incident's emergency command group (应急指挥领导小组): leader (组长), deputy leader (副组长)
+    or member (成员). Naming someone pages them (the notification rules); removing them deletes the row (audited)."""
+
+    __tablename__ = "incident_command_members"
+    __events__ = frozenset({"user_id"})  # someone named to the group: the notification rules' input
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    position: Mapped[str] = mapped_column(String(15))
+    named_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    named_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("incident_id", "user_id", name="uq_incident_command_members_incident_user"),
+        CheckConstraint(one_of("position", GROUP_POSITIONS), name="position"),
+        Index("ix_incident_command_members_one_leader", "incident_id", "position", unique=True,
+              postgresql_where=sql_text("position <> 'member'")),
+        Index("ix_incident_command_members_user_id", "user_id"),
+    )
+
+
+class IncidentChecklistTick(Audited, Base):
+    """A ticked item of an incident's checklist (portal/incidents/checklists.py holds the items per incident type):
+    who ticked it and when. Unticking deletes the row (audited); both land on the timeline."""
+
+    __tablename__ = "incident_checklist_ticks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    item: Mapped[str] = mapped_column(String(40))
+    ticked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    ticked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("incident_id", "item", name="uq_incident_checklist_ticks_incident_item"),
     )
 
 

@@ -9,6 +9,7 @@ from portal.errors import InputError
 from portal.i18n import _, fmt_datetime
 from portal.incidents.labels import SCOPE_LABELS, STEP_LABELS, TYPE_LABELS
 from portal.incidents.rules import utcnow
+from portal.incidents.ui.command import checklist_panel, group_line, group_panel, group_warning, review_panel
 from portal.incidents.ui.log import (
     elapsed,
     entry_form,
@@ -31,6 +32,9 @@ try:
     with unit_of_work(user.id) as s:
         view = ix.incident_view(s, actor=user, incident_id=wanted_id) if wanted_id else None
         coordinators, staff = ix.coordinators(s), ix.active_staff(s)
+        if view is not None:
+            group = ix.command_group(s, actor=user, incident_id=view.incident.id)
+            reviewer = ix.reviewer_name(s, view.incident)
 except InputError:
     view = None
 if view is None:
@@ -57,6 +61,8 @@ st.caption(" · ".join(filter(None, [
     _("opened by {name}").format(name=plain(view.opened_by)),
     "、".join(_(STEP_LABELS[s]) for s in i.affected_steps),
     "、".join(plain(a) for a in i.affected_districts + i.affected_routes)])))
+st.caption(_("Command group: {group}").format(group=group_line(group) or "—")
+           + (f" :red-badge[{warning}]" if (warning := group_warning(i, group)) else ""))
 if i.situation:
     st.markdown(plain(i.situation))
 if view.complaint is not None:
@@ -73,9 +79,12 @@ st.download_button(_("Handover brief"), ix.handover_brief_html(view), file_name=
                    help=_("A printable summary: situation, timeline, open actions, who is in charge."))
 
 # a keyed tab set remembers the open tab: after a save (a full rerun) the coordinator stays where they were
-timeline_tab, command_tab, response_tab, actions_tab = st.tabs(
-    [_("Timeline"), _("Status and command"), _("Suspensions, notices, calls"), _("Follow-up actions")],
-    key=f"inc{i.id}_tab", on_change="rerun")
+# an incident opened in this session opens on its checklist (the plan's measures for its type come first); the flag
+# stays, since a tab set whose default changed is a new widget that would jump back to the first tab
+just_opened = st.session_state.get(f"inc{i.id}_opened_here", False)
+timeline_tab, checklist_tab, command_tab, response_tab, actions_tab = st.tabs(
+    [_("Timeline"), _("Checklist"), _("Status and command"), _("Suspensions, notices, calls"),
+     _("Follow-up actions")], key=f"inc{i.id}_tab", on_change="rerun", default=_("Checklist") if just_opened else None)
 with timeline_tab:
     if can(user, "incidents.run") and i.status != "closed":
         entry_form(user, i.id, prefix=f"inc{i.id}_entry_", entries=view.timeline)
@@ -97,8 +106,12 @@ with timeline_tab:
                     st.rerun(scope="fragment")
 
     live_timeline()
+with checklist_tab:
+    checklist_panel(user, i)
 with command_tab:
+    group_panel(user, i, group, staff)
     command_panel(user, view, coordinators)
+    review_panel(user, i, reviewer)
 with response_tab:
     response_panel(user, view)
 with actions_tab:

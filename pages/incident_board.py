@@ -9,6 +9,7 @@ from portal.center.sla import local
 from portal.i18n import _
 from portal.incidents.labels import TYPE_LABELS
 from portal.incidents.rules import utcnow
+from portal.incidents.ui.command import group_line, group_warning
 from portal.incidents.ui.log import elapsed, entry_form, refresh_every, severity_badge, status_badge
 from portal.ui.forms import live_part
 from portal.ui.session import page_user
@@ -31,6 +32,7 @@ def live_board() -> None:
     """Only this part reruns every 30 s: widgets elsewhere on the page keep what is typed in them."""
     with unit_of_work(user.id) as s:
         rows = ix.board(s, actor=user)
+        groups = ix.command_groups(s, actor=user, incident_ids=[r.id for r in rows])
     # to the second: the coordinator sees that the board is live
     st.caption(_("{n} open incidents · updated {time}").format(n=len(rows), time=local(utcnow()).strftime("%H:%M:%S")))
     if not rows:
@@ -47,6 +49,10 @@ def live_board() -> None:
             since.caption(" · ".join(filter(None, [
                 _("Commander: {name}").format(name=plain(row.commander)) if row.commander else _("No commander"),
                 _("{n} significant").format(n=row.significant_count) if row.significant_count else ""])))
+            if group := group_line([m for m in groups[row.id] if m.position != "commander"]):
+                title.caption(_("Command group: {group}").format(group=group))
+            if warning := group_warning(row, groups[row.id]):
+                title.markdown(f":red-badge[:material/groups: {warning}]")
 
 
 board_side, log_side = st.columns([3, 2], gap="large") if can(user, "incidents.run") else (st.container(), None)

@@ -20,6 +20,7 @@ st.title(_("Open an incident"))
 
 def opened(incident_id: int) -> None:
     forget(P)
+    st.session_state[f"inc{incident_id}_opened_here"] = True  # the incident page opens on its checklist
     st.switch_page("pages/incident.py", query_params={"id": str(incident_id)})
 
 

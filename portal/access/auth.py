@@ -36,6 +36,7 @@ ROLE_LABELS = {
     "emergency_coordinator": N_("Emergency coordinator"),
     "viewer": N_("Viewer"),
     "admin": N_("Admin"),
+    "reviewer": N_("Supervision reviewer"),
 }
 
 # permission -> roles that hold it (admin is not a superuser for domain work: it administers)
@@ -43,7 +44,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "admin.manage": frozenset({"admin"}),
     "retailers.view": frozenset(ROLES),
     "retailers.edit": frozenset({"supervisor", "admin"}),
-    "retailers.view_phone": frozenset(set(ROLES) - {"viewer"}),
+    "retailers.view_phone": frozenset(set(ROLES) - {"viewer", "reviewer"}),
     "views.share": frozenset({"supervisor"}),  # saved grid views visible to everyone (records layer)
     "complaints.view": frozenset({"agent", "handler", "supervisor", "viewer"}),  # lists; rows as can_view allows
     "complaints.register": frozenset({"agent", "supervisor"}),
@@ -54,6 +55,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "training.approve": frozenset({"supervisor"}),
     "incidents.run": frozenset({"emergency_coordinator"}),
     "incidents.view": frozenset(ROLES),
+    "incidents.review": frozenset({"reviewer"}),  # the supervision center's review (督察考评中心), not coordinators
     "supply.approve": frozenset({"emergency_coordinator", "supervisor"}),
     "supply.request": frozenset({"agent", "emergency_coordinator", "supervisor"}),  # take down a retailer's request
     "dashboards.view": frozenset(ROLES),

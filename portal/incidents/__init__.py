@@ -1,11 +1,24 @@
 """Emergency incidents (客户服务应急预案): the live, append-only incident log and emergency supply requests.
 
 Pages import from here. Where things live: rules.py (status transitions, locking, validation), log.py (open,
-timeline entries, status / severity / commander), response.py (suspensions, notices, call list, follow-up
-actions), queries.py (board, incident view, significant events), brief.py (the handover brief), supply.py
-(emergency supply requests, brands, approval limits), records.py (the grids' table descriptions), labels.py.
+timeline entries, status / severity / commander), command.py (the command group and the supervision review),
+checklists.py (the plan's measures per incident type, ticked on the timeline), response.py (suspensions, notices,
+call list, follow-up actions), queries.py (board, incident view, significant events), brief.py (the handover brief),
+supply.py (emergency supply requests, brands, approval limits), records.py (the grids' table descriptions), labels.py.
 """
 from portal.incidents.brief import handover_brief_html
+from portal.incidents.checklists import CHECKLISTS, ChecklistRow, checklist, tick_item
+from portal.incidents.command import (
+    GroupMember,
+    command_group,
+    command_groups,
+    group_gaps,
+    may_review,
+    name_to_group,
+    record_review,
+    remove_from_group,
+    reviewer_name,
+)
 from portal.incidents.log import (
     add_entry,
     change_severity,
@@ -59,6 +72,8 @@ from portal.incidents.supply import (
 )
 
 __all__ = [
+    "CHECKLISTS", "ChecklistRow", "GroupMember", "checklist", "command_group", "command_groups", "group_gaps",
+    "may_review", "name_to_group", "record_review", "remove_from_group", "reviewer_name", "tick_item",
     "BoardRow", "EntryView", "IncidentInputError", "IncidentView", "MyAction", "RequestRow", "SignificantEvent",
     "TRANSITIONS", "actions_due", "active_staff", "add_action", "add_entry", "add_to_call_list", "approval_limit",
     "approval_limits", "approve_supply_request", "areas", "board", "change_severity", "change_status",

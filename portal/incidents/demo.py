@@ -66,6 +66,12 @@ def _rainstorm(session: Session, boss: CurrentUser, now: datetime) -> None:
     for minutes, kind, text, significant in log:
         ix.add_entry(session, actor=boss, incident_id=incident.id, kind=kind,
                      text=text, significant=significant, now=start + timedelta(minutes=minutes))
+    # a major incident moves on only with its command group (组长, 副组长, members) in place
+    for login, position in (("zhanghua", "leader"), ("sunhao", "deputy_leader"), ("wuting", "member")):
+        ix.name_to_group(session, actor=boss, incident_id=incident.id, user_id=_user(session, login).id,
+                         position=position, now=start + timedelta(minutes=22))
+    ix.tick_item(session, actor=boss, incident_id=incident.id, item="decide_suspension",
+                 now=start + timedelta(minutes=28))
     ix.change_status(session, actor=boss, incident_id=incident.id, status="responding",
                      now=start + timedelta(minutes=26))
     ix.record_suspension(session, actor=boss, incident_id=incident.id, service="delivery", area="城东-01、城东-02",
@@ -120,9 +126,10 @@ def _late_arrival_closed(session: Session, boss: CurrentUser, logistics: Current
                      resolved_at=start + timedelta(days=1), now=start + timedelta(days=1, minutes=10))
     ix.add_action(session, actor=boss, incident_id=incident.id, text="与上游约定到货延迟提前 24 小时预警",
                   owner_id=logistics.id, due_date=local(now).date() + timedelta(days=10), now=start + timedelta(days=2))
+    ix.record_review(session, actor=_user(session, "xuming"), incident_id=incident.id,
+                     note="处置及时,客户告知到位;预警机制待落实。", now=start + timedelta(days=2))
     ix.change_status(session, actor=boss, incident_id=incident.id, status="closed",
-                     root_cause="上游运输计划调整未提前通知。",
-                     review_note="督察考评中心:处置及时,客户告知到位;预警机制待落实。", close_with_open_actions=True,
+                     root_cause="上游运输计划调整未提前通知。", close_with_open_actions=True,
                      now=start + timedelta(days=2, hours=1))
 
 

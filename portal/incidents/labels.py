@@ -46,6 +46,15 @@ ENTRY_KIND_LABELS: dict[str, str] = {
     "status_change": N_("Status change"),
     "severity_change": N_("Severity change"),
     "commander_change": N_("Commander change"),
+    "command_group": N_("Command group"),
+    "checklist": N_("Checklist"),
+    "review": N_("Supervision review"),
+}
+POSITION_LABELS: dict[str, str] = {  # the plan's command group (应急指挥领导小组)
+    "leader": N_("Group leader"),
+    "deputy_leader": N_("Deputy group leader"),
+    "commander": N_("Commander"),
+    "member": N_("Member"),
 }
 NOTICE_METHOD_LABELS: dict[str, str] = {
     "broadcast": N_("Broadcast"),

@@ -28,6 +28,7 @@ from db.models import Retailer, User
 from portal.access.auth import CurrentUser
 from portal.center.sla import local
 from portal.i18n import _
+from portal.incidents.command import require_group
 from portal.incidents.labels import SEVERITY_LABELS, STATUS_LABELS
 from portal.incidents.rules import (
     TRANSITIONS,
@@ -200,11 +201,11 @@ def _open_actions(session: Session, incident_id: int) -> tuple[int, int]:
 def change_status(session: Session, *, actor: CurrentUser, incident_id: int, status: str,
                   version: int | None = None, note: str = "", resolution: str | None = None,
                   resolved_at: datetime | None = None, root_cause: str | None = None,
-                  review_note: str | None = None, close_with_open_actions: bool = False,
-                  now: datetime | None = None) -> Incident:
+                  close_with_open_actions: bool = False, now: datetime | None = None) -> Incident:
     """Move an incident along open → responding → monitoring → resolved → closed (back to responding if it
-    flares up again). Resolved needs a resolution and a time not before the start; closed needs the root
-    cause, follow-up actions and the supervision center's review note, and says so when actions are open."""
+    flares up again). A major one moves past open only with its command group filled. Resolved needs a resolution
+    and a time not before the start; closed needs the root cause, follow-up actions and the supervision center's
+    review (recorded by a reviewer: portal/incidents/command.py), and says so when actions are open."""
     require_run(actor)
     now = now or utcnow()
     incident = lock_incident(session, incident_id, version)
@@ -213,6 +214,7 @@ def change_status(session: Session, *, actor: CurrentUser, incident_id: int, sta
         raise IncidentInputError("status", _("Incident {ref} is “{old}”: it cannot move to “{new}”.").format(
             ref=incident.reference, old=_(STATUS_LABELS[old]), new=_(STATUS_LABELS.get(status, status))))
     note = optional_text("note", note)
+    require_group(session, incident, status)
     if status == "resolved":
         incident.resolution = require_text("resolution", resolution, _("Resolution: say how it was resolved."))
         incident.resolved_at = past_moment(
@@ -220,8 +222,9 @@ def change_status(session: Session, *, actor: CurrentUser, incident_id: int, sta
             before_message=_("Resolved at: that is before the incident started."))
     elif status == "closed":
         incident.root_cause = require_text("root_cause", root_cause, _("Root cause: say why it happened."))
-        incident.review_note = require_text("review_note", review_note, _(
-            "Review note: record the supervision center's review before closing."))
+        if incident.reviewed_at is None:
+            raise IncidentInputError("review_note", _("Review: the supervision center reviews a resolved incident "
+                                                      "before it is closed out; none has been recorded yet."))
         total, still_open = _open_actions(session, incident.id)
         if total == 0:
             raise IncidentInputError("actions", _("Follow-up actions: add at least one (with an owner and a due "
@@ -231,8 +234,9 @@ def change_status(session: Session, *, actor: CurrentUser, incident_id: int, sta
                 "{n} follow-up actions are still open. Tick “Close with open actions” to close anyway; "
                 "their owners keep them.").format(n=still_open))
         incident.closed_at = now
-    elif old == "resolved":  # reopened: it is no longer resolved (the timeline keeps the resolution it had)
+    elif old == "resolved":  # reopened: it is no longer resolved, nor reviewed (the timeline keeps both)
         incident.resolved_at, incident.resolution = None, None
+        incident.review_note, incident.reviewed_by_id, incident.reviewed_at = None, None, None
     incident.status = status
     data = {"from": old, "to": status, "note": note or None}
     if status == "resolved":

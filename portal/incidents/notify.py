@@ -1,11 +1,11 @@
 """The incident rules of the notifications worker (portal/notifications/rules.py finds `RULES` here), to staff: a
-major incident (severity 1–2) opened or raised, a new commander, a follow-up action assigned or due, and a major
-incident's next timeline update due.
+major incident (severity 1–2) opened or raised, a new commander, someone named to the command group, a follow-up
+action assigned or due, and a major incident's next timeline update due.
 
 Events come from the outbox (db/outbox.py): `Incident.__events__` (severity, commander_id) and
-`FollowUpAction.__events__` (owner_id), inserts included. The timeline is append-only and makes no insert events
-(`__audit_inserts__ = False`), so "no entry for N minutes" is a scan over the major incidents still active (a partial
-index) and each one's last entry (an index), never an event.
+`FollowUpAction.__events__` (owner_id), `IncidentCommandMember.__events__` (user_id), inserts included. The
+timeline is append-only and makes no insert events (`__audit_inserts__ = False`), so "no entry for N minutes" is a
+scan over the major incidents still active (a partial index) and each one's last entry (an index), never an event.
 """
 from __future__ import annotations
 
@@ -14,7 +14,14 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.incident_models import ACTIVE_STATUSES, MAJOR_SEVERITIES, FollowUpAction, Incident, IncidentTimelineEntry
+from db.incident_models import (
+    ACTIVE_STATUSES,
+    MAJOR_SEVERITIES,
+    FollowUpAction,
+    Incident,
+    IncidentCommandMember,
+    IncidentTimelineEntry,
+)
 from portal.center_time import CENTER_TZ, WORKDAY_STARTS, local
 from portal.i18n import N_
 from portal.notifications.audiences import active, with_role
@@ -27,6 +34,9 @@ UPDATE_EVERY = timedelta(minutes=30)  # a major incident's log without an entry 
 ACTION_TEXT_SHOWN = 80  # characters of an action's text in a notice
 OPENED = {1: N_("Incident {ref} opened at severity 1 (critical): {title}"),
           2: N_("Incident {ref} opened at severity 2 (serious): {title}")}
+NAMED = {"leader": N_("You are the command group's leader (组长) for incident {ref}: {title}"),
+         "deputy_leader": N_("You are the command group's deputy leader (副组长) for incident {ref}: {title}"),
+         "member": N_("You are in the command group of incident {ref}: {title}")}
 RAISED = {1: N_("Incident {ref} raised to severity 1 (critical): {title}"),
           2: N_("Incident {ref} raised to severity 2 (serious): {title}")}
 
@@ -81,6 +91,26 @@ def commander_changed(session: Session, event: dict, ctx: RuleContext) -> list[N
             notices.append(Notice(new, "incident_commander", "incidents", change["record"], event["event"],
                                   N_("You are now the commander of incident {ref}: {title}"),
                                   {"ref": row.reference, "title": row.title}, link(change["record"]),
+                                  urgent=row.severity in MAJOR_SEVERITIES))
+    return notices
+
+
+def command_named(session: Session, event: dict, ctx: RuleContext) -> list[Notice]:
+    """Someone named to an incident's command group (leader, deputy leader, member) -> that person, paged (not when
+    they named themselves); urgent while the incident is major."""
+    notices = []
+    for change in changes_of(event, "incident_command_members", "user_id"):
+        person = change["new"]
+        if change["action"] != "insert" or person is None or person == event.get("actor") or \
+                "named_member" not in ctx.audiences or not active(session, [person]):
+            continue
+        row = session.execute(select(Incident.id, Incident.reference, Incident.title, Incident.severity,
+                                     IncidentCommandMember.position)
+                              .join(Incident, Incident.id == IncidentCommandMember.incident_id)
+                              .where(IncidentCommandMember.id == int(change["record"]))).first()
+        if row is not None:
+            notices.append(Notice(person, "incident_command_named", "incidents", str(row.id), event["event"],
+                                  NAMED[row.position], {"ref": row.reference, "title": row.title}, link(row.id),
                                   urgent=row.severity in MAJOR_SEVERITIES))
     return notices
 
@@ -166,6 +196,8 @@ RULES = (
          on_event=major_incident),
     Rule("incident_commander", "incidents", N_("Incident commander changed: tell the new commander"),
          audiences=("commander",), default=("commander",), on_event=commander_changed),
+    Rule("incident_command_named", "incidents", N_("Named to an incident's command group: page that person"),
+         audiences=("named_member",), default=("named_member",), on_event=command_named),
     Rule("incident_action_assigned", "incidents", N_("Follow-up action assigned: tell its owner"),
          audiences=("action_owner",), default=("action_owner",), on_event=action_assigned),
     Rule("incident_action_due", "incidents",

@@ -22,7 +22,9 @@ from db.incident_models import (
 from db.models import Retailer, User
 from portal.access.auth import SYSTEM, CurrentUser, can, require
 from portal.i18n import _
-from portal.incidents.labels import SEVERITY_LABELS, STATUS_LABELS
+from portal.incidents.checklists import item_by_code
+from portal.incidents.command import named_text
+from portal.incidents.labels import POSITION_LABELS, SEVERITY_LABELS, STATUS_LABELS
 from portal.incidents.rules import VIEW, get_incident, utcnow
 from portal.notifications.channels.retailer_status import message_statuses
 
@@ -142,6 +144,16 @@ def entry_text(entry: IncidentTimelineEntry) -> str:
         return _("Severity: {old} → {new}.").format(old=_(SEVERITY_LABELS[old]), new=_(SEVERITY_LABELS[new])) + note
     if entry.kind == "commander_change":
         return _("Commander: {old} → {new}.").format(old=data.get("from_name"), new=data.get("to_name")) + note
+    if entry.kind == "command_group" and (code := data.get("position")) in POSITION_LABELS:
+        if data.get("removed"):
+            return _("Command group: {name} ({position}) stood down.").format(name=data["name"],
+                                                                              position=_(POSITION_LABELS[code]))
+        return named_text(data["name"], code, data.get("replaces"))
+    if entry.kind == "review" and data.get("note"):
+        return _("Supervision review: {note}").format(note=data["note"])
+    if entry.kind == "checklist" and (item := item_by_code(data.get("item", ""))) is not None:
+        return (_("Checklist: ✓ {item}") if data.get("done") else _("Checklist: unticked {item}")).format(
+            item=_(item.text))
     return entry.text
 
 

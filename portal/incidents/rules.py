@@ -109,7 +109,7 @@ def stale(session: Session, incident: Incident) -> InputError:
         select(IncidentTimelineEntry.recorded_at, User.name)
         .outerjoin(User, User.id == IncidentTimelineEntry.author_id)
         .where(IncidentTimelineEntry.incident_id == incident.id,
-               IncidentTimelineEntry.kind.in_(("status_change", "severity_change", "commander_change")))
+               IncidentTimelineEntry.kind.in_(("status_change", "severity_change", "commander_change", "review")))
         .order_by(IncidentTimelineEntry.recorded_at.desc(), IncidentTimelineEntry.id.desc()).limit(1)).first()
     who, when = (last.name or _("System"), fmt_datetime(last.recorded_at)) if last else (_("someone else"), "")
     return InputError(STALE, _("{name} changed incident {ref} at {time} (it is now “{status}”). Nothing was "

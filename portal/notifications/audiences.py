@@ -23,6 +23,7 @@ AUDIENCE_TITLES: dict[str, str] = {
     "customer_manager": N_("the retailer's customer manager"),
     "commander": N_("the incident's commander"),
     "action_owner": N_("the action's owner"),
+    "named_member": N_("the person named to the command group"),
     "trainer": N_("the session's trainer"),
     "departments_owing": N_("the departments that owe their needs"),
     "signed_up_retailers": N_("the retailers with a seat (text message through the gateway)"),

@@ -28,7 +28,7 @@ DEMO_USERS: list[tuple[str, str, str, list[str], str]] = [
     ("sunhao", "孙浩", "KF3001", ["handler"], "logistics"),
     ("wuting", "吴婷", "KF4001", ["handler", "admin"], "information"),
     ("huangwei", "黄伟", "KF6001", ["emergency_coordinator"], "security"),
-    ("xuming", "徐明", "KF7001", ["viewer"], "supervision"),
+    ("xuming", "徐明", "KF7001", ["viewer", "reviewer"], "supervision"),
 ]
 # the marketing handlers who act as customer managers (客户经理), two districts each
 CUSTOMER_MANAGERS = ("liuyang", "chenjing", "zhoujie")

@@ -29,6 +29,7 @@ class Command:
     supervisor: CurrentUser  # customer-service head: approves supply requests, runs no incidents
     agent: CurrentUser  # takes down supply requests
     viewer: CurrentUser
+    reviewer: CurrentUser  # 郑琳, supervision & evaluation center: records the review of a resolved incident
     retailers: list[int] = field(default_factory=list)
     brands: dict[str, int] = field(default_factory=dict)
 
@@ -42,6 +43,16 @@ class Command:
                       situation="城东区 8 点起暴雨,城东-01、城东-02 线路积水无法送货。", affected_steps=["delivery"],
                       affected_districts=["城东区"], affected_routes=["城东-01", "城东-02"], now=NOW)
         return self.run(kw.pop("actor", self.coordinator), ix.open_incident, **(values | kw))
+
+    def fill_group(self, incident_id: int, now: datetime = NOW) -> None:
+        """Name a major incident's command group (leader 张华, deputy leader 孙浩, member 王丽): it then may move on."""
+        for user, position in ((self.supervisor, "leader"), (self.deputy, "deputy_leader"), (self.agent, "member")):
+            self.run(self.coordinator, ix.name_to_group, incident_id=incident_id, user_id=user.id, position=position,
+                     now=now)
+
+    def review(self, incident_id: int, note: str = "处置及时,通知到位") -> Incident:
+        """The supervision center's review of a resolved incident, by its reviewer."""
+        return self.run(self.reviewer, ix.record_review, incident_id=incident_id, note=note, now=NOW)
 
     def get(self, incident_id: int) -> Incident:
         with unit_of_work(engine=self.engine) as s:
@@ -75,5 +86,6 @@ def command_fixture(db, make_user, monkeypatch) -> Command:
         supervisor=make_user("supervisor", department="customer_service", name="张华"),
         agent=make_user("agent", department="customer_service", name="王丽"),
         viewer=make_user("viewer", department="supervision", name="徐明"),
+        reviewer=make_user("reviewer", department="supervision", name="郑琳"),
         retailers=retailer_ids, brands=brands,
     )

@@ -1,8 +1,10 @@
 """In a real browser, one rainstorm from the first report to the review: an emergency coordinator opens a severity-2
-severe-weather incident with a commander → logs entries and flags one significant (it shows on the significant-
-events view) → raises the severity (the timeline says so) → records a suspension, a customer notice and a call
-list, ticking one retailer off → resolves it → closes it with root cause, a follow-up action and the review note;
-the handover brief shows it all. On the way, the board redraws itself without losing a half-typed entry."""
+severe-weather incident with a commander → the page opens on the plan's checklist, and an item is ticked → logs
+entries and flags one significant (it shows on the significant-events view) → the board says the command group is
+incomplete → raises the severity (the timeline says so) → names a member of the group → records a suspension, a
+customer notice and a call list, ticking one retailer off → resolves it → the supervision center's reviewer records
+the review under their own name → the coordinator closes it with root cause and a follow-up action; the handover
+brief shows it all. On the way, the board redraws itself without losing a half-typed entry."""
 from __future__ import annotations
 
 import os
@@ -16,7 +18,8 @@ from playwright.sync_api import expect
 
 from db.engine import unit_of_work
 from db.incident_models import Incident, IncidentRetailer
-from db.models import Retailer
+from db.models import Retailer, User
+from portal import incidents as ix
 from portal.center.sla import local
 from portal.incidents.rules import utcnow
 from tests.conftest import TEST_PASSWORD
@@ -120,7 +123,11 @@ def _timeline(page) -> str:
 def test_a_rainstorm_from_first_report_to_review_and_handover(base_url, page, make_user):
     make_user("emergency_coordinator", login="huangwei", department="security", name="黄伟", staff_id="KF6001",
               language="en")
-    make_user("emergency_coordinator", login="sunhao", department="logistics", name="孙浩", staff_id="KF3001",
+    deputy = make_user("emergency_coordinator", login="sunhao", department="logistics", name="孙浩", staff_id="KF3001",
+                       language="en")
+    leader = make_user("supervisor", login="zhanghua", department="customer_service", name="张华", staff_id="KF1000")
+    make_user("handler", login="wuting", department="information", name="吴婷", staff_id="KF4001")
+    make_user("viewer", "reviewer", login="xuming", department="supervision", name="徐明", staff_id="KF7001",
               language="en")
     with unit_of_work() as s:
         s.add_all([Retailer(license_no=f"330102{100000 + n}", shop_name=f"金叶便利店{n}", owner_name="李建国",
@@ -147,6 +154,17 @@ def test_a_rainstorm_from_first_report_to_review_and_handover(base_url, page, ma
     expect(page.get_by_role("heading", name=f"{reference} · 城东区暴雨,城东-01 线路积水")).to_be_visible()
     expect(page.get_by_text("2 – Serious (major)").first).to_be_visible()
 
+    # a new incident opens on its checklist (the plan's measures for severe weather); one is ticked
+    expect(page.get_by_role("tab", name="Checklist", exact=True)).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_text("0 of 6 done")).to_be_visible()
+    page.locator(f".st-key-check_{incident_id}_cash_settlement_row").get_by_role("button", name="Done").click()
+    wait_for_app(page, settle_ms=400)
+    expect(page.get_by_text("1 of 6 done")).to_be_visible()
+    expect(page.get_by_text("Ticked by 黄伟")).to_be_visible()
+    _shot(page, "1b_checklist")
+    _tab(page, "Timeline")
+    assert "Checklist: ✓ Retailers who cannot pay through the bank" in _timeline(page)
+
     # the log: entries as things unfold, one of them flagged significant
     _log(page, "城东-01 线路 12 户今日上午无法送达。")
     _log(page, "启动局部应急预案,现场指挥设在配送中心。", kind="Decision", significant=True)
@@ -162,6 +180,7 @@ def test_a_rainstorm_from_first_report_to_review_and_handover(base_url, page, ma
     page.goto(f"{base_url}/incident_board")
     wait_for_app(page)
     expect(page.get_by_text(reference)).to_be_visible()
+    expect(page.get_by_text("Command group incomplete: Group leader, Deputy group leader, Member")).to_be_visible()
     quick = page.get_by_label("What happened, was decided or was done", exact=True)
     quick.fill("交警确认解放路 10 点后可单向通")
     caption = page.get_by_text(re.compile(r"open incidents · updated"))
@@ -187,6 +206,18 @@ def test_a_rainstorm_from_first_report_to_review_and_handover(base_url, page, ma
     _shot(page, "5_severity")
     _tab(page, "Timeline")
     assert "Severity: 2 – Serious (major) → 1 – Critical (major). 积水范围扩大到城东-02" in _timeline(page)
+
+    # the command group: a member named here (the leader and deputy were named from another desk)
+    with unit_of_work(deputy.id) as s:
+        for user, position in ((leader, "leader"), (deputy, "deputy_leader")):
+            ix.name_to_group(s, actor=deputy, incident_id=incident_id, user_id=user.id, position=position)
+    _tab(page, "Status and command")
+    form = _form(page, "Name to the group")
+    expect(form.get_by_label("Position", exact=True)).to_have_value("Member")
+    _choose(page, "Person", "吴婷 (KF4001)", scope=form)
+    _submit(page, "Name to the group", "Named to the command group.")
+    expect(page.get_by_text(re.compile("Command group: Group leader: 张华 · Deputy group leader: 孙浩 · "
+                                       "Commander: 黄伟 · Members: 吴婷"))).to_be_visible()
 
     # response: delivery suspended on the route, retailers told by phone, and the call list ticked off
     _tab(page, "Suspensions, notices, calls")
@@ -242,11 +273,28 @@ def test_a_rainstorm_from_first_report_to_review_and_handover(base_url, page, ma
     due = local(utcnow()).date() + timedelta(days=14)
     _date(page, form.get_by_label("Due date", exact=True), due)
     _submit(page, "Add action", "Action added.")
+
+    # the supervision center's reviewer records the review in their own browser, under their own name
+    reviewer = page.context.browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-US").new_page()
+    sign_in(reviewer, base_url, "xuming", TEST_PASSWORD)
+    expect(reviewer.get_by_role("button", name="Sign out")).to_be_visible()
+    reviewer.goto(f"{base_url}/incident?id={incident_id}")
+    wait_for_app(reviewer)
+    _tab(reviewer, "Status and command")
+    expect(reviewer.get_by_text("Recorded under your name (徐明) and the time you save it.")).to_be_visible()
+    _form(reviewer, "Record review").get_by_label("Review findings", exact=True).fill("处置及时,客户告知到位。")
+    _submit(reviewer, "Record review", "Review recorded.")
+    expect(reviewer.get_by_text(re.compile("Reviewed by 徐明, "))).to_be_visible()
+    _shot(reviewer, "6b_review")
+    reviewer.context.close()
+
+    page.reload()  # (the coordinator's screen: the review changed the incident)
+    wait_for_app(page)
     _tab(page, "Status and command")
+    expect(page.get_by_text(re.compile("Reviewed by 徐明, "))).to_be_visible()
     form = _form(page, "Change status")
     _choose(page, "New status", "Closed out", scope=form)
     form.get_by_label("Root cause", exact=True).fill("极端降雨,道路积水超过车辆涉水深度。")
-    form.get_by_label("Review note (supervision center)", exact=True).fill("督察考评中心:处置及时,客户告知到位。")
     form.get_by_role("button", name="Change status", exact=True).click()
     wait_for_app(page, settle_ms=400)
     expect(page.get_by_text("follow-up actions are still open")).to_be_visible()  # says so, nothing lost
@@ -258,6 +306,7 @@ def test_a_rainstorm_from_first_report_to_review_and_handover(base_url, page, ma
     with unit_of_work() as s:
         incident = s.get(Incident, incident_id)
         assert (incident.status, incident.severity) == ("closed", 1) and incident.review_note
+        assert s.get(User, incident.reviewed_by_id).login == "xuming"
         assert s.query(IncidentRetailer).filter_by(incident_id=incident_id, called=True).count() == 1
 
     # the handover brief, one click: situation, who is in charge, timeline, suspension, notice, open action
@@ -268,7 +317,7 @@ def test_a_rainstorm_from_first_report_to_review_and_handover(base_url, page, ma
                  "城东-01 线路 12 户", "Severity: 2 – Serious (major) → 1 – Critical (major)",
                  "交警确认解放路 10 点后可单向通行。", "因暴雨积水,今日上午送货暂停", "Delivery",
                  "修订暴雨天气送货应急路线", "孙浩", "积水消退,14:10 恢复送货",
-                 "极端降雨", "督察考评中心:处置及时", "1 of 3 retailers on the call list have been called"):
+                 "极端降雨", "处置及时,客户告知到位。", "1 of 3 retailers on the call list have been called"):
         assert part in brief, part
     if SHOTS:
         brief_page = page.context.new_page()

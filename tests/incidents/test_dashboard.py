@@ -58,6 +58,7 @@ def four(command: Command) -> dict[str, int]:
     cc = command.open(type="system_failure", severity=2, commander_id=c.id, title="全区结算系统扣款异常",
                       scope="district_wide", started_at=C_START, affected_districts=["城东区", "城西区"],
                       affected_retailers_estimate=500, affected_steps=["ordering"], now=C_START).id
+    command.fill_group(cc, now=C_START + H)
     run(c, ix.change_status, incident_id=cc, status="monitoring", now=C_START + 2 * H)
     run(c, ix.record_suspension, incident_id=cc, service="ordering", area="全区", suspended_at=C_START + 2.5 * H,
         now=C_START + 2.5 * H)

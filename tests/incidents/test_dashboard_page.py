@@ -55,6 +55,9 @@ def incidents(coordinator, make_user) -> dict[str, int]:
     system = run(ix.open_incident, type="system_failure", severity=2, commander_id=coordinator.id,
                  title="订货系统无法登录", started_at=now - timedelta(hours=3), affected_districts=["城西区"],
                  affected_retailers_estimate=200, now=now - timedelta(hours=3)).id
+    for position in ("leader", "deputy_leader", "member"):  # a major incident moves on with its command group
+        run(ix.name_to_group, incident_id=system, user_id=make_user("handler").id, position=position,
+            now=now - timedelta(hours=2))
     run(ix.change_status, incident_id=system, status="responding", now=now - timedelta(hours=2))
     truck = run(ix.open_incident, type="vehicle_breakdown", severity=4, title="城东-01 送货车辆爆胎",
                 started_at=now - timedelta(hours=1), affected_districts=["城东区"], now=now).id

@@ -159,15 +159,17 @@ def _resolve(command: Command, incident_id: int):
                        resolution="积水已退,恢复送货", now=NOW)
 
 
-def test_closing_needs_root_cause_actions_and_a_review_note(command: Command):
+def test_closing_needs_root_cause_actions_and_the_supervision_review(command: Command):
     incident = command.open()
     _resolve(command, incident.id)
-    close = dict(incident_id=incident.id, status="closed", root_cause="排水管网老化", review_note="处置及时,通知到位",
-                 now=NOW)
-    for missing, field in (("root_cause", "root_cause"), ("review_note", "review_note")):
-        with pytest.raises(InputError) as exc:
-            command.run(command.coordinator, ix.change_status, **(close | {missing: ""}))
-        assert _field(exc) == field
+    close = dict(incident_id=incident.id, status="closed", root_cause="排水管网老化", now=NOW)
+    with pytest.raises(InputError) as exc:
+        command.run(command.coordinator, ix.change_status, **close)
+    assert _field(exc) == "review_note" and "none has been recorded yet" in str(exc.value)
+    command.review(incident.id)
+    with pytest.raises(InputError) as exc:
+        command.run(command.coordinator, ix.change_status, **(close | {"root_cause": ""}))
+    assert _field(exc) == "root_cause"
     with pytest.raises(InputError) as exc:
         command.run(command.coordinator, ix.change_status, **close)
     assert _field(exc) == "actions"
@@ -201,8 +203,9 @@ def test_closed_is_final_and_resolved_can_flare_up_again(command: Command):
     _resolve(command, incident.id)
     command.run(command.coordinator, ix.add_action, incident_id=incident.id, text="复盘", owner_id=command.deputy.id,
                 due_date=date(2026, 7, 20), now=NOW)
+    command.review(incident.id, "同意结案")
     command.run(command.coordinator, ix.change_status, incident_id=incident.id, status="closed", root_cause="暴雨",
-                review_note="同意结案", close_with_open_actions=True, now=NOW)
+                close_with_open_actions=True, now=NOW)
     for fn, kw in ((ix.change_status, {"status": "responding"}), (ix.add_entry, {"text": "补记"}),
                    (ix.change_severity, {"severity": 4})):
         with pytest.raises(InputError) as exc:
@@ -257,6 +260,7 @@ def test_the_board_lists_open_incidents_most_severe_first_in_one_query(command: 
     major = command.open(severity=1, commander_id=command.coordinator.id, title="全区停电",
                          started_at=STARTED + timedelta(minutes=30))
     done = command.open(severity=1, commander_id=command.coordinator.id, title="已解决")
+    command.fill_group(done.id)
     _resolve(command, done.id)
     command.run(command.coordinator, ix.add_entry, incident_id=minor.id, text="最新进展",
                 now=NOW + timedelta(minutes=40))

@@ -175,6 +175,7 @@ def test_a_quiet_major_incident_tells_its_commander_the_next_update_is_due_once_
     assert _rendered(notes[1]) == (
         f"Incident {incident.reference}: the next update is due, no timeline entry since 2026-07-14 10:20.",
         f"应急事件 {incident.reference}：应更新进展，自2026-07-14 10:20起时间线无新记录。")
+    command.fill_group(incident.id, now=NOW + timedelta(hours=2))
     command.run(command.coordinator, ix.change_status, incident_id=incident.id, status="resolved",
                 resolution="积水已排除,恢复送货", resolved_at=NOW + timedelta(hours=2), now=NOW + timedelta(hours=2))
     assert _scan(command, NOW + timedelta(hours=5), "incident_update_due") == 0  # resolved: no more updates due

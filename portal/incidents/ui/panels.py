@@ -43,25 +43,24 @@ def command_panel(user: CurrentUser, view: ix.IncidentView, coordinators: dict[i
         return
     p, other = f"inc{i.id}_status_", f"inc{i.id}_severity_"  # each move changes the version the other one read
     version = edit_form(p, i.version, {"to": None, "note": "", "resolution": "", "resolved_at": None, "root_cause": "",
-                                       "review_note": "", "anyway": False})
+                                       "anyway": False})
     targets = sorted(ix.TRANSITIONS[i.status], key=list(STATUS_LABELS).index)
     with st.form(p + "form"):
         to = st.selectbox(_("New status"), targets, format_func=lambda v: _(STATUS_LABELS[v]), key=p + "to",
                           index=None, placeholder=_("Choose…"))
         note = st.text_input(_("Note"), key=p + "note")
-        st.caption(_("For “Resolved”: the resolution and when. For “Closed”: root cause, review note, and at least "
-                     "one follow-up action."))
+        st.caption(_("For “Resolved”: the resolution and when. For “Closed out”: the root cause, at least one "
+                     "follow-up action, and the supervision center's review (recorded by its reviewer)."))
         resolution = st.text_area(_("Resolution"), key=p + "resolution", height=68)
         resolved_at = st.datetime_input(_("Resolved at (empty: now)"), value=None, key=p + "resolved_at",
                                         format="YYYY-MM-DD")
         root_cause = st.text_area(_("Root cause"), key=p + "root_cause", height=68)
-        review = st.text_area(_("Review note (supervision center)"), key=p + "review_note", height=68)
         anyway = st.checkbox(_("Close with open actions"), key=p + "anyway")
         submitted = submit_button(_("Change status"), type="primary", key=p + "save")
     if submitted:
         _attempt(p, _("Status changed."), ix.change_status, also_forget=(other,), actor=user, incident_id=i.id,
                  version=version, status=to, note=note, resolution=resolution, resolved_at=resolved_at,
-                 root_cause=root_cause, review_note=review, close_with_open_actions=anyway)
+                 root_cause=root_cause, close_with_open_actions=anyway)
     p, other = other, p
     version = edit_form(p, i.version, {"to": i.severity, "commander": i.commander_id, "note": ""})
     with st.form(p + "form"):
