@@ -32,7 +32,8 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-ROLES = ("agent", "handler", "supervisor", "training_coordinator", "emergency_coordinator", "viewer", "admin")
+ROLES = ("agent", "handler", "supervisor", "training_coordinator", "emergency_coordinator", "viewer", "admin",
+         "customer_manager")
 BUSINESS_TYPES = ("convenience", "supermarket", "tobacco_liquor", "grocery", "other")
 RETAILER_STATUSES = ("active", "suspended", "closed")
 RETAILER_SORT_INDEXES = ("shop_name", "owner_name", "district", "route", "business_type", "star_rating", "status",
@@ -106,7 +107,7 @@ class User(Audited, Versioned, Base):
         CheckConstraint("language in ('zh_CN', 'en')", name="language"),
         CheckConstraint(
             "roles <@ ARRAY['agent','handler','supervisor','training_coordinator',"
-            "'emergency_coordinator','viewer','admin']::varchar[]", name="known_roles"),
+            "'emergency_coordinator','viewer','admin','customer_manager']::varchar[]", name="known_roles"),
     )
 
 
