@@ -7,7 +7,7 @@ The writes are attendance.mark_attendance and attendance.record_absence_follow_u
 sessions. Each read is limited to the actor's own retailers in its SQL."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from db.models import Retailer
 from db.training_models import SignUp, TrainingSession
 from portal.access.auth import CurrentUser, require
+from portal.center_time import CENTER_TZ, local
 from portal.training.rules import OWN_RETAILERS
 
 ON_THE_DAY = ("approved", "held")  # sessions that take check-ins and have absentees
@@ -50,3 +51,21 @@ def managed_sign_ups(session: Session, *, actor: CurrentUser, session_id: int) -
             .where(SignUp.session_id == session_id, SignUp.state == "signed_up", Retailer.manager_id == actor.id)
             .order_by(Retailer.shop_name, SignUp.id))
     return [dict(r) for r in session.execute(stmt).mappings()]
+
+
+def waiting_for_manager(session: Session, *, actor: CurrentUser, now: datetime,
+                        lookback: timedelta = timedelta(days=30)) -> tuple[int, int]:
+    """The home page's two lines for a customer manager: their retailers seated at today's sessions (center day of
+    `now`), and their absentees of the last `lookback` not called yet."""
+    require(actor, OWN_RETAILERS)
+    midnight = datetime.combine(local(now).date(), time(0), tzinfo=CENTER_TZ)
+    today, uncalled = session.execute(
+        select(func.count().filter(TrainingSession.starts_at >= midnight,
+                                   TrainingSession.starts_at < midnight + timedelta(days=1)),
+               func.count().filter(SignUp.attended.is_(False), SignUp.follow_up_at.is_(None),
+                                   TrainingSession.starts_at >= now - lookback))
+        .select_from(SignUp).join(TrainingSession, TrainingSession.id == SignUp.session_id)
+        .join(Retailer, Retailer.id == SignUp.retailer_id)
+        .where(Retailer.manager_id == actor.id, SignUp.state == "signed_up", TrainingSession.state.in_(ON_THE_DAY),
+               TrainingSession.starts_at >= min(midnight, now - lookback))).one()
+    return today, uncalled

@@ -14,6 +14,7 @@ from portal import training as tr
 from portal.access.auth import PermissionDenied, hash_password
 from portal.center_time import CENTER_TZ
 from portal.center_time import now as center_now
+from portal.home import home_summary
 from portal.training.managers import managed_sessions, managed_sign_ups
 from portal.ui.nav import pages_for
 from tests.conftest import TEST_PASSWORD
@@ -79,6 +80,9 @@ def test_a_customer_manager_calls_their_own_absentees_only(academy, managers):
         mine = managed_sign_ups(s, actor=liu, session_id=sid)
         theirs = managed_sign_ups(s, actor=managers["zhou"], session_id=sid)
     assert (row["id"], row["seated"], row["checked_in"], row["absent"], row["called"]) == (sid, 3, 1, 2, 1)
+    with unit_of_work(engine=academy.engine) as s:  # their home page: 3 seated today, 1 absentee still to call
+        home = home_summary(s, actor=liu, language="en").items["My retailers' training"]
+    assert [(i.count, i.page) for i in home] == [(3, MINE), (1, MINE)]
     assert [m["shop_name"] for m in mine] == ["测试便利店0", "测试便利店1", "测试便利店2"]
     assert [m["shop_name"] for m in theirs] == ["测试便利店3", "测试便利店4"] and theirs[0]["phone"] == "13800000003"
 
