@@ -65,7 +65,7 @@ if wanted in sessions:
     st.session_state["mine_session"] = wanted
 elif st.session_state.get("mine_session") not in sessions:
     st.session_state["mine_session"] = min(sessions, key=lambda i: abs(sessions[i]["starts_at"] - now))
-picked = st.selectbox(_("Session"), list(sessions), format_func=lambda i: plain(_label(sessions[i])),
+picked = st.selectbox(_("Session"), list(sessions), format_func=lambda i: _label(sessions[i]),
                       key="mine_session")
 chosen = sessions[picked]
 st.caption(plain(chosen["place"]))
