@@ -33,7 +33,7 @@ NAMING = {
 }
 
 ROLES = ("agent", "handler", "supervisor", "training_coordinator", "emergency_coordinator", "viewer", "admin",
-         "reviewer")
+         "reviewer", "customer_manager")
 BUSINESS_TYPES = ("convenience", "supermarket", "tobacco_liquor", "grocery", "other")
 RETAILER_STATUSES = ("active", "suspended", "closed")
 RETAILER_SORT_INDEXES = ("shop_name", "owner_name", "district", "route", "business_type", "star_rating", "status",
@@ -107,7 +107,7 @@ class User(Audited, Versioned, Base):
         CheckConstraint("language in ('zh_CN', 'en')", name="language"),
         CheckConstraint(
             "roles <@ ARRAY['agent','handler','supervisor','training_coordinator',"
-            "'emergency_coordinator','viewer','admin','reviewer']::varchar[]", name="known_roles"),
+            "'emergency_coordinator','viewer','admin','reviewer','customer_manager']::varchar[]", name="known_roles"),
     )
 
 

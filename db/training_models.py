@@ -132,6 +132,7 @@ class TrainingSession(Audited, Versioned, Base):
     """One session of a monthly plan (月度培训计划): draft → submitted → approved → held, or cancelled."""
 
     __tablename__ = "training_sessions"
+    __events__ = frozenset({"state"})  # approved -> submitted: moved after approval, the approver is told
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("training_courses.id"))

@@ -41,6 +41,8 @@ def home_summary(session: Session, *, actor: CurrentUser, language: str) -> Home
         summary.items[N_("Complaints")] = _complaint_items(session, actor)
     if can(actor, "training.manage") or can(actor, "training.approve"):
         summary.items[N_("Retailer training")] = _training_items(session, actor)
+    if can(actor, "training.own_retailers"):
+        summary.items[N_("My retailers' training")] = _customer_manager_items(session, actor)
     if can(actor, "incidents.run"):
         summary.items[N_("Emergency incidents")] = _incident_items(session, actor)
     if can(actor, "admin.manage"):
@@ -100,6 +102,16 @@ def _training_items(session: Session, actor: CurrentUser) -> list[WorkItem]:
                 TrainingSession.starts_at >= now - timedelta(days=30))) or 0, "pages/training_plan.py"),
         ]
     return items
+
+
+def _customer_manager_items(session: Session, actor: CurrentUser) -> list[WorkItem]:
+    """A customer manager's retailers seated at today's sessions (to check in), their absentees still to call."""
+    from portal.training.managers import waiting_for_manager
+
+    today, uncalled = waiting_for_manager(session, actor=actor, now=datetime.now(UTC))
+    page = "pages/training_my_retailers.py"
+    return [WorkItem(N_("My retailers with a seat at today's sessions"), today, page),
+            WorkItem(N_("My retailers' absentees of the last 30 days still to call"), uncalled, page)]
 
 
 def _incident_items(session: Session, actor: CurrentUser) -> list[WorkItem]:

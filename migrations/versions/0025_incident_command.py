@@ -2,18 +2,19 @@
 the reviewer role (督察考评中心 staff); timeline entries for the group, the checklist and the review
 
 Revision ID: 0025
-Revises: 0021
+Revises: 0024
 Create Date: 2026-12-06 13:20:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0025'
-down_revision = '0021'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
-OLD_ROLES = ('agent', 'handler', 'supervisor', 'training_coordinator', 'emergency_coordinator', 'viewer', 'admin')
+OLD_ROLES = ('agent', 'handler', 'supervisor', 'training_coordinator', 'emergency_coordinator', 'viewer', 'admin',
+             'customer_manager')
 NEW_ROLES = OLD_ROLES + ('reviewer',)
 OLD_KINDS = ('update', 'decision', 'action', 'customer_notice', 'resource', 'status_change', 'severity_change',
              'commander_change')

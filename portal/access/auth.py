@@ -37,6 +37,7 @@ ROLE_LABELS = {
     "viewer": N_("Viewer"),
     "admin": N_("Admin"),
     "reviewer": N_("Supervision reviewer"),
+    "customer_manager": N_("Customer manager"),
 }
 
 # permission -> roles that hold it (admin is not a superuser for domain work: it administers)
@@ -53,6 +54,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "training.view": frozenset(ROLES),  # plans, rosters, coverage (phones masked for viewers)
     "training.manage": frozenset({"training_coordinator", "supervisor"}),
     "training.approve": frozenset({"supervisor"}),
+    # sign-in and the absentees' calls: the training staff for every retailer, a customer manager (客户经理) for the
+    # retailers they look after (portal/training/managers.py `require_in_care`)
+    "training.check_in": frozenset({"training_coordinator", "supervisor", "customer_manager"}),
+    "training.own_retailers": frozenset({"customer_manager"}),  # the page of their retailers' sign-in and absentees
     "incidents.run": frozenset({"emergency_coordinator"}),
     "incidents.view": frozenset(ROLES),
     "incidents.review": frozenset({"reviewer"}),  # the supervision center's review (督察考评中心), not coordinators

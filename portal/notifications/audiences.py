@@ -25,6 +25,7 @@ AUDIENCE_TITLES: dict[str, str] = {
     "action_owner": N_("the action's owner"),
     "named_member": N_("the person named to the command group"),
     "trainer": N_("the session's trainer"),
+    "approver": N_("the supervisor who approved the session"),
     "departments_owing": N_("the departments that owe their needs"),
     "signed_up_retailers": N_("the retailers with a seat (text message through the gateway)"),
     "promoted_retailer": N_("the retailer who moved up (text message through the gateway)"),

@@ -22,16 +22,16 @@ DEMO_USERS: list[tuple[str, str, str, list[str], str]] = [
     ("zhanghua", "张华", "KF1000", ["supervisor"], "customer_service"),
     ("wangli", "王丽", "KF1001", ["agent"], "customer_service"),
     ("zhaomin", "赵敏", "KF1002", ["agent"], "customer_service"),
-    ("liuyang", "刘洋", "KF2001", ["handler"], "marketing"),
-    ("chenjing", "陈静", "KF2002", ["handler", "training_coordinator"], "marketing"),
-    ("zhoujie", "周杰", "KF2003", ["handler"], "marketing"),
+    ("liuyang", "刘洋", "KF2001", ["handler", "customer_manager"], "marketing"),
+    ("chenjing", "陈静", "KF2002", ["handler", "training_coordinator", "customer_manager"], "marketing"),
+    ("zhoujie", "周杰", "KF2003", ["handler", "customer_manager"], "marketing"),
     ("sunhao", "孙浩", "KF3001", ["handler"], "logistics"),
     ("wuting", "吴婷", "KF4001", ["handler", "admin"], "information"),
     ("huangwei", "黄伟", "KF6001", ["emergency_coordinator"], "security"),
     ("xuming", "徐明", "KF7001", ["viewer", "reviewer"], "supervision"),
 ]
-# the marketing handlers who act as customer managers (客户经理), two districts each
-CUSTOMER_MANAGERS = ("liuyang", "chenjing", "zhoujie")
+# the marketing handlers who act as customer managers (客户经理, the role), two districts each
+CUSTOMER_MANAGERS = tuple(login for login, _name, _staff, roles, _dept in DEMO_USERS if "customer_manager" in roles)
 
 def seed_demo(session: Session) -> dict[str, int]:
     """Create the demo staff (password DEMO_PASSWORD) and 300 retailers; returns how many of each."""

@@ -16,11 +16,13 @@ from portal.center.sla import CENTER_TZ, local
 from portal.i18n import _
 from portal.records.filters import like_pattern
 from portal.training.rules import (
+    CHECK_IN,
     MANAGE,
     VIEW,
     TrainingInputError,
     lock_session_and_sign_up,
     lock_sign_up,
+    require_in_care,
     require_text,
     utcnow,
 )
@@ -37,9 +39,10 @@ def _day_started(starts_at: datetime, now: datetime) -> bool:
 def mark_attendance(session: Session, *, actor: CurrentUser, sign_up_id: int, attended: bool = True,
                     now: datetime | None = None) -> SignUp:
     """Check a retailer in (or undo it) on the session's day; a tap on the check-in page."""
-    require(actor, MANAGE)
+    require(actor, CHECK_IN)
     now = now or utcnow()
     ts, su = lock_session_and_sign_up(session, sign_up_id)
+    require_in_care(session, actor, su.retailer_id)
     if su.state != "signed_up":
         raise TrainingInputError("state", _("Only retailers with a seat can be checked in (not the waiting list)."))
     if ts.state not in ("approved", "held"):
@@ -73,10 +76,11 @@ def check_in_list(session: Session, *, actor: CurrentUser, session_id: int, sear
 def record_absence_follow_up(session: Session, *, actor: CurrentUser, sign_up_id: int, version: int | None,
                              reason: str, now: datetime | None = None) -> SignUp:
     """After the session: the absentee was called (未参加培训的客户实施电话拜访) and said why."""
-    require(actor, MANAGE)
+    require(actor, CHECK_IN)
     now = now or utcnow()
     reason = require_text("absence_reason", reason, _("Reason: write why the retailer did not come."), limit=2000)
     ts, su = lock_session_and_sign_up(session, sign_up_id, version)
+    require_in_care(session, actor, su.retailer_id)
     if su.state != "signed_up" or su.attended is True:
         raise TrainingInputError("state", _("Only absentees get a follow-up call."))
     if ts.starts_at > now:

@@ -27,6 +27,7 @@ from portal.notifications.audiences import active, with_role
 from portal.notifications.channels.delivery import queue_retailer_message
 from portal.notifications.rules import Notice, Rule, RuleContext
 from portal.training.needs import DEADLINE_DAY, needs_deadline, needs_status
+from portal.training.notify_plan import RULE as SESSION_MOVED
 from portal.training.plan import APPROVAL_WORKING_DAYS, plan_status
 from portal.training.reports import summary_due_date
 from portal.training.rules import MANAGE, end_of_day, next_month, nth_working_day, previous_month
@@ -257,6 +258,7 @@ RULES = (
     Rule("training_plan_unapproved", "training",
          N_("Month's training plan not approved: tell the supervisors each working day until working day 3"),
          audiences=("supervisors",), default=("supervisors",), scan=plan_not_approved),
+    SESSION_MOVED,
     Rule("training_session_reminder", "training",
          N_("Training session coming: remind its trainer and the retailers with a seat (lead time: before the "
             "session day's morning)"),

@@ -1,5 +1,7 @@
 """The monthly plan (月度培训计划): sessions drafted by marketing, submitted, approved by the deputy director
-(a supervisor) within the first 3 working days of the month, then held or cancelled."""
+(a supervisor) within the first 3 working days of the month, then held or cancelled. A trainer is never booked twice
+at once and a shared place is confirmed (conflicts.py); an approved session moved to another time or place goes back
+to the supervisor for approval (its last approval is kept in approved_at / approved_by_id, who is told)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,6 +15,7 @@ from db.training_models import MAX_CAPACITY, SESSION_FORMATS, SignUp, TrainingCo
 from portal.access.auth import CurrentUser, require
 from portal.center.sla import local
 from portal.i18n import _
+from portal.training.conflicts import check_place, check_trainer
 from portal.training.labels import SESSION_STATE_LABELS
 from portal.training.rules import (
     APPROVE,
@@ -50,6 +53,7 @@ class SessionInput:
     audience: str = ""
     content: str = ""
     title: str = ""
+    share_place: bool = False  # the planner confirms that a place booked at that time takes both sessions
 
 
 def _checked(session: Session, data: SessionInput, now: datetime, *, moving: bool) -> dict:
@@ -89,10 +93,21 @@ def create_session(session: Session, *, actor: CurrentUser, data: SessionInput,
     """Draft a session of the monthly plan."""
     require(actor, MANAGE)
     values = _checked(session, data, now or utcnow(), moving=True)
+    _check_conflicts(session, values, data.share_place, trainer=True, place=True)
     ts = TrainingSession(**values, state="draft", created_by_id=actor.id)
     session.add(ts)
     session.flush()
     return ts
+
+
+def _check_conflicts(session: Session, values: dict, share_place: bool, *, trainer: bool, place: bool,
+                     session_id: int | None = None) -> None:
+    """The trainer is free then (refused otherwise); the place is free then, or the planner says both fit."""
+    when = {"starts_at": values["starts_at"], "ends_at": values["ends_at"], "exclude_id": session_id}
+    if trainer:
+        check_trainer(session, trainer_id=values["trainer_id"], **when)
+    if place:
+        check_place(session, place=values["place"], shared=share_place, **when)
 
 
 def _flag_for_renotify(session: Session, ts: TrainingSession) -> int:
@@ -107,8 +122,9 @@ def _flag_for_renotify(session: Session, ts: TrainingSession) -> int:
 def update_session(session: Session, *, actor: CurrentUser, session_id: int, version: int | None,
                    data: SessionInput, now: datetime | None = None) -> TrainingSession:
     """Change a session that is not held or cancelled. A new time or place flags its sign-ups for
-    re-notification; a larger capacity promotes from the waiting list; capacity never drops below the
-    sign-ups already taken."""
+    re-notification and sends an approved session back for approval (submitted again; the sign-ups keep their
+    seats); a larger capacity promotes from the waiting list; capacity never drops below the sign-ups already
+    taken. A new time or trainer must find the trainer free, a new time or place the place free (or shared)."""
     from portal.training.signups import fill_free_seats, seats_taken
 
     require(actor, MANAGE)
@@ -122,9 +138,13 @@ def update_session(session: Session, *, actor: CurrentUser, session_id: int, ver
         raise TrainingInputError("capacity", _("Capacity: {n} retailers are already signed up; cancel sign-ups "
                                                "first or keep at least {n} seats.").format(n=taken))
     relocated = values["place"] != ts.place
+    _check_conflicts(session, values, data.share_place, trainer=moved or values["trainer_id"] != ts.trainer_id,
+                     place=moved or relocated, session_id=ts.id)
     for name, value in values.items():
         if getattr(ts, name) != value:
             setattr(ts, name, value)
+    if ts.state == "approved" and (moved or relocated):
+        ts.state, ts.submitted_at = "submitted", now  # approved_at / approved_by_id: the approval it had
     session.flush()
     if moved or relocated:
         _flag_for_renotify(session, ts)

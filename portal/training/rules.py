@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.models import Retailer
 from db.training_models import SignUp, TrainingSession
-from portal.access.auth import CurrentUser, can
+from portal.access.auth import CurrentUser, PermissionDenied, can, require
 from portal.center.sla import CENTER_TZ, local
 from portal.center.workdays import WorkCalendar, load_calendar
 from portal.errors import STALE, InputError
@@ -18,6 +19,8 @@ from portal.inputs import DAY_RANGE, day_in_range
 MANAGE = "training.manage"
 APPROVE = "training.approve"
 VIEW = "training.view"
+CHECK_IN = "training.check_in"  # sign-in and absentees' calls (a customer manager: their own retailers)
+OWN_RETAILERS = "training.own_retailers"  # a customer manager's view of their retailers' sessions
 
 
 class TrainingInputError(InputError):
@@ -99,6 +102,17 @@ def optional_text(field: str, value: str | None, *, limit: int) -> str:
 
 def may_view(actor: CurrentUser | None) -> bool:
     return can(actor, VIEW)
+
+
+def require_in_care(session: Session, actor: CurrentUser | None, retailer_id: int) -> None:
+    """Sign-in and the absentee's call for `retailer_id`: the training staff (training.manage) for any retailer, a
+    customer manager (客户经理) only for a retailer they look after (its `manager_id`); PermissionDenied otherwise."""
+    if can(actor, MANAGE):
+        return
+    require(actor, CHECK_IN)
+    manager = session.scalar(select(Retailer.manager_id).where(Retailer.id == retailer_id))
+    if "customer_manager" not in actor.roles or manager != actor.id:
+        raise PermissionDenied(CHECK_IN)
 
 
 def lock_session(session: Session, session_id: int, version: int | None = None) -> TrainingSession:

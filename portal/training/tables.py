@@ -3,6 +3,8 @@ training record card on the retailer page. Grids here are read-only: every chang
 plan.py, signups.py and attendance.py."""
 from __future__ import annotations
 
+from sqlalchemy import func, select
+
 from db.training_models import SignUp, TrainingCourse, TrainingSession
 from portal.i18n import N_
 from portal.records.fields import Choice, Field, FieldType, TableSpec, register
@@ -39,6 +41,13 @@ COURSES = register(TableSpec(
     ),
 ))
 
+def _places(state: str):
+    """A session's sign-ups in `state` (a computed field: one index lookup per row shown, from the session's own
+    sign-ups by state, ix_training_sign_ups_session_state)."""
+    return lambda: (select(func.count()).where(SignUp.session_id == TrainingSession.id, SignUp.state == state)
+                    .correlate(TrainingSession).scalar_subquery())
+
+
 SESSIONS = register(TableSpec(
     name="training_sessions", label=N_("Training sessions"), record_label=N_("Training session"),
     model=TrainingSession,
@@ -49,7 +58,10 @@ SESSIONS = register(TableSpec(
         Field("format", N_("Format"), FieldType.SINGLE_SELECT, choices=_choices(FORMAT_LABELS)),
         Field("place", N_("Place"), FieldType.TEXT, searchable=True),
         Field("trainer_id", N_("Trainer"), FieldType.USER),
+        Field("seats_taken", N_("Seats taken"), FieldType.INTEGER, compute=_places("signed_up"), sortable=True),
         Field("capacity", N_("Capacity"), FieldType.INTEGER),
+        Field("waiting", N_("Waiting"), FieldType.INTEGER, compute=_places("waitlisted"), sortable=True,
+              help=N_("Retailers on the session's waiting list.")),
         Field("state", N_("State"), FieldType.SINGLE_SELECT, choices=_choices(SESSION_STATE_LABELS)),
         Field("audience", N_("Audience"), FieldType.TEXT, searchable=True),
         Field("course_id", N_("Course"), FieldType.LINK, link_table="training_courses", visible=False),

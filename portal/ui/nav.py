@@ -55,6 +55,8 @@ PAGES: list[PageSpec] = [
              ":material/groups:", "training_session", hidden=True),
     PageSpec("pages/training_check_in.py", N_("Check-in"), N_("Training"), "training.manage", ":material/how_to_reg:",
              "training_check_in"),
+    PageSpec("pages/training_my_retailers.py", N_("My retailers"), N_("Training"), "training.own_retailers",
+             ":material/contact_phone:", "training_my_retailers"),
     PageSpec("pages/training_evaluation.py", N_("Evaluations"), N_("Training"), "training.manage",
              ":material/reviews:", "training_evaluation"),
     PageSpec("pages/training_coverage.py", N_("Coverage"), N_("Training"), "training.view", ":material/donut_large:",

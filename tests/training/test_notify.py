@@ -148,6 +148,8 @@ def test_the_trainer_is_reminded_the_morning_before_and_again_when_the_session_m
     assert link_target(note) == ("pages/training_session.py", {"id": str(sid)})
     academy.run(academy.coordinator, tr.update_session, session_id=sid, version=None, now=cst(12, 8, 9),
                 data=academy.session_input(starts_at=cst(12, 9, 14)))
+    assert _scan(academy, cst(12, 8, 9), "training_session_reminder") == 0  # moved: waits for approval again
+    academy.run(academy.supervisor, tr.approve_session, session_id=sid, version=None, now=cst(12, 8, 9))
     assert [_scan(academy, now, "training_session_reminder") for now in (cst(12, 8, 9), cst(12, 8, 10))] == [1, 0]
     assert _scan(academy, cst(12, 9, 15), "training_session_reminder") == 0  # started: too late to remind
 

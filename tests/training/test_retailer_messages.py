@@ -86,6 +86,7 @@ def test_the_reminder_goes_once_to_each_seat_the_day_before_and_again_when_the_s
         # moved to the next day: a new occasion, each seat is reminded again (once)
         academy.run(academy.coordinator, tr.update_session, session_id=sid, version=None, now=cst(12, 7, 10),
                     data=academy.session_input(starts_at=cst(12, 9, 14), capacity=4))
+        academy.run(academy.supervisor, tr.approve_session, session_id=sid, version=None, now=cst(12, 7, 11))
         _scan(academy.engine, cst(12, 8, 9))
         _scan(academy.engine, cst(12, 8, 10))
         delivery_queue.work()

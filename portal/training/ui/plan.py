@@ -42,11 +42,12 @@ def _values(ts: TrainingSession | None) -> dict:
     if ts is None:
         start = datetime.combine(today() + timedelta(days=7), time(14, 0))
         return {"course": None, "title": "", "day": start.date(), "start": time(14, 0), "end": time(16, 0),
-                "place": "", "format": "lecture", "trainer": None, "capacity": 50, "audience": "", "content": ""}
+                "place": "", "format": "lecture", "trainer": None, "capacity": 50, "audience": "", "content": "",
+                "share_place": False}
     start, end = local(ts.starts_at), local(ts.ends_at)
     return {"course": ts.course_id, "title": ts.title, "day": start.date(), "start": start.time(),
             "end": end.time(), "place": ts.place, "format": ts.format, "trainer": ts.trainer_id,
-            "capacity": ts.capacity, "audience": ts.audience, "content": ts.content}
+            "capacity": ts.capacity, "audience": ts.audience, "content": ts.content, "share_place": False}
 
 
 def session_form(user: CurrentUser, ts: TrainingSession | None, courses: dict[int, str],
@@ -78,19 +79,26 @@ def session_form(user: CurrentUser, ts: TrainingSession | None, courses: dict[in
         audience = st.text_input(_("Audience"), key=prefix + "audience",
                                  help=_("Who should come, e.g. 3-star convenience stores in 城东区."))
         content = st.text_area(_("Content"), key=prefix + "content", height=80)
+        share = st.checkbox(_("Both fit in this place"), key=prefix + "share_place",
+                            help=_("Tick it when the place is booked by another session at that time and has room "
+                                   "for both (e.g. a hall). A trainer is never booked twice."))
         submitted = submit_button(_("Save draft") if ts is None else _("Save changes"), type="primary",
                                   key=prefix + "save")
     if not submitted:
         return
     data = tr.SessionInput(course_id=course, starts_at=at(day, start_time) if day and start_time else None,
                            ends_at=at(day, end_time) if day and end_time else None, place=place, format=fmt,
-                           trainer_id=trainer, capacity=capacity, audience=audience, content=content, title=title)
+                           trainer_id=trainer, capacity=capacity, audience=audience, content=content, title=title,
+                           share_place=share)
     if ts is None:
         attempt(user, tr.create_session, data=data, prefix=prefix,
                 done=lambda new: _("Session “{title}” drafted.").format(title=plain(new.title)))
     else:
         attempt(user, tr.update_session, session_id=ts.id, version=seen.version, data=data, prefix=prefix,
-                done=_("Session saved; anyone already signed up is flagged to be told of a new time or place."))
+                done=lambda new: _("Moved after its approval: the session waits for the supervisor's approval "
+                                   "again; its sign-ups keep their seats and are flagged to be told.")
+                if new.state == "submitted" and new.approved_at else
+                _("Session saved; anyone already signed up is flagged to be told of a new time or place."))
 
 
 def session_moves(user: CurrentUser, ts: TrainingSession) -> None:
@@ -123,5 +131,9 @@ def session_moves(user: CurrentUser, ts: TrainingSession) -> None:
                     attempt(user, tr.cancel_session, session_id=ts.id, version=ts.version, reason=reason,
                             done=_("Session cancelled; everyone signed up is on the notification list."),
                             prefix=key + "cancel")
+    if ts.state == "submitted" and ts.approved_at:
+        st.info(_("Approved {time}, then moved to another time or place: it waits for the supervisor's approval "
+                  "again.").format(
+            time=fmt_datetime(ts.approved_at)), icon=":material/event_repeat:")
     if ts.return_note and ts.state == "draft":
         st.warning(_("Returned by the supervisor: {note}").format(note=plain(ts.return_note)))
