@@ -67,8 +67,9 @@ def started(ts: TrainingSession, now: datetime | None = None) -> bool:
 def check_in_photo(session: Session, *, actor: CurrentUser, session_id: int, image: bytes,
                    now: datetime | None = None) -> dict:
     """Check in the retailer whose sign-in sheet code is in the camera's photo, late when the session has begun.
-    Returns the sign-up (id, session, shop, owner, licence) with `already` True when they were checked in before;
-    refused when the photo holds no portal check-in code, the code is not valid, or it is another session's."""
+    Returns the sign-up (id, session, shop, owner, licence) with `already` True when they were checked in before and
+    `late` when checked in late now; refused when the photo holds no portal check-in code, the code is not valid, or
+    it is another session's."""
     require(actor, MANAGE)
     now = now or utcnow()
     if (text := read_code(image)) is None:
@@ -80,10 +81,11 @@ def check_in_photo(session: Session, *, actor: CurrentUser, session_id: int, ima
     if row["session_id"] != session_id:
         raise TrainingInputError("code", _("{shop}'s code is for another session: open that session's check-in.")
                                  .format(shop=row["shop_name"]))
+    late = False
     if not row["attended"]:
         ts = session.get(TrainingSession, session_id)
-        mark_attendance(session, actor=actor, sign_up_id=row["id"], late=started(ts, now), now=now)
-    return row | {"already": bool(row["attended"])}
+        late = mark_attendance(session, actor=actor, sign_up_id=row["id"], late=started(ts, now), now=now).late
+    return row | {"already": bool(row["attended"]), "late": late}
 
 
 def room_left(session: Session, ts: TrainingSession) -> int:

@@ -203,5 +203,5 @@ def test_a_retailer_who_did_not_confirm_the_seat_in_time_is_texted_that_it_went_
                           (academy.retailers[2], "promoted")}
     [released] = [p for p in payloads(gateway)
                   if p["idempotency_key"] == texts[(academy.retailers[1], "released")].key]
-    assert released["text"] == ("服务中心通知：您在培训“卷烟陈列技巧”（2026-12-20 10:00）的递补名额未在2026-12-02 09:00前"
-                                "确认，已递补给下一位候补客户。如需参加，请致电重新报名。")
+    assert released["text"] == ("服务中心通知：您在培训“卷烟陈列技巧”（2026-12-20 10:00）的递补名额未在"
+                                "2026-12-02 09:00前确认，已递补给下一位候补客户。如需参加，请致电重新报名。")

@@ -85,8 +85,9 @@ def photo_taken(user: CurrentUser, session_id: int, key: str) -> None:
     except InputError as exc:
         st.session_state[PROBLEM] = str(exc)
         return
-    _done((_("{shop} was already checked in.") if row["already"] else _("{shop} checked in.")).format(
-        shop=row["shop_name"]))
+    said = _("{shop} was already checked in.") if row["already"] else \
+        _("{shop} checked in late.") if row["late"] else _("{shop} checked in.")
+    _done(said.format(shop=row["shop_name"]))
 
 
 def messages() -> None:
