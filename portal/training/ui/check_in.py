@@ -29,7 +29,7 @@ STYLE = """<style>
 [class*="st-key-checkin_row_"], [class*="st-key-checkin_walk_"] { padding: 0.35rem 0.6rem; gap: 0.5rem; }
 [class*="st-key-checkin_row_"] button, [class*="st-key-checkin_walk_"] button { min-height: 3rem; font-size: 1.1rem; }
 [class*="st-key-checkin_row_"] p, [class*="st-key-checkin_walk_"] p { font-size: 1.1rem; margin-bottom: 0; }
-@media (max-width: 1100px) { .block-container { padding: 1.2rem 1rem 2rem; } h1 { font-size: 1.8rem; } }
+@media (max-width: 1100px) { .block-container { padding: 3.5rem 1rem 2rem; } h1 { font-size: 1.8rem; } }
 </style>"""
 FOCUS = """<script>/*{turn}*/
 setTimeout(() => {{
@@ -129,7 +129,7 @@ def seated_row(user: CurrentUser, ts: TrainingSession, row: dict, *, started: bo
     """One seated retailer: before the start "Check in"; after it "Late" (and "On time" for one who came on time);
     once checked in, "undo"."""
     with st.container(border=True, horizontal=True, vertical_alignment="center", key=f"checkin_row_{row['id']}"):
-        excused = f"  \n:orange[{_('Excused')}]" if row["excused"] else ""
+        excused = "  \n:orange[" + _("Excused") + "]" if row["excused"] else ""
         st.markdown(f"**{plain(row['shop_name'])}** · {plain(row['owner_name'])}{_status(row)}  \n"
                     f"{plain(row['license_no'])}{excused}", width="stretch")
         args = (user, row["id"])
@@ -153,9 +153,9 @@ def walk_ins(user: CurrentUser, ts: TrainingSession, search: str) -> None:
         room = desk.room_left(s, ts)
     if not found:
         return
-    st.markdown(f"**{_('Walk-ins')}** · " + _("{n} seats free").format(n=room))
+    st.markdown("**" + _("Walk-ins") + "** · " + _("{n} seats free").format(n=room))
     for r in found:
-        waiting = f" · {_('Waiting list')} #{r['waiting']}" if r["waiting"] else ""
+        waiting = " · " + _("Waiting list") + f" #{r['waiting']}" if r["waiting"] else ""
         with st.container(border=True, horizontal=True, vertical_alignment="center", key=f"checkin_walk_{r['id']}"):
             st.markdown(f"**{plain(r['shop_name'])}** · {plain(r['owner_name'])}{waiting}  \n"
                         f"{plain(r['license_no'])}", width="stretch")

@@ -68,7 +68,7 @@ def _frame(rows: list[dict], messages: Messages = None) -> pd.DataFrame:
 
 def _columns() -> dict:
     return {
-        "place": st.column_config.TextColumn(_("Waiting"), width="small"),
+        "place": st.column_config.TextColumn(_("Waiting"), width="medium"),  # or by when to confirm the seat
         "state": st.column_config.TextColumn(_("State"), width="small"),
         "license_no": st.column_config.TextColumn(_("Licence number")),
         "shop": st.column_config.TextColumn(_("Shop name")),
