@@ -97,8 +97,8 @@ def room_left(session: Session, ts: TrainingSession) -> int:
 
 def walk_in_candidates(session: Session, *, actor: CurrentUser, session_id: int, search: str,
                        limit: int = 8) -> list[dict]:
-    """Retailers matching the desk's search who have no seat at the session (id, licence, shop, owner, status and
-    `waiting`: their waiting-list place, if any): those the desk may seat as walk-ins."""
+    """Active retailers matching the desk's search who have no seat at the session (id, licence, shop, owner, status
+    and `waiting`: their waiting-list place, if any): those the desk may seat as walk-ins."""
     require(actor, VIEW)
     found = find_retailers(session, actor=actor, text=search, limit=limit * 2)
     if not found:
@@ -106,8 +106,8 @@ def walk_in_candidates(session: Session, *, actor: CurrentUser, session_id: int,
     states = dict(session.execute(select(SignUp.retailer_id, SignUp.waitlist_position).where(
         SignUp.session_id == session_id, SignUp.retailer_id.in_([r["id"] for r in found]),
         SignUp.state.in_(ACTIVE))).all())
-    return [r | {"waiting": states.get(r["id"])} for r in found
-            if r["id"] not in states or states[r["id"]] is not None][:limit]
+    return [r | {"waiting": states.get(r["id"])} for r in found if r["status"] == "active"
+            and (r["id"] not in states or states[r["id"]] is not None)][:limit]
 
 
 def seat_walk_in(session: Session, *, actor: CurrentUser, session_id: int, retailer_id: int,

@@ -11,8 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import vl_convert
 from PIL import Image, ImageDraw, ImageFilter
+from sqlalchemy import update
 
 from db.engine import unit_of_work
+from db.models import Retailer
 from db.training_models import SignUp, TrainingSession
 from portal import training as tr
 from portal.access.auth import PermissionDenied
@@ -135,6 +137,13 @@ def test_a_retailer_on_the_waiting_list_who_comes_is_seated_from_it(today):
     with unit_of_work(coordinator.id) as s:
         candidates = desk.walk_in_candidates(s, actor=coordinator, session_id=sid, search="测试便利店")
     assert {c["id"]: c["waiting"] for c in candidates} == {r[3]: 1, r[4]: None, r[5]: None}  # not the seated
+    with unit_of_work() as s:
+        s.execute(update(Retailer).where(Retailer.id == r[5]).values(status="suspended"))
+    with unit_of_work(coordinator.id) as s:
+        assert [c["id"] for c in desk.walk_in_candidates(s, actor=coordinator, session_id=sid, search="测试便利店")] \
+            == [r[3], r[4]]  # nor a suspended shop
+    with pytest.raises(InputError, match="Only active retailers"):
+        run(coordinator, desk.seat_walk_in, session_id=sid, retailer_id=r[5])
     run(coordinator, desk.seat_walk_in, session_id=sid, retailer_id=r[3])
     su = _sign_up(sid, r[3])
     assert (su.state, su.waitlist_position, su.walk_in, su.attended, su.channel) == (
