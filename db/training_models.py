@@ -202,8 +202,22 @@ class SignUp(Audited, Versioned, Base):
     follow_up_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the check-in desk (migration 0023): seated at the door on the day, checked in after the start, or excused
+    walk_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    late: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    excused: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # a seat given from the waiting list is the retailer's once confirmed (by phone, recorded by staff) by `confirm_by`
+    confirm_by: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     __table_args__ = (
+        CheckConstraint("not late or attended", name="late_attended"),
+        CheckConstraint("not excused or attended is false", name="excused_absent"),
+        CheckConstraint("confirmed_at is null or confirm_by is not null", name="confirmed_promotion"),
+        # the seats given from a waiting list and not confirmed yet: what the release scan reads (migration 0023)
+        Index("ix_training_sign_ups_unconfirmed", "confirm_by",
+              postgresql_where=text("confirm_by is not null and confirmed_at is null and state = 'signed_up'")),
         CheckConstraint(one_of("state", SIGN_UP_STATES), name="state"),
         CheckConstraint(one_of("channel", SIGN_UP_CHANNELS), name="channel"),
         CheckConstraint(one_of("notified_method", NOTIFY_METHODS), name="notified_method"),

@@ -12,7 +12,7 @@ from portal.i18n import _, fmt_datetime, fmt_number, fmt_percent
 from portal.inputs import text_param
 from portal.training.reports import COVERAGE_TARGET, business_type_label
 from portal.training.ui.common import cached_coverage, forget_coverage, session_label, today
-from portal.training.ui.roster import show_refusals, sign_up_retailers
+from portal.training.ui.roster import overflow_question, show_refusals, sign_up_retailers
 from portal.ui.forms import show_flash
 from portal.ui.session import page_user
 
@@ -107,6 +107,7 @@ if can(user, "training.manage") and rows:
     target = st.selectbox(_("Sign up to session"), list(open_sessions), key="untrained_session",
                           format_func=lambda i: session_label(open_sessions[i]))
     picked_ids = [rows[i]["id"] for i in chosen.selection.rows if i < len(rows)]
+    overflow_question(user)
     with st.container(horizontal=True):
         if st.button(_("Sign up the {n} selected").format(n=len(picked_ids)), key="untrained_sign_up",
                      disabled=not picked_ids, type="primary", icon=":material/person_add:"):

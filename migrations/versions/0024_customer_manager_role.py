@@ -3,13 +3,13 @@
 Going back takes the role from whoever holds it (and drops an approval limit set for it) before the old lists return.
 
 Revision ID: 0024
-Revises: 0021
+Revises: 0023
 Create Date: 2026-12-06 13:10:00
 """
 from alembic import op
 
 revision = '0024'
-down_revision = '0021'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 

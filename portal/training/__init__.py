@@ -67,7 +67,9 @@ from portal.training.reports import (
 from portal.training.rules import TrainingInputError, month_start
 from portal.training.sheets import sign_in_sheet_html
 from portal.training.signups import (
+    WAITLIST_WARNING,
     SignUpBatch,
+    WaitingListOverflow,
     cancel_sign_up,
     counts,
     find_retailers,
@@ -80,6 +82,7 @@ from portal.training.signups import (
     sign_up_many,
 )
 from portal.training.tables import COURSES, SESSIONS, SIGN_UPS
+from portal.training.waiting_list import confirm_seat
 
 __all__ = [
     "COURSES", "CoverageReport", "EvaluationSummary", "NeedsStatus", "PlanStatus", "RetailerFilter", "SESSIONS",
@@ -93,5 +96,5 @@ __all__ = [
     "sign_in_sheet_html",
     "sign_up", "sign_up_many", "submit_needs", "submit_plan", "submit_session", "summary_due_date", "summary_file",
     "topic_counts", "trainer_choices", "untrained_ids", "untrained_retailers", "update_course", "update_session",
-    "withdraw_need",
+    "withdraw_need", "WAITLIST_WARNING", "WaitingListOverflow", "confirm_seat",
 ]

@@ -37,8 +37,9 @@ def _day_started(starts_at: datetime, now: datetime) -> bool:
 
 
 def mark_attendance(session: Session, *, actor: CurrentUser, sign_up_id: int, attended: bool = True,
-                    now: datetime | None = None) -> SignUp:
-    """Check a retailer in (or undo it) on the session's day; a tap on the check-in page."""
+                    late: bool = False, now: datetime | None = None) -> SignUp:
+    """Check a retailer in (or undo it) on the session's day, `late` when they came after the start (the desk's
+    "Late" tap); a tap on the check-in page. Checking in clears an excused absence."""
     require(actor, CHECK_IN)
     now = now or utcnow()
     ts, su = lock_session_and_sign_up(session, sign_up_id)
@@ -51,6 +52,7 @@ def mark_attendance(session: Session, *, actor: CurrentUser, sign_up_id: int, at
         raise TrainingInputError("state", _("Check-in opens on the day of the session."))
     su.attended = bool(attended)
     su.checked_in_at = now if attended else None
+    su.late, su.excused = bool(attended and late), False
     if attended:
         su.absence_reason, su.follow_up_at, su.follow_up_by_id = None, None, None
     session.flush()
@@ -60,8 +62,8 @@ def mark_attendance(session: Session, *, actor: CurrentUser, sign_up_id: int, at
 def check_in_list(session: Session, *, actor: CurrentUser, session_id: int, search: str = "") -> list[dict]:
     """The session's seated retailers, filtered by name or licence number as typed on the check-in page."""
     require(actor, VIEW)
-    stmt = (select(SignUp.id, SignUp.version, SignUp.attended, SignUp.checked_in_at, Retailer.license_no,
-                   Retailer.shop_name, Retailer.owner_name)
+    stmt = (select(SignUp.id, SignUp.version, SignUp.attended, SignUp.checked_in_at, SignUp.late, SignUp.excused,
+                   SignUp.walk_in, Retailer.license_no, Retailer.shop_name, Retailer.owner_name)
             .join(Retailer, Retailer.id == SignUp.retailer_id)
             .where(SignUp.session_id == session_id, SignUp.state == "signed_up")
             .order_by(Retailer.shop_name, SignUp.id))
@@ -94,7 +96,7 @@ def absentees(session: Session, *, actor: CurrentUser, session_id: int) -> list[
     """Seated retailers marked absent, with their follow-up so far."""
     require(actor, VIEW)
     stmt = (select(SignUp.id, SignUp.version, SignUp.retailer_id, SignUp.absence_reason, SignUp.follow_up_at,
-                   Retailer.license_no, Retailer.shop_name, Retailer.owner_name)
+                   SignUp.excused, Retailer.license_no, Retailer.shop_name, Retailer.owner_name)
             .join(Retailer, Retailer.id == SignUp.retailer_id)
             .where(SignUp.session_id == session_id, SignUp.state == "signed_up", SignUp.attended.is_(False))
             .order_by(SignUp.follow_up_at.is_not(None), Retailer.shop_name))

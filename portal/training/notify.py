@@ -31,6 +31,8 @@ from portal.training.notify_plan import RULE as SESSION_MOVED
 from portal.training.plan import APPROVAL_WORKING_DAYS, plan_status
 from portal.training.reports import summary_due_date
 from portal.training.rules import MANAGE, end_of_day, next_month, nth_working_day, previous_month
+from portal.training.signups import CONFIRM_RULE, CONFIRM_WITHIN
+from portal.training.waiting_list import release_unconfirmed
 
 NEEDS_REMINDER_DAYS = (25, DEADLINE_DAY)  # "by the 25th", "again on the 28th" (the deadline)
 ABSENTEE_LOOKBACK = timedelta(days=14)  # sessions this recent still get their absentees' reminder
@@ -40,6 +42,11 @@ SESSIONS = "training_sessions"  # the retailers' messages are about their sessio
 RETAILER_REMINDER = N_("Reminder from the service center: your training “{title}” is at {start}, {place}.")
 RETAILER_PROMOTED = N_("Good news from the service center: a seat is free for you at the training “{title}” at "
                        "{start}, {place}. You are signed up.")
+RETAILER_PROMOTED_CONFIRM = N_("Good news from the service center: a seat is free for you at the training “{title}” at "
+                               "{start}, {place}. Please call us by {deadline} to confirm it, or it goes to the next "
+                               "retailer waiting.")
+RETAILER_RELEASED = N_("From the service center: your seat at the training “{title}” at {start} was not confirmed by "
+                       "{deadline} and went to the next retailer waiting. Call us to sign up again.")
 
 
 def morning(day: date) -> datetime:
@@ -186,17 +193,20 @@ def promoted_from_waiting_list(session: Session, event: dict, ctx: RuleContext) 
                 and c["new"] is not None and c["old"] is None]
     if not promoted or not {"promoted_retailer", "training_coordinators"} & ctx.audiences:
         return []
-    rows = session.execute(select(SignUp.id, SignUp.session_id, SignUp.retailer_id, SignUp.state, Retailer.shop_name,
-                                  TrainingSession.title, TrainingSession.starts_at, TrainingSession.place)
+    rows = session.execute(select(SignUp.id, SignUp.session_id, SignUp.retailer_id, SignUp.state, SignUp.confirm_by,
+                                  Retailer.shop_name, TrainingSession.title, TrainingSession.starts_at,
+                                  TrainingSession.place)
                            .join(Retailer, Retailer.id == SignUp.retailer_id)
                            .join(TrainingSession, TrainingSession.id == SignUp.session_id)
                            .where(SignUp.id.in_([int(p) for p in promoted])).order_by(SignUp.id)).all()
     texted = set()
     if "promoted_retailer" in ctx.audiences:
         texted = {r.id for r in rows if r.state == "signed_up" and queue_retailer_message(
-            session, retailer_id=r.retailer_id, key=f"session:{r.session_id}:promoted:{r.id}", msgid=RETAILER_PROMOTED,
-            params={"title": r.title, "start": shown(r.starts_at), "place": r.place}, about_table=SESSIONS,
-            about_id=r.session_id) is not None}
+            session, retailer_id=r.retailer_id, key=f"session:{r.session_id}:promoted:{r.id}",
+            msgid=RETAILER_PROMOTED if r.confirm_by is None else RETAILER_PROMOTED_CONFIRM,
+            params={"title": r.title, "start": shown(r.starts_at), "place": r.place}
+            | ({} if r.confirm_by is None else {"deadline": shown(r.confirm_by)}),
+            about_table=SESSIONS, about_id=r.session_id) is not None}
     if "training_coordinators" not in ctx.audiences:
         return []
     people = _coordinators(session)
@@ -206,6 +216,34 @@ def promoted_from_waiting_list(session: Session, event: dict, ctx: RuleContext) 
                    N_("{shop} moved up from the waiting list of “{title}” ({start}): tell the retailer they have a "
                       "seat."), {"shop": r.shop_name, "title": r.title, "start": shown(r.starts_at)},
                    session_link(r.session_id)) for r in rows for user in people]
+
+
+def seats_not_confirmed(session: Session, ctx: RuleContext) -> list[Notice]:
+    """A seat given from the waiting list and not confirmed by its deadline (the rule's lead time, set when the seat
+    was given) -> released to the next one waiting (who is told by `promoted_from_waiting_list`, an event); the
+    retailer who lost it by text message (through the gateway, when one is set up), the training coordinators."""
+    releases = release_unconfirmed(session, ctx.now)
+    ctx.rows_read += len(releases)
+    if not releases:
+        return []
+    sessions = {r.id: r for r in session.execute(
+        select(TrainingSession.id, TrainingSession.title, TrainingSession.starts_at)
+        .where(TrainingSession.id.in_({r.session_id for r in releases})))}
+    deadlines = dict(session.execute(select(SignUp.id, SignUp.confirm_by)
+                                     .where(SignUp.id.in_([r.released for r in releases]))).all())
+    for r in releases if "promoted_retailer" in ctx.audiences else ():
+        ts = sessions[r.session_id]
+        queue_retailer_message(session, retailer_id=r.retailer_id, key=f"session:{ts.id}:released:{r.released}",
+                               msgid=RETAILER_RELEASED, params={"title": ts.title, "start": shown(ts.starts_at),
+                                                                "deadline": shown(deadlines[r.released])},
+                               about_table=SESSIONS, about_id=ts.id)
+    people = _coordinators(session) if "training_coordinators" in ctx.audiences else []
+    return [Notice(user, CONFIRM_RULE, "training_sign_ups", str(r.released), "released",
+                   N_("{shop} did not confirm the seat at “{title}” ({start}) by {deadline}: it went to the next one "
+                      "waiting ({n} moved up)."),
+                   {"shop": r.shop_name, "title": sessions[r.session_id].title,
+                    "start": shown(sessions[r.session_id].starts_at), "deadline": shown(deadlines[r.released]),
+                    "n": len(r.promoted)}, session_link(r.session_id)) for r in releases for user in people]
 
 
 def absentees_to_call(session: Session, ctx: RuleContext) -> list[Notice]:
@@ -224,7 +262,7 @@ def absentees_to_call(session: Session, ctx: RuleContext) -> list[Notice]:
     ctx.rows_read += len(sessions)
     if not sessions:
         return []
-    uncalled = SignUp.attended.is_(False) & SignUp.follow_up_at.is_(None)
+    uncalled = SignUp.attended.is_(False) & SignUp.follow_up_at.is_(None) & SignUp.excused.is_(False)
     seated = session.execute(select(SignUp.session_id, func.count(), func.count().filter(uncalled))
                              .where(SignUp.session_id.in_(list(sessions)), SignUp.state == "signed_up")
                              .group_by(SignUp.session_id).order_by(SignUp.session_id)).all()
@@ -268,6 +306,11 @@ RULES = (
          N_("Retailer moved up from a waiting list: tell the retailer and the training coordinators"),
          audiences=("promoted_retailer", "training_coordinators"),
          default=("promoted_retailer", "training_coordinators"), on_event=promoted_from_waiting_list),
+    Rule(CONFIRM_RULE, "training",
+         N_("Seat from a waiting list not confirmed by the retailer in time (lead time: the time to confirm): give it "
+            "to the next one waiting, tell the retailer and the training coordinators"),
+         audiences=("promoted_retailer", "training_coordinators"),
+         default=("promoted_retailer", "training_coordinators"), scan=seats_not_confirmed, lead=CONFIRM_WITHIN),
     Rule("training_absentees", "training",
          N_("Absentees to call: tell the training coordinators the next working day"),
          audiences=("training_coordinators",), default=("training_coordinators",), scan=absentees_to_call),

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import Retailer
+from db.notification_models import NotificationRuleSetting
 from db.training_models import NOTIFY_METHODS, SIGN_UP_CHANNELS, SignUp, TrainingSession
 from portal.access.auth import CurrentUser, can, require
 from portal.i18n import _
@@ -29,6 +30,25 @@ from portal.training.rules import (
 )
 
 ACTIVE = ("signed_up", "waitlisted")
+WAITLIST_WARNING = 10  # "sign up all shown" asks first when more than this many would go on a waiting list
+CONFIRM_RULE = "training_seat_unconfirmed"  # its lead time (Admin · Notification rules) is the time to confirm
+CONFIRM_WITHIN = timedelta(hours=24)  # as built: a promoted retailer confirms within a day, or the seat moves on
+
+
+class WaitingListOverflow(TrainingInputError):
+    """A batch of sign-ups would put more than the limit on the waiting list (the screen asks before going on)."""
+
+
+def confirmation_deadline(session: Session, ts: TrainingSession, now: datetime) -> datetime | None:
+    """By when a retailer promoted now must confirm the seat: now plus the release rule's lead time (24 hours as
+    built; Admin · Notification rules changes it), if that is before the session starts; None (no confirmation
+    asked) when it is not, or when an admin switched the release rule off."""
+    setting = session.get(NotificationRuleSetting, CONFIRM_RULE)
+    if setting is not None and not setting.enabled:
+        return None
+    within = CONFIRM_WITHIN if setting is None or setting.lead_minutes is None else timedelta(
+        minutes=setting.lead_minutes)
+    return now + within if now + within < ts.starts_at else None
 
 
 def seats_taken(session: Session, session_id: int) -> int:
@@ -107,8 +127,11 @@ class SignUpBatch:
 
 
 def sign_up_many(session: Session, *, actor: CurrentUser, session_id: int, retailer_ids: Iterable[int],
-                 channel: str = "phone", now: datetime | None = None) -> SignUpBatch:
-    """Sign up several retailers (e.g. from the untrained list) in order; those refused are reported, not fatal."""
+                 channel: str = "phone", now: datetime | None = None,
+                 waiting_limit: int | None = None) -> SignUpBatch:
+    """Sign up several retailers (e.g. from the untrained list) in order; those refused are reported, not fatal.
+    With `waiting_limit`, nothing is done (WaitingListOverflow, naming how many) when more than that many would go
+    on the waiting list: the screen asks before signing them up anyway."""
     require(actor, MANAGE)
     _check_channel(channel)
     now = now or utcnow()
@@ -119,6 +142,13 @@ def sign_up_many(session: Session, *, actor: CurrentUser, session_id: int, retai
     retailers = {r.id: r for r in session.scalars(select(Retailer).where(Retailer.id.in_(wanted)))}
     already = _active_sign_ups(session, ts.id, wanted)
     taken = seats_taken(session, ts.id)
+    if waiting_limit is not None:
+        joining = [rid for rid in wanted if rid not in already and _retailer_refusal(retailers.get(rid)) is None]
+        free = max(ts.capacity - taken, 0)
+        if (waiting := len(joining) - free) > waiting_limit:
+            raise WaitingListOverflow("waiting_list", _(
+                "{waiting} of these {n} retailers would go on the waiting list of “{title}”: it has {free} free "
+                "seats.").format(waiting=waiting, n=len(joining), title=ts.title, free=free))
     batch = SignUpBatch()
     for rid in wanted:
         if (problem := _retailer_refusal(retailers.get(rid))) is not None:
@@ -145,8 +175,10 @@ def fill_free_seats(session: Session, ts: TrainingSession, now: datetime) -> lis
         return []
     waiting = list(session.scalars(select(SignUp).where(SignUp.session_id == ts.id, SignUp.state == "waitlisted")
                                    .order_by(SignUp.waitlist_position, SignUp.id).limit(free).with_for_update()))
+    deadline = confirmation_deadline(session, ts, now)
     for su in waiting:  # the audit log records each promotion: state waitlisted → signed_up, by whom, when
         su.state, su.waitlist_position, su.promoted_at = "signed_up", None, now
+        su.confirm_by, su.confirmed_at, su.confirmed_by_id = deadline, None, None
         su.needs_renotify = su.notified_at is not None  # they were told they wait: now tell them they have a seat
     session.flush()
     renumber_waiting(session, ts.id)
@@ -227,6 +259,7 @@ def roster(session: Session, *, actor: CurrentUser, session_id: int, include_can
     stmt = (select(SignUp.id, SignUp.version, SignUp.state, SignUp.waitlist_position, SignUp.signed_up_at,
                    SignUp.promoted_at, SignUp.notified_method, SignUp.notified_at, SignUp.needs_renotify,
                    SignUp.attended, SignUp.absence_reason, SignUp.cancel_reason, SignUp.retailer_id,
+                   SignUp.late, SignUp.excused, SignUp.walk_in, SignUp.confirm_by, SignUp.confirmed_at,
                    Retailer.license_no, Retailer.shop_name, Retailer.owner_name, _phone(actor).label("phone"),
                    Retailer.district)
             .join(Retailer, Retailer.id == SignUp.retailer_id)

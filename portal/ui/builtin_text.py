@@ -28,6 +28,9 @@ EXACT: tuple[str, ...] = (
     # file uploader
     N_("Upload"), N_("Add files"), N_("Drag and drop a file here"), N_("Drag and drop files here"),
     N_("Error uploading file"), N_("Error deleting file"), N_("file upload"),
+    # the camera (the training check-in desk)
+    N_("Take Photo"), N_("Clear photo"), N_("Switch camera"), N_("This app would like to use your camera."),
+    N_("Learn how to allow access."), N_("Uploading..."),
     # numbers and dates
     N_("Decrement"), N_("Increment"), N_("Number is outside the allowed range."),
     N_("Number is above the allowed range."), N_("Number is below the allowed range."),

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from db.engine import unit_of_work
 from db.models import Retailer
+from db.training_models import SignUp, TrainingSession
 from portal import training as tr
 from portal.center.sla import CENTER_TZ
 from tests.complaints.test_browser import _as, _choose
@@ -179,6 +180,13 @@ def test_a_session_goes_from_plan_to_coverage(base_url, page, make_user, db):
     page.get_by_role("button", name="Check in", exact=True).click()
     wait_for_app(page, settle_ms=400)
     expect(page.get_by_text("测试便利店2 checked in.")).to_be_visible()
+    search = page.get_by_label("Name or licence number", exact=True)
+    expect(search).to_have_value("")  # ready for the next name: emptied and focused
+    expect(search).to_be_focused()
+    search.fill("测试便利店0")  # cancelled before: offered as a walk-in, but both seats are taken
+    search.press("Enter")
+    wait_for_app(page)
+    expect(page.get_by_role("button", name="Seat as walk-in")).to_be_disabled()
     _shot(page, "5_checked_in")
 
     # the attendee's evaluation form is entered
@@ -213,3 +221,63 @@ def test_a_session_goes_from_plan_to_coverage(base_url, page, make_user, db):
     expect(page.get_by_test_id("stMetric").first).to_contain_text("33")
     expect(page.get_by_text("2 active retailers without an attended session")).to_be_visible()
     _shot(page, "8_coverage")
+
+
+def _y4m(photo: bytes, path) -> None:
+    """A one-frame Y4M video of `photo` (640×480, 4:2:0): what chromium's fake camera plays, over and over."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    frame = Image.open(io.BytesIO(photo)).convert("RGB").resize((640, 480)).convert("YCbCr")
+    y, cb, cr = (np.asarray(plane, dtype=np.uint8) for plane in frame.split())
+    chroma = [np.asarray(Image.fromarray(p).resize((320, 240)), dtype=np.uint8) for p in (cb, cr)]
+    with open(path, "wb") as out:
+        out.write(b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\nFRAME\n")
+        out.write(y.tobytes() + chroma[0].tobytes() + chroma[1].tobytes())
+
+
+def test_the_desks_camera_reads_the_printed_code_and_checks_the_retailer_in(base_url, browser, make_user, db, tmp_path):
+    """The check-in desk's camera in a real browser: chromium's fake camera shows a photo of the code printed on the
+    sign-in sheet (the portal's own SVG), the desk takes the photo, zxing-cpp reads it, the retailer is checked in."""
+    from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+    from tests.training.test_check_in_desk import photo_of_printed_code
+
+    coordinator = make_user("training_coordinator", login="chenjing", department="marketing", name="陈静",
+                            language="en")
+    now = datetime.now(CENTER_TZ)
+    assert (now + timedelta(minutes=30)).date() == now.date(), "the session starts today: run before 23:30 center time"
+    with unit_of_work(coordinator.id, engine=db) as s:
+        course = tr.create_course(s, actor=coordinator, title="网上订货操作", kind="skill", duration_minutes=60)
+        ts = TrainingSession(course_id=course.id, title="网上订货操作", starts_at=now + timedelta(minutes=30),
+                             ends_at=now + timedelta(minutes=90), place="培训室", format="lecture",
+                             trainer_id=coordinator.id, capacity=3, state="approved", approved_at=now)
+        s.add(ts)
+        s.flush()
+        sid = ts.id
+    [retailer] = add_retailers(db, 1)
+    with unit_of_work(coordinator.id, engine=db) as s:
+        tr.sign_up(s, actor=coordinator, session_id=sid, retailer_id=retailer)
+    video = tmp_path / "code.y4m"
+    _y4m(photo_of_printed_code(coordinator, sid), video)
+    camera = browser.browser_type.launch(executable_path=CHROMIUM, args=[  # a chromium of its own: a fake camera
+        *CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}"])
+    try:
+        context = camera.new_context(viewport={"width": 1024, "height": 768}, locale="en-US")
+        context.grant_permissions(["camera"], origin=base_url)
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        _as(page, base_url, "chenjing")
+        page.goto(f"{base_url}/training_check_in?session={sid}")
+        wait_for_app(page, settle_ms=300)
+        page.get_by_text("Scan codes with the camera").click()
+        wait_for_app(page)
+        page.get_by_role("button", name="Take Photo").click()
+        expect(page.get_by_text("测试便利店0 checked in.")).to_be_visible()
+        _shot(page, "9_camera_check_in")
+    finally:
+        camera.close()
+    with unit_of_work(engine=db) as s:
+        assert s.scalar(select(SignUp.attended).where(SignUp.session_id == sid)) is True

@@ -233,6 +233,19 @@ def test_absentees_to_call_reach_the_coordinators_the_next_working_day(academy):
     assert _notes(academy, "training_absentees")[-1].record_id == str(thursday)
 
 
+def test_an_excused_absentee_is_nobodys_call_to_make(academy):
+    from portal.training.check_in_desk import excuse_absence
+
+    sid = academy.approved(starts_at=cst(12, 9, 10), now=BEFORE)  # Wednesday Dec 9
+    came, excused = (academy.sign_up(sid, r, now=BEFORE) for r in academy.retailers[:2])
+    academy.run(academy.coordinator, excuse_absence, sign_up_id=excused.id, version=None, reason="家里有事",
+                now=cst(12, 9, 8))  # they phoned in the morning
+    academy.run(academy.coordinator, tr.mark_attendance, sign_up_id=came.id, now=cst(12, 9, 10, 5))
+    academy.run(academy.coordinator, tr.mark_held, session_id=sid, version=None, now=cst(12, 9, 12))
+    assert _scan(academy, cst(12, 10, 9), "training_absentees") == 0
+    assert academy.by_retailer(sid)[academy.retailers[1]].excused is True  # still excused once the session is held
+
+
 def test_the_monthly_summary_is_due_on_the_first_working_day(academy):
     # January 1, 2027 is a holiday, the 2nd and 3rd a weekend: the summary of December is due Monday the 4th;
     # August 1, 2026 is a Saturday worked: July's summary is due that day

@@ -50,8 +50,8 @@ def _texts(engine) -> list[Delivery]:
 
 
 def _seated_waiting_cancelled_no_phone(academy) -> tuple[int, dict[str, list[int]]]:
-    """A session on Dec 8 at 14:00 for 4: retailers 0, 2, 5 (no phone) keep their seats, 3 moved up when 1 cancelled,
-    4 waits."""
+    """A session on Dec 8 at 14:00 for 4: retailers 0, 2, 5 (no phone) keep their seats, 3 moved up when 1 cancelled
+    (and confirmed the seat on the phone), 4 waits."""
     r = academy.retailers
     with unit_of_work(engine=academy.engine) as s:
         s.execute(update(Retailer).where(Retailer.id == r[5]).values(phone=None))
@@ -60,6 +60,8 @@ def _seated_waiting_cancelled_no_phone(academy) -> tuple[int, dict[str, list[int
         academy.sign_up(sid, retailer, now=BEFORE)
     academy.run(academy.coordinator, tr.cancel_sign_up, sign_up_id=academy.by_retailer(sid)[r[1]].id, version=None,
                 reason="店里有事", now=cst(11, 25))
+    academy.run(academy.coordinator, tr.confirm_seat, sign_up_id=academy.by_retailer(sid)[r[3]].id, version=None,
+                now=cst(11, 25, 11))
     states = {su.retailer_id: su.state for su in academy.sign_ups(sid)}
     assert (states[r[1]], states[r[3]], states[r[4]]) == ("cancelled", "signed_up", "waitlisted")
     return sid, {"texted": [r[0], r[2], r[3]], "not": [r[1], r[4], r[5]]}
@@ -138,7 +140,7 @@ def test_a_retailer_moved_up_from_the_waiting_list_is_texted_and_the_coordinator
     assert text.key == f"retailer:{academy.retailers[1]}:session:{sid}:promoted:{promoted.id}"
     [sent] = payloads(gateway)
     assert sent["text"] == ("服务中心通知：培训“卷烟陈列技巧”（2026-12-20 10:00，公司三楼培训室）有空位了，"
-                            "您已从候补名单递补入席。")
+                            "您已从候补名单递补入席。请在2026-12-02 00:00前致电确认，逾期名额将递补给下一位候补客户。")
     with unit_of_work(engine=academy.engine) as s:
         [note] = s.scalars(select(Notification).where(Notification.rule == "training_promoted"))
         set_language("zh_CN")
@@ -180,3 +182,27 @@ def test_the_roster_shows_each_retailers_text_as_sent_or_failed_and_nothing_with
     assert sorted(shown) == ["测试便利店0", "测试便利店1"]
     assert sorted("sent" if v.startswith("✓ Text message sent ") else v for v in shown.values()) == [
         "Text message failed: The gateway answered HTTP 400: error 400", "sent"]
+
+
+def test_a_retailer_who_did_not_confirm_the_seat_in_time_is_texted_that_it_went_to_the_next(
+        academy, channels, delivery_queue, queue):
+    with gateway_server() as gateway:
+        channels.use(smtp=False, gateway=gateway)
+        sid = academy.approved(starts_at=cst(12, 20, 10), capacity=1, now=BEFORE)
+        first = academy.sign_up(sid, academy.retailers[0], now=BEFORE)
+        for n in (1, 2):
+            academy.sign_up(sid, academy.retailers[n], now=BEFORE)  # wait
+        academy.run(academy.coordinator, tr.cancel_sign_up, sign_up_id=first.id, version=None, reason="店里有事",
+                    now=cst(12, 1, 9))
+        queue.work()  # retailer 1 is texted: confirm by 12-02 09:00
+        with unit_of_work(engine=academy.engine) as s:
+            run_scans(s, cst(12, 2, 9))  # not confirmed: released, retailer 2 moves up
+        queue.work()
+        delivery_queue.work()
+    texts = {(d.recipient_id, d.key.rsplit(":", 2)[-2]): d for d in _texts(academy.engine)}
+    assert set(texts) == {(academy.retailers[1], "promoted"), (academy.retailers[1], "released"),
+                          (academy.retailers[2], "promoted")}
+    [released] = [p for p in payloads(gateway)
+                  if p["idempotency_key"] == texts[(academy.retailers[1], "released")].key]
+    assert released["text"] == ("服务中心通知：您在培训“卷烟陈列技巧”（2026-12-20 10:00）的递补名额未在"
+                                "2026-12-02 09:00前确认，已递补给下一位候补客户。如需参加，请致电重新报名。")

@@ -212,7 +212,7 @@ def test_a_tap_whose_action_runs_before_the_page_is_refused_and_retry_saves_it(s
         sign_up_id = sign_up.id
     at = _open("coord", "pages/training_check_in.py")
     outage.begin()
-    at.button(key=f"checkin_{sign_up_id}").click().run()  # on_click: runs before the page, outside its care
+    at.button(key=f"checkin_ontime_{sign_up_id}").click().run()  # on_click: runs before the page, outside its care
     assert not at.exception, at.exception
     assert any(UNANSWERED in w for w in _warnings(at)), _warnings(at)
     outage.end()

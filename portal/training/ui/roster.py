@@ -19,7 +19,24 @@ from portal.ui.text import plain
 
 def _state(row: dict) -> str:
     code = row["state"]
-    return _(SIGN_UP_STATE_LABELS[code])
+    return _("Walk-in") if row.get("walk_in") and code == "signed_up" else _(SIGN_UP_STATE_LABELS[code])
+
+
+def _place(row: dict) -> str:
+    """The waiting-list place, or by when a seat given from it must be confirmed (✓ once it is)."""
+    if row["state"] == "waitlisted":
+        return f"#{row['waitlist_position']}"
+    if row["state"] == "signed_up" and row.get("confirm_by"):
+        return "✓" if row["confirmed_at"] else _("confirm by {time}").format(time=fmt_datetime(row["confirm_by"]))
+    return ""
+
+
+def _attended(row: dict) -> str:
+    if row["attended"] is None:
+        return ""
+    if row["attended"]:
+        return pgettext("arrival", "Late") if row.get("late") else _("Yes")
+    return _("Excused") if row.get("excused") else _("No")
 
 
 def _method(row: dict) -> str:
@@ -38,12 +55,12 @@ def _message(messages: Messages, row: dict) -> str:
 def _frame(rows: list[dict], messages: Messages = None) -> pd.DataFrame:
     columns = ["place", "state", "license_no", "shop", "owner", "phone", "notified", "renotify", "attended"]
     frame = pd.DataFrame([{
-        "place": (f"#{r['waitlist_position']}" if r["state"] == "waitlisted" else ""),
+        "place": _place(r),
         "state": _state(r), "license_no": r["license_no"], "shop": r["shop_name"],
         "owner": r["owner_name"], "phone": r["phone"] or "",
         "notified": (_method(r) + " " + fmt_datetime(r["notified_at"]))
         if r["notified_at"] else "", "renotify": r["needs_renotify"],
-        "attended": "" if r["attended"] is None else _("Yes") if r["attended"] else _("No"),
+        "attended": _attended(r),
         "message": _message(messages, r),
     } for r in rows], columns=columns[:7] + ["message"] + columns[7:])
     return frame if messages is not None else frame[columns]
@@ -51,7 +68,7 @@ def _frame(rows: list[dict], messages: Messages = None) -> pd.DataFrame:
 
 def _columns() -> dict:
     return {
-        "place": st.column_config.TextColumn(_("Waiting"), width="small"),
+        "place": st.column_config.TextColumn(_("Waiting"), width="medium"),  # or by when to confirm the seat
         "state": st.column_config.TextColumn(_("State"), width="small"),
         "license_no": st.column_config.TextColumn(_("Licence number")),
         "shop": st.column_config.TextColumn(_("Shop name")),
@@ -91,6 +108,27 @@ def roster_panel(user: CurrentUser, ts: TrainingSession, rows: list[dict], messa
             attempt(user, tr.cancel_sign_up, sign_up_id=picked, version=by_id[picked]["version"], reason=reason,
                     prefix="roster_cancel_", done=lambda promoted: _("Sign-up cancelled.") + (
                         " " + _("Moved up from the waiting list: {n}.").format(n=len(promoted)) if promoted else ""))
+    confirm_panel(user, rows)
+
+
+def confirm_panel(user: CurrentUser, rows: list[dict]) -> None:
+    """Seats given from the waiting list that wait for the retailer's confirmation: record the call that confirmed
+    one (otherwise it goes to the next one waiting at its deadline)."""
+    waiting = {r["id"]: r for r in rows if r["state"] == "signed_up" and r.get("confirm_by") and not r["confirmed_at"]}
+    if not waiting:
+        return
+    with st.expander(_("Confirm a seat from the waiting list ({n})").format(n=len(waiting)),
+                     icon=":material/phone_callback:"):
+        st.caption(_("The retailer called or was called and takes the seat. A seat not confirmed by its deadline "
+                     "goes to the next one waiting."))
+        picked = st.selectbox(_("Sign-up"), list(waiting), index=None, key="roster_confirm_pick",
+                              format_func=lambda i: f"{waiting[i]['shop_name']} · {waiting[i]['owner_name']} · "
+                                                    + _("confirm by {time}").format(
+                                                        time=fmt_datetime(waiting[i]["confirm_by"])),
+                              placeholder=_("Choose a retailer"))
+        if st.button(_("Seat confirmed"), key="roster_confirm", disabled=picked is None, icon=":material/done:"):
+            attempt(user, tr.confirm_seat, sign_up_id=picked, version=waiting[picked]["version"],
+                    prefix="roster_confirm_", done=_("Seat confirmed."))
 
 
 def sign_up_panel(user: CurrentUser, ts: TrainingSession) -> None:
@@ -107,6 +145,7 @@ def sign_up_panel(user: CurrentUser, ts: TrainingSession) -> None:
     channel = st.segmented_control(_("Reached by"), SIGN_UP_CHANNELS, default="phone", key="signup_channel",
                                    format_func=lambda c: _(CHANNEL_LABELS[c]))
     show_refusals()
+    overflow_question(user)
     if st.button(_("Sign up"), type="primary", key="signup_save", disabled=not chosen, icon=":material/person_add:") \
             or retried("signup_save"):
         sign_up_retailers(user, ts.id, chosen, channel=channel or "phone", prefix="signup_")
@@ -119,15 +158,21 @@ def show_refusals() -> None:
 
 
 def sign_up_retailers(user: CurrentUser, session_id: int, retailer_ids: list[int], *, channel: str = "phone",
-                      prefix: str = "signup_") -> None:
+                      prefix: str = "signup_", anyway: bool = False) -> None:
     """Sign retailers up: what was done is a success (and the page redraws), who was refused and why a warning
-    (`show_refusals` on the next run); when nobody could be signed up, an error and the choice stays."""
+    (`show_refusals` on the next run); when nobody could be signed up, an error and the choice stays. When more than
+    WAITLIST_WARNING would go on the waiting list, nothing is done yet: `overflow_question` asks (`anyway` goes on)."""
     try:
         with unit_of_work(user.id) as s:
-            batch = tr.sign_up_many(s, actor=user, session_id=session_id, retailer_ids=retailer_ids, channel=channel)
+            batch = tr.sign_up_many(s, actor=user, session_id=session_id, retailer_ids=retailer_ids, channel=channel,
+                                    waiting_limit=None if anyway else tr.WAITLIST_WARNING)
+    except tr.WaitingListOverflow as exc:
+        st.session_state[OVERFLOW_KEY] = (session_id, list(retailer_ids), channel, prefix, str(exc))
+        st.rerun()
     except REFUSED as exc:
         show_input_error(exc, prefix)
         return
+    st.session_state.pop(OVERFLOW_KEY, None)
     if not (batch.signed_up or batch.waitlisted):
         st.error(refusal_message(batch), icon=":material/person_off:")
         return
@@ -137,6 +182,24 @@ def sign_up_retailers(user: CurrentUser, session_id: int, retailer_ids: list[int
 
 
 REFUSALS_KEY = "training_signup_refused"
+OVERFLOW_KEY = "training_signup_overflow"
+
+
+def overflow_question(user: CurrentUser) -> None:
+    """Before a batch puts more than WAITLIST_WARNING on a waiting list: say how many, and sign them up only when
+    asked to."""
+    if (pending := st.session_state.get(OVERFLOW_KEY)) is None:
+        return
+    session_id, retailer_ids, channel, prefix, said = pending
+    with st.container(border=True, key="signup_overflow"):
+        st.warning(plain(said) + " " + _("Sign them all up anyway?"), icon=":material/hourglass_top:")
+        with st.container(horizontal=True):
+            if st.button(_("Sign up all {n} anyway").format(n=len(retailer_ids)), key="signup_overflow_go",
+                         type="primary"):
+                sign_up_retailers(user, session_id, retailer_ids, channel=channel, prefix=prefix, anyway=True)
+            if st.button(_("Do not sign them up"), key="signup_overflow_stop"):
+                st.session_state.pop(OVERFLOW_KEY, None)
+                st.rerun()
 
 
 def batch_message(batch: tr.SignUpBatch) -> str:
@@ -190,7 +253,9 @@ def absentee_panel(user: CurrentUser, ts: TrainingSession, messages: Messages = 
         st.caption(_("No absentees recorded."))
         return
     st.dataframe(pd.DataFrame([{_("Licence number"): r["license_no"], _("Shop name"): r["shop_name"],
-                                _("Owner"): r["owner_name"], pgettext("absence", "Reason"): r["absence_reason"] or "",
+                                _("Owner"): r["owner_name"],
+                                pgettext("absence", "Reason"): (_("Excused") + ": " if r["excused"] else "")
+                                + (r["absence_reason"] or ""),
                                 pgettext("follow-up call", "Called"): fmt_datetime(r["follow_up_at"])}
                                | ({} if messages is None else {_("Text message"): _message(messages, r)})
                                for r in rows]),
