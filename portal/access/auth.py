@@ -54,7 +54,6 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "training.approve": frozenset({"supervisor"}),
     "incidents.run": frozenset({"emergency_coordinator"}),
     "incidents.view": frozenset(ROLES),
-    "supply.approve": frozenset({"emergency_coordinator", "supervisor"}),
     "supply.request": frozenset({"agent", "emergency_coordinator", "supervisor"}),  # take down a retailer's request
     "dashboards.view": frozenset(ROLES),
     "automations.manage": frozenset({"supervisor", "admin"}),  # watched views (which tables: notifications/automations)

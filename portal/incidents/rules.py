@@ -2,6 +2,7 @@
 timeline entries, and validation of texts and moments (errors name the form field)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -132,11 +133,41 @@ def json_value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
+@dataclass(frozen=True)
+class CommandGroupMember:
+    """One seat of an incident's command group (组长, 副组长, 总指挥, members): `post` is a POSITION_LABELS code."""
+
+    post: str
+    user_id: int | None
+    name: str
+
+
+def command_group(session: Session, incident_id: int) -> list[CommandGroupMember]:
+    """HOOK for issue 17's command group (another part builds it): the incident's command group, leader first.
+    Empty until that part is merged; the handover brief and each log entry's author position read it."""
+    return []
+
+
+# a member of staff outside the command group writes as their role (the first of these they hold)
+POSITION_ROLES = ("emergency_coordinator", "supervisor", "training_coordinator", "handler", "agent", "admin", "viewer")
+
+
+def author_position(session: Session, incident: Incident, actor: CurrentUser) -> str | None:
+    """The writer's position in the incident when writing (ICS-214): commander, a command-group post, or their role."""
+    if actor.id is None:
+        return None
+    if actor.id == incident.commander_id:
+        return "commander"
+    post = next((m.post for m in command_group(session, incident.id) if m.user_id == actor.id), None)
+    return post or next((role for role in POSITION_ROLES if role in actor.roles), None)
+
+
 def auto_entry(session: Session, incident: Incident, actor: CurrentUser, now: datetime, kind: str, text: str,
                data: dict | None = None, *, happened_at: datetime | None = None) -> IncidentTimelineEntry:
     """Write an automatic timeline entry (status, severity or commander change, suspension, notice)."""
     entry = IncidentTimelineEntry(incident_id=incident.id, recorded_at=now, happened_at=happened_at or now,
-                                  author_id=actor.id, kind=kind, text=text,
+                                  author_id=actor.id, author_position=author_position(session, incident, actor),
+                                  kind=kind, text=text,
                                   data={k: json_value(v) for k, v in data.items()} if data else None)
     session.add(entry)
     return entry
