@@ -92,7 +92,7 @@ with timeline_tab:
             log_exports(view, shown, wanted, entries, p)
         may_run = can(user, "incidents.run") and i.status != "closed"
         if may_run:
-            attach_box(user, i.id, entries, p)
+            attach_box(user, entries, shown, p)
         show_log(user, shown, may_star=may_run, prefix=p)
 
     live_timeline()

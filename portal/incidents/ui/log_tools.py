@@ -65,15 +65,17 @@ def show_log(user: CurrentUser, entries: list[ix.EntryView], *, may_star: bool, 
                                      type="tertiary")
 
 
-def attach_box(user: CurrentUser, incident_id: int, entries: list[ix.EntryView], prefix: str) -> None:
-    """Attach photos or documents to an entry (the newest of the user's own, unless another is picked)."""
+def attach_box(user: CurrentUser, entries: list[ix.EntryView], shown: list[ix.EntryView], prefix: str) -> None:
+    """Attach photos or documents to an entry: offered first are the entries shown (the filter finds the one meant),
+    newest first."""
     p = prefix + "attach_"
-    mine = [e.id for e in reversed(entries) if e.author_id == user.id] or [e.id for e in reversed(entries)]
-    if not mine:
+    ids = list(dict.fromkeys([e.id for e in reversed(shown)] + [e.id for e in reversed(entries)]))
+    if not ids:
         return
     with st.popover(_("Attach photos or files"), icon=":material/attach_file:"):
-        ids = mine + [e.id for e in reversed(entries) if e.id not in mine]
-        entry = st.selectbox(_("To entry"), ids, format_func=lambda n: f"#{n}", key=p + "entry")
+        texts = {e.id: e.text for e in entries}
+        entry = st.selectbox(_("To entry"), ids, format_func=lambda n: f"#{n} · {texts.get(n, '')[:40]}",
+                             key=p + "entry")
         files = st.file_uploader(_("Photos or documents (at most 10 MB each)"), accept_multiple_files=True,
                                  key=p + "files", max_upload_size=MAX_ENTRY_FILE_BYTES // 2**20)
         if files and st.button(_("Attach {n} files").format(n=len(files)), key=p + "save", icon=":material/upload:"):
