@@ -112,7 +112,7 @@ def handover_brief_html(view: IncidentView) -> str:
         for e in view.timeline if e.kind == "resource"], _("No resources logged yet."))
     group = [(_("Commander (总指挥)"), view.commander or "—")] + [
         (position_label(m.post) or m.post, m.name) for m in view.command_group if m.post != "commander"]
-    command = _table([_("Position"), _("Name")], [[_e(post), _e(name)] for post, name in group], "")
+    command = _table([_("Position"), pgettext("person", "Name")], [[_e(post), _e(name)] for post, name in group], "")
     to_call = _table([_("Retailer"), _("Licence number"), _("Phone")], [
         [_e(c["shop_name"]), _e(c["license_no"]), _e(c["phone"] or "—")] for c in view.call_list if not c["called"]],
         _("Nobody left to call."))

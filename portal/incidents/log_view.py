@@ -14,6 +14,9 @@ from portal.incidents.brief import STYLE, _e, _table, position_label
 from portal.incidents.labels import ENTRY_KIND_LABELS
 from portal.incidents.queries import EntryView
 
+# the print's number, times, kind, author and position columns keep to one line; the entry takes the rest
+NARROW = "td:nth-child(-n+4), td:nth-child(7), td:nth-child(8) { white-space: nowrap; }"
+
 
 @dataclass(frozen=True)
 class LogFilter:
@@ -110,21 +113,23 @@ def log_print_html(incident: Incident, entries: list[EntryView], *, prepared_by:
                    note: str = "") -> str:
     """The log as a page to print (ICS-214): incident, operational period, prepared by / at, the activity log."""
     period_end = incident.closed_at or incident.resolved_at
-    period = f"{fmt_datetime(incident.started_at)} – {fmt_datetime(period_end) if period_end else _('ongoing')}"
+    until = fmt_datetime(period_end) if period_end else _("ongoing")
+    period = f"{fmt_datetime(incident.started_at)} – {until}"
     meta = [(_("Incident"), f"{incident.reference} · {incident.title}"), (_("Operational period"), period),
             (_("Prepared by"), prepared_by), (_("Prepared at"), fmt_datetime(prepared_at))]
     if note:
         meta.append((_("Shown"), note))
     meta_rows = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in meta)
-    rows = [[_e(c) for c in _cells(e)] for e in entries]
+    rows, empty = [[_e(c) for c in _cells(e)] for e in entries], _("No entries.")
     for row, e in zip(rows, entries, strict=True):
         if e.significant:
             row[5] = f"<span class='significant'>{row[5]}</span>"
-    title = _("Activity log (ICS-214)")
+    title, heading = _("Activity log (ICS-214)"), _("Activity log")
     return f"""<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>{_e(title)} {_e(incident.reference)}</title><style>{STYLE}</style></head>
+<html><head><meta charset="utf-8"><title>{_e(title)} {_e(incident.reference)}</title><style>{STYLE}{NARROW}</style>
+</head>
 <body><h1>{_e(incident.reference)} · {_e(incident.title)}</h1>
 <p class="muted">{_e(title)}</p>
 <table class="meta">{meta_rows}</table>
-<h2>{_e(_("Activity log"))}</h2>{_table(_headers(), rows, _("No entries."))}
+<h2>{_e(heading)}</h2>{_table(_headers(), rows, empty)}
 </body></html>"""
