@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -27,7 +28,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models import ROLES, Audited, Base, Versioned, one_of
+from db.models import Audited, Base, Versioned, one_of
 
 INCIDENT_TYPES = ("system_failure", "severe_weather", "vehicle_breakdown", "traffic_accident", "sudden_demand",
                   "supply_anomaly", "safety", "public_opinion", "major_complaint")
@@ -43,6 +44,10 @@ NOTICE_METHODS = ("broadcast", "sms", "call")
 SUPPLY_REASONS = ("wedding", "funeral", "group_consumption", "meeting", "other")
 SUPPLY_STATES = ("requested", "approved", "refused")
 GROUP_POSITIONS = ("leader", "deputy_leader", "member")  # 组长, 副组长, 成员 (the commander 总指挥 is on the incident)
+# the plan's approvers (§3.4.3.1 报客户服务部主任或营销部副经理批准, 不同职级设置数量权限): posts, not portal roles
+SUPPLY_POSTS = ("customer_service_head", "marketing_deputy_manager")
+MAX_ENTRY_FILE_BYTES = 10 * 1024 * 1024
+
 
 
 def _subset(column: str, values: tuple[str, ...]) -> str:
@@ -63,6 +68,7 @@ class Incident(Audited, Versioned, Base):
     severity: Mapped[int] = mapped_column(SmallInteger)  # 1 critical … 4 minor; 1–2 major (重大)
     title: Mapped[str] = mapped_column(String(200))
     situation: Mapped[str] = mapped_column(Text, default="", server_default="")
+    objectives: Mapped[str] = mapped_column(Text, default="", server_default="")  # ICS-201: current objectives
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     detected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -139,6 +145,8 @@ class IncidentTimelineEntry(Audited, Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     happened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # the author's position in this incident when writing (ICS-214): "commander", a command-group post, or a role
+    author_position: Mapped[str | None] = mapped_column(String(30))
     kind: Mapped[str] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(Text)
     significant: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
@@ -197,6 +205,31 @@ class IncidentChecklistTick(Audited, Base):
 
     __table_args__ = (
         UniqueConstraint("incident_id", "item", name="uq_incident_checklist_ticks_incident_item"),
+    )
+
+
+class IncidentEntryFile(Audited, Base):
+    """A photo or document attached to a timeline entry, kept in the database (bytea), at most 10 MB, of the
+    complaint attachments' types. Attaching adds to the log; the entry itself is not changed."""
+
+    __tablename__ = "incident_entry_files"
+    __audit_skip__ = frozenset({"content"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("incident_timeline_entries.id"))
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # loaded only when downloaded
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint(f"size_bytes between 1 and {MAX_ENTRY_FILE_BYTES}", name="size_bytes"),
+        CheckConstraint("octet_length(content) = size_bytes", name="content_size"),
+        Index("ix_incident_entry_files_incident", "incident_id", "entry_id"),
     )
 
 
@@ -300,18 +333,32 @@ class Brand(Audited, Versioned, Base):
     __table_args__ = (CheckConstraint("length(btrim(name)) > 0", name="name_not_blank"),)
 
 
-class ApprovalLimit(Audited, Versioned, Base):
-    """The largest emergency supply request (total cartons, 条) a role may approve; set by admins."""
+class SupplyApprover(Audited, Versioned, Base):
+    """A post that approves emergency supply requests, who holds it, and the largest request (total cartons, 条) it
+    may approve; set by admins."""
 
-    __tablename__ = "supply_approval_limits"
+    __tablename__ = "supply_approvers"
 
-    role: Mapped[str] = mapped_column(String(30), primary_key=True)
-    max_quantity: Mapped[int] = mapped_column(Integer)
+    post: Mapped[str] = mapped_column(String(30), primary_key=True)
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    max_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
-        CheckConstraint(one_of("role", ROLES), name="role"),
+        CheckConstraint(one_of("post", SUPPLY_POSTS), name="post"),
         CheckConstraint("max_quantity between 0 and 100000", name="max_quantity"),
     )
+
+
+class RouteOrderDay(Audited, Versioned, Base):
+    """The weekday (ISO: 1 Monday … 7 Sunday) a delivery route's retailers order (订货日); an approved supply
+    request joins its retailer's next one."""
+
+    __tablename__ = "route_order_days"
+
+    route: Mapped[str] = mapped_column(String(30), primary_key=True)
+    weekday: Mapped[int] = mapped_column(SmallInteger)
+
+    __table_args__ = (CheckConstraint("weekday between 1 and 7", name="weekday"),)
 
 
 class SupplyRequest(Audited, Versioned, Base):

@@ -1,37 +1,72 @@
-"""Admin · Supply: brands (scarce or controlled ones are never supplied on request) and the approval limit of
-each role for emergency supply requests."""
+"""Admin · Supply: who approves emergency supply requests (the plan's posts, each held by a named person with a
+quantity limit), each delivery route's order day, and brands (scarce or controlled ones are never supplied)."""
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
 from db.engine import unit_of_work
 from portal import incidents as ix
-from portal.access.auth import PERMISSIONS, ROLE_LABELS
-from portal.i18n import _
+from portal.i18n import _, fmt_weekday
+from portal.incidents.labels import SUPPLY_POST_LABELS
 from portal.ui.forms import REFUSED, saved, show_flash, show_input_error, submit_button
 from portal.ui.session import page_user
 
 user = page_user("admin.manage")
-st.title(_("Brands and approval limits"))
+st.title(_("Supply approvers, order days and brands"))
 show_flash()
 with unit_of_work(user.id) as s:
     brands = ix.list_brands(s)
-    limits = ix.approval_limits(s)
+    posts = ix.supply_approvers(s)
+    staff = ix.active_staff(s)
+    order_days = ix.route_order_days(s)
+    _districts, routes = ix.areas(s)
 
-st.subheader(_("Approval limits"))
-st.caption(_("The largest emergency supply request (total cartons) each role may approve. 0: none."))
-with st.form("supply_limits"):
-    entered = {role: st.number_input(_(ROLE_LABELS[role]), min_value=0, max_value=100_000, step=1,
-                                     value=limits.get(role, 0), key=f"limit_{role}")
-               for role in sorted(PERMISSIONS["supply.approve"])}
-    if submit_button(_("Save limits"), type="primary", form="supply_limits"):
+st.subheader(_("Approvers"))
+st.caption(_("The plan's approvers of emergency supply requests, each with the largest request (total cartons) "
+             "their post may approve. 0: none."))
+with st.form("supply_approvers"):
+    entered = {}
+    for a in posts:
+        left, right = st.columns([3, 2])
+        holder = left.selectbox(_(SUPPLY_POST_LABELS[a.post]), list(staff), format_func=staff.get, index=list(
+            staff).index(a.holder_id) if a.holder_id in staff else None, key=f"approver_{a.post}",
+            placeholder=_("Nobody holds this post"))
+        limit = right.number_input(_("Limit (cartons)"), min_value=0, max_value=100_000, step=1,
+                                   value=a.max_quantity, key=f"limit_{a.post}")
+        entered[a.post] = (holder, int(limit), a.version)
+    if submit_button(_("Save approvers"), type="primary", form="supply_approvers"):
         try:
             with unit_of_work(user.id) as s:
-                for role, quantity in entered.items():
-                    ix.set_approval_limit(s, actor=user, role=role, max_quantity=int(quantity))
+                for post, (holder, limit, version) in entered.items():
+                    ix.set_supply_approver(s, actor=user, post=post, holder_id=holder, max_quantity=limit,
+                                           version=version)
         except REFUSED as exc:
-            show_input_error(exc, "limit_")
+            show_input_error(exc, "approver_")
         else:
-            saved(_("Approval limits saved."), "limit_")
+            saved(_("Approvers saved."), "approver_")
+
+st.subheader(_("Order days"))
+st.caption(_("The day of the week each delivery route's retailers order: an approved supply request joins its "
+             "retailer's next one (a route without one: the next working day)."))
+WEEKDAYS = {n: fmt_weekday(date(2024, 1, n)) for n in range(1, 8)}  # 2024-01-01 was a Monday
+known = sorted(set(routes) | set(order_days))
+days = st.data_editor(pd.DataFrame({"route": known, "weekday": [WEEKDAYS.get(order_days.get(r)) for r in known]}),
+                      key="order_days", hide_index=True, disabled=["route"], column_config={
+                          "route": _("Route"), "weekday": st.column_config.SelectboxColumn(
+                              _("Order day"), options=list(WEEKDAYS.values()))})
+if st.button(_("Save order days"), key="order_days_save", type="primary"):
+    by_name = {name: n for n, name in WEEKDAYS.items()}
+    try:
+        with unit_of_work(user.id) as s:
+            for route, weekday in zip(days["route"], days["weekday"], strict=True):
+                wanted = by_name.get(weekday) if isinstance(weekday, str) else None
+                if wanted != order_days.get(route):
+                    ix.set_route_order_day(s, actor=user, route=route, weekday=wanted)
+    except REFUSED as exc:
+        show_input_error(exc, "order_days_")
+    else:
+        saved(_("Order days saved."), "order_days_")
 
 st.subheader(_("Brands"))
 st.dataframe(pd.DataFrame([{_("Brand"): b.name, _("Scarce or controlled"): b.scarce_or_controlled,

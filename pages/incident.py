@@ -1,5 +1,6 @@
-"""One incident: header, the live timeline with its entry form, command (status, severity, commander),
-response (suspensions, notices, call list), follow-up actions, and the handover brief."""
+"""One incident: header, objectives, the live log (ICS-214: filter, search, ★, files, export) with its entry form,
+command (status, severity, commander), response (suspensions, notices, call list), follow-up actions, and the
+handover brief (ICS-201)."""
 import streamlit as st
 
 from db.engine import unit_of_work
@@ -15,9 +16,9 @@ from portal.incidents.ui.log import (
     entry_form,
     refresh_every,
     severity_badge,
-    show_timeline,
     status_badge,
 )
+from portal.incidents.ui.log_tools import attach_box, log_exports, log_filter, objectives_box, show_log
 from portal.incidents.ui.panels import actions_panel, command_panel, response_panel
 from portal.inputs import int_param
 from portal.ui.forms import live_part, show_flash
@@ -65,6 +66,7 @@ st.caption(_("Command group: {group}").format(group=group_line(group) or "—")
            + (f" :red-badge[{warning}]" if (warning := group_warning(i, group)) else ""))
 if i.situation:
     st.markdown(plain(i.situation))
+objectives_box(user, i, may_edit=can(user, "incidents.run") and i.status != "closed")
 if view.complaint is not None:
     st.info(_("Opened from major complaint {ref} ({time}): {text}").format(
         ref=view.complaint.reference, time=fmt_datetime(view.complaint.received_at),
@@ -76,7 +78,8 @@ if i.status == "closed":
                                                                           review=plain(i.review_note or "")))
 st.download_button(_("Handover brief"), ix.handover_brief_html(view), file_name=f"{i.reference}-handover.html",
                    mime="text/html", icon=":material/print:", key="brief_download",
-                   help=_("A printable summary: situation, timeline, open actions, who is in charge."))
+                   help=_("A page to print (ICS-201): situation, objectives, command group, resources, actions "
+                          "taken and planned, retailers still to call, the timeline; prepared by you, now."))
 
 # a keyed tab set remembers the open tab: after a save (a full rerun) the coordinator stays where they were
 # an incident opened in this session opens on its checklist (the plan's measures for its type come first); the flag
@@ -92,18 +95,20 @@ with timeline_tab:
     @st.fragment(run_every=refresh_every())
     @live_part
     def live_timeline() -> None:
-        """Refreshes by itself; the entry form above keeps what is being typed."""
+        """Refreshes by itself; the entry form above keeps what is being typed, the filter what it asks for."""
         with unit_of_work(user.id) as s:
             entries = ix.timeline(s, actor=user, incident_id=i.id)
-        show_timeline(entries)
-        flaggable = [e.id for e in entries if not e.significant]
-        if can(user, "incidents.run") and flaggable:
-            with st.popover(_("Flag an entry significant"), icon=":material/star:"):
-                picked = st.selectbox(_("Entry"), flaggable, format_func=lambda n: f"#{n}", key="flag_pick")
-                if st.button(_("Flag"), key="flag_save"):
-                    with unit_of_work(user.id) as s:
-                        ix.flag_entry(s, actor=user, entry_id=picked)
-                    st.rerun(scope="fragment")
+        p = f"inc{i.id}_log_"
+        wanted = log_filter(entries, p)
+        shown = ix.filter_log(entries, wanted)
+        counted, tools = st.columns([3, 2], vertical_alignment="center")
+        counted.caption(_("{shown} of {total} entries").format(shown=len(shown), total=len(entries)))
+        with tools:
+            log_exports(view, shown, wanted, entries, p)
+        may_run = can(user, "incidents.run") and i.status != "closed"
+        if may_run:
+            attach_box(user, entries, shown, p)
+        show_log(user, shown, may_star=may_run, prefix=p)
 
     live_timeline()
 with checklist_tab:

@@ -1,5 +1,5 @@
-"""Emergency supply requests (客户应急货源报批表): take one down, approve within your limit, see what joins
-each order day, and the full list."""
+"""Emergency supply requests (客户应急货源报批表): take one down, approve within your post's limit (customer-service
+head, marketing deputy manager), see what joins each order day (the retailer's route's weekday), and the full list."""
 from datetime import timedelta
 
 import pandas as pd
@@ -10,8 +10,8 @@ from db.incident_models import SUPPLY_REASONS
 from portal import incidents as ix
 from portal.access.auth import can
 from portal.center_time import today
-from portal.i18n import _, fmt_date
-from portal.incidents.labels import SUPPLY_REASON_LABELS
+from portal.i18n import _, fmt_date, fmt_weekday
+from portal.incidents.labels import SUPPLY_POST_LABELS, SUPPLY_REASON_LABELS
 from portal.incidents.records import SUPPLY_REQUESTS
 from portal.records.validation import Lookups
 from portal.ui import grid
@@ -26,16 +26,33 @@ st.title(_("Emergency supply requests"))
 show_flash()
 with unit_of_work(user.id) as s:
     brands = ix.list_brands(s, active_only=True)
-    limit = ix.approval_limit(s, user)
-    pending = ix.pending_supply_requests(s, actor=user) if can(user, "supply.approve") else []
+    posts = ix.supply_approvers(s)
+    limit = ix.approval_limit(s, actor=user)  # None: the reader holds no approving post
+    pending = ix.pending_supply_requests(s, actor=user)
 
 tabs = {"new": _("New request"), "pending": _("Awaiting approval ({n})").format(n=len(pending)),
         "day": _("Order day"), "all": _("All requests")}
 if not can(user, "supply.request"):
     tabs.pop("new")
-if not can(user, "supply.approve"):
+if limit is None and not pending:
     tabs.pop("pending")
 shown = dict(zip(tabs, st.tabs(list(tabs.values())), strict=True))
+approvers = "; ".join(f"{_(SUPPLY_POST_LABELS[a.post])} {a.holder or '—'} (≤ {a.max_quantity})" for a in posts)
+
+
+def order_day_text(row: ix.RequestRow) -> str:
+    """The order day a request joins (or would join, approved now), from its route's weekday."""
+    if row.order_day is None:
+        return ""
+    day = f"{fmt_weekday(row.order_day)} {fmt_date(row.order_day)}"
+    text = (_("Joins the order day {day} (route {route}, orders on {weekday}s).").format(
+        day=day, route=plain(row.route), weekday=fmt_weekday(row.order_day)) if row.order_weekday else
+        _("Joins the order day {day} (the next working day: route {route} has no order day set).").format(
+            day=day, route=plain(row.route or "—")))
+    if row.after_event:
+        text += " " + _(":orange[After the event:] a temporary replenishment needs the marketing deputy manager.")
+    return text
+
 
 if "new" in shown:
     with shown["new"]:
@@ -74,15 +91,21 @@ if "new" in shown:
 
 if "pending" in shown:
     with shown["pending"]:
-        st.caption(_("Your approval limit: {n} cartons per request.").format(n=limit))
+        if limit is None:
+            st.caption(_("Approved by the customer-service head or the marketing deputy manager: {who}.").format(
+                who=plain(approvers)))
+        else:
+            st.caption(_("Your approval limit: {n} cartons per request.").format(n=limit))
         for row in pending:
             with st.container(border=True, key=f"pending_{row.id}"):
                 st.markdown(f"**{row.reference}** · {plain(row.shop_name)} ({row.license_no}) · "
                             f"{_(SUPPLY_REASON_LABELS[row.reason])} · {fmt_date(row.event_date)}  \n"
-                            + _("{lines} — **{n}** cartons").format(lines=plain(row.lines), n=row.total_quantity))
+                            + _("{lines} — **{n}** cartons").format(lines=plain(row.lines), n=row.total_quantity)
+                            + "  \n" + order_day_text(row))
+                if limit is None:
+                    continue
                 p = f"decide_{row.id}_"
-                left, mid, right = st.columns([2, 3, 2], vertical_alignment="bottom")
-                day = left.date_input(_("Order day (empty: next working day)"), value=None, key=p + "day")
+                mid, right = st.columns([3, 2], vertical_alignment="bottom")
                 why = mid.text_input(_("Note or reason for refusal"), key=p + "why")
                 with right, st.container(horizontal=True):
                     approve = st.button(_("Approve"), key=p + "approve", type="primary", disabled=not row.may_approve,
@@ -93,7 +116,7 @@ if "pending" in shown:
                         with unit_of_work(user.id) as s:
                             if approve:
                                 ix.approve_supply_request(s, actor=user, request_id=row.id, version=row.version,
-                                                          next_order_date=day, note=why)
+                                                          note=why)
                             else:
                                 ix.refuse_supply_request(s, actor=user, request_id=row.id, version=row.version,
                                                          reason=why)
@@ -108,8 +131,9 @@ with shown["day"]:
     with unit_of_work(user.id) as s:
         joining = ix.supply_for_order_day(s, actor=user, day=day)
     st.dataframe(pd.DataFrame([{_("Reference"): r.reference, _("Retailer"): r.shop_name,
-                                _("Licence number"): r.license_no, _("Brands"): r.lines,
-                                _("Cartons"): r.total_quantity} for r in joining]), hide_index=True,
+                                _("Licence number"): r.license_no, _("Route"): r.route or "",
+                                _("Brands"): r.lines, _("Cartons"): r.total_quantity,
+                                _("Event date"): fmt_date(r.event_date)} for r in joining]), hide_index=True,
                  placeholder="—")
     if not joining:
         st.caption(_("No approved requests join the orders of {day}.").format(day=fmt_date(day)))

@@ -61,7 +61,6 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "incidents.run": frozenset({"emergency_coordinator"}),
     "incidents.view": frozenset(ROLES),
     "incidents.review": frozenset({"reviewer"}),  # the supervision center's review (督察考评中心), not coordinators
-    "supply.approve": frozenset({"emergency_coordinator", "supervisor"}),
     "supply.request": frozenset({"agent", "emergency_coordinator", "supervisor"}),  # take down a retailer's request
     "dashboards.view": frozenset(ROLES),
     "automations.manage": frozenset({"supervisor", "admin"}),  # watched views (which tables: notifications/automations)

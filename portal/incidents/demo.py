@@ -1,5 +1,6 @@
-"""Demo incidents and emergency supply: brands, approval limits, five incidents at different stages with
-their timelines (one opened from a major complaint), and supply requests awaiting, approved and refused."""
+"""Demo incidents and emergency supply: brands, the approving posts and each route's order day, five incidents at
+different stages with their timelines (one opened from a major complaint), and supply requests awaiting, approved
+and refused."""
 from __future__ import annotations
 
 import random
@@ -19,7 +20,8 @@ from portal.incidents.rules import utcnow
 BRANDS = (("利群(新版)", False), ("红双喜(硬)", False), ("黄鹤楼(硬金砂)", False), ("芙蓉王(硬)", False),
           ("玉溪(软)", False), ("南京(炫赫门)", False), ("云烟(紫)", False), ("中华(软)", True),
           ("黄鹤楼(1916)", True), ("冬虫夏草(和润)", True))
-LIMITS = {"supervisor": 50, "emergency_coordinator": 20}
+# post -> (who holds it, the largest request it approves): 客户服务部主任 张华, 营销部副经理 周杰
+APPROVERS = {"customer_service_head": ("zhanghua", 20), "marketing_deputy_manager": ("zhoujie", 50)}
 
 
 def _user(session: Session, login: str) -> CurrentUser:
@@ -35,17 +37,21 @@ def seed_demo_incidents(session: Session, rng: random.Random) -> int:
     """Seed the demo's incidents and supply requests; returns how many incidents."""
     for name, scarce in BRANDS:
         ix.save_brand(session, actor=SYSTEM, name=name, scarce_or_controlled=scarce)
-    for role, quantity in LIMITS.items():
-        ix.set_approval_limit(session, actor=SYSTEM, role=role, max_quantity=quantity)
+    for post, (login, quantity) in APPROVERS.items():
+        ix.set_supply_approver(session, actor=SYSTEM, post=post, holder_id=_user(session, login).id,
+                               max_quantity=quantity)
+    _, routes = ix.areas(session)
+    for route in routes:  # 城东-01 orders on Mondays, -02 on Tuesdays, … (a week's round of phone orders)
+        ix.set_route_order_day(session, actor=SYSTEM, route=route, weekday=(int(route.rsplit("-", 1)[1]) - 1) % 5 + 1)
     now = utcnow()
-    boss, deputy = _user(session, "huangwei"), _user(session, "zhanghua")
+    boss, head, marketing = _user(session, "huangwei"), _user(session, "zhanghua"), _user(session, "zhoujie")
     logistics = _user(session, "sunhao")
     _rainstorm(session, boss, now)
     _ordering_outage(session, boss, now)
     _vehicle_breakdown(session, boss, now)
     _late_arrival_closed(session, boss, logistics, now)
     count = 4 + _major_complaint(session, boss, now)
-    _supply_requests(session, rng, _user(session, "wangli"), boss, deputy, now)
+    _supply_requests(session, rng, _user(session, "wangli"), head, marketing, now)
     return count
 
 
@@ -74,6 +80,9 @@ def _rainstorm(session: Session, boss: CurrentUser, now: datetime) -> None:
                  now=start + timedelta(minutes=28))
     ix.change_status(session, actor=boss, incident_id=incident.id, status="responding",
                      now=start + timedelta(minutes=26))
+    ix.set_objectives(session, actor=boss, incident_id=incident.id, now=start + timedelta(minutes=28),
+                      objectives="1. 积水线路客户今日全部告知到位;\n2. 备用车辆待命,积水消退后 2 小时内恢复送货;\n"
+                                 "3. 送货人员与车辆安全第一,不涉水行车。")
     ix.record_suspension(session, actor=boss, incident_id=incident.id, service="delivery", area="城东-01、城东-02",
                          suspended_at=start + timedelta(minutes=30), now=start + timedelta(minutes=32))
     ix.record_notice(session, actor=boss, incident_id=incident.id, method="call",
@@ -145,24 +154,24 @@ def _major_complaint(session: Session, boss: CurrentUser, now: datetime) -> int:
     return 1
 
 
-def _supply_requests(session: Session, rng: random.Random, agent: CurrentUser, boss: CurrentUser,
-                     head: CurrentUser, now: datetime) -> None:
+def _supply_requests(session: Session, rng: random.Random, agent: CurrentUser, head: CurrentUser,
+                     marketing: CurrentUser, now: datetime) -> None:
     brands = {b.name: b.id for b in ix.list_brands(session) if not b.scarce_or_controlled}
     retailers = list(session.scalars(select(Retailer.id).where(Retailer.integrity_flag, Retailer.status == "active")
                                      .order_by(Retailer.id)))
     today: date = local(now).date()
-    plans = [("wedding", 4, 12, "approve_boss"), ("funeral", 2, 8, "approve_boss"), ("group_consumption", 6, 40,
-             "approve_head"), ("wedding", 9, 30, None), ("meeting", 5, 6, None), ("other", 3, 10, "refuse")]
+    plans = [("wedding", 4, 12, "approve_head"), ("funeral", 2, 8, "approve_head"), ("group_consumption", 6, 40,
+             "approve_marketing"), ("wedding", 9, 30, None), ("meeting", 5, 6, None), ("other", 3, 10, "refuse")]
     for reason, days, quantity, decision in plans:
         names = rng.sample(sorted(brands), 2)
         lines = {brands[names[0]]: quantity - quantity // 3, brands[names[1]]: quantity // 3}
         request = ix.request_supply(session, actor=agent, retailer_id=rng.choice(retailers), reason=reason,
                                     event_date=today + timedelta(days=days), lines=lines,
                                     note="婚宴 15 桌" if reason == "wedding" else "", now=now - timedelta(hours=days))
-        if decision == "approve_boss":
-            ix.approve_supply_request(session, actor=boss, request_id=request.id, now=now)
-        elif decision == "approve_head":
+        if decision == "approve_head":
             ix.approve_supply_request(session, actor=head, request_id=request.id, now=now)
+        elif decision == "approve_marketing":
+            ix.approve_supply_request(session, actor=marketing, request_id=request.id, now=now)
         elif decision == "refuse":
             ix.refuse_supply_request(session, actor=head, request_id=request.id, now=now,
                                      reason="用途说明不清,请补充后重新申请。")

@@ -73,3 +73,14 @@ SUPPLY_STATE_LABELS: dict[str, str] = {
     "approved": N_("Approved"),
     "refused": N_("Refused"),
 }
+SUPPLY_POST_LABELS: dict[str, str] = {
+    "customer_service_head": N_("Customer-service head"),
+    "marketing_deputy_manager": N_("Marketing deputy manager"),
+}
+# an entry author's position in the incident (ICS-214 "ICS position"): the command group's posts, else a role
+POSITION_LABELS: dict[str, str] = {
+    "commander": N_("Commander (总指挥)"),
+    "leader": N_("Group leader (组长)"),
+    "deputy_leader": N_("Deputy group leader (副组长)"),
+    "member": N_("Command group member"),
+}

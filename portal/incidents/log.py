@@ -33,6 +33,7 @@ from portal.incidents.labels import SEVERITY_LABELS, STATUS_LABELS
 from portal.incidents.rules import (
     TRANSITIONS,
     IncidentInputError,
+    author_position,
     auto_entry,
     check_commander,
     lock_incident,
@@ -173,7 +174,8 @@ def add_entry(session: Session, *, actor: CurrentUser, incident_id: int, text: s
         if corrected is None or corrected.incident_id != incident.id:
             raise IncidentInputError("corrects_entry_id", _("Correction: pick an entry of this incident."))
     entry = IncidentTimelineEntry(incident_id=incident.id, recorded_at=now, happened_at=happened,
-                                  author_id=actor.id, kind=kind, text=text, significant=bool(significant),
+                                  author_id=actor.id, author_position=author_position(session, incident, actor),
+                                  kind=kind, text=text, significant=bool(significant),
                                   flagged_by_id=actor.id if significant else None,
                                   corrects_entry_id=corrects_entry_id)
     session.add(entry)
@@ -182,13 +184,32 @@ def add_entry(session: Session, *, actor: CurrentUser, incident_id: int, text: s
 
 
 def flag_entry(session: Session, *, actor: CurrentUser, entry_id: int, significant: bool = True) -> None:
-    """Mark an entry significant (it then shows in the significant-events view), or unmark it."""
+    """Star an entry significant (it then shows in the significant-events view), or unstar it: the ★ toggle of
+    the coordinators. Each change is audited (who, when, old → new); the entry's text never changes."""
     require_run(actor)
     entry = session.get(IncidentTimelineEntry, entry_id, with_for_update=True)
     if entry is None:
         raise IncidentInputError("entry", _("That entry does not exist."))
+    require_open(session.get(Incident, entry.incident_id))
     entry.significant, entry.flagged_by_id = bool(significant), actor.id
     session.flush()
+
+
+def set_objectives(session: Session, *, actor: CurrentUser, incident_id: int, objectives: str,
+                   version: int | None = None, now: datetime | None = None) -> Incident:
+    """Set the incident's current objectives (ICS-201, on the handover brief); the change is a decision on the
+    timeline, so earlier objectives stay readable in the log."""
+    require_run(actor)
+    now = now or utcnow()
+    objectives = require_text("objectives", objectives, _("Objectives: say what the response is to achieve."))
+    incident = lock_incident(session, incident_id, version)
+    require_open(incident)
+    if objectives == incident.objectives:
+        raise IncidentInputError("objectives", _("Objectives: these are the objectives already set."))
+    incident.objectives = objectives
+    auto_entry(session, incident, actor, now, "decision", _("Objectives: {text}").format(text=objectives))
+    session.flush()
+    return incident
 
 
 def _open_actions(session: Session, incident_id: int) -> tuple[int, int]:

@@ -15,6 +15,7 @@ from db.incident_models import (
     CustomerNotice,
     FollowUpAction,
     Incident,
+    IncidentEntryFile,
     IncidentRetailer,
     IncidentTimelineEntry,
     ServiceSuspension,
@@ -23,9 +24,9 @@ from db.models import Retailer, User
 from portal.access.auth import SYSTEM, CurrentUser, can, require
 from portal.i18n import _
 from portal.incidents.checklists import item_by_code
-from portal.incidents.command import named_text
+from portal.incidents.command import GroupMember, command_group, named_text
 from portal.incidents.labels import POSITION_LABELS, SEVERITY_LABELS, STATUS_LABELS
-from portal.incidents.rules import VIEW, get_incident, utcnow
+from portal.incidents.rules import VIEW, author_position, get_incident, utcnow
 from portal.notifications.channels.retailer_status import message_statuses
 
 AUTOMATIC_KINDS = ("status_change", "severity_change", "commander_change")
@@ -50,8 +51,19 @@ class BoardRow:
 
 
 @dataclass(frozen=True)
+class EntryFile:
+    """A photo or document on a timeline entry (its bytes are read only when downloaded)."""
+
+    id: int
+    filename: str
+    content_type: str
+    size_bytes: int
+
+
+@dataclass(frozen=True)
 class EntryView:
-    """A timeline entry as shown: who wrote it, and what corrects it or what it corrects."""
+    """A timeline entry as shown: who wrote it (and in what position), what corrects it or what it corrects, and
+    the files on it."""
 
     id: int
     recorded_at: datetime
@@ -63,6 +75,9 @@ class EntryView:
     corrects_entry_id: int | None
     corrected_by: tuple[int, ...]
     data: dict
+    author_id: int | None = None
+    position: str | None = None  # a POSITION_LABELS or ROLE_LABELS code
+    files: tuple[EntryFile, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -91,6 +106,9 @@ class IncidentView:
     actions: list[dict]  # id, version, text, owner_id, owner, due_date, done, done_at
     generated_at: datetime = field(default_factory=utcnow)
     texting: bool = False  # a gateway is set up: notices may go to the call list by text message
+    prepared_by: str = ""  # the reader, who prints the brief (ICS-201 "prepared by")
+    prepared_by_position: str | None = None  # a POSITION_LABELS or ROLE_LABELS code
+    command_group: list[GroupMember] = field(default_factory=list)
 
     @property
     def open_actions(self) -> list[dict]:
@@ -127,9 +145,11 @@ def board(session: Session, *, actor: CurrentUser, now: datetime | None = None) 
             for r in rows]
 
 
-def _entry_views(rows, corrections: dict[int, list[int]]) -> list[EntryView]:
+def _entry_views(rows, corrections: dict[int, list[int]],
+                 files: dict[int, list[EntryFile]] | None = None) -> list[EntryView]:
     return [EntryView(e.id, e.recorded_at, e.happened_at, name or _("System"), e.kind, entry_text(e),
-                      e.significant, e.corrects_entry_id, tuple(corrections.get(e.id, ())), e.data or {})
+                      e.significant, e.corrects_entry_id, tuple(corrections.get(e.id, ())), e.data or {},
+                      e.author_id, e.author_position, tuple((files or {}).get(e.id, ())))
             for e, name in rows]
 
 
@@ -168,7 +188,12 @@ def timeline(session: Session, *, actor: CurrentUser, incident_id: int) -> list[
     for e, _name in rows:
         if e.corrects_entry_id is not None:
             corrections.setdefault(e.corrects_entry_id, []).append(e.id)
-    return _entry_views(rows, corrections)
+    files: dict[int, list[EntryFile]] = {}
+    for f in session.execute(select(IncidentEntryFile.entry_id, IncidentEntryFile.id, IncidentEntryFile.filename,
+                                    IncidentEntryFile.content_type, IncidentEntryFile.size_bytes)
+                             .where(IncidentEntryFile.incident_id == incident_id).order_by(IncidentEntryFile.id)):
+        files.setdefault(f.entry_id, []).append(EntryFile(f.id, f.filename, f.content_type, f.size_bytes))
+    return _entry_views(rows, corrections, files)
 
 
 def significant_events(session: Session, *, actor: CurrentUser, limit: int = 200) -> list[SignificantEvent]:
@@ -238,7 +263,9 @@ def incident_view(session: Session, *, actor: CurrentUser, incident_id: int) -> 
         timeline=timeline(session, actor=actor, incident_id=incident_id),
         suspensions=list(session.scalars(select(ServiceSuspension).where(ServiceSuspension.incident_id == incident_id)
                                          .order_by(ServiceSuspension.suspended_at, ServiceSuspension.id))),
-        notices=notices, call_list=call_list, actions=actions, texting=messages is not None)
+        notices=notices, call_list=call_list, actions=actions, texting=messages is not None,
+        prepared_by=actor.name, prepared_by_position=author_position(session, incident, actor),
+        command_group=command_group(session, actor=actor, incident_id=incident_id))
 
 
 def actions_due(session: Session, *, actor: CurrentUser, owner_id: int | None = None,

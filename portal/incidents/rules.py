@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.incident_models import Incident, IncidentTimelineEntry
+from db.incident_models import Incident, IncidentCommandMember, IncidentTimelineEntry
 from db.models import User
 from portal.access.auth import CurrentUser, require
 from portal.center.sla import local
@@ -132,11 +132,27 @@ def json_value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
+# a member of staff outside the command group writes as their role (the first of these they hold)
+POSITION_ROLES = ("emergency_coordinator", "supervisor", "training_coordinator", "handler", "agent", "admin", "viewer")
+
+
+def author_position(session: Session, incident: Incident, actor: CurrentUser) -> str | None:
+    """The writer's position in the incident when writing (ICS-214): commander, a command-group post, or their role."""
+    if actor.id is None:
+        return None
+    if actor.id == incident.commander_id:
+        return "commander"
+    post = session.scalar(select(IncidentCommandMember.position).where(  # (one seat per person and incident)
+        IncidentCommandMember.incident_id == incident.id, IncidentCommandMember.user_id == actor.id))
+    return post or next((role for role in POSITION_ROLES if role in actor.roles), None)
+
+
 def auto_entry(session: Session, incident: Incident, actor: CurrentUser, now: datetime, kind: str, text: str,
                data: dict | None = None, *, happened_at: datetime | None = None) -> IncidentTimelineEntry:
     """Write an automatic timeline entry (status, severity or commander change, suspension, notice)."""
     entry = IncidentTimelineEntry(incident_id=incident.id, recorded_at=now, happened_at=happened_at or now,
-                                  author_id=actor.id, kind=kind, text=text,
+                                  author_id=actor.id, author_position=author_position(session, incident, actor),
+                                  kind=kind, text=text,
                                   data={k: json_value(v) for k, v in data.items()} if data else None)
     session.add(entry)
     return entry

@@ -1,6 +1,7 @@
 """Emergency supply requests (客户应急货源报批表, plan §3.4): a retailer's one-off need for a wedding, funeral,
-group consumption or meeting. Only retailers with the integrity flag, only ordinary brands; approved by a
-role whose quantity limit covers the request; approved goods join the retailer's next order day."""
+group consumption or meeting. Only retailers with the integrity flag, only ordinary brands; approved by the
+holder of a post whose quantity limit covers the request (supply_posts.py); approved goods join the retailer's next
+order day, their delivery route's weekday."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -11,14 +12,22 @@ from sqlalchemy import String, cast, func, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
-from db.incident_models import SUPPLY_REASONS, ApprovalLimit, Brand, SupplyRequest, SupplyRequestLine
-from db.models import ROLES, Retailer
-from portal.access.auth import ROLE_LABELS, CurrentUser, require
+from db.incident_models import SUPPLY_REASONS, Brand, RouteOrderDay, SupplyRequest, SupplyRequestLine
+from db.models import Retailer
+from portal.access.auth import CurrentUser, require
 from portal.center.sla import local
 from portal.center.workdays import load_calendar
 from portal.errors import STALE, InputError
 from portal.i18n import _
+from portal.incidents.labels import SUPPLY_POST_LABELS
 from portal.incidents.rules import IncidentInputError, optional_text, require_text, utcnow
+from portal.incidents.supply_posts import (
+    approval_limit,
+    next_order_day,
+    posts_covering,
+    require_approver,
+    retailer_order_weekday,
+)
 
 MAX_LINE = 10_000
 EVENT_HORIZON = timedelta(days=90)  # requests are for events in the coming weeks, not next year
@@ -39,11 +48,19 @@ class RequestRow:
     total_quantity: int
     lines: str  # "中华(软) × 10, 利群 × 5"
     state: str
-    next_order_date: date | None
+    next_order_date: date | None  # approved: the order day the goods join
     may_approve: bool  # within the reader's approval limit
+    route: str | None = None
+    order_weekday: int | None = None  # the route's order day (ISO weekday), if set
+    order_day: date | None = None  # approved: next_order_date; awaiting: the order day it would join if approved now
+
+    @property
+    def after_event(self) -> bool:
+        """The order day is after the event: too late for the normal order (a special, temporary replenishment)."""
+        return self.order_day is not None and self.order_day > self.event_date
 
 
-# --- brands and approval limits (admin) ---------------------------------------------------------------
+# --- brands (admin) -------------------------------------------------------------------------
 
 def save_brand(session: Session, *, actor: CurrentUser, name: str, scarce_or_controlled: bool = False,
                active: bool = True, brand_id: int | None = None, version: int | None = None) -> Brand:
@@ -71,37 +88,6 @@ def save_brand(session: Session, *, actor: CurrentUser, name: str, scarce_or_con
 def list_brands(session: Session, *, active_only: bool = False) -> list[Brand]:
     query = select(Brand).order_by(Brand.scarce_or_controlled, Brand.name)
     return list(session.scalars(query.where(Brand.active) if active_only else query))
-
-
-def set_approval_limit(session: Session, *, actor: CurrentUser, role: str, max_quantity: int) -> ApprovalLimit:
-    """The largest request (total cartons) `role` may approve; 0 means it approves none."""
-    require(actor, "admin.manage")
-    if role not in ROLES:
-        raise IncidentInputError("role", _("Role: choose one of the portal's roles."))
-    if not isinstance(max_quantity, int) or not 0 <= max_quantity <= 100_000:
-        raise IncidentInputError("max_quantity", _("Limit: enter a number of cartons from 0 to 100,000."))
-    row = session.get(ApprovalLimit, role, with_for_update=True)
-    if row is None:
-        row = ApprovalLimit(role=role, max_quantity=max_quantity)
-        session.add(row)
-    else:
-        row.max_quantity = max_quantity
-    session.flush()
-    return row
-
-
-def approval_limits(session: Session) -> dict[str, int]:
-    return dict(session.execute(select(ApprovalLimit.role, ApprovalLimit.max_quantity)).all())
-
-
-def approval_limit(session: Session, actor: CurrentUser, limits: Mapping[str, int] | None = None) -> int:
-    """The largest request `actor` may approve: the highest limit among their roles that approve supply."""
-    from portal.access.auth import can
-
-    if not can(actor, "supply.approve"):
-        return 0
-    limits = approval_limits(session) if limits is None else limits
-    return max((limits.get(role, 0) for role in actor.roles), default=0)
 
 
 # --- requests ------------------------------------------------------------------------------------------
@@ -177,18 +163,15 @@ def _pending(session: Session, request_id: int, version: int | None) -> SupplyRe
 
 
 def approve_supply_request(session: Session, *, actor: CurrentUser, request_id: int, version: int | None = None,
-                           next_order_date: date | None = None, note: str = "",
-                           now: datetime | None = None) -> SupplyRequest:
-    """Approve within the actor's quantity limit; the goods join the retailer's next order day (default: the
-    next working day)."""
-    require(actor, "supply.approve")
+                           note: str = "", now: datetime | None = None) -> SupplyRequest:
+    """Approve within the quantity limit of the post the actor holds; the goods join the retailer's next order day
+    (their route's weekday; the next working day for a route without one)."""
+    limit = require_approver(session, actor)
     now = now or utcnow()
     request = _pending(session, request_id, version)
-    limits = approval_limits(session)
-    limit = approval_limit(session, actor, limits)
     if request.total_quantity > limit:
-        able = [_(ROLE_LABELS[r]) for r, n in sorted(limits.items(), key=lambda x: x[1])
-                if n >= request.total_quantity and r in ("supervisor", "emergency_coordinator")]
+        able = [f"{_(SUPPLY_POST_LABELS[a.post])} ({a.holder})"
+                for a in posts_covering(session, request.total_quantity)]
         raise IncidentInputError("total_quantity", _(
             "{n} cartons is above your approval limit of {limit}. It needs: {who}.").format(
             n=request.total_quantity, limit=limit, who=", ".join(able) or _("an administrator to raise a limit")))
@@ -196,11 +179,8 @@ def approve_supply_request(session: Session, *, actor: CurrentUser, request_id: 
     _eligible_retailer(session, request.retailer_id)
     _check_lines(session, dict(session.execute(select(SupplyRequestLine.brand_id, SupplyRequestLine.quantity)
                                                .where(SupplyRequestLine.request_id == request.id)).all()))
-    today = local(now).date()
-    if next_order_date is None:
-        next_order_date = load_calendar(session).next_working_day(today + timedelta(days=1))
-    if next_order_date < today:
-        raise IncidentInputError("next_order_date", _("Order day: enter today or a later day."))
+    next_order_date = next_order_day(load_calendar(session), retailer_order_weekday(session, request.retailer_id),
+                                     local(now).date())
     request.state, request.decided_by_id, request.decided_at = "approved", actor.id, now
     request.next_order_date, request.decision_note = next_order_date, optional_text("note", note, limit=2000)
     session.flush()
@@ -209,8 +189,8 @@ def approve_supply_request(session: Session, *, actor: CurrentUser, request_id: 
 
 def refuse_supply_request(session: Session, *, actor: CurrentUser, request_id: int, reason: str,
                           version: int | None = None, now: datetime | None = None) -> SupplyRequest:
-    """Refuse a request, saying why (told to the retailer)."""
-    require(actor, "supply.approve")
+    """Refuse a request, saying why (told to the retailer); by the holder of an approving post."""
+    require_approver(session, actor)
     now = now or utcnow()
     reason = require_text("decision_note", reason, _("Reason: say why the request is refused."), limit=2000)
     request = _pending(session, request_id, version)
@@ -219,24 +199,31 @@ def refuse_supply_request(session: Session, *, actor: CurrentUser, request_id: i
     return request
 
 
-def _rows(session: Session, actor: CurrentUser, *where) -> list[RequestRow]:
-    limit = approval_limit(session, actor)
+def _rows(session: Session, actor: CurrentUser, *where, today: date | None = None) -> list[RequestRow]:
+    limit = approval_limit(session, actor) or 0
+    calendar, today = load_calendar(session), today or local(utcnow()).date()
     lines = (select(func.string_agg(Brand.name + " × " + cast(SupplyRequestLine.quantity, String),
                                     aggregate_order_by(", ", Brand.name)))
              .select_from(SupplyRequestLine).join(Brand, Brand.id == SupplyRequestLine.brand_id)
              .where(SupplyRequestLine.request_id == SupplyRequest.id).correlate(SupplyRequest).scalar_subquery())
-    rows = session.execute(select(SupplyRequest, Retailer.shop_name, Retailer.license_no, lines.label("lines"))
-                           .join(Retailer, Retailer.id == SupplyRequest.retailer_id).where(*where)
+    rows = session.execute(select(SupplyRequest, Retailer.shop_name, Retailer.license_no, lines.label("lines"),
+                                  Retailer.route, RouteOrderDay.weekday)
+                           .join(Retailer, Retailer.id == SupplyRequest.retailer_id)
+                           .outerjoin(RouteOrderDay, RouteOrderDay.route == Retailer.route).where(*where)
                            .order_by(SupplyRequest.event_date, SupplyRequest.id))
     return [RequestRow(r.id, r.version, r.reference, r.retailer_id, shop, lic, r.reason, r.event_date,
                        r.total_quantity, line or "", r.state, r.next_order_date,
-                       r.state == "requested" and r.total_quantity <= limit) for r, shop, lic, line in rows]
+                       r.state == "requested" and r.total_quantity <= limit, route, weekday,
+                       r.next_order_date if r.state == "approved" else
+                       next_order_day(calendar, weekday, today) if r.state == "requested" else None)
+            for r, shop, lic, line, route, weekday in rows]
 
 
-def pending_supply_requests(session: Session, *, actor: CurrentUser) -> list[RequestRow]:
-    """Requests awaiting a decision, soonest event first; `may_approve` says which the actor's limit covers."""
-    require(actor, "supply.approve")
-    return _rows(session, actor, SupplyRequest.state == "requested")
+def pending_supply_requests(session: Session, *, actor: CurrentUser, today: date | None = None) -> list[RequestRow]:
+    """Requests awaiting a decision, soonest event first, each with the order day it would join; `may_approve` says
+    which the actor's limit covers. Anyone may read them (the requests list); only post holders decide."""
+    require(actor, "incidents.view")
+    return _rows(session, actor, SupplyRequest.state == "requested", today=today)
 
 
 def supply_for_order_day(session: Session, *, actor: CurrentUser, day: date) -> list[RequestRow]:

@@ -82,7 +82,7 @@ PAGES: list[PageSpec] = [
              "admin_sla"),
     PageSpec("pages/admin_calendar.py", N_("Working-day calendar"), N_("Admin"), "admin.manage",
              ":material/calendar_month:", "admin_calendar"),
-    PageSpec("pages/admin_supply.py", N_("Brands and approval limits"), N_("Admin"), "admin.manage",
+    PageSpec("pages/admin_supply.py", N_("Supply approvers, order days and brands"), N_("Admin"), "admin.manage",
              ":material/inventory_2:", "admin_supply"),
     PageSpec("pages/admin_rules.py", N_("Notification rules"), N_("Admin"), "admin.manage", ":material/rule:",
              "admin_rules"),

@@ -26,10 +26,11 @@ class Command:
     engine: Engine
     coordinator: CurrentUser  # 黄伟: opens and runs incidents
     deputy: CurrentUser  # another emergency coordinator
-    supervisor: CurrentUser  # customer-service head: approves supply requests, runs no incidents
+    supervisor: CurrentUser  # 张华, the customer-service head (客户服务部主任): approves supply up to 20 cartons
     agent: CurrentUser  # takes down supply requests
     viewer: CurrentUser
     reviewer: CurrentUser  # 郑琳, supervision & evaluation center: records the review of a resolved incident
+    marketing: CurrentUser | None = None  # 周杰, the marketing deputy manager (营销部副经理): up to 50 cartons
     retailers: list[int] = field(default_factory=list)
     brands: dict[str, int] = field(default_factory=dict)
 
@@ -77,9 +78,8 @@ def command_fixture(db, make_user, monkeypatch) -> Command:
         retailer_ids = [r.id for r in retailers]
         brands = {name: ix.save_brand(s, actor=SYSTEM, name=name, scarce_or_controlled=scarce).id
                   for name, scarce in (("利群(新版)", False), ("中华(软)", True), ("红双喜(硬)", False))}
-        ix.set_approval_limit(s, actor=SYSTEM, role="emergency_coordinator", max_quantity=20)
-        ix.set_approval_limit(s, actor=SYSTEM, role="supervisor", max_quantity=50)
-    return Command(
+        ix.set_route_order_day(s, actor=SYSTEM, route="城东-01", weekday=4)  # Thursdays; 城东-02 has none
+    command = Command(
         engine=db,
         coordinator=make_user("emergency_coordinator", department="security", name="黄伟", staff_id="KF6001"),
         deputy=make_user("emergency_coordinator", department="logistics", name="孙浩"),
@@ -87,5 +87,12 @@ def command_fixture(db, make_user, monkeypatch) -> Command:
         agent=make_user("agent", department="customer_service", name="王丽"),
         viewer=make_user("viewer", department="supervision", name="徐明"),
         reviewer=make_user("reviewer", department="supervision", name="郑琳"),
+        marketing=make_user("handler", department="marketing", name="周杰"),
         retailers=retailer_ids, brands=brands,
     )
+    with unit_of_work(engine=db) as s:
+        ix.set_supply_approver(s, actor=SYSTEM, post="customer_service_head", holder_id=command.supervisor.id,
+                               max_quantity=20)
+        ix.set_supply_approver(s, actor=SYSTEM, post="marketing_deputy_manager", holder_id=command.marketing.id,
+                               max_quantity=50)
+    return command

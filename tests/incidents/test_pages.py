@@ -144,44 +144,61 @@ def test_status_moves_from_the_incident_page_and_appear_in_the_timeline(signed_i
         assert s.get(Incident, incident_id).status == "resolved"
 
 
-def test_a_coordinator_approves_a_supply_request_within_the_limit(signed_in, coordinator, make_user):
+def test_the_customer_service_head_approves_a_supply_request_within_the_posts_limit(signed_in, coordinator,
+                                                                                 make_user):
     from datetime import date
 
     from db.models import Retailer
     from portal.access.auth import SYSTEM
 
     agent = make_user("agent", login="wangli", language="en")
+    head = make_user("supervisor", login="zhanghua", name="张华", language="en")
     with unit_of_work() as s:
         shop = Retailer(license_no="330102100001", shop_name="金叶便利店", owner_name="李建国", district="城东区",
-                        business_type="convenience")
+                        route="城东-01", business_type="convenience")
         s.add(shop)
         s.flush()
         brand = ix.save_brand(s, actor=SYSTEM, name="利群(新版)").id
-        ix.set_approval_limit(s, actor=SYSTEM, role="emergency_coordinator", max_quantity=20)
+        ix.set_supply_approver(s, actor=SYSTEM, post="customer_service_head", holder_id=head.id, max_quantity=20)
+        ix.set_route_order_day(s, actor=SYSTEM, route="城东-01", weekday=3)
         small = ix.request_supply(s, actor=agent, retailer_id=shop.id, reason="wedding",
-                                  event_date=date.today() + timedelta(days=5), lines={brand: 10})
+                                  event_date=date.today() + timedelta(days=20), lines={brand: 10})
         large = ix.request_supply(s, actor=agent, retailer_id=shop.id, reason="meeting",
-                                  event_date=date.today() + timedelta(days=5), lines={brand: 30})
-    at = _page(signed_in, "huangwei", "supply_requests")
+                                  event_date=date.today() + timedelta(days=20), lines={brand: 30})
+    at = _page(signed_in, "zhanghua", "supply_requests")
     assert at.button(key=f"decide_{large.id}_approve").disabled
+    assert any("route 城东-01, orders on Wednesdays" in m.value for m in at.markdown)
     at.button(key=f"decide_{small.id}_approve").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert f"Request {small.reference} decided." in [s.value for s in at.success]
     with unit_of_work() as s:
-        assert [r.id for r in ix.supply_for_order_day(s, actor=agent, day=s.get(type(small), small.id)
-                                                       .next_order_date)] == [small.id]
+        day = s.get(type(small), small.id).next_order_date
+        assert day.isoweekday() == 3 and day > date.today()
+        assert [r.id for r in ix.supply_for_order_day(s, actor=agent, day=day)] == [small.id]
+    viewer = _page(signed_in, "huangwei", "supply_requests")  # an emergency coordinator holds no post: reads only
+    assert not [b for b in viewer.button if b.key and b.key.startswith("decide_")]
+    assert any("Customer-service head 张华 (≤ 20)" in c.value for c in viewer.caption)
 
 
-def test_the_admin_sets_brands_and_limits(signed_in):
+def test_the_admin_names_the_approvers_and_the_order_days(signed_in, make_user):
+    from db.models import Retailer
+
+    head = make_user("supervisor", login="zhanghua", name="张华", language="en")
+    with unit_of_work() as s:
+        s.add(Retailer(license_no="330102100001", shop_name="金叶便利店", owner_name="李建国", district="城东区",
+                       route="城东-01", business_type="convenience"))
     at = _page(signed_in, "admin", "admin_supply")
-    at.number_input(key="limit_supervisor").set_value(80)
-    at.button(key="FormSubmitter:supply_limits-Save limits").click().run()
-    assert "Approval limits saved." in [s.value for s in at.success]
+    at.selectbox(key="approver_customer_service_head").set_value(head.id)
+    at.number_input(key="limit_customer_service_head").set_value(80)
+    at.button(key="FormSubmitter:supply_approvers-Save approvers").click().run()
+    assert "Approvers saved." in [s.value for s in at.success]
     at.text_input(key="brand_new_name").input("红双喜(硬)")
     at.button(key="FormSubmitter:brand_new_form-Save brand").click().run()
     assert not at.error, [e.value for e in at.error]
     with unit_of_work() as s:
-        assert ix.approval_limits(s)["supervisor"] == 80
+        [posted, vacant] = ix.supply_approvers(s)
+        assert (posted.post, posted.holder_id, posted.max_quantity) == ("customer_service_head", head.id, 80)
+        assert vacant.holder_id is None
         assert [b.name for b in ix.list_brands(s)] == ["红双喜(硬)"]
 
 

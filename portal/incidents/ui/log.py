@@ -54,24 +54,31 @@ def status_badge(status: str) -> str:
     return f":{STATUS_COLORS[status]}-badge[{_(STATUS_LABELS[status])}]"
 
 
+def entry_markdown(e: ix.EntryView, *, star: bool = True) -> str:
+    """One log entry as Markdown: number, ★, kind, when it happened (and when written, if later), who in what
+    position, the text, and what corrects it or what it corrects."""
+    late = e.recorded_at - e.happened_at > timedelta(minutes=5)
+    written = _("written {time}").format(time=fmt_datetime(e.recorded_at))
+    when = fmt_datetime(e.happened_at) + (f" · {written}" if late else "")
+    mark = "★ " if star and e.significant else ""
+    position = ix.position_label(e.position)
+    who = plain(e.author) + (f" ({position})" if position else "")
+    notes = []
+    if e.corrects_entry_id:
+        notes.append(_("corrects entry #{n}").format(n=e.corrects_entry_id))
+    if e.corrected_by:
+        notes.append(_("corrected by #{n}").format(n=", #".join(map(str, e.corrected_by))))
+    extra = f" _({'; '.join(notes)})_" if notes else ""
+    return f"`#{e.id}` **{mark}{_(ENTRY_KIND_LABELS[e.kind])}** · {when} · {who}  \n{plain(e.text)}{extra}"
+
+
 def show_timeline(entries: list[ix.EntryView], *, newest_first: bool = True) -> None:
-    """The log, one line per entry: when it happened (and when written, if later), kind, text, who."""
+    """The log, one line per entry (read-only: the incident page's own log adds ★ toggles and files)."""
     if not entries:
         st.caption(_("No entries yet."))
         return
     for e in reversed(entries) if newest_first else entries:
-        late = e.recorded_at - e.happened_at > timedelta(minutes=5)
-        written = _("written {time}").format(time=fmt_datetime(e.recorded_at))
-        when = fmt_datetime(e.happened_at) + (f" · {written}" if late else "")
-        star = "★ " if e.significant else ""
-        notes = []
-        if e.corrects_entry_id:
-            notes.append(_("corrects entry #{n}").format(n=e.corrects_entry_id))
-        if e.corrected_by:
-            notes.append(_("corrected by #{n}").format(n=", #".join(map(str, e.corrected_by))))
-        extra = f" _({'; '.join(notes)})_" if notes else ""
-        st.markdown(f"`#{e.id}` **{star}{_(ENTRY_KIND_LABELS[e.kind])}** · {when} · {plain(e.author)}  \n"
-                    f"{plain(e.text)}{extra}")
+        st.markdown(entry_markdown(e))
 
 
 ENTRY_DEFAULTS = {"text": "", "kind": USER_ENTRY_KINDS[0], "happened": None, "significant": False, "corrects": None}
