@@ -5,7 +5,7 @@ code that uses a table imports the module that defines it. The job queue's table
 are procrastinate's own and not described here."""
 from __future__ import annotations
 
-from db import complaint_models, incident_models, notification_models, training_models  # noqa: F401
+from db import complaint_models, incident_models, notification_models, supply_models, training_models  # noqa: F401
 from db.models import Base
 
 __all__ = ["Base"]

@@ -1,30 +1,41 @@
-"""All incidents (open and closed): search, filter, sort and export through the records layer."""
+"""All incidents (open and closed): search, filter, sort and export through the records layer.
+
+Everything below the title is one part of the page (portal/ui/page_part.py): a search, filter, sort or page reruns
+that part only."""
 import streamlit as st
 
 from db.engine import unit_of_work
+from portal.access.auth import CurrentUser
 from portal.i18n import _
 from portal.incidents.records import INCIDENTS
 from portal.records.validation import Lookups
 from portal.ui import filter_bar, grid, saved_views, transfer
+from portal.ui.page_part import page_part
 from portal.ui.session import page_user
 from portal.ui.text import plain
 from portal.ui.view_state import current_view
 
 RECORD_PAGE = "pages/incident.py"
+PERMISSION = "incidents.view"
 
-user = page_user("incidents.view")
-view, ignored = current_view(INCIDENTS, user)
-with unit_of_work(user.id) as s:
-    lookups = Lookups(s)
+page_user(PERMISSION)
 
-head, actions = st.columns([2, 3], vertical_alignment="bottom")
-head.title(_("All incidents"))
-with actions, st.container(horizontal=True, horizontal_alignment="right"):
-    saved_views.views_popover(INCIDENTS, user)
-    transfer.export_buttons(INCIDENTS, user, view)
-if ignored:
-    st.warning(_("Parts of this link were ignored: {parts}.").format(parts=plain(", ".join(ignored))))
 
-filter_bar.toolbar(INCIDENTS, user, view, lookups)
-page, _selected = grid.show_grid(INCIDENTS, user, view, lookups, RECORD_PAGE)
-grid.pager(INCIDENTS, view, page)
+@page_part(PERMISSION)
+def incidents(user: CurrentUser) -> None:
+    view, ignored = current_view(INCIDENTS, user)
+    with unit_of_work(user.id) as s:
+        lookups = Lookups(s)
+    head, actions = st.columns([2, 3], vertical_alignment="bottom")
+    head.title(_("All incidents"))
+    with actions, st.container(horizontal=True, horizontal_alignment="right"):
+        saved_views.views_popover(INCIDENTS, user)
+        transfer.export_buttons(INCIDENTS, user, view)
+    if ignored:
+        st.warning(_("Parts of this link were ignored: {parts}.").format(parts=plain(", ".join(ignored))))
+    filter_bar.toolbar(INCIDENTS, user, view, lookups)
+    page, _selected = grid.show_grid(INCIDENTS, user, view, lookups, RECORD_PAGE)
+    grid.pager(INCIDENTS, view, page)
+
+
+incidents()

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from db.engine import unit_of_work
-from db.incident_models import SUPPLY_REASONS
+from db.supply_models import SUPPLY_REASONS
 from portal import incidents as ix
 from portal.access.auth import can
 from portal.center_time import today

@@ -191,7 +191,7 @@ class LinkedIncident:
 
 def incident_of(session: Session, complaint_id: int) -> LinkedIncident | None:
     """The emergency incident opened from this (major) complaint, if any."""
-    from db.incident_models import Incident  # the incidents module links itself to complaints
+    from db.incident_models import Incident
 
     row = session.execute(select(Incident.id, Incident.reference, Incident.status)
                           .where(Incident.complaint_id == complaint_id).limit(1)).first()

@@ -110,7 +110,7 @@ def handover_brief_html(view: IncidentView) -> str:
     resources = _table([_("Happened"), _("Resource"), _("By")], [
         [_e(fmt_datetime(e.happened_at)), _e(e.text), _e(_name_and_position(e.author, e.position))]
         for e in view.timeline if e.kind == "resource"], _("No resources logged yet."))
-    group = [(_("Commander (总指挥)"), view.commander or "—")] + [
+    group = [(position_label("commander"), view.commander or "—")] + [
         (position_label(m.position) or m.position, m.name) for m in view.command_group if m.position != "commander"]
     command = _table([_("Position"), pgettext("person", "Name")], [[_e(post), _e(name)] for post, name in group], "")
     to_call = _table([_("Retailer"), _("Licence number"), _("Phone")], [

@@ -50,7 +50,9 @@ ENTRY_KIND_LABELS: dict[str, str] = {
     "checklist": N_("Checklist"),
     "review": N_("Supervision review"),
 }
-POSITION_LABELS: dict[str, str] = {  # the plan's command group (应急指挥领导小组)
+# the plan's command group (应急指挥领导小组); also an entry author's position in the incident (ICS-214 "ICS
+# position"), else their role
+POSITION_LABELS: dict[str, str] = {
     "leader": N_("Group leader"),
     "deputy_leader": N_("Deputy group leader"),
     "commander": N_("Commander"),
@@ -76,11 +78,4 @@ SUPPLY_STATE_LABELS: dict[str, str] = {
 SUPPLY_POST_LABELS: dict[str, str] = {
     "customer_service_head": N_("Customer-service head"),
     "marketing_deputy_manager": N_("Marketing deputy manager"),
-}
-# an entry author's position in the incident (ICS-214 "ICS position"): the command group's posts, else a role
-POSITION_LABELS: dict[str, str] = {
-    "commander": N_("Commander (总指挥)"),
-    "leader": N_("Group leader (组长)"),
-    "deputy_leader": N_("Deputy group leader (副组长)"),
-    "member": N_("Command group member"),
 }

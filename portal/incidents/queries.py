@@ -340,7 +340,7 @@ class IncidentCounts:
 
 def waiting_counts(session: Session, *, actor: CurrentUser) -> IncidentCounts:
     require(actor, VIEW)
-    from db.incident_models import SupplyRequest
+    from db.supply_models import SupplyRequest
 
     row = session.execute(select(func.count(), func.count().filter(Incident.severity <= 2))
                           .where(Incident.status.in_(ACTIVE_STATUSES))).one()

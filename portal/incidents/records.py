@@ -8,7 +8,8 @@ from sqlalchemy import func, not_, select
 from sqlalchemy.orm import Session
 
 import portal.retailers.table  # noqa: F401  (registers the retailers spec that the retailer link names)
-from db.incident_models import Incident, IncidentRetailer, SupplyRequest
+from db.incident_models import Incident, IncidentRetailer
+from db.supply_models import SupplyRequest
 from portal.access.auth import CurrentUser, require
 from portal.i18n import N_, _, fmt_date, fmt_datetime
 from portal.incidents.labels import (

@@ -12,8 +12,8 @@ from sqlalchemy import String, cast, func, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
-from db.incident_models import SUPPLY_REASONS, Brand, RouteOrderDay, SupplyRequest, SupplyRequestLine
 from db.models import Retailer
+from db.supply_models import SUPPLY_REASONS, Brand, RouteOrderDay, SupplyRequest, SupplyRequestLine
 from portal.access.auth import CurrentUser, require
 from portal.center.sla import local
 from portal.center.workdays import load_calendar
@@ -28,6 +28,7 @@ from portal.incidents.supply_posts import (
     require_approver,
     retailer_order_weekday,
 )
+from portal.inputs import DAY_RANGE, day_in_range
 
 MAX_LINE = 10_000
 EVENT_HORIZON = timedelta(days=90)  # requests are for events in the coming weeks, not next year
@@ -202,6 +203,9 @@ def refuse_supply_request(session: Session, *, actor: CurrentUser, request_id: i
 def _rows(session: Session, actor: CurrentUser, *where, today: date | None = None) -> list[RequestRow]:
     limit = approval_limit(session, actor) or 0
     calendar, today = load_calendar(session), today or local(utcnow()).date()
+    if not day_in_range(today):  # (the order day after it is computed)
+        raise IncidentInputError("today", _("Enter a date from {first} to {last}.").format(
+            first=DAY_RANGE[0], last=DAY_RANGE[1]))
     lines = (select(func.string_agg(Brand.name + " × " + cast(SupplyRequestLine.quantity, String),
                                     aggregate_order_by(", ", Brand.name)))
              .select_from(SupplyRequestLine).join(Brand, Brand.id == SupplyRequestLine.brand_id)

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.incident_models import SUPPLY_POSTS, RouteOrderDay, SupplyApprover
 from db.models import Retailer, User
+from db.supply_models import SUPPLY_POSTS, RouteOrderDay, SupplyApprover
 from portal.access.auth import CurrentUser, require
 from portal.center.workdays import WorkCalendar
 from portal.errors import STALE, InputError

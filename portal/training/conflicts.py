@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from db.models import User
 from db.training_models import TrainingSession
 from portal.i18n import _, fmt_datetime
+from portal.inputs import DAY_RANGE, day_in_range
 from portal.training.rules import TrainingInputError
 
 TRAINER_LOCK = 72_105_024  # pg_advisory_xact_lock(TRAINER_LOCK, trainer id): one booking of a trainer at a time
@@ -42,7 +43,11 @@ def _place_sql():
 
 
 def _overlapping(starts_at: datetime, ends_at: datetime, exclude_id: int | None):
-    """Sessions not cancelled that overlap [starts_at, ends_at), other than `exclude_id`, by start."""
+    """Sessions not cancelled that overlap [starts_at, ends_at), other than `exclude_id`, by start; a time outside
+    portal.inputs.DAY_RANGE is refused (TrainingInputError "starts_at")."""
+    if not (day_in_range(starts_at.date()) and day_in_range(ends_at.date())):
+        raise TrainingInputError("starts_at", _("Enter a date from {first} to {last}.").format(
+            first=DAY_RANGE[0], last=DAY_RANGE[1]))
     stmt = (select(TrainingSession.id, TrainingSession.title, TrainingSession.starts_at, TrainingSession.ends_at,
                    TrainingSession.place)
             .where(TrainingSession.state != "cancelled", TrainingSession.starts_at < ends_at,

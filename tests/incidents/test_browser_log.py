@@ -65,6 +65,6 @@ def test_a_coordinator_searches_stars_attaches_and_prints_the_log(base_url, page
         log.get_by_role("button", name="Log print view").click()
     printed = Path(download.value.path()).read_text(encoding="utf-8")
     for part in ("Activity log (ICS-214)", "containing “积水”", "人民路积水 30 厘米", "★", "积水.png",
-                 "Commander (总指挥)"):
+                 "黄伟 (Commander)"):
         assert part in printed, part
     assert "备用车辆已出发" not in printed

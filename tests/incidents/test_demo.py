@@ -4,7 +4,8 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from db.engine import unit_of_work
-from db.incident_models import Brand, Incident, IncidentTimelineEntry, SupplyRequest
+from db.incident_models import Incident, IncidentTimelineEntry
+from db.supply_models import Brand, SupplyRequest
 from portal import incidents as ix
 from portal.access.auth import SYSTEM
 from portal.tools.demo import seed_demo

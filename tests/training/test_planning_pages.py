@@ -20,7 +20,7 @@ def _plan(signed_in, login: str, starts_at: datetime):
 
 def test_a_booked_place_is_a_warning_and_a_moved_approved_session_waits_for_approval(signed_in, staff,  # noqa: F811
                                                                                       make_user):
-    starts = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=10)
+    starts = (datetime.now(UTC) + timedelta(days=10)).replace(hour=1, minute=0, second=0, microsecond=0)  # 09:00 CST
     approved = _approved_session(staff, starts_at=starts)  # 公司三楼培训室, the staff's trainer
     other = make_user("handler", name="刘洋")
     data = tr.SessionInput(course_id=staff["course_id"], starts_at=starts, ends_at=starts + timedelta(hours=2),
