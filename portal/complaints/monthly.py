@@ -25,10 +25,18 @@ from portal.complaints.dashboard import (
     root_causes,
     summary,
 )
+from portal.complaints.exits import side_exit_counts
 from portal.dashboards import charts
 from portal.dashboards.period import month_filter, previous_month
 from portal.dashboards.report import COUNT, DAYS, NUMBER, PERCENT, Figure, MonthlyReport
-from portal.i18n import _
+from portal.i18n import N_, _
+
+SIDE_EXIT_LINES = {  # the closures as invalid or duplicate, each on its own line (portal/complaints/exits.py)
+    ("invalid", False): N_("Closed as invalid (confirmed)"),
+    ("invalid", True): N_("Closed as invalid, awaiting a supervisor's confirmation"),
+    ("duplicate", False): N_("Closed as duplicates (confirmed)"),
+    ("duplicate", True): N_("Closed as duplicates, awaiting a supervisor's confirmation"),
+}
 
 
 def monthly_report(session: Session, *, actor: CurrentUser, month: date) -> MonthlyReport:
@@ -64,9 +72,14 @@ def monthly_report(session: Session, *, actor: CurrentUser, month: date) -> Mont
         Figure(_("Repeat complainants"), repeaters(repeat_now), repeaters(repeat_before), COUNT,
                higher_is_better=False),
     ]
+    exits_now, exits_before = (side_exit_counts(session, actor=actor, flt=f) for f in (this, last))
+    for (state, waiting), label in SIDE_EXIT_LINES.items():
+        figures.append(Figure(_(label), exits_now[state, waiting], exits_before[state, waiting], COUNT,
+                              higher_is_better=False))
     report = MonthlyReport(title=_("Complaint analysis"), month=this.start, figures=figures,
-                           notes=[_("Complaints received in the month; invalid complaints and duplicates are not "
-                                    "counted. Times are in working days.")])
+                           notes=[_("Complaints received in the month; invalid complaints and duplicates are "
+                                    "counted on their own lines (confirmed by a supervisor, or awaiting it), not in "
+                                    "the other figures. Times are in working days.")])
     titles = {"category": _("By category"), "grade": _("By grade"), "department": _("By department"),
               "channel": _("By channel")}
     by_now, by_before = (counts(session, actor=actor, flt=f, dims=tuple(titles)) for f in (this, last))
