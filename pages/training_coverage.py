@@ -101,9 +101,9 @@ with st.container(horizontal=True, vertical_alignment="center"):
         with unit_of_work(user.id) as s:
             return tr.summary_file(untrained_export(s, actor=user, year=year, flt=flt), "xlsx", _("Untrained"))
 
-    st.download_button(_("Export (XLSX)"), data=export, file_name=f"untrained-{year}.xlsx", icon=":material/download:",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key="untrained_export", on_click="ignore", disabled=not rows)
+    st.download_button(_("Export {format}").format(format="XLSX"), data=export, key="untrained_export",
+                       file_name=f"untrained-{year}.xlsx", icon=":material/download:", on_click="ignore",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", disabled=not rows)
 table = pd.DataFrame([{
     _("Licence number"): r["license_no"], _("Shop name"): r["shop_name"], _("Owner"): r["owner_name"],
     _("District"): r["district"], _("Business type"): business_type_label(r["business_type"]),
