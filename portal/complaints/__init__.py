@@ -9,7 +9,7 @@ attachments.py, labels.py (what codes are called on screen); SLA math is portal/
 from portal.complaints.attachments import add_attachment, attachment_content, list_attachments
 from portal.complaints.bulk import BulkOutcome, assign_complaints, mark_complaints_invalid
 from portal.complaints.corrections import retriage_complaint, transfer_ownership
-from portal.complaints.exits import confirm_side_exit, send_back_side_exit, side_exit_counts, waiting_side_exits
+from portal.complaints.exits import confirm_side_exit, send_back_side_exit, waiting_side_exits
 from portal.complaints.intake import (
     DuplicateCandidate,
     Registration,
@@ -63,6 +63,6 @@ __all__ = [
     "follow_ups", "get_complaint", "list_attachments", "mark_complaints_invalid", "mark_duplicate", "mark_invalid",
     "my_work", "my_work_condition", "normalize_phone", "pause_sla", "record_follow_up", "record_interim_reply",
     "record_investigation", "register_complaint", "reply_to_complainant", "resume_sla", "retriage_complaint",
-    "send_back_side_exit", "side_exit_counts", "sla_condition", "start_progress", "timeline", "transfer_ownership",
+    "send_back_side_exit", "sla_condition", "start_progress", "timeline", "transfer_ownership",
     "visible_condition", "waiting_side_exits",
 ]

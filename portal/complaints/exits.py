@@ -4,18 +4,18 @@ or sends it back with a reason (both on the timeline); a supervisor's own closur
 While it waits the complaint is closed (its clocks stop; the dashboard's figures leave it out like any invalid
 complaint or duplicate); sent back, it returns to the state it was closed from, its time limits as they were
 (counted from its start, so the time it spent closed counts against them), and a duplicate is unlinked from its
-original. The monthly report counts these closures on their own lines, confirmed and waiting (`side_exit_counts`).
+original. The monthly report counts these closures on their own lines, confirmed and waiting
+(monthly.py `side_exit_counts`).
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.complaint_models import SIDE_EXITS, Complaint, ComplaintEvent
+from db.complaint_models import Complaint, ComplaintEvent
 from portal.access.auth import CurrentUser, require
-from portal.complaints.cohort import scope_conditions
 from portal.complaints.rules import (
     add_event,
     check_move,
@@ -24,7 +24,6 @@ from portal.complaints.rules import (
     set_state,
     utcnow,
 )
-from portal.dashboards.period import DashboardFilter
 from portal.i18n import _
 
 WAITING_LIMIT = 200
@@ -76,13 +75,3 @@ def waiting_side_exits(session: Session, *, actor: CurrentUser, limit: int = WAI
     require(actor, "complaints.supervise")
     return list(session.scalars(select(Complaint).where(Complaint.awaiting_review)
                                 .order_by(Complaint.closed_at, Complaint.id).limit(limit)))
-
-
-def side_exit_counts(session: Session, *, actor: CurrentUser, flt: DashboardFilter) -> dict[tuple[str, bool], int]:
-    """Complaints received in the period and closed as invalid or duplicate: (state, awaiting review) -> how many."""
-    rows = session.execute(select(Complaint.state, Complaint.awaiting_review, func.count())
-                           .where(*scope_conditions(actor, flt, states=SIDE_EXITS))
-                           .group_by(Complaint.state, Complaint.awaiting_review))
-    counts = {(state, waiting): 0 for state in SIDE_EXITS for waiting in (False, True)}
-    counts.update({(state, waiting): n for state, waiting, n in rows})
-    return counts

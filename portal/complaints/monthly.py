@@ -8,10 +8,13 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from db.complaint_models import SIDE_EXITS, Complaint
 from portal.access.auth import CurrentUser
 from portal.complaints.charts import root_cause_pareto
+from portal.complaints.cohort import scope_conditions
 from portal.complaints.dashboard import (
     FOLLOW_UP_TARGET,
     ON_TIME_TARGET,
@@ -25,9 +28,8 @@ from portal.complaints.dashboard import (
     root_causes,
     summary,
 )
-from portal.complaints.exits import side_exit_counts
 from portal.dashboards import charts
-from portal.dashboards.period import month_filter, previous_month
+from portal.dashboards.period import DashboardFilter, month_filter, previous_month
 from portal.dashboards.report import COUNT, DAYS, NUMBER, PERCENT, Figure, MonthlyReport
 from portal.i18n import N_, _
 
@@ -102,6 +104,16 @@ def monthly_report(session: Session, *, actor: CurrentUser, month: date) -> Mont
             "district": _("District"), "complaints": _("Complaints"), "retailers": _("Active retailers"),
             "per_10k": _("Per 10,000 retailers")})))
     return report
+
+
+def side_exit_counts(session: Session, *, actor: CurrentUser, flt: DashboardFilter) -> dict[tuple[str, bool], int]:
+    """Complaints received in the period and closed as invalid or duplicate: (state, awaiting review) -> how many."""
+    rows = session.execute(select(Complaint.state, Complaint.awaiting_review, func.count())
+                           .where(*scope_conditions(actor, flt, states=SIDE_EXITS))
+                           .group_by(Complaint.state, Complaint.awaiting_review))
+    counts = {(state, waiting): 0 for state in SIDE_EXITS for waiting in (False, True)}
+    counts.update({(state, waiting): n for state, waiting, n in rows})
+    return counts
 
 
 def _compared(this: pd.DataFrame, last: pd.DataFrame, title: str) -> pd.DataFrame:
