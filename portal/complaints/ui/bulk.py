@@ -52,7 +52,7 @@ def waiting_exits(user: CurrentUser, view: ViewState) -> None:
             n=waiting), icon=":material/pending_actions:", width="stretch")
         if not any(f.field == "awaiting_review" for f in view.filters):
             st.button(_("List them"), key=key(COMPLAINTS, "waiting_exits"), on_click=update_view, args=(COMPLAINTS,),
-                      kwargs={"filters": (Filter("awaiting_review", IS, True),)}, icon=":material/filter_list:")
+                      kwargs={"filters": (Filter("awaiting_review", IS, "true"),)}, icon=":material/filter_list:")
 
 
 def _report(done: str, outcome: BulkOutcome) -> None:
