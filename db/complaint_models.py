@@ -41,7 +41,8 @@ REPLY_METHODS = ("phone", "sms", "visit", "letter", "email")
 SATISFACTION = ("satisfied", "basically_satisfied", "dissatisfied")
 FOLLOW_UP_METHODS = ("visit", "phone", "sms", "spot_check")
 EVENT_KINDS = ("state_change", "field_change", "note", "reply", "follow_up", "pause", "resume", "link",
-               "attachment", "retriage", "transfer")
+               "attachment", "retriage", "transfer", "review")
+SIDE_EXITS = ("invalid", "duplicate")  # an agent's closure as one of these waits for a supervisor's confirmation
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 ATTACHMENT_TYPES = (
     "image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf",
@@ -107,6 +108,8 @@ class Complaint(Audited, Versioned, Base):
     reply_text: Mapped[str | None] = mapped_column(Text)
     reply_method: Mapped[str | None] = mapped_column(String(20))
     invalid_reason: Mapped[str | None] = mapped_column(Text)
+    # an agent closed it as invalid or duplicate: a supervisor confirms it or sends it back (portal/complaints/exits.py)
+    awaiting_review: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
                                                  onupdate=func.now())
@@ -126,6 +129,7 @@ class Complaint(Audited, Versioned, Base):
         CheckConstraint("(state = 'invalid') = (invalid_reason is not null)", name="invalid_reason"),
         CheckConstraint("(state = 'duplicate') = (duplicate_of_id is not null)", name="duplicate_of"),
         CheckConstraint("duplicate_of_id <> id", name="not_own_duplicate"),
+        CheckConstraint("not awaiting_review or state in ('invalid', 'duplicate')", name="awaiting_review_side_exit"),
         CheckConstraint("state not in ('closed', 'invalid', 'duplicate') or closed_at is not null",
                         name="closed_at"),
         Index("ix_complaints_state", "state"),
@@ -161,6 +165,7 @@ class Complaint(Audited, Versioned, Base):
               postgresql_where=text("complainant_phone IS NOT NULL")),  # repeat complainants (migration 0010)
         Index("ix_complaints_next_due_at_id", "next_due_at", "id"),
         Index("ix_complaints_updated_at_id", "updated_at", "id"),  # watched views read what changed (0019)
+        Index("ix_complaints_awaiting_review", "closed_at", postgresql_where=text("awaiting_review")),  # 0022
         Index("ix_complaints_open_owner", "first_contact_owner_id", "next_due_at",
               postgresql_where=text(one_of("state", OPEN_STATES))),
         Index("ix_complaints_working_handler", "handler_id", "next_due_at",

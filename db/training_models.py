@@ -154,6 +154,8 @@ class TrainingSession(Audited, Versioned, Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     return_note: Mapped[str | None] = mapped_column(Text)  # why a supervisor sent it back to draft
+    # the coordinator's choice: its evaluation forms are anonymous (no link to the retailer is stored)
+    anonymous_evaluation: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
                                                  onupdate=func.now())
@@ -237,12 +239,14 @@ class SignUp(Audited, Versioned, Base):
 
 
 class Evaluation(Audited, Versioned, Base):
-    """An attendee's evaluation of a session (培训效果评价表): scores 1–5 and comments."""
+    """An attendee's evaluation of a session (培训效果评价表): scores 1–5 and comments. An anonymous one (the session's
+    choice) names no sign-up, so nothing leads from it to the retailer."""
 
     __tablename__ = "training_evaluations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sign_up_id: Mapped[int] = mapped_column(ForeignKey("training_sign_ups.id"), unique=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id"))
+    sign_up_id: Mapped[int | None] = mapped_column(ForeignKey("training_sign_ups.id"), unique=True)
     score_content: Mapped[int] = mapped_column(SmallInteger)
     score_trainer: Mapped[int] = mapped_column(SmallInteger)
     score_usefulness: Mapped[int] = mapped_column(SmallInteger)
@@ -254,4 +258,5 @@ class Evaluation(Audited, Versioned, Base):
         CheckConstraint("score_content between 1 and 5", name="score_content"),
         CheckConstraint("score_trainer between 1 and 5", name="score_trainer"),
         CheckConstraint("score_usefulness between 1 and 5", name="score_usefulness"),
+        Index("ix_training_evaluations_session_id", "session_id"),
     )

@@ -9,7 +9,7 @@ from db.engine import unit_of_work
 from portal.access.auth import CurrentUser, can
 from portal.complaints.queries import complaint_staff
 from portal.complaints.table import COMPLAINTS, DEPARTMENTS, ensure_shared_views
-from portal.complaints.ui.bulk import bulk_panel, quick_filters
+from portal.complaints.ui.bulk import bulk_panel, quick_filters, waiting_exits
 from portal.i18n import _
 from portal.records.validation import Lookups
 from portal.ui import filter_bar, grid, saved_views, transfer
@@ -44,6 +44,7 @@ def complaints(user: CurrentUser) -> None:
             st.page_link("pages/complaint_new.py", label=_("Register a complaint"), icon=":material/add:")
     if ignored:
         st.warning(plain(_("Parts of this link were ignored: {parts}.").format(parts=", ".join(ignored))))
+    waiting_exits(user, view)
     quick_filters(view)
     filter_bar.toolbar(COMPLAINTS, user, view, lookups)
     page, selected = grid.show_grid(COMPLAINTS, user, view, lookups, RECORD_PAGE, selectable=supervisor)

@@ -5,11 +5,13 @@ import portal.complaints.table  # noqa: F401  (registers the retailer's complain
 import portal.incidents.records  # noqa: F401  (registers supply requests and incident call lists there)
 import portal.training  # noqa: F401  (registers the training record card among the linked records)
 from db.engine import unit_of_work
+from portal.access.auth import can
 from portal.i18n import _
 from portal.inputs import int_param
 from portal.records.query import fetch_record
 from portal.records.validation import Lookups
 from portal.retailers.table import RETAILERS, STATUS_CHOICES
+from portal.training.ui.records import record_card_download
 from portal.ui.grid import show_flash
 from portal.ui.record_form import record_form
 from portal.ui.record_view import history_table, linked_records
@@ -48,6 +50,8 @@ with linked_side:
     st.subheader(_("Linked records"))
     if record is not None:
         linked_records(RETAILERS, user, record["id"])
+        if can(user, "training.view"):
+            record_card_download(user, record["id"])
 if record is not None:
     st.subheader(_("History"))
     history_table(RETAILERS, user, record["id"])

@@ -1,5 +1,6 @@
 """Training · Coverage (覆盖率): the share of active retailers trained this year, by district, business type and
-customer manager (target 90%); the untrained retailers one click away, with a sign-up action."""
+customer manager (target 90%); the untrained retailers one click away (each marked with the upcoming session it has a
+place at; exported as XLSX), with a sign-up action."""
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
@@ -10,6 +11,7 @@ from portal import training as tr
 from portal.access.auth import can
 from portal.i18n import _, fmt_datetime, fmt_number, fmt_percent
 from portal.inputs import text_param
+from portal.training.records import untrained_export, upcoming_places
 from portal.training.reports import COVERAGE_TARGET, business_type_label
 from portal.training.ui.common import cached_coverage, forget_coverage, session_label, today
 from portal.training.ui.roster import overflow_question, show_refusals, sign_up_retailers
@@ -90,12 +92,23 @@ with unit_of_work(user.id) as s:
                                             known_total=total.active - total.trained if unfiltered else None)
     open_sessions = {ts.id: ts for ts in tr.list_sessions(s, actor=user, start=now, end=now + timedelta(days=120),
                                                           states=("approved",))}
-st.caption(_("{n} active retailers without an attended session in {year}.").format(n=fmt_number(matching),
-                                                                                    year=year))
+    places = upcoming_places(s, actor=user, retailer_ids=[r["id"] for r in rows], now=now)
+with st.container(horizontal=True, vertical_alignment="center"):
+    st.caption(_("{n} active retailers without an attended session in {year}.").format(n=fmt_number(matching),
+                                                                                        year=year))
+
+    def export() -> bytes:  # made on the click: every untrained retailer the filters select
+        with unit_of_work(user.id) as s:
+            return tr.summary_file(untrained_export(s, actor=user, year=year, flt=flt), "xlsx", _("Untrained"))
+
+    st.download_button(_("Export {format}").format(format="XLSX"), data=export, key="untrained_export",
+                       file_name=f"untrained-{year}.xlsx", icon=":material/download:", on_click="ignore",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", disabled=not rows)
 table = pd.DataFrame([{
     _("Licence number"): r["license_no"], _("Shop name"): r["shop_name"], _("Owner"): r["owner_name"],
     _("District"): r["district"], _("Business type"): business_type_label(r["business_type"]),
-    _("Star rating"): r["star_rating"], _("Customer manager"): r["manager"] or ""} for r in rows])
+    _("Star rating"): r["star_rating"], _("Customer manager"): r["manager"] or "",
+    _("Upcoming session"): places[r["id"]].label() if r["id"] in places else ""} for r in rows])
 chosen = st.dataframe(table, hide_index=True, key="untrained_table", on_select="rerun", selection_mode="multi-row")
 if len(rows) < matching:
     st.caption(_("Showing the first {n}; narrow the filters to see others.").format(n=len(rows)))

@@ -2,14 +2,14 @@
 list waits for the retailer's confirmation until its deadline (the release scan reads a partial index)
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-06 13:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0023'
-down_revision = '0021'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 

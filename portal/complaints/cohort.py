@@ -35,10 +35,12 @@ EPOCH = date(1970, 1, 1)  # date_part("epoch") counts from here
 
 # --- the rows a dashboard counts ------------------------------------------------------------------------
 
-def scope_conditions(actor: CurrentUser, flt: DashboardFilter, *, period: bool = True) -> list[ColumnElement[bool]]:
-    """The complaints `actor` may see that the filter selects (received in the period, department, district)."""
+def scope_conditions(actor: CurrentUser, flt: DashboardFilter, *, period: bool = True,
+                     states: tuple[str, ...] = VALID_STATES) -> list[ColumnElement[bool]]:
+    """The complaints `actor` may see that the filter selects (received in the period, department, district), in
+    `states` (by default the valid ones: not closed as invalid or duplicate)."""
     require(actor, VIEW)
-    where = [state_in(VALID_STATES)]
+    where = [state_in(states)]
     if period:
         where.append(in_period(Complaint.received_at, flt))
     if flt.department_id is not None:

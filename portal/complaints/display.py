@@ -16,6 +16,7 @@ from portal.complaints.labels import (
     FOLLOW_UP_LEVEL_LABELS,
     REPLY_METHOD_LABELS,
     SATISFACTION_LABELS,
+    STATE_LABELS,
     SURVEY_LABELS,
 )
 from portal.complaints.queries import TimelineEntry
@@ -137,6 +138,10 @@ def event_summary(entry: TimelineEntry, users: dict[int, str], departments: dict
         parts.append(_("paused for {hours} working hours").format(hours=data.get("paused_working_hours", 0)))
     if "resolution_due_at" in data and isinstance(data["resolution_due_at"], list):
         parts.append(_("resolution now due {time}").format(time=_when(data["resolution_due_at"][1])))
+    if data.get("awaiting_review"):
+        parts.append(_("awaits a supervisor's confirmation"))
+    if entry.kind == "review":
+        parts.append(_review(data))
     if entry.kind == "link":
         if ref := data.get("duplicate_of_reference"):
             parts.append(_("Duplicate of {ref}").format(ref=ref))
@@ -145,3 +150,15 @@ def event_summary(entry: TimelineEntry, users: dict[int, str], departments: dict
         if ref := data.get("incident_reference"):
             parts.append(_("Emergency incident {ref} opened for it").format(ref=ref))
     return " · ".join(p for p in parts if p)
+
+
+def _review(data: dict) -> str:
+    """What a supervisor's review of a closure as invalid or duplicate decided."""
+    closure = _(STATE_LABELS.get(data.get("exit", ""), ""))
+    if data.get("decision") == "confirmed":
+        return _("Closure confirmed: {closure}").format(closure=closure)
+    if data.get("decision") == "unlinked":
+        return _("{ref} is no longer linked to this one: sent back to work").format(ref=data.get("duplicate_reference"))
+    if ref := data.get("duplicate_of_reference"):
+        return _("Closure sent back: {closure} of {ref}").format(closure=closure, ref=ref)
+    return _("Closure sent back: {closure}").format(closure=closure)

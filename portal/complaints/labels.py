@@ -71,6 +71,7 @@ EVENT_KIND_LABELS: dict[str, str] = {
     "attachment": N_("Attachment"),
     "retriage": N_("Re-triage"),
     "transfer": N_("Ownership transferred"),
+    "review": N_("Supervisor's review"),
 }
 MOVE_LABELS: dict[str, str] = {
     "assign": N_("Assign"),
@@ -82,6 +83,8 @@ MOVE_LABELS: dict[str, str] = {
     "close": N_("Close the loop"),
     "mark_invalid": N_("Mark invalid"),
     "mark_duplicate": N_("Mark as duplicate"),
+    "confirm_exit": N_("Confirm the closure"),
+    "send_back_exit": N_("Send it back to work"),
     "pause_sla": N_("Pause SLA"),
     "resume_sla": N_("Resume SLA"),
     "retriage": N_("Re-triage"),

@@ -8,10 +8,13 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from db.complaint_models import SIDE_EXITS, Complaint
 from portal.access.auth import CurrentUser
 from portal.complaints.charts import root_cause_pareto
+from portal.complaints.cohort import scope_conditions
 from portal.complaints.dashboard import (
     FOLLOW_UP_TARGET,
     ON_TIME_TARGET,
@@ -26,9 +29,16 @@ from portal.complaints.dashboard import (
     summary,
 )
 from portal.dashboards import charts
-from portal.dashboards.period import month_filter, previous_month
+from portal.dashboards.period import DashboardFilter, month_filter, previous_month
 from portal.dashboards.report import COUNT, DAYS, NUMBER, PERCENT, Figure, MonthlyReport
-from portal.i18n import _
+from portal.i18n import N_, _
+
+SIDE_EXIT_LINES = {  # the closures as invalid or duplicate, each on its own line (portal/complaints/exits.py)
+    ("invalid", False): N_("Closed as invalid (confirmed)"),
+    ("invalid", True): N_("Closed as invalid, awaiting a supervisor's confirmation"),
+    ("duplicate", False): N_("Closed as duplicates (confirmed)"),
+    ("duplicate", True): N_("Closed as duplicates, awaiting a supervisor's confirmation"),
+}
 
 
 def monthly_report(session: Session, *, actor: CurrentUser, month: date) -> MonthlyReport:
@@ -64,9 +74,14 @@ def monthly_report(session: Session, *, actor: CurrentUser, month: date) -> Mont
         Figure(_("Repeat complainants"), repeaters(repeat_now), repeaters(repeat_before), COUNT,
                higher_is_better=False),
     ]
+    exits_now, exits_before = (side_exit_counts(session, actor=actor, flt=f) for f in (this, last))
+    for (state, waiting), label in SIDE_EXIT_LINES.items():
+        figures.append(Figure(_(label), exits_now[state, waiting], exits_before[state, waiting], COUNT,
+                              higher_is_better=False))
     report = MonthlyReport(title=_("Complaint analysis"), month=this.start, figures=figures,
-                           notes=[_("Complaints received in the month; invalid complaints and duplicates are not "
-                                    "counted. Times are in working days.")])
+                           notes=[_("Complaints received in the month; invalid complaints and duplicates are "
+                                    "counted on their own lines (confirmed by a supervisor, or awaiting it), not in "
+                                    "the other figures. Times are in working days.")])
     titles = {"category": _("By category"), "grade": _("By grade"), "department": _("By department"),
               "channel": _("By channel")}
     by_now, by_before = (counts(session, actor=actor, flt=f, dims=tuple(titles)) for f in (this, last))
@@ -89,6 +104,16 @@ def monthly_report(session: Session, *, actor: CurrentUser, month: date) -> Mont
             "district": _("District"), "complaints": _("Complaints"), "retailers": _("Active retailers"),
             "per_10k": _("Per 10,000 retailers")})))
     return report
+
+
+def side_exit_counts(session: Session, *, actor: CurrentUser, flt: DashboardFilter) -> dict[tuple[str, bool], int]:
+    """Complaints received in the period and closed as invalid or duplicate: (state, awaiting review) -> how many."""
+    rows = session.execute(select(Complaint.state, Complaint.awaiting_review, func.count())
+                           .where(*scope_conditions(actor, flt, states=SIDE_EXITS))
+                           .group_by(Complaint.state, Complaint.awaiting_review))
+    counts = {(state, waiting): 0 for state in SIDE_EXITS for waiting in (False, True)}
+    counts.update({(state, waiting): n for state, waiting, n in rows})
+    return counts
 
 
 def _compared(this: pd.DataFrame, last: pd.DataFrame, title: str) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.complaint_models import Complaint
+from db.complaint_models import SIDE_EXITS, Complaint
 from db.models import Retailer
 from portal.center.sla import DUE_SOON, add_working_time
 from portal.complaints import notify_clock as clock
@@ -29,6 +29,9 @@ REOPENED = N_("Complaint {ref} was reopened after a dissatisfied follow-up: reso
 GRADE_ONE = N_("Major complaint {ref} (grade 1) was registered: it is to be reported at once")
 RAISED_TO_ONE = N_("Complaint {ref} was re-triaged to grade 1 (major): it is to be reported at once")
 CALL_BACK = N_("Key customer {shop} raised complaint {ref}: call them back by {due}")
+EXIT_WAITS = {"invalid": N_("Complaint {ref} was closed as invalid by an agent: confirm it or send it back"),
+              "duplicate": N_("Complaint {ref} was closed as a duplicate by an agent: confirm it or send it back")}
+EXIT_SENT_BACK = N_("Your closure of complaint {ref} was sent back to work by a supervisor")
 
 
 def changes_of(event: dict, field: str, action: str | None = None):
@@ -115,6 +118,34 @@ def complaint_key_customer(session: Session, event: dict, ctx: RuleContext) -> l
                                         CALL_BACK_WITHIN)))]
 
 
+def complaint_exit_review(session: Session, event: dict, ctx: RuleContext) -> list[Notice]:
+    """An agent closed a complaint as invalid or duplicate (it awaits confirmation when the job runs) -> every
+    supervisor; sent back to work -> its first-contact owner. Once per closure or sending back."""
+    people = Audiences(session, ctx.audiences, event.get("actor"))
+    notices = []
+    for change in changes_of(event, "state"):
+        if change["new"] in SIDE_EXITS:
+            row = _complaint(session, change["record"])
+            if row is not None and row.state == change["new"] and session.scalar(
+                    select(Complaint.awaiting_review).where(Complaint.id == row.id)):
+                notices += people.notices("complaint_exit_review", row, f"closed:{event['event']}",
+                                          EXIT_WAITS[row.state])
+    return notices
+
+
+def complaint_exit_sent_back(session: Session, event: dict, ctx: RuleContext) -> list[Notice]:
+    """A supervisor sent an agent's closure as invalid or duplicate back to work -> its first-contact owner."""
+    people = Audiences(session, ctx.audiences, event.get("actor"))
+    notices = []
+    for change in changes_of(event, "state", "update"):
+        if change["old"] in SIDE_EXITS and change["new"] not in SIDE_EXITS:
+            row = _complaint(session, change["record"])
+            if row is not None:
+                notices += people.notices("complaint_exit_sent_back", row, f"sent_back:{event['event']}",
+                                          EXIT_SENT_BACK)
+    return notices
+
+
 RULES = (
     Rule("complaint_assigned", "complaints", N_("Complaint assigned: tell its new handler"),
          audiences=("handler", "department_handlers"), default=("handler",), on_event=complaint_assigned),
@@ -151,4 +182,10 @@ RULES = (
             "first-contact owner)"),
          audiences=("owner", "owner_department", "customer_manager"), default=("owner",), scan=clock.follow_up_due,
          lead=clock.FOLLOW_UP_AFTER),
+    Rule("complaint_exit_review", "complaints",
+         N_("Closed as invalid or duplicate by an agent: tell every supervisor, who confirms it or sends it back"),
+         audiences=("supervisors", "handler_supervisors"), default=("supervisors",), on_event=complaint_exit_review),
+    Rule("complaint_exit_sent_back", "complaints",
+         N_("A closure as invalid or duplicate sent back to work: tell the first-contact owner"),
+         audiences=("owner", "handler"), default=("owner",), on_event=complaint_exit_sent_back),
 )

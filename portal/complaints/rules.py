@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.complaint_models import OPEN_STATES, STATES, Complaint, ComplaintEvent
+from db.complaint_models import OPEN_STATES, SIDE_EXITS, STATES, Complaint, ComplaintEvent
 from db.models import SlaLimit, User
 from portal.access.auth import CurrentUser, PermissionDenied, can, require
 from portal.center.admin import sla_clock_start
@@ -76,6 +76,16 @@ def _may_dismiss(actor: CurrentUser, c: Complaint) -> bool:
     return _supervisor(actor, c) or (c.state == "registered" and _owns(actor, c))
 
 
+def awaits_review(actor: CurrentUser) -> bool:
+    """Whether `actor`'s closure as invalid or duplicate waits for a supervisor's confirmation (a supervisor's own
+    needs none)."""
+    return "supervisor" not in actor.roles
+
+
+def _awaiting_review(c: Complaint) -> bool:
+    return c.awaiting_review
+
+
 def answered(actor: CurrentUser, c: Complaint) -> bool:
     """Whether `actor` answered `c` or handles it: the follow-up is someone else's (an independent check)."""
     return actor.id is not None and actor.id in (c.replied_by_id, c.handler_id)
@@ -110,6 +120,8 @@ MOVES: dict[str, Move] = {
     "close": Move("complaints.supervise", _supervisor, frozenset({"followed_up"})),
     "mark_invalid": Move("complaints.work", _may_dismiss, frozenset({"registered", "assigned"})),
     "mark_duplicate": Move("complaints.work", _may_dismiss, frozenset({"registered", "assigned"})),
+    "confirm_exit": Move("complaints.supervise", _supervisor, frozenset(SIDE_EXITS), _awaiting_review),
+    "send_back_exit": Move("complaints.supervise", _supervisor, frozenset(SIDE_EXITS), _awaiting_review),
     "pause_sla": Move("complaints.work", can_work, _RUNNING, lambda c: not c.sla_paused),
     "resume_sla": Move("complaints.work", can_work, _RUNNING, lambda c: c.sla_paused),
     "retriage": Move("complaints.supervise", _supervisor, frozenset(OPEN_STATES)),

@@ -206,6 +206,7 @@ COMPLAINTS = register(TableSpec(
         Field("corrective_action", N_("Corrective action"), FieldType.LONG_TEXT, visible=False),
         Field("responsible_person", N_("Responsible person"), FieldType.TEXT, visible=False),
         Field("invalid_reason", N_("Reason invalid"), FieldType.LONG_TEXT, visible=False),
+        Field("awaiting_review", N_("Closure awaiting confirmation"), FieldType.CHECKBOX, visible=False),
         Field("updated_at", N_("Last changed"), FieldType.DATETIME, sortable=True, visible=False),
     ),
 ))

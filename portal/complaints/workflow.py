@@ -18,6 +18,7 @@ from portal.complaints.rules import (
     MoveNotAllowed,
     add_event,
     answered,
+    awaits_review,
     can_view,
     can_work,
     check_moment,
@@ -215,20 +216,23 @@ def close_complaint(session: Session, *, actor: CurrentUser, complaint_id: int, 
 
 def mark_invalid(session: Session, *, actor: CurrentUser, complaint_id: int, reason: str,
                  version: int | None = None, now: datetime | None = None) -> Complaint:
-    """Supervisor (or the receiver while still registered): close as invalid (无效投诉) with a reason."""
+    """Supervisor (or the receiver while still registered): close as invalid (无效投诉) with a reason; the receiver's
+    closure awaits a supervisor's confirmation (exits.py)."""
     now = now or utcnow()
     reason = require_text("reason", reason, _("Reason: say why the complaint is invalid."), limit=2000)
     c = lock_complaint(session, complaint_id, version)
     check_move(actor, c, "mark_invalid")
-    c.invalid_reason = reason
-    set_state(session, c, actor, now, "invalid", note=reason)
+    c.invalid_reason, c.awaiting_review = reason, awaits_review(actor)
+    set_state(session, c, actor, now, "invalid", note=reason,
+              data={"awaiting_review": True} if c.awaiting_review else None)
     session.flush()
     return c
 
 
 def mark_duplicate(session: Session, *, actor: CurrentUser, complaint_id: int, original_id: int,
                    version: int | None = None, note: str = "", now: datetime | None = None) -> Complaint:
-    """Supervisor (or the receiver while still registered): link to the original and close as duplicate.
+    """Supervisor (or the receiver while still registered): link to the original and close as duplicate; the
+    receiver's closure awaits a supervisor's confirmation (exits.py).
 
     The original (and the root it links to) must be one `actor` may see: linking writes into its timeline.
     """
@@ -242,9 +246,10 @@ def mark_duplicate(session: Session, *, actor: CurrentUser, complaint_id: int, o
         raise ComplaintInputError("original_id", _("Original: no such complaint."))
     if original.id == c.id:
         raise ComplaintInputError("original_id", _("Original: a complaint cannot duplicate itself."))
-    c.duplicate_of_id = original.id
+    c.duplicate_of_id, c.awaiting_review = original.id, awaits_review(actor)
     set_state(session, c, actor, now, "duplicate", kind="link", note=note,
-              data={"duplicate_of": original.id, "duplicate_of_reference": original.reference})
+              data={"duplicate_of": original.id, "duplicate_of_reference": original.reference,
+                    **({"awaiting_review": True} if c.awaiting_review else {})})
     add_event(session, original, actor, now, "link", note=note,
               data={"duplicate": c.id, "duplicate_reference": c.reference})
     session.flush()

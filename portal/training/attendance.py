@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import Retailer
-from db.training_models import Evaluation, SignUp
+from db.training_models import Evaluation, SignUp, TrainingSession
 from portal.access.auth import CurrentUser, require
 from portal.center.sla import CENTER_TZ, local
 from portal.i18n import _
@@ -20,8 +20,8 @@ from portal.training.rules import (
     MANAGE,
     VIEW,
     TrainingInputError,
+    lock_session,
     lock_session_and_sign_up,
-    lock_sign_up,
     require_in_care,
     require_text,
     utcnow,
@@ -103,9 +103,11 @@ def absentees(session: Session, *, actor: CurrentUser, session_id: int) -> list[
     return [dict(r) for r in session.execute(stmt).mappings()]
 
 
-def record_evaluation(session: Session, *, actor: CurrentUser, sign_up_id: int, scores: dict[str, int | None],
-                      comments: str = "", now: datetime | None = None) -> Evaluation:
-    """An attendee's evaluation: content, trainer and usefulness scored 1–5, and comments. One per attendee."""
+def record_evaluation(session: Session, *, actor: CurrentUser, scores: dict[str, int | None], comments: str = "",
+                      sign_up_id: int | None = None, session_id: int | None = None,
+                      now: datetime | None = None) -> Evaluation:
+    """An attendee's evaluation: content, trainer and usefulness scored 1–5, and comments. One per attendee; a
+    session with anonymous forms takes `session_id` instead (no sign-up: at most one form per attendee)."""
     require(actor, MANAGE)
     for name in SCORES:
         value = scores.get(name)
@@ -114,13 +116,36 @@ def record_evaluation(session: Session, *, actor: CurrentUser, sign_up_id: int, 
     comments = (comments or "").strip()
     if len(comments) > 2000:
         raise TrainingInputError("comments", _("At most {n} characters, please.").format(n=2000))
-    su = lock_sign_up(session, sign_up_id)
+    if sign_up_id is None:
+        return _record_anonymous(session, actor, session_id, scores, comments, now)
+    ts, su = lock_session_and_sign_up(session, sign_up_id)
+    if ts.anonymous_evaluation:
+        raise TrainingInputError("sign_up", _("This session's evaluation forms are anonymous: enter them without a "
+                                              "name."))
     if su.attended is not True:
         raise TrainingInputError("sign_up", _("Only retailers who attended can evaluate the session."))
     if session.scalar(select(Evaluation.id).where(Evaluation.sign_up_id == su.id)) is not None:
         raise TrainingInputError("sign_up", _("This attendee has already evaluated the session."))
-    evaluation = Evaluation(sign_up_id=su.id, comments=comments, entered_by_id=actor.id, entered_at=now or utcnow(),
-                            **{name: int(scores[name]) for name in SCORES})
+    evaluation = Evaluation(session_id=ts.id, sign_up_id=su.id, comments=comments, entered_by_id=actor.id,
+                            entered_at=now or utcnow(), **{name: int(scores[name]) for name in SCORES})
+    session.add(evaluation)
+    session.flush()
+    return evaluation
+
+
+def _record_anonymous(session: Session, actor: CurrentUser, session_id: int | None, scores: dict[str, int | None],
+                      comments: str, now: datetime | None) -> Evaluation:
+    """An anonymous form of a session that chose them: no sign-up, as many as it had attendees at most."""
+    if session_id is None:
+        raise TrainingInputError("sign_up", _("Attendee: choose who filled in the form."))
+    ts = lock_session(session, session_id)
+    if not ts.anonymous_evaluation:
+        raise TrainingInputError("sign_up", _("Attendee: choose who filled in the form."))
+    attendees = session.scalar(select(func.count()).where(SignUp.session_id == ts.id, SignUp.attended.is_(True)))
+    if session.scalar(select(func.count()).where(Evaluation.session_id == ts.id)) >= (attendees or 0):
+        raise TrainingInputError("sign_up", _("Every attendee has evaluated the session."))
+    evaluation = Evaluation(session_id=ts.id, sign_up_id=None, comments=comments, entered_by_id=actor.id,
+                            entered_at=now or utcnow(), **{name: int(scores[name]) for name in SCORES})
     session.add(evaluation)
     session.flush()
     return evaluation
@@ -154,8 +179,7 @@ def evaluation_summary(session: Session, *, actor: CurrentUser, session_id: int)
     require(actor, VIEW)
     attendees = session.scalar(select(func.count()).where(SignUp.session_id == session_id,
                                                           SignUp.attended.is_(True))) or 0
-    joined = select(Evaluation).join(SignUp, SignUp.id == Evaluation.sign_up_id).where(
-        SignUp.session_id == session_id).subquery()
+    joined = select(Evaluation).where(Evaluation.session_id == session_id).subquery()  # anonymous ones too
     row = session.execute(select(func.count(), *(func.avg(joined.c[n]) for n in SCORES))).first()
     comments = list(session.scalars(select(joined.c.comments).where(joined.c.comments != "")
                                     .order_by(joined.c.entered_at)))
@@ -164,8 +188,10 @@ def evaluation_summary(session: Session, *, actor: CurrentUser, session_id: int)
 
 
 def evaluation_candidates(session: Session, *, actor: CurrentUser, session_id: int) -> list[dict]:
-    """Attendees who have not evaluated yet (the evaluation form's choice)."""
+    """Attendees who have not evaluated yet (the evaluation form's choice; none for anonymous forms)."""
     require(actor, VIEW)
+    if session.scalar(select(TrainingSession.anonymous_evaluation).where(TrainingSession.id == session_id)):
+        return []
     stmt = (select(SignUp.id, Retailer.license_no, Retailer.shop_name, Retailer.owner_name)
             .join(Retailer, Retailer.id == SignUp.retailer_id)
             .outerjoin(Evaluation, Evaluation.sign_up_id == SignUp.id)

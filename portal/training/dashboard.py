@@ -20,7 +20,7 @@ from sqlalchemy import Select, exists, func, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from db.models import Retailer, User
-from db.training_models import Evaluation, SignUp, TrainingCourse, TrainingSession
+from db.training_models import SignUp, TrainingCourse, TrainingSession
 from portal.access.auth import CurrentUser, require
 from portal.dashboards.period import (
     MONTH,
@@ -35,6 +35,7 @@ from portal.dashboards.period import (
 from portal.dashboards.report import PERCENT, Figure
 from portal.i18n import _
 from portal.training.attendance import EVALUATION_SHARE, SCORES
+from portal.training.evaluations import average, evaluation_totals
 from portal.training.labels import PLAN_TIMING_LABELS, SESSION_STATE_LABELS
 from portal.training.plan import APPROVAL_WORKING_DAYS, PLANNED_STATES, plan_timing
 from portal.training.reports import (
@@ -97,15 +98,16 @@ def _count_held(session: Session, flt: DashboardFilter, memo: dict) -> None:
     present = SignUp.attended.is_(True)
     held = (TrainingSession.state == "held", TrainingSession.starts_at >= before.bounds()[0],
             TrainingSession.starts_at < flt.bounds()[1])
-    per_session = (select(SignUp.session_id, func.count().label("signed_up"),
-                          func.count().filter(present).label("attended"),
-                          func.count().filter(SignUp.attended.is_(False)).label("absent"),
-                          func.count(Evaluation.id).filter(present).label("evaluated"),
-                          *(func.sum(Evaluation.__table__.c[n]).filter(present).label(n) for n in SCORES))
-                   .outerjoin(Evaluation, Evaluation.sign_up_id == SignUp.id)
-                   .where(SignUp.session_id.in_(select(TrainingSession.id).where(*held)), SignUp.state == "signed_up",
-                          *_of_district(flt))
-                   .group_by(SignUp.session_id).subquery())
+    held_ids = select(TrainingSession.id).where(*held)
+    seated = (select(SignUp.session_id, func.count().label("signed_up"),
+                     func.count().filter(present).label("attended"),
+                     func.count().filter(SignUp.attended.is_(False)).label("absent"))
+              .where(SignUp.session_id.in_(held_ids), SignUp.state == "signed_up", *_of_district(flt))
+              .group_by(SignUp.session_id).subquery())
+    evaluated = evaluation_totals(held_ids, district_condition=_of_district(flt))  # anonymous forms too
+    per_session = (select(seated, func.coalesce(evaluated.c.evaluated, 0).label("evaluated"),
+                          *(evaluated.c[f"sum_{n}"].label(n) for n in SCORES))
+                   .outerjoin(evaluated, evaluated.c.session_id == seated.c.session_id).subquery())
     counts = ("signed_up", "attended", "absent", "evaluated")
     b = bucket(TrainingSession.starts_at, flt.grain)
     current = TrainingSession.starts_at >= flt.bounds()[0]
@@ -172,17 +174,18 @@ def session_table(session: Session, *, actor: CurrentUser, flt: DashboardFilter,
     if limit is not None:
         picked = picked.limit(limit)
     present = SignUp.attended.is_(True)
-    counts = (select(SignUp.session_id,
+    seated = (select(SignUp.session_id,
                      func.count().filter(SignUp.state == "signed_up").label("signed_up"),
                      func.count().filter(SignUp.state == "waitlisted").label("waitlisted"),
                      func.count().filter(present).label("attended"),
-                     func.count().filter(SignUp.attended.is_(False)).label("absent"),
-                     func.count(Evaluation.id).filter(present).label("evaluated"),
-                     *(func.avg(Evaluation.__table__.c[n]).filter(present).label(n) for n in SCORES))
-              .outerjoin(Evaluation, Evaluation.sign_up_id == SignUp.id)
+                     func.count().filter(SignUp.attended.is_(False)).label("absent"))
               .where(SignUp.session_id.in_(picked.scalar_subquery()), SignUp.state != "cancelled",
                      *_of_district(flt))
               .group_by(SignUp.session_id).subquery())
+    evaluated = evaluation_totals(picked.scalar_subquery(), district_condition=_of_district(flt))
+    counts = (select(seated, func.coalesce(evaluated.c.evaluated, 0).label("evaluated"),
+                     *(average(evaluated, n).label(n) for n in SCORES))
+              .outerjoin(evaluated, evaluated.c.session_id == seated.c.session_id).subquery())
     trainer = aliased(User)
     stmt = (select(TrainingSession.id, TrainingSession.starts_at, TrainingSession.title,
                    TrainingCourse.title.label("course"), TrainingSession.format, trainer.name.label("trainer"),

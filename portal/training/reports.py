@@ -15,6 +15,7 @@ from portal.i18n import N_, _, fmt_datetime
 from portal.records.filters import like_pattern
 from portal.retailers.table import BUSINESS_TYPE_CHOICES
 from portal.training.attendance import SCORES
+from portal.training.evaluations import average, evaluation_totals
 from portal.training.labels import FORMAT_LABELS, KIND_LABELS, SESSION_STATE_LABELS, SIGN_UP_STATE_LABELS
 from portal.training.rules import VIEW, month_bounds, month_start, next_month, work_calendar, year_bounds
 
@@ -242,16 +243,17 @@ def monthly_summary(session: Session, *, actor: CurrentUser, month: date) -> lis
                  func.count().filter(SignUp.state == "signed_up").label("signed_up"),
                  func.count().filter(SignUp.state == "waitlisted").label("waitlisted"),
                  func.count().filter(SignUp.attended.is_(True)).label("attended"),
-                 func.count().filter(SignUp.attended.is_(False)).label("absent"),
-                 func.count(Evaluation.id).label("evaluated"),
-                 *(func.avg(Evaluation.__table__.c[n]).label(n) for n in SCORES))
-          .outerjoin(Evaluation, Evaluation.sign_up_id == SignUp.id)
+                 func.count().filter(SignUp.attended.is_(False)).label("absent"))
           .group_by(SignUp.session_id).subquery())
+    ev = evaluation_totals(select(TrainingSession.id).where(  # anonymous forms too
+        TrainingSession.starts_at >= start, TrainingSession.starts_at < end))
     rows = session.execute(
-        select(TrainingSession, TrainingCourse.kind, trainer.name.label("trainer"), su)
+        select(TrainingSession, TrainingCourse.kind, trainer.name.label("trainer"), su,
+               func.coalesce(ev.c.evaluated, 0).label("evaluated"), *(average(ev, n).label(n) for n in SCORES))
         .join(TrainingCourse, TrainingCourse.id == TrainingSession.course_id)
         .join(trainer, trainer.id == TrainingSession.trainer_id)
         .outerjoin(su, su.c.session_id == TrainingSession.id)
+        .outerjoin(ev, ev.c.session_id == TrainingSession.id)
         .where(and_(TrainingSession.starts_at >= start, TrainingSession.starts_at < end))
         .order_by(TrainingSession.starts_at, TrainingSession.id)).all()
     out = []

@@ -56,8 +56,8 @@ SIGN_UP_COLUMNS = ("id", "version", "session_id", "retailer_id", "state", "waitl
                    "signed_up_at", "signed_up_by_id", "promoted_at", "notified_method", "notified_at",
                    "notified_by_id", "needs_renotify", "attended", "checked_in_at", "absence_reason", "follow_up_at",
                    "follow_up_by_id", "cancel_reason", "cancelled_at")
-EVALUATION_COLUMNS = ("id", "version", "sign_up_id", "score_content", "score_trainer", "score_usefulness", "comments",
-                      "entered_by_id", "entered_at")
+EVALUATION_COLUMNS = ("id", "version", "session_id", "sign_up_id", "score_content", "score_trainer",
+                      "score_usefulness", "comments", "entered_by_id", "entered_at")
 
 
 @dataclass
@@ -311,10 +311,10 @@ class TrainingFactory:
         n = len(attendees)
         return self.rng.sample(attendees, min(n, max(math.ceil(n * 0.1), round(n * self.rng.uniform(0.1, 0.3)))))
 
-    def evaluation_row(self, eid: int, sign_up_id: int, entered: datetime) -> tuple:
+    def evaluation_row(self, eid: int, session_id: int, sign_up_id: int, entered: datetime) -> tuple:
         rng = self.rng
-        return (eid, 1, sign_up_id, rng.choice((3, 4, 4, 5, 5)), rng.choice((4, 4, 5)), rng.choice((3, 4, 5)),
-                rng.choice(COMMENTS), rng.choice(self.coordinators), entered)
+        return (eid, 1, session_id, sign_up_id, rng.choice((3, 4, 4, 5, 5)), rng.choice((4, 4, 5)),
+                rng.choice((3, 4, 5)), rng.choice(COMMENTS), rng.choice(self.coordinators), entered)
 
 
 def ensure_courses(engine: Engine) -> int:
@@ -374,12 +374,12 @@ def _write(s: Session, factory: TrainingFactory, plans: list[_Plan]) -> int:
         attendees: list[int] = []
         ids = list(itertools.islice(sign_up_ids, plan.rows))
         sign_ups += factory.sign_ups(sid, plan, state, closes, ends, ids, attendees) if ids else []
-        samples += ((sign_up, ends) for sign_up in factory.evaluation_sample(attendees))
+        samples += ((sid, sign_up, ends) for sign_up in factory.evaluation_sample(attendees))
         audit += plan.audit
         audit += (("training_sign_ups", str(i), "insert", None, None, None) for i in ids)
     evaluation_ids = reserve_ids(s, "training_evaluations", len(samples))
-    evaluation_rows = [factory.evaluation_row(eid, sign_up, ends)
-                       for eid, (sign_up, ends) in zip(evaluation_ids, samples, strict=True)]
+    evaluation_rows = [factory.evaluation_row(eid, sid, sign_up, ends)
+                       for eid, (sid, sign_up, ends) in zip(evaluation_ids, samples, strict=True)]
     audit += (("training_evaluations", str(eid), "insert", None, None, None) for eid in evaluation_ids)
     copy_rows(s, "training_sessions", SESSION_COLUMNS, sessions)
     copy_rows(s, "training_sign_ups", SIGN_UP_COLUMNS, sign_ups)

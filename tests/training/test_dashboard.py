@@ -46,7 +46,7 @@ def _seat(academy, session_id: int, retailer: int, attended: bool | None = None,
         s.add(su)
         s.flush()
         if scores:
-            s.add(Evaluation(sign_up_id=su.id, score_content=scores[0], score_trainer=scores[1],
+            s.add(Evaluation(session_id=session_id, sign_up_id=su.id, score_content=scores[0], score_trainer=scores[1],
                              score_usefulness=scores[2]))
 
 

@@ -42,7 +42,8 @@ from portal.ui.forms import (
 from portal.ui.text import plain
 
 PANEL_MOVES = ("assign", "start_progress", "record_investigation", "interim_reply", "reply", "record_follow_up",
-               "close", "mark_invalid", "mark_duplicate", "pause_sla", "resume_sla", "retriage", "transfer_ownership")
+               "close", "mark_invalid", "mark_duplicate", "confirm_exit", "send_back_exit", "pause_sla", "resume_sla",
+               "retriage", "transfer_ownership")
 
 
 # every move's widgets (kept in outages)
@@ -139,8 +140,9 @@ def _fields(move: str, p: str, c: Complaint, departments: dict[int, str], staff:
         return _reply_fields(p, c, final=move == "reply")
     if move == "record_follow_up":
         return _follow_up_fields(p)
-    if move in ("mark_invalid", "pause_sla"):
-        label = _("Why it is invalid") if move == "mark_invalid" else _("What you are waiting for from the complainant")
+    if move in ("mark_invalid", "pause_sla", "send_back_exit"):
+        label = {"mark_invalid": _("Why it is invalid"), "send_back_exit": _("Why it goes back to work"),
+                 "pause_sla": _("What you are waiting for from the complainant")}[move]
         return {"reason": st.text_area(label + " *", key=p + "reason", height=80)}
     if move == "mark_duplicate":
         return {"original": st.text_input(_("Reference of the original complaint") + " *", key=p + "original",
@@ -153,7 +155,8 @@ MOVE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "assign": cx.assign_complaint, "start_progress": cx.start_progress,
     "record_investigation": cx.record_investigation, "interim_reply": cx.record_interim_reply,
     "reply": cx.reply_to_complainant, "record_follow_up": cx.record_follow_up, "close": cx.close_complaint,
-    "mark_invalid": cx.mark_invalid, "mark_duplicate": cx.mark_duplicate, "pause_sla": cx.pause_sla,
+    "mark_invalid": cx.mark_invalid, "mark_duplicate": cx.mark_duplicate, "confirm_exit": cx.confirm_side_exit,
+    "send_back_exit": cx.send_back_side_exit, "pause_sla": cx.pause_sla,
     "resume_sla": cx.resume_sla, "retriage": cx.retriage_complaint, "transfer_ownership": cx.transfer_ownership,
 }
 

@@ -1,4 +1,5 @@
-"""The supervisor grid's extras: quick SLA filters, and bulk assign / bulk close as invalid of selected rows."""
+"""The supervisor grid's extras: quick SLA filters, the agents' closures awaiting confirmation, and bulk assign / bulk
+close as invalid of selected rows."""
 from __future__ import annotations
 
 import streamlit as st
@@ -6,6 +7,7 @@ import streamlit as st
 from db.engine import unit_of_work
 from portal.access.auth import CurrentUser, can
 from portal.complaints.bulk import BulkOutcome, assign_complaints, mark_complaints_invalid
+from portal.complaints.exits import waiting_side_exits
 from portal.complaints.queries import StaffMember
 from portal.complaints.table import COMPLAINTS, SLA_LABELS
 from portal.errors import InputError
@@ -34,6 +36,23 @@ def quick_filters(view: ViewState) -> None:
     seed(key(COMPLAINTS, "quick"), current)
     st.pills(_("Time limit"), QUICK, key=key(COMPLAINTS, "quick"), on_change=_quick_changed,
              format_func=lambda v: _(SLA_LABELS[v]), label_visibility="collapsed")
+
+
+def waiting_exits(user: CurrentUser, view: ViewState) -> None:
+    """Supervisors: how many agents' closures as invalid or duplicate await confirmation, and one click to list them
+    (the grid's filter "Closure awaiting confirmation", in the URL like any filter)."""
+    if not can(user, "complaints.supervise"):
+        return
+    with unit_of_work(user.id) as s:
+        waiting = len(waiting_side_exits(s, actor=user))
+    if not waiting:
+        return
+    with st.container(horizontal=True, vertical_alignment="center", key="complaints_waiting_exits"):
+        st.warning(_("{n} closures as invalid or duplicate by agents await a supervisor's confirmation.").format(
+            n=waiting), icon=":material/pending_actions:", width="stretch")
+        if not any(f.field == "awaiting_review" for f in view.filters):
+            st.button(_("List them"), key=key(COMPLAINTS, "waiting_exits"), on_click=update_view, args=(COMPLAINTS,),
+                      kwargs={"filters": (Filter("awaiting_review", IS, "true"),)}, icon=":material/filter_list:")
 
 
 def _report(done: str, outcome: BulkOutcome) -> None:

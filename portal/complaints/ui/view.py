@@ -48,6 +48,9 @@ def header(c: Complaint, *, now: datetime, calendar: WorkCalendar, owner: str, h
     """Reference, state, major flag (with the emergency incident opened for it, named and linked), first-contact
     owner, who handles it, and both SLA clocks."""
     st.title(f"{c.reference} · {_(STATE_LABELS[c.state])}")
+    if c.awaiting_review:
+        st.warning(_("Closed by an agent: awaits a supervisor's confirmation (or is sent back to work)."),
+                   icon=":material/pending_actions:")
     if c.is_major and incident is not None:
         st.error(_("Major complaint (grade 1): emergency incident {ref} ({status}) was opened for it.").format(
             ref=incident.reference, status=_(INCIDENT_STATUS_LABELS[incident.status])),
