@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from db.models import User
 from db.training_models import TrainingSession
 from portal.i18n import _, fmt_datetime
-from portal.inputs import DAY_RANGE, day_in_range
+from portal.inputs import DAY_RANGE, day_in_range, parse_int
 from portal.training.rules import TrainingInputError
 
 TRAINER_LOCK = 72_105_024  # pg_advisory_xact_lock(TRAINER_LOCK, trainer id): one booking of a trainer at a time
@@ -63,6 +63,8 @@ def _when(row) -> str:
 def check_trainer(session: Session, *, trainer_id: int, starts_at: datetime, ends_at: datetime,
                   exclude_id: int | None = None) -> None:
     """Refuse (field "trainer_id") when the trainer already has a session overlapping this one."""
+    if parse_int(str(trainer_id)) is None:  # (the lock takes a 4-byte key; no user has another id)
+        raise TrainingInputError("trainer_id", _("Trainer: choose a member of staff."))
     session.execute(select(func.pg_advisory_xact_lock(TRAINER_LOCK, trainer_id)))
     clash = session.execute(_overlapping(starts_at, ends_at, exclude_id)
                             .where(TrainingSession.trainer_id == trainer_id).limit(1)).first()

@@ -87,6 +87,11 @@ def test_a_complaint_goes_round_the_closed_loop(base_url, page, make_user):
     _as(page, base_url, "zhanghua")
     _move(page, base_url, complaint_id, "Assign", lambda form: _choose(page, "Handler (optional)",
                                                                        "孙浩 (KF3001) · Logistics / delivery center"))
+
+    def retriage(form):  # issue 17: the supervisor raises the grade after intake, with a reason
+        _choose(page, "Grade *", "2 – Serious")
+        form.get_by_label("Reason for the change *", exact=True).fill("同一线路多家零售客户断货")
+    _move(page, base_url, complaint_id, "Re-triage", retriage)
     _as(page, base_url, "sunhao")
     _move(page, base_url, complaint_id, "Start work")
 
@@ -115,6 +120,7 @@ def test_a_complaint_goes_round_the_closed_loop(base_url, page, make_user):
     expect(page.get_by_role("heading", name=f"{reference} · Loop closed")).to_be_visible()
 
     timeline = page.locator(".st-key-complaint_timeline").inner_text()
+    assert "Grade: 3 → 2" in timeline and "同一线路多家零售客户断货" in timeline
     steps = ["Registered", "Registered → Assigned", "Assigned → In progress", "In progress → Replied",
              "Replied → In progress", "In progress → Replied", "Replied → Followed up", "Followed up → Loop closed"]
     positions = [timeline.find(s) for s in steps]

@@ -208,7 +208,7 @@ def test_a_session_goes_from_plan_to_coverage(base_url, page, make_user, db):
         retailer_id = s.scalar(select(Retailer.id).where(Retailer.license_no == "330102000002"))
     page.goto(f"{base_url}/retailer?id={retailer_id}")
     wait_for_app(page, settle_ms=400)
-    expect(page.get_by_text("Training record card")).to_be_visible()
+    expect(page.get_by_text("Training record card", exact=True)).to_be_visible()
     card = page.get_by_text("Training record card", exact=True).locator(
         "xpath=following::*[@data-testid='stDataFrame'][1]")  # the grid under the card's heading
     text = _grid_text(page, card)
