@@ -179,6 +179,18 @@ def _grid_steps(table: str, path: str, column: str, title: str):
             return (lambda: tab.page.goto(tab.base_url + path, wait_until="commit")), first_row_js(state["expected"])
         return Steps(page_label, "open the grid cold (a new page load)", tab, step, prepare)
 
+    def quick_filter(tab: Browser, login: str) -> Steps:
+        """The complaints grid's one-click "overdue" filter: on, then off again, and so on."""
+        from portal.records.filters import Filter
+
+        def step(i: int):
+            spec, view = _view(table, tab)
+            filters = (Filter("sla", "is", "overdue"),) if i % 2 == 0 else ()
+            expected = _first(table, login, view.with_(filters=filters, page=1), column)
+            pill = tab.page.get_by_test_id("stButtonGroup").first.locator("button").first
+            return pill.click, first_row_js(expected)
+        return Steps(page_label, "filter (one click)", tab, step, prepare=lambda: tab.goto(path))
+
     def search(tab: Browser, login: str) -> Steps:
         words = SEARCHES if table == "complaints" else RETAILER_SEARCHES
 
@@ -258,7 +270,8 @@ def _grid_steps(table: str, path: str, column: str, title: str):
             return act, f"() => (document.querySelector('h1')?.textContent || '').includes({json.dumps(ref)})"
         return Steps(page_label, "open a record from the grid", tab, step)
 
-    return [open_from_menu, open_by_address, search, sort, next_page, deep_page, open_record]
+    return [open_from_menu, open_by_address, *([quick_filter] if table == "complaints" else []), search, sort,
+            next_page, deep_page, open_record]
 
 
 # ---- an inline edit ----------------------------------------------------------------------------------------------
