@@ -160,7 +160,7 @@ def _bench(args: argparse.Namespace) -> int:
     from portal.tools.bench import run_bench, run_browser
 
     if args.browser:
-        return run_browser(repeat=args.repeat, baseline=args.baseline)
+        return run_browser(repeat=args.repeat, baseline=args.baseline, only=args.only)
     return run_bench(repeat=args.repeat, import_rows=args.import_rows, only=args.only,
                      soak_interactions=0 if args.only else args.soak)
 

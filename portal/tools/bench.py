@@ -175,7 +175,7 @@ def run_bench(repeat: int = 15, import_rows: int = 50_000, only: str | None = No
     return 0
 
 
-def run_browser(repeat: int = 10, baseline=None) -> int:
+def run_browser(repeat: int = 10, baseline=None, only: str | None = None) -> int:
     """`bench --browser`: click → on screen in chromium (portal/tools/bench_browser.py), as the bench supervisor."""
     from portal.bootstrap import prepare
     from portal.tools.bench_browser import run_browser_bench
@@ -184,7 +184,7 @@ def run_browser(repeat: int = 10, baseline=None) -> int:
     prepare(demo=False)
     login, password = _bench_user()
     prepare_bench_user(login)
-    run_browser_bench(login, password, repeat=repeat, baseline=baseline)
+    run_browser_bench(login, password, repeat=repeat, baseline=baseline, only=only)
     return 0
 
 

@@ -89,8 +89,10 @@ def _screenshots(tabs: dict[str, Browser], work: Path) -> bool:
     return False
 
 
-def run_browser_bench(login: str, password: str, repeat: int = 10, baseline: Path | None = None) -> None:
-    """Start the server(s), sign in, time every interaction `repeat` times on each, print one table."""
+def run_browser_bench(login: str, password: str, repeat: int = 10, baseline: Path | None = None,
+                      only: str | None = None) -> None:
+    """Start the server(s), sign in, time every interaction `repeat` times on each (of the page `only` names, beside
+    the floor), print one table."""
     from playwright.sync_api import sync_playwright
 
     from db.engine import get_engine, get_owner_engine
@@ -120,6 +122,8 @@ def run_browser_bench(login: str, password: str, repeat: int = 10, baseline: Pat
         for make in INTERACTIONS:
             for label, tab in tabs.items():
                 interaction = make(tab, login)
+                if only and interaction.page not in (only, "—"):
+                    continue
                 row = next((r for r in results if (r.page, r.interaction) == (interaction.page, interaction.name)),
                            None)
                 if row is None:
@@ -130,7 +134,7 @@ def run_browser_bench(login: str, password: str, repeat: int = 10, baseline: Pat
                     row.samples[label] = [interaction.once(i) for i in range(repeat)]
                 finally:
                     interaction.finish()
-            print(f"  timed: {row.page} · {row.interaction}", flush=True)
+                print(f"  timed: {row.page} · {row.interaction} ({label})", flush=True)
     _print(results, [label for label, _root in servers], repeat)
     if os.environ.get("PORTAL_BENCH_KEEP"):
         print(f"  server logs and run times: {work}")

@@ -311,15 +311,14 @@ def edit_cell(tab: Browser, login: str) -> Steps:
         editor = tab.page.locator("textarea.gdg-input, input.gdg-input").first
         editor.wait_for()
 
+        at_once = tab.page.get_by_label("Save each change at once", exact=True)
+        batch = not (at_once.count() and at_once.is_checked())  # (the "before" grid has no such switch)
+
         def act():
             editor.fill(value)
             editor.press("Enter")
-            save = tab.page.get_by_role("button", name="Save changes")
-            try:
-                save.wait_for(timeout=3000)
-                save.click()
-            except Exception:  # noqa: BLE001 (a grid that saves the cell by itself has no such button)
-                pass
+            if batch:  # the second round trip: "Save changes", pressed as soon as it is there
+                tab.page.get_by_role("button", name="Save changes").click()
         return act, ("() => document.body.innerText.includes('Saved changes to 1') && "
                      + first_row_js(value)[6:])
 
