@@ -47,22 +47,33 @@ def content_type_of(filename: str, data: bytes) -> str | None:
     return ctype
 
 
+def checked_file(filename: str, data: bytes) -> tuple[str, str]:
+    """An uploaded file's name (without folders) and content type, or ValueError saying, for people, why it is
+    refused: no name, empty, over 10 MB, or not a photo, PDF or Office document by its first bytes. The one check
+    behind complaint attachments and incident log files."""
+    name = PurePath((filename or "").replace("\\", "/")).name.strip()[:255]
+    if not name:
+        raise ValueError(_("Attachment: the file has no name."))
+    if not data:
+        raise ValueError(_("Attachment: the file is empty."))
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise ValueError(_("Attachment: {name} is larger than 10 MB; send a smaller file or a photo at lower "
+                           "resolution.").format(name=name))
+    ctype = content_type_of(name, data)
+    if ctype is None:
+        raise ValueError(_("Attachment: {name} is not a photo (JPEG, PNG, GIF, WebP), PDF or Office "
+                           "document.").format(name=name))
+    return name, ctype
+
+
 def add_attachment(session: Session, *, actor: CurrentUser, complaint_id: int, filename: str, data: bytes,
                    now: datetime | None = None) -> ComplaintAttachment:
     """Attach a photo or document (images, PDF, Word/Excel/PowerPoint; at most 10 MB)."""
     now = now or utcnow()
-    name = PurePath((filename or "").replace("\\", "/")).name.strip()[:255]
-    if not name:
-        raise ComplaintInputError("attachment", _("Attachment: the file has no name."))
-    if not data:
-        raise ComplaintInputError("attachment", _("Attachment: the file is empty."))
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        raise ComplaintInputError("attachment", _("Attachment: {name} is larger than 10 MB; send a smaller "
-                                                  "file or a photo at lower resolution.").format(name=name))
-    ctype = content_type_of(name, data)
-    if ctype is None:
-        raise ComplaintInputError("attachment", _("Attachment: {name} is not a photo (JPEG, PNG, GIF, WebP), "
-                                                  "PDF or Office document.").format(name=name))
+    try:
+        name, ctype = checked_file(filename, data)
+    except ValueError as exc:
+        raise ComplaintInputError("attachment", str(exc)) from None
     c = lock_complaint(session, complaint_id)
     check_move(actor, c, "add_attachment")
     attachment = ComplaintAttachment(complaint_id=c.id, filename=name, content_type=ctype, size_bytes=len(data),

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from pathlib import PurePath
 
 from sqlalchemy.orm import Session, undefer
 
-from db.incident_models import MAX_ENTRY_FILE_BYTES, IncidentEntryFile, IncidentTimelineEntry
+from db.incident_models import IncidentEntryFile, IncidentTimelineEntry
 from portal.access.auth import CurrentUser, require
-from portal.complaints.attachments import content_type_of
+from portal.complaints.attachments import checked_file
 from portal.i18n import _
 from portal.incidents.rules import VIEW, IncidentInputError, lock_incident, require_open, require_run, utcnow
 
@@ -21,18 +20,10 @@ def attach_to_entry(session: Session, *, actor: CurrentUser, entry_id: int, file
     """Attach a photo or document (images, PDF, Word/Excel/PowerPoint; at most 10 MB) to a timeline entry of an
     incident that is not closed out."""
     require_run(actor)
-    name = PurePath((filename or "").replace("\\", "/")).name.strip()[:255]
-    if not name:
-        raise IncidentInputError("files", _("Attachment: the file has no name."))
-    if not data:
-        raise IncidentInputError("files", _("Attachment: the file is empty."))
-    if len(data) > MAX_ENTRY_FILE_BYTES:
-        raise IncidentInputError("files", _("Attachment: {name} is larger than 10 MB; send a smaller "
-                                            "file or a photo at lower resolution.").format(name=name))
-    ctype = content_type_of(name, data)
-    if ctype is None:
-        raise IncidentInputError("files", _("Attachment: {name} is not a photo (JPEG, PNG, GIF, WebP), "
-                                            "PDF or Office document.").format(name=name))
+    try:
+        name, ctype = checked_file(filename, data)  # (the complaint attachments' check: the same 10 MB and types)
+    except ValueError as exc:
+        raise IncidentInputError("files", str(exc)) from None
     entry = session.get(IncidentTimelineEntry, entry_id)
     if entry is None:
         raise IncidentInputError("entry", _("That entry does not exist."))

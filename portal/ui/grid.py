@@ -247,7 +247,7 @@ def pager(spec: TableSpec, view: ViewState, page: Page) -> None:
         if page.page_count > 7:  # beyond what the page buttons reach: type the page (1 to the last)
             st.number_input(_("Go to page"), min_value=1, max_value=page.page_count, value=None, step=1,
                             key=key(spec, f"goto.{shown}"), on_change=_go_to_typed_page, args=(spec, shown),
-                            placeholder=_("Go to page"), label_visibility="collapsed", width=130)
+                            placeholder=_("Go to page"), label_visibility="collapsed", width=170)
 
 
 def _go_to_page(spec: TableSpec, shown: int) -> None:
