@@ -8,11 +8,13 @@ import itertools
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import argon2
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 TEST_PASSWORD = "correct-horse-battery"
 _TMP = Path(tempfile.mkdtemp(prefix="portal-tests-"))
@@ -129,9 +131,16 @@ def _truncate_all(engine) -> None:
     from db.schema import Base
 
     names = ", ".join([f'"{t.name}"' for t in Base.metadata.sorted_tables] + list(JOB_QUEUE_TABLES))
-    with engine.begin() as conn:
-        allow_history_reset(conn)
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    for attempt in range(5):  # a browser test's server may still be reading (a page part refreshing itself): the
+        try:                  # truncation then deadlocks with it, PostgreSQL cancels one side, and this one retries
+            with engine.begin() as conn:
+                allow_history_reset(conn)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return
+        except OperationalError as exc:
+            if "deadlock detected" not in str(exc) or attempt == 4:
+                raise
+            time.sleep(0.2)
 
 
 @functools.cache

@@ -35,11 +35,12 @@ def _shot(page, name: str) -> None:
 
 
 def _later_today() -> tuple[datetime, datetime]:
-    """A start at least 20 minutes ahead on a quarter hour, ending 30 minutes later, both today (center time)."""
+    """A start at least 5 minutes ahead on a quarter hour (the form's step), ending 15 minutes later, both today
+    (center time): the test signs retailers up before the start and checks them in on the day."""
     now = datetime.now(CENTER_TZ).replace(second=0, microsecond=0)
-    start = now + timedelta(minutes=20 + (-now.minute) % 15)
-    end = start + timedelta(minutes=30)
-    assert end.date() == now.date(), "this test drafts a session for later today: run it before 23:00 center time"
+    start = now + timedelta(minutes=5 + (-(now.minute + 5)) % 15)
+    end = start + timedelta(minutes=15)
+    assert end.date() == now.date(), "this test drafts a session for later today: run it before 23:40 center time"
     return start, end
 
 
