@@ -40,7 +40,7 @@ def _later_today() -> tuple[datetime, datetime]:
     now = datetime.now(CENTER_TZ).replace(second=0, microsecond=0)
     start = now + timedelta(minutes=5 + (-(now.minute + 5)) % 15)
     end = start + timedelta(minutes=15)
-    assert end.date() == now.date(), "this test drafts a session for later today: run it before 23:40 center time"
+    assert end.date() == now.date(), "this test drafts a session for later today: run it before 23:25 center time"
     return start, end
 
 
