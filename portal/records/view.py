@@ -16,7 +16,9 @@ from portal.records.filters import LIST_OPS, NO_VALUE_OPS, SEARCH_LIMIT, Filter
 
 PAGE_SIZES = (50, 100, 200)
 MAX_SORT_LEVELS = 2
-PARAM_KEYS = ("q", "f", "sort", "cols", "page", "size")
+PARAM_KEYS = ("q", "f", "sort", "cols", "page", "size", "as")
+GRID = "grid"
+LAYOUTS = (GRID, "kanban", "calendar")  # how a view shows its records (a table offers those it has a screen for)
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class ViewState:
     columns: tuple[str, ...] = ()  # empty: the table's default columns
     page: int = 1
     page_size: int = PAGE_SIZES[0]
+    layout: str = GRID  # one of LAYOUTS: the same records as a grid, a kanban board or a calendar
 
     @property
     def is_filtered(self) -> bool:
@@ -48,7 +51,7 @@ class ViewState:
         """The state minus the page, as stored in a saved view."""
         return {"search": self.search, "filters": [[f.field, f.op, f.value] for f in self.filters],
                 "sort": [[name, desc] for name, desc in self.sort], "columns": list(self.columns),
-                "page_size": self.page_size}
+                "page_size": self.page_size, "layout": self.layout}
 
     @classmethod
     def from_json(cls, spec: TableSpec, data: Mapping[str, Any]) -> ViewState:
@@ -57,9 +60,11 @@ class ViewState:
                         for f in data.get("filters", []) if len(f) == 3 and spec.has_field(f[0]))
         sort = tuple((n, bool(d)) for n, d in data.get("sort", []) if spec.has_field(n))[:MAX_SORT_LEVELS]
         size = data.get("page_size", PAGE_SIZES[0])
+        layout = data.get("layout", GRID)
         return cls(search=str(data.get("search", "")), filters=filters, sort=sort,
                    columns=tuple(c for c in data.get("columns", []) if spec.has_field(c)),
-                   page_size=size if size in PAGE_SIZES else PAGE_SIZES[0])
+                   page_size=size if size in PAGE_SIZES else PAGE_SIZES[0],
+                   layout=layout if layout in LAYOUTS else GRID)
 
     def to_params(self) -> dict[str, str | list[str]]:
         """URL query parameters (defaults left out, so the plain URL is the default view)."""
@@ -76,6 +81,8 @@ class ViewState:
             params["page"] = str(self.page)
         if self.page_size != PAGE_SIZES[0]:
             params["size"] = str(self.page_size)
+        if self.layout != GRID:
+            params["as"] = self.layout
         return params
 
     @classmethod
@@ -100,8 +107,13 @@ class ViewState:
         columns = tuple(c for c in _one(params, "cols").split(",") if spec.has_field(c))
         page = parse_int(_one(params, "page"), high=MAX_PAGE) or 1
         size = parse_int(_one(params, "size")) or PAGE_SIZES[0]
+        layout = _one(params, "as") or GRID
+        if layout not in LAYOUTS:
+            ignored.append(_("layout “{text}”").format(text=layout))
+            layout = GRID
         return cls(search=clean_text(_one(params, "q"), limit=SEARCH_LIMIT), filters=tuple(filters), sort=tuple(sort),
-                   columns=columns, page=page, page_size=size if size in PAGE_SIZES else PAGE_SIZES[0]), ignored
+                   columns=columns, page=page, page_size=size if size in PAGE_SIZES else PAGE_SIZES[0],
+                   layout=layout), ignored
 
 
 def _one(params: Mapping[str, str | list[str]], key: str) -> str:

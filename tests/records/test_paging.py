@@ -93,7 +93,8 @@ def test_view_state_survives_the_url_round_trip():
                                                  Filter("star_rating", "between", ("3", "5")),
                                                  Filter("phone", "empty"), Filter("shop_name", "contains", "a:b")),
                      sort=(("shop_name", True), ("star_rating", False)), columns=("shop_name", "district"),
-                     page=400, page_size=100)
+                     page=400, page_size=100, layout="kanban")
+    assert view.to_params()["as"] == "kanban" and ViewState.from_json(RETAILERS, view.to_json()).layout == "kanban"
     again, ignored = ViewState.from_params(RETAILERS, view.to_params())
     assert again == view and ignored == []
     assert ViewState().to_params() == {}
@@ -101,6 +102,6 @@ def test_view_state_survives_the_url_round_trip():
 
 def test_a_url_with_nonsense_keeps_what_it_can_and_says_what_it_ignored():
     view, ignored = ViewState.from_params(RETAILERS, {"f": ["nope:is:x", "district:is:城东区"], "sort": "-secret",
-                                                      "page": "x", "size": "7"})
+                                                      "page": "x", "size": "7", "as": "gantt"})
     assert view.filters == (Filter("district", "is", "城东区"),) and view.page == 1 and view.page_size == 50
-    assert len(ignored) == 2
+    assert view.layout == "grid" and len(ignored) == 3
