@@ -207,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeat", type=int, default=15, help="runs per interaction (default 15)")
     p.add_argument("--import-rows", type=int, default=50_000, help="rows in the generated import file")
     p.add_argument("--only", choices=["retailers", "complaints", "training", "incidents", "dashboards",
-                                      "notifications"],
+                                      "notifications", "records"],
                    help="time only this part (beside the empty-page floor; no import, no soak)")
     p.add_argument("--soak", type=int, default=200, metavar="N",
                    help="interactions of the browser memory soak against a real server (default 200; 0: none)")

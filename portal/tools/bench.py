@@ -127,7 +127,7 @@ def _table(rows: list[BenchRow], title: str) -> None:
               f"{median / base:>9.1f}{row.peak_rss_mb:>13.0f}")
 
 
-PARTS = ("retailers", "complaints", "training", "incidents", "dashboards")
+PARTS = ("retailers", "complaints", "training", "incidents", "dashboards", "records")
 
 
 def run_bench(repeat: int = 15, import_rows: int = 50_000, only: str | None = None, soak_interactions: int = 0) -> int:
@@ -219,6 +219,10 @@ def _part(part: str, login: str, password: str, repeat: int, counts: dict[str, i
             return {}
         user = prepare_incident_bench_user(login)  # adding an entry: the domain function, rolled back
         return incident_interactions(_grid(login, password), user, repeat, _time)
+    if part == "records":
+        from portal.tools.bench_records import records_interactions
+
+        return records_interactions(_grid(login, password), repeat, _time)
     from portal.tools.bench_dashboards import dashboard_interactions
 
     return dashboard_interactions(_grid(login, password), repeat, _time)
