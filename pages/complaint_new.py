@@ -1,6 +1,5 @@
 """Register a complaint while the caller is on the line: the receiver becomes its first-contact owner (首问负责人)
 and reads out the reference, their staff ID and the promised times."""
-from datetime import datetime
 
 import streamlit as st
 
@@ -9,7 +8,7 @@ from db.engine import unit_of_work
 from portal import complaints as cx
 from portal.center.admin import list_categories
 from portal.center.reference import localized_name
-from portal.center.sla import CENTER_TZ
+from portal.center_time import now as center_now
 from portal.complaints.labels import CHANNEL_LABELS, GRADE_LABELS
 from portal.complaints.ui.intake import P, confirmation, duplicate_choice, form_token, retailer_picker, screen_pop
 from portal.i18n import _, current_language
@@ -26,8 +25,7 @@ with unit_of_work(user.id) as s:
     categories = {c.id: localized_name(c, current_language()) for c in list_categories(s) if c.active}
 token = form_token()
 screen_pop(user)  # ?phone=… from the hotline system
-opened = st.session_state.setdefault(P + "opened", datetime.now(CENTER_TZ).replace(second=0, microsecond=0,
-                                                                                   tzinfo=None))
+opened = st.session_state.setdefault(P + "opened", center_now().replace(second=0, microsecond=0, tzinfo=None))
 form_defaults(P, {"channel": CHANNELS[0], "received": opened, "name": "", "phone": "", "email": "", "address": "",
                   "category": None, "grade": 3, "description": "", "remedy": ""})  # kept through an outage (ui.forms)
 

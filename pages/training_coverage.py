@@ -1,7 +1,7 @@
 """Training · Coverage (覆盖率): the share of active retailers trained this year, by district, business type and
 customer manager (target 90%); the untrained retailers one click away (each marked with the upcoming session it has a
 place at; exported as XLSX), with a sign-up action."""
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
@@ -9,6 +9,7 @@ import streamlit as st
 from db.engine import unit_of_work
 from portal import training as tr
 from portal.access.auth import can
+from portal.center_time import utcnow
 from portal.i18n import _, fmt_datetime, fmt_number, fmt_percent
 from portal.inputs import text_param
 from portal.training.records import untrained_export, upcoming_places
@@ -31,7 +32,7 @@ year = st.selectbox(_("Year"), [this_year, this_year - 1], key="coverage_year", 
 report, counted_at = cached_coverage(user, year)
 with unit_of_work(user.id) as s:
     staff = tr.trainer_choices(s, actor=user)
-now = datetime.now(UTC)
+now = utcnow()
 
 total = report.total
 st.metric(_("Active retailers trained in {year}").format(year=year),

@@ -1,12 +1,12 @@
 """Training · One session: its roster and waiting list, sign-ups, notification list, sign-in sheet, absentees."""
 from dataclasses import replace
-from datetime import UTC, datetime
 
 import streamlit as st
 
 from db.engine import unit_of_work
 from portal import training as tr
 from portal.access.auth import can
+from portal.center_time import utcnow
 from portal.i18n import _, fmt_datetime
 from portal.inputs import int_param
 from portal.records.filters import IS, Filter
@@ -69,7 +69,7 @@ with tabs[0]:
     with st.container(horizontal=True):
         transfer.export_buttons(tr.SIGN_UPS, user, replace(base, sort=(("signed_up_at", False),)))
 with tabs[1]:
-    if ts.state != "approved" or ts.starts_at <= datetime.now(UTC):
+    if ts.state != "approved" or ts.starts_at <= utcnow():
         st.info(_("Only approved sessions that have not started take sign-ups."))
     elif can(user, "training.manage"):
         sign_up_panel(user, ts)

@@ -4,15 +4,19 @@ Moments are stored aware (UTC in the database). Wherever a time meets people —
 a typed or imported value, "today" — it is the center's wall clock: `local` for aware moments, `wall_clock`
 for places that cannot hold a zone (spreadsheets, date-time widgets), `today`/`now` instead of
 `date.today()`/`datetime.now()`. A naive datetime always means center time, whatever the process's TZ.
+
+`now`/`utcnow` are the portal's one clock: tests that need a time of day move it (PORTAL_CLOCK_SHIFT_MINUTES for a
+server, `shift_clock` in the test process) rather than depend on when they run.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from portal.config import get_settings
 
 CENTER_TZ = ZoneInfo(get_settings().timezone)  # the working-day calendar's days are the center's days
+_shift = timedelta(minutes=get_settings().clock_shift_minutes)
 
 
 def local(moment: datetime) -> datetime:
@@ -27,7 +31,19 @@ def wall_clock(moment: datetime | None) -> datetime | None:
 
 def now() -> datetime:
     """The current moment on the center's clock (aware)."""
-    return datetime.now(CENTER_TZ)
+    return datetime.now(CENTER_TZ) + _shift
+
+
+def utcnow() -> datetime:
+    """The current moment, in UTC (aware): what the portal stores and compares."""
+    return datetime.now(UTC) + _shift
+
+
+def shift_clock(shift: timedelta) -> timedelta:
+    """Move this process's clock `shift` away from the real one (tests only); returns the shift it replaces."""
+    global _shift
+    old, _shift = _shift, shift
+    return old
 
 
 def today() -> date:

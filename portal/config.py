@@ -33,6 +33,9 @@ class Settings:
     base_url: str = "http://localhost:8501"  # the address staff open the portal at (printed QR codes link to it)
     scan_schedule: str = "* * * * *"  # cron line of the periodic scans; empty: this worker schedules none
     worker: bool = True  # `portal run` starts the notifications worker beside the server (PORTAL_WORKER)
+    # minutes the portal's clock runs ahead (negative: behind) of the real one; for tests that need a time of day
+    # (PORTAL_CLOCK_SHIFT_MINUTES): the database's own clock is not moved, so never set it in production
+    clock_shift_minutes: int = 0
     # e-mail (PORTAL_SMTP_*): no host, no e-mail; tls is "none", "starttls" or "ssl"
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -71,6 +74,7 @@ def get_settings() -> Settings:
         base_url=(env.get("PORTAL_BASE_URL") or "http://localhost:8501").strip().rstrip("/"),
         scan_schedule=env.get("PORTAL_SCAN_SCHEDULE", "* * * * *").strip(),
         worker=env.get("PORTAL_WORKER", "1").strip().lower() in TRUE,
+        clock_shift_minutes=int(env.get("PORTAL_CLOCK_SHIFT_MINUTES") or 0),
         **_channel_settings(env),
     )
 

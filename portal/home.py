@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,6 +11,7 @@ from portal.access.auth import CurrentUser, can
 from portal.center.reference import localized_name
 from portal.center.workdays import unconfirmed_years
 from portal.center_time import now as center_now
+from portal.center_time import utcnow
 from portal.i18n import N_
 from portal.notifications.health import WorkerHealth, worker_health
 
@@ -85,7 +85,7 @@ def _training_items(session: Session, actor: CurrentUser) -> list[WorkItem]:
 
     from db.training_models import SignUp, TrainingSession
 
-    now = datetime.now(UTC)
+    now = utcnow()
     items = []
     if can(actor, "training.approve"):
         items.append(WorkItem(N_("Training sessions awaiting approval"), session.scalar(
@@ -108,7 +108,7 @@ def _customer_manager_items(session: Session, actor: CurrentUser) -> list[WorkIt
     """A customer manager's retailers seated at today's sessions (to check in), their absentees still to call."""
     from portal.training.managers import waiting_for_manager
 
-    today, uncalled = waiting_for_manager(session, actor=actor, now=datetime.now(UTC))
+    today, uncalled = waiting_for_manager(session, actor=actor, now=utcnow())
     page = "pages/training_my_retailers.py"
     return [WorkItem(N_("My retailers with a seat at today's sessions"), today, page),
             WorkItem(N_("My retailers' absentees of the last 30 days still to call"), uncalled, page)]

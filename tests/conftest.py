@@ -264,6 +264,8 @@ from tests.support.app import english_in_the_test_thread, fresh_data_caches, sig
 from tests.support.browser import (  # noqa: E402, F401
     base_url,
     browser,
+    morning_server,
+    morning_url,
     page,
     portal_mailbox,
     portal_server,

@@ -102,3 +102,25 @@ def test_the_calendar_checker_starts_on_the_centers_date_in_every_server_zone(si
             center_today = datetime.now(CENTER).date()
             assert at.date_input(key="check_start").value == center_today, zone
             assert at.selectbox(key="calendar_year").value == center_today.year, zone
+
+
+def test_the_portal_clock_moves_as_one_for_tests_that_need_a_time_of_day():
+    """`shift_clock` (PORTAL_CLOCK_SHIFT_MINUTES in a server) moves every clock the portal reads — the center's now
+    and today, the domain's utcnow — together; the morning shift always lands on 10:00 center time, never ahead."""
+    from datetime import UTC, timedelta
+
+    from portal.center_time import now, shift_clock, today, utcnow
+    from portal.complaints.rules import utcnow as complaints_utcnow
+    from tests.support.browser import shift_to_morning
+
+    shift = shift_to_morning()
+    assert timedelta(days=-1) < shift <= timedelta(0) and shift.seconds % 60 == 0
+    old = shift_clock(shift)
+    try:
+        moved = now()
+        assert timedelta(0) <= moved - moved.replace(hour=10, minute=0, second=0, microsecond=0) < timedelta(minutes=1)
+        assert abs(utcnow() - (datetime.now(UTC) + shift)) < timedelta(seconds=5)
+        assert abs(complaints_utcnow() - utcnow()) < timedelta(seconds=5) and today() == moved.date()
+    finally:
+        shift_clock(old)
+    assert abs(utcnow() - datetime.now(UTC)) < timedelta(seconds=5)

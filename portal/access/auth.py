@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -19,6 +19,7 @@ from db.models import ROLES, SignInThrottle, User, UserSession
 from portal.access.passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
 from portal.access.passwords import password_problem
 from portal.access.security_events import printable_login, record
+from portal.center_time import utcnow
 from portal.config import get_settings
 from portal.i18n import N_
 
@@ -128,7 +129,7 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return utcnow()
 
 
 def normal_login(login: object) -> str | None:

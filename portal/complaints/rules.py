@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from portal.center.admin import sla_clock_start
 from portal.center.reference import SLA_DEFAULTS
 from portal.center.sla import RUNNING_STATES, local, next_due, shift_for_pause, working_time_between
 from portal.center.workdays import WorkCalendar, load_calendar
+from portal.center_time import utcnow  # noqa: F401  (the domain's clock; callers import it from here)
 from portal.complaints.labels import MOVE_LABELS, STATE_LABELS
 from portal.errors import STALE, InputError
 from portal.i18n import _, fmt_datetime
@@ -152,9 +153,6 @@ def allowed_moves(actor: CurrentUser, c: Complaint) -> list[str]:
 
 
 # --- shared plumbing of the moves ---------------------------------------------------------------------
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def json_value(value: Any) -> Any:

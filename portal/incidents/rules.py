@@ -2,7 +2,7 @@
 timeline entries, and validation of texts and moments (errors name the form field)."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from db.incident_models import Incident, IncidentCommandMember, IncidentTimeline
 from db.models import User
 from portal.access.auth import CurrentUser, require
 from portal.center.sla import local
+from portal.center_time import utcnow  # noqa: F401  (the domain's clock; callers import it from here)
 from portal.errors import STALE, InputError
 from portal.i18n import _, fmt_datetime, fmt_number
 from portal.incidents.labels import STATUS_LABELS
@@ -35,9 +36,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 class IncidentInputError(InputError):
     """Bad input for an incident: `field` names the form field, the message says what to do."""
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def require_text(field: str, value: str | None, message: str, *, limit: int = MAX_TEXT,

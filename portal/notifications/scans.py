@@ -18,12 +18,12 @@ database keeps each tick deferred once, however many workers schedule it):
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 import croniter
 import procrastinate
 
 from db.engine import unit_of_work
+from portal.center_time import utcnow
 from portal.config import StartupRefused, get_settings
 from portal.notifications.watch import run_all_scans
 
@@ -51,7 +51,7 @@ SELECT count(*) AS requeued
 def run_periodic_scan(timestamp: int) -> int:
     """The scan task: every enabled scan rule at the current time, in one transaction; returns the notices made.
     (`timestamp` is the schedule's tick; the rules look at the time the scan really runs.)"""
-    now = datetime.now(UTC)
+    now = utcnow()
     with unit_of_work() as session:
         runs = run_all_scans(session, now)
         made = sum(run.made or 0 for run in runs.values())

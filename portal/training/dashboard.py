@@ -12,7 +12,7 @@ summary's due date `reports.summary_due_date`: this module only cuts them by the
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, aliased
 from db.models import Retailer, User
 from db.training_models import SignUp, TrainingCourse, TrainingSession
 from portal.access.auth import CurrentUser, require
+from portal.center_time import utcnow
 from portal.dashboards.period import (
     MONTH,
     DashboardFilter,
@@ -246,7 +247,7 @@ def plan_months(session: Session, *, actor: CurrentUser, flt: DashboardFilter,
     was approved, the approval deadline (the 3rd working day) and the plan's timing (PLAN_TIMING_LABELS); months
     after this one only when they have sessions. The whole center's plan: the district filter does not apply."""
     require(actor, VIEW)
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     first, last = flt.start.replace(day=1), flt.end.replace(day=1)
     m = bucket(TrainingSession.starts_at, MONTH).label("month")
     stmt = (select(m, TrainingSession.state, TrainingSession.submitted_at, TrainingSession.approved_at)

@@ -2,7 +2,7 @@
 version checks, and who may do what."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +12,7 @@ from db.training_models import SignUp, TrainingSession
 from portal.access.auth import CurrentUser, PermissionDenied, can, require
 from portal.center.sla import CENTER_TZ, local
 from portal.center.workdays import WorkCalendar, load_calendar
+from portal.center_time import utcnow  # noqa: F401  (the domain's clock; callers import it from here)
 from portal.errors import STALE, InputError
 from portal.i18n import _
 from portal.inputs import DAY_RANGE, day_in_range
@@ -26,9 +27,6 @@ OWN_RETAILERS = "training.own_retailers"  # a customer manager's view of their r
 class TrainingInputError(InputError):
     """Bad input for training: `field` names the form field, the message says what to do."""
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def month_start(day: date | datetime) -> date:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 
 import pytest
 
+from portal.center_time import now as center_now
+from portal.center_time import shift_clock
 from portal.config import ROOT
 from tests.conftest import TEST_PASSWORD
 
@@ -34,6 +37,16 @@ def portal_mailbox():
         yield box
 
 
+def _server_settings(mailbox) -> dict[str, str]:
+    return {
+        "PORTAL_ADMIN_PASSWORD": TEST_PASSWORD,
+        "PORTAL_DEFAULT_LANGUAGE": "en",
+        "PORTAL_INCIDENT_REFRESH_SECONDS": "4",  # the incident board redraws itself within a test's patience
+        "PORTAL_SCAN_SCHEDULE": "",  # its worker scans nothing by itself: each minute, other tests' data would be due
+        "PORTAL_SMTP_HOST": "127.0.0.1", "PORTAL_SMTP_PORT": str(mailbox.port),
+    }
+
+
 @pytest.fixture(scope="session")
 def portal_server(engine, database_url, portal_mailbox):
     """Base URL of `python -m portal run` on a free loopback port, over the test database (started the way the
@@ -41,14 +54,7 @@ def portal_server(engine, database_url, portal_mailbox):
     from portal.tools.soak import portal_process
 
     ARTIFACTS.mkdir(exist_ok=True)
-    settings = {
-        "PORTAL_ADMIN_PASSWORD": TEST_PASSWORD,
-        "PORTAL_DEFAULT_LANGUAGE": "en",
-        "PORTAL_INCIDENT_REFRESH_SECONDS": "4",  # the incident board redraws itself within a test's patience
-        "PORTAL_SCAN_SCHEDULE": "",  # its worker scans nothing by itself: each minute, other tests' data would be due
-        "PORTAL_SMTP_HOST": "127.0.0.1", "PORTAL_SMTP_PORT": str(portal_mailbox.port),
-    }
-    with portal_process(database_url, SERVER_LOG, extra_env=settings) as (base_url, _proc):
+    with portal_process(database_url, SERVER_LOG, extra_env=_server_settings(portal_mailbox)) as (base_url, _proc):
         yield base_url
 
 
@@ -56,6 +62,40 @@ def portal_server(engine, database_url, portal_mailbox):
 def base_url(portal_server, db):
     """The portal's URL, with a clean database (reference data and the first admin) for this test."""
     return portal_server
+
+
+MORNING = 10  # o'clock, center time: what the morning portal's clock reads when it starts
+
+
+def shift_to_morning() -> timedelta:
+    """How far to move the clock back (whole minutes, 0 to 24 h) for the center's clock to read MORNING:00 now."""
+    real = center_now().replace(second=0, microsecond=0)
+    morning = real.replace(hour=MORNING, minute=0)
+    return (morning if morning <= real else morning - timedelta(days=1)) - real
+
+
+@pytest.fixture(scope="module")
+def morning_server(engine, database_url, portal_mailbox):
+    """(base URL, shift) of a portal whose clock reads 10:00 center time when it starts, for the tests that work
+    through a day (draft a session for later today, check in on the day) at whatever hour the suite runs. Only
+    the portal's clock moves (PORTAL_CLOCK_SHIFT_MINUTES), not the database's: keep to what the portal times."""
+    from portal.tools.soak import portal_process
+
+    shift = shift_to_morning()
+    settings = _server_settings(portal_mailbox) | {"PORTAL_CLOCK_SHIFT_MINUTES": str(int(shift.total_seconds() // 60)),
+                                                   "PORTAL_WORKER": "0"}
+    with portal_process(database_url, ARTIFACTS / SERVER_LOG.name.replace("server", "morning"),
+                        extra_env=settings) as (base_url, _proc):
+        yield base_url, shift
+
+
+@pytest.fixture
+def morning_url(morning_server, db):
+    """The morning portal's URL (clean database), with this test process's clock moved the same way."""
+    base_url, shift = morning_server
+    old = shift_clock(shift)
+    yield base_url
+    shift_clock(old)
 
 
 @pytest.fixture(scope="session")

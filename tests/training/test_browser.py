@@ -19,7 +19,7 @@ from db.engine import unit_of_work
 from db.models import Retailer
 from db.training_models import SignUp, TrainingSession
 from portal import training as tr
-from portal.center.sla import CENTER_TZ
+from portal.center_time import now as center_now
 from tests.complaints.test_browser import _as, _choose
 from tests.support.browser import wait_for_app
 from tests.training.support import add_retailers
@@ -36,11 +36,12 @@ def _shot(page, name: str) -> None:
 
 def _later_today() -> tuple[datetime, datetime]:
     """A start at least 5 minutes ahead on a quarter hour (the form's step), ending 15 minutes later, both today
-    (center time): the test signs retailers up before the start and checks them in on the day."""
-    now = datetime.now(CENTER_TZ).replace(second=0, microsecond=0)
+    (center time, on the morning portal's clock): the test signs retailers up before the start and checks them in
+    on the day."""
+    now = center_now().replace(second=0, microsecond=0)
     start = now + timedelta(minutes=5 + (-(now.minute + 5)) % 15)
     end = start + timedelta(minutes=15)
-    assert end.date() == now.date(), "this test drafts a session for later today: run it before 23:25 center time"
+    assert end.date() == now.date(), f"the morning portal's clock reads {now:%H:%M}: the session ends tomorrow"
     return start, end
 
 
@@ -99,7 +100,8 @@ def _roster(page) -> str:
     return _grid_text(page, page.get_by_test_id("stDataFrame").first)
 
 
-def test_a_session_goes_from_plan_to_coverage(base_url, page, make_user, db):
+def test_a_session_goes_from_plan_to_coverage(morning_url, page, make_user, db):
+    base_url = morning_url
     coordinator = make_user("handler", "training_coordinator", login="chenjing", department="marketing", name="陈静",
                             staff_id="KF2002", language="en")
     make_user("supervisor", login="zhanghua", department="customer_service", name="张华", staff_id="KF1000",
@@ -239,7 +241,8 @@ def _y4m(photo: bytes, path) -> None:
         out.write(y.tobytes() + chroma[0].tobytes() + chroma[1].tobytes())
 
 
-def test_the_desks_camera_reads_the_printed_code_and_checks_the_retailer_in(base_url, browser, make_user, db, tmp_path):
+def test_the_desks_camera_reads_the_printed_code_and_checks_the_retailer_in(morning_url, browser, make_user, db,
+                                                                             tmp_path):
     """The check-in desk's camera in a real browser: chromium's fake camera shows a photo of the code printed on the
     sign-in sheet (the portal's own SVG), the desk takes the photo, zxing-cpp reads it, the retailer is checked in."""
     from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
@@ -247,8 +250,8 @@ def test_the_desks_camera_reads_the_printed_code_and_checks_the_retailer_in(base
 
     coordinator = make_user("training_coordinator", login="chenjing", department="marketing", name="陈静",
                             language="en")
-    now = datetime.now(CENTER_TZ)
-    assert (now + timedelta(minutes=30)).date() == now.date(), "the session starts today: run before 23:30 center time"
+    base_url, now = morning_url, center_now()
+    assert (now + timedelta(minutes=30)).date() == now.date(), f"the morning portal's clock reads {now:%H:%M}"
     with unit_of_work(coordinator.id, engine=db) as s:
         course = tr.create_course(s, actor=coordinator, title="网上订货操作", kind="skill", duration_minutes=60)
         ts = TrainingSession(course_id=course.id, title="网上订货操作", starts_at=now + timedelta(minutes=30),
@@ -275,8 +278,10 @@ def test_the_desks_camera_reads_the_printed_code_and_checks_the_retailer_in(base
         wait_for_app(page, settle_ms=300)
         page.get_by_text("Scan codes with the camera").click()
         wait_for_app(page)
+        # the fake camera's first frame is playing (a photo taken before it would be black)
+        page.wait_for_function("[...document.querySelectorAll('video')].some(v => v.readyState >= 2 && v.videoWidth)")
         page.get_by_role("button", name="Take Photo").click()
-        expect(page.get_by_text("测试便利店0 checked in.")).to_be_visible()
+        expect(page.get_by_text("测试便利店0 checked in.")).to_be_visible(timeout=15_000)
         _shot(page, "9_camera_check_in")
     finally:
         camera.close()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import procrastinate
 from sqlalchemy import select, text
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from db.engine import unit_of_work
 from db.models import Retailer, User
 from db.notification_models import Delivery, Notification
+from portal.center_time import utcnow
 from portal.config import Settings, get_settings
 from portal.i18n import N_, catalog, source_text
 from portal.notifications.channels import gateway, mail
@@ -92,7 +93,7 @@ def deliver_notifications(session: Session, notification_ids: Sequence[int], now
     settings = get_settings()
     if not notification_ids or not (settings.smtp_host or settings.gateway_url):
         return 0
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     rows = session.execute(select(Notification, User.email, User.mobile, User.language)
                            .join(User, User.id == Notification.user_id)
                            .where(Notification.id.in_(list(notification_ids))).order_by(Notification.id)).all()
@@ -148,7 +149,7 @@ def retailer_messages(session: Session, *, about_table: str, about_id: str | int
 
 
 def _digest_text(session: Session, settings: Settings, delivery: Delivery) -> tuple[str, str]:
-    until = delivery.not_before or datetime.now(UTC)
+    until = delivery.not_before or utcnow()
     notes = list(session.scalars(select(Notification).where(
         Notification.user_id == delivery.recipient_id, Notification.created_at > until - timedelta(days=1),
         Notification.created_at <= until, Notification.urgent.is_(False),
@@ -206,7 +207,7 @@ def deliver(delivery_id: int) -> str:
         if delivery is None or delivery.status in DONE:
             return delivery.status if delivery else "gone"
         delivery.attempts += 1
-        delivery.last_attempt_at = datetime.now(UTC)
+        delivery.last_attempt_at = utcnow()
         attempts, channel = delivery.attempts, delivery.channel
         try:
             send = _compose(session, settings, delivery)
@@ -226,7 +227,7 @@ def deliver(delivery_id: int) -> str:
     with unit_of_work() as session:  # 3. the outcome
         delivery = session.get(Delivery, delivery_id, with_for_update=True)
         if failure is None:
-            delivery.status, delivery.sent_at = "sent", datetime.now(UTC)
+            delivery.status, delivery.sent_at = "sent", utcnow()
             return "sent"
         give_up = not failure.retry or attempts >= MAX_ATTEMPTS
         delivery.status, delivery.last_error = ("failed" if give_up else "retrying"), str(failure)[:2000]

@@ -1,7 +1,7 @@
 """The plan page's pieces: the month's targets, the session form, and the moves a session offers by role."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import streamlit as st
 
@@ -9,6 +9,7 @@ from db.training_models import MAX_CAPACITY, SESSION_FORMATS, TrainingSession
 from portal import training as tr
 from portal.access.auth import CurrentUser, can
 from portal.center.sla import local
+from portal.center_time import utcnow
 from portal.i18n import _, fmt_date, fmt_datetime
 from portal.training.labels import FORMAT_LABELS, PLAN_TIMING_LABELS
 from portal.training.ui.common import at, attempt, today
@@ -113,7 +114,7 @@ def session_moves(user: CurrentUser, ts: TrainingSession) -> None:
                                                              icon=":material/task_alt:"):
             attempt(user, tr.approve_session, session_id=ts.id, version=ts.version,
                     done=_("Approved: the session takes sign-ups now."))
-        started = ts.starts_at <= datetime.now(UTC)
+        started = ts.starts_at <= utcnow()
         if manage and ts.state == "approved" and started and st.button(_("Mark as held"), key=key + "held",
                                                                        icon=":material/event_available:"):
             attempt(user, tr.mark_held, session_id=ts.id, version=ts.version,
