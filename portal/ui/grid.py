@@ -50,7 +50,9 @@ def flash(message: str) -> None:
 
 
 def editor_key(spec: TableSpec) -> str:
-    """The key of the grid's data editor now (it changes after a save or when the view changes)."""
+    """The key of the grid's data editor now: it changes after a save, and when the view changes while edits or
+    ticks are pending (Streamlit keeps a keyed editor's edits across new rows of the same shape: a new key drops
+    them). Otherwise it stays, so the browser updates the grid in place instead of building it anew."""
     return key(spec, f"editor.{st.session_state.get(key(spec, 'nonce'), 0)}")
 
 
@@ -122,8 +124,8 @@ def _page(spec: TableSpec, user: CurrentUser, view: ViewState) -> Page:
     """The rows to show: the remembered ones while edits are pending, else a fresh read of the page."""
     shown = view.signature() + f"#{view.page}"
     if st.session_state.get(key(spec, "shown")) != shown:
-        if st.session_state.get(key(spec, "shown")) is not None:
-            reset_editor(spec)
+        if st.session_state.get(key(spec, "shown")) is not None and (pending_edits(spec) or kept_edits(spec)):
+            reset_editor(spec)  # edits (or ticks) made on other rows: a new editor; else the same one, not re-mounted
         st.session_state[key(spec, "shown")] = shown
     remembered = editor_key(spec) + ".rows"
     if remembered in st.session_state and (pending_edits(spec) or kept_edits(spec)):

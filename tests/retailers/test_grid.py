@@ -81,6 +81,19 @@ def test_sorting_two_levels_and_paging_through_many_rows(signed_in, directory):
     assert len(_table(at)) == 50 and _caption(at, "Rows") == "Rows 51–100 of 125"
 
 
+def test_the_grid_stays_the_same_widget_across_pages_unless_edits_or_ticks_are_pending(signed_in, directory):
+    """Issue 18: a new editor key makes the browser build the grid anew (slow); it changes only when it must drop
+    edits or ticks made on other rows."""
+    seed_retailers(get_engine(), 120)
+    at = _grid(signed_in)
+    first = at.data_editor[0].key
+    at.pagination[0].set_value(2).run()
+    assert at.data_editor[0].key == first and _caption(at, "Rows") == "Rows 51–100 of 125"
+    _editor(at, {0: {"_selected": True}})  # a row ticked on page 2, then page 1: a new editor, nothing ticked
+    at.pagination[0].set_value(1).run()
+    assert at.data_editor[0].key != first and not at.session_state[at.data_editor[0].key]["edited_rows"]
+
+
 def test_a_shared_url_reproduces_the_view(signed_in, directory):
     params = {"q": "店", "f": ["status:any_of:[\"active\",\"closed\"]"], "sort": "-owner_name",
               "cols": "license_no,owner_name,status", "size": "100"}
