@@ -8,7 +8,7 @@ import streamlit as st
 from db.engine import unit_of_work
 from db.supply_models import SUPPLY_REASONS
 from portal import incidents as ix
-from portal.access.auth import can
+from portal.access.auth import CurrentUser, can
 from portal.center_time import today
 from portal.i18n import _, fmt_date, fmt_weekday
 from portal.incidents.labels import SUPPLY_POST_LABELS, SUPPLY_REASON_LABELS
@@ -16,6 +16,7 @@ from portal.incidents.records import SUPPLY_REQUESTS
 from portal.records.validation import Lookups
 from portal.ui import grid
 from portal.ui.forms import REFUSED, form_defaults, saved, show_flash, show_input_error, submit_button
+from portal.ui.page_part import page_part
 from portal.ui.session import page_user
 from portal.ui.text import plain
 from portal.ui.view_state import current_view
@@ -138,9 +139,17 @@ with shown["day"]:
     if not joining:
         st.caption(_("No approved requests join the orders of {day}.").format(day=fmt_date(day)))
 
-with shown["all"]:
+
+
+@page_part("incidents.view")
+def all_requests(user: CurrentUser) -> None:
+    """The full list (a part of the page: paging or an inline edit reruns it alone)."""
     view, _ignored = current_view(SUPPLY_REQUESTS, user)
     with unit_of_work(user.id) as s:
         lookups = Lookups(s)
     page, _selected = grid.show_grid(SUPPLY_REQUESTS, user, view, lookups, "pages/supply_requests.py")
     grid.pager(SUPPLY_REQUESTS, view, page)
+
+
+with shown["all"]:
+    all_requests()

@@ -14,6 +14,7 @@ from portal.training.reports import business_type_label
 from portal.training.ui.common import attempt
 from portal.ui import filter_bar, grid
 from portal.ui.forms import edit_form, form_defaults, show_flash, submit_button
+from portal.ui.page_part import page_part
 from portal.ui.session import page_user
 from portal.ui.text import plain
 from portal.ui.view_state import current_view
@@ -34,13 +35,22 @@ def course_changed() -> None:
 user = page_user("training.view")
 st.title(_("Course catalog"))
 show_flash()
-view, _ignored = current_view(tr.COURSES, user)
+
+
+@page_part("training.view")
+def catalog(user: CurrentUser) -> None:
+    """The courses grid (a part of the page: a filter, sort, page or inline edit reruns it alone)."""
+    view, _ignored = current_view(tr.COURSES, user)
+    with unit_of_work(user.id) as s:
+        lookups = Lookups(s)
+    filter_bar.toolbar(tr.COURSES, user, view, lookups)
+    page, _selected = grid.show_grid(tr.COURSES, user, view, lookups, PAGE)
+    grid.pager(tr.COURSES, view, page)
+
+
+catalog()
 with unit_of_work(user.id) as s:
-    lookups = Lookups(s)
     courses = {c.id: c for c in tr.list_courses(s, actor=user, active_only=False)}
-filter_bar.toolbar(tr.COURSES, user, view, lookups)
-page, _selected = grid.show_grid(tr.COURSES, user, view, lookups, PAGE)
-grid.pager(tr.COURSES, view, page)
 
 manage = can(user, "training.manage")
 wanted = int_param(st.query_params, "id")
