@@ -11,7 +11,7 @@ import streamlit as st
 
 from db.engine import unit_of_work
 from portal.access.auth import CurrentUser
-from portal.i18n import _
+from portal.i18n import _, pgettext
 from portal.records.changes import changed_since
 from portal.records.fields import TableSpec
 from portal.ui.forms import live_part
@@ -27,12 +27,12 @@ def check_every() -> float:
 
 
 def notice(spec: TableSpec, rows: list[dict[str, Any]], changed: list[int]) -> str:
-    """“2 rows changed since you opened this page: 好又多便利店, 金叶烟酒行.”"""
+    """“Changed since you opened this page (2): 好又多便利店, 金叶烟酒行.”"""
     titles = {r["id"]: str(r.get(spec.title_field) or f"#{r['id']}") for r in rows}
     named = [titles.get(rid, f"#{rid}") for rid in changed[:NAMED]]
     if len(changed) > NAMED:
-        named.append(_("and {n} more").format(n=len(changed) - NAMED))
-    return _("{n} rows changed since you opened this page: {rows}.").format(n=len(changed), rows=", ".join(named))
+        named.append(pgettext("changed rows", "and {n} more").format(n=len(changed) - NAMED))
+    return _("Changed since you opened this page ({n}): {rows}.").format(n=len(changed), rows=", ".join(named))
 
 
 @st.fragment(run_every=check_every())
@@ -45,5 +45,5 @@ def changed_rows(spec: TableSpec, user: CurrentUser, rows: list[dict[str, Any]])
         return
     with st.container(horizontal=True, vertical_alignment="center", key=key(spec, "live")):
         st.info(plain(notice(spec, rows, changed)), icon=":material/update:")
-        if st.button(_("Refresh"), key=key(spec, "live.refresh"), icon=":material/refresh:"):
+        if st.button(pgettext("changed rows", "Refresh"), key=key(spec, "live.refresh"), icon=":material/refresh:"):
             st.rerun()  # the whole page part: the grid reads its page again

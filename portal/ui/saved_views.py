@@ -7,7 +7,7 @@ import streamlit as st
 from db.engine import unit_of_work
 from db.models import SavedView
 from portal.access.auth import CurrentUser, can
-from portal.i18n import _
+from portal.i18n import _, pgettext
 from portal.notifications.automations import may_automate
 from portal.records.fields import TableSpec
 from portal.records.validation import RecordInputError
@@ -35,7 +35,7 @@ from portal.ui.view_state import key, modified_since_opened, opened_view, read_v
 def _label(view: SavedView) -> str:
     marks = [_("shared")] if view.shared else []
     if view.locked:
-        marks.append(_("locked"))
+        marks.append(pgettext("saved view", "locked"))
     if view.is_default:
         marks.append(_("default for everyone") if view.shared else _("my default"))
     return view.name + (f" ({', '.join(marks)})" if marks else "")
@@ -101,6 +101,7 @@ def _act(spec: TableSpec, user: CurrentUser, action: str, version: int | None = 
                 flash(_("View deleted."))
     except RecordInputError as exc:
         st.session_state[key(spec, "views.problem")] = "; ".join(e.message for e in exc.errors)
+        st.session_state[key(spec, "views.toast")] = True  # (also seen when the popover is closed: update, revert)
         return
     st.session_state.pop(key(spec, "views.problem"), None)
 
@@ -117,8 +118,9 @@ def _picked_view_tools(spec: TableSpec, user: CurrentUser, views: dict[int, Save
             st.button(_("Delete"), key=key(spec, "views.delete"), on_click=_act, args=(spec, user, "delete"))
     if may_change(user, picked):
         with st.container(horizontal=True, vertical_alignment="bottom"):
-            st.text_input(_("New name"), value=picked.name, max_chars=80, key=key(spec, f"views.rename.{picked.id}"))
-            st.button(_("Rename"), key=key(spec, "views.rename"), on_click=_act,
+            st.text_input(pgettext("saved view", "New name"), value=picked.name, max_chars=80,
+                          key=key(spec, f"views.rename.{picked.id}"))
+            st.button(pgettext("saved view", "Rename"), key=key(spec, "views.rename"), on_click=_act,
                       args=(spec, user, "rename", picked.version))
     if picked.shared and manages(user, picked):
         st.toggle(_("Locked: only its owner and supervisors change it"), value=picked.locked,
@@ -133,12 +135,12 @@ def _picked_view_tools(spec: TableSpec, user: CurrentUser, views: dict[int, Save
 def _modified_bar(spec: TableSpec, user: CurrentUser, views: dict[int, SavedView]) -> None:
     """“Modified — update this view / revert”, beside the popover, while the view differs from the saved one."""
     opened = views[st.session_state[key(spec, "view_opened")][0]]
-    st.caption(_("Modified"))
+    st.caption(pgettext("saved view", "Modified"))
     if may_change(user, opened):
         st.button(_("Update this view"), key=key(spec, "views.update"), on_click=_act, args=(spec, user, "update"),
                   icon=":material/save:", type="tertiary")
-    st.button(_("Revert"), key=key(spec, "views.revert"), on_click=_open, args=(spec, views, opened.id),
-              icon=":material/undo:", type="tertiary")
+    st.button(pgettext("saved view", "Revert"), key=key(spec, "views.revert"), on_click=_open,
+              args=(spec, views, opened.id), icon=":material/undo:", type="tertiary")
 
 
 def views_popover(spec: TableSpec, user: CurrentUser) -> None:
@@ -149,7 +151,8 @@ def views_popover(spec: TableSpec, user: CurrentUser) -> None:
     if (st.session_state.get(key(spec, "view_opened")) or (None,))[0] not in views:  # deleted, or no longer shared
         _forget_opened(spec)
     current, modified = st.session_state.get(key(spec, "view_name")), modified_since_opened(spec, view)
-    label = (plain(current) + (" · " + _("modified") if modified else "")) if current else _("Views")
+    marked = " · " + pgettext("saved view", "modified") if modified else ""
+    label = plain(current) + marked if current else _("Views")
     with st.popover(label, icon=":material/bookmarks:", key=key(spec, "views_popover")):
         if views:
             st.selectbox(_("Saved views"), list(views), format_func=lambda i: _label(views[i]),
@@ -169,6 +172,8 @@ def views_popover(spec: TableSpec, user: CurrentUser) -> None:
                   icon=":material/bookmark_add:")
         if problem := st.session_state.get(key(spec, "views.problem")):
             st.error(plain(problem))
+    if st.session_state.pop(key(spec, "views.toast"), False):
+        st.toast(plain(st.session_state[key(spec, "views.problem")]), icon=":material/block:")
     if modified:
         _modified_bar(spec, user, views)
     view_layout.layout_popover(spec, view)

@@ -6,12 +6,13 @@ from typing import Any
 
 import streamlit as st
 
-from portal.i18n import N_, _
+from portal.i18n import NP_, _
 from portal.records.fields import TableSpec
 from portal.records.view import ROW_HEIGHTS, WIDTHS, ViewState
 from portal.ui.view_state import key, read_view, seed, update_view
 
-HEIGHT_LABELS = {0: N_("Standard"), 28: N_("Compact"), 56: N_("Tall"), 84: N_("Extra tall")}
+HEIGHT_LABELS = {0: NP_("row height", "Standard"), 28: NP_("row height", "Compact"), 56: NP_("row height", "Tall"),
+                 84: NP_("row height", "Extra tall")}
 
 
 def apply(config: dict[str, Any], view: ViewState) -> dict[str, Any]:
@@ -59,13 +60,13 @@ def layout_popover(spec: TableSpec, view: ViewState) -> None:
     widths = dict(view.widths)
     seed(key(spec, "layout.height"), view.row_height if view.row_height in ROW_HEIGHTS else 0)
     seed(key(spec, "layout.pinned"), [n for n in view.pinned if n in labels])
-    with st.popover(_("Layout"), icon=":material/view_column:", key=key(spec, "layout_popover")):
+    with st.popover(_("Column layout"), icon=":material/view_column:", key=key(spec, "layout_popover")):
         st.segmented_control(_("Row height"), list(HEIGHT_LABELS), format_func=lambda h: _(HEIGHT_LABELS[h]),
                              key=key(spec, "layout.height"), on_change=_set_height, args=(spec,))
         st.multiselect(_("Pinned columns"), list(labels), format_func=labels.get, key=key(spec, "layout.pinned"),
                        on_change=_set_pinned, args=(spec,),
                        help=_("Pinned columns stay on the left while the grid scrolls sideways."))
-        column = st.selectbox(_("Column"), list(labels), format_func=labels.get, key=key(spec, "layout.column"))
+        column = st.selectbox(_("Column to size"), list(labels), format_func=labels.get, key=key(spec, "layout.column"))
         seed(key(spec, f"layout.width.{column}"), widths.get(column))
         st.number_input(_("Width in pixels (empty: automatic)"), min_value=WIDTHS[0], max_value=WIDTHS[1], value=None,
                         step=20, key=key(spec, f"layout.width.{column}"), on_change=_set_width, args=(spec, column))
