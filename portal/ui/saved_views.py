@@ -135,12 +135,13 @@ def _picked_view_tools(spec: TableSpec, user: CurrentUser, views: dict[int, Save
 def _modified_bar(spec: TableSpec, user: CurrentUser, views: dict[int, SavedView]) -> None:
     """“Modified — update this view / revert”, beside the popover, while the view differs from the saved one."""
     opened = views[st.session_state[key(spec, "view_opened")][0]]
-    st.caption(pgettext("saved view", "Modified"))
-    if may_change(user, opened):
-        st.button(_("Update this view"), key=key(spec, "views.update"), on_click=_act, args=(spec, user, "update"),
-                  icon=":material/save:", type="tertiary")
-    st.button(pgettext("saved view", "Revert"), key=key(spec, "views.revert"), on_click=_open,
-              args=(spec, views, opened.id), icon=":material/undo:", type="tertiary")
+    with st.container(horizontal=True, vertical_alignment="center", gap="small", width="content"):
+        st.caption(pgettext("saved view", "Modified"))
+        if may_change(user, opened):
+            st.button(_("Update this view"), key=key(spec, "views.update"), on_click=_act,
+                      args=(spec, user, "update"), icon=":material/save:", type="tertiary")
+        st.button(pgettext("saved view", "Revert"), key=key(spec, "views.revert"), on_click=_open,
+                  args=(spec, views, opened.id), icon=":material/undo:", type="tertiary")
 
 
 def views_popover(spec: TableSpec, user: CurrentUser) -> None:

@@ -2,6 +2,7 @@
 the grid applies them to its columns, and the “Layout” popover changes them."""
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import streamlit as st
@@ -9,6 +10,7 @@ import streamlit as st
 from portal.i18n import NP_, _
 from portal.records.fields import TableSpec
 from portal.records.view import ROW_HEIGHTS, WIDTHS, ViewState
+from portal.ui.columns import OPEN, SELECT
 from portal.ui.view_state import key, read_view, seed, update_view
 
 HEIGHT_LABELS = {0: NP_("row height", "Standard"), 28: NP_("row height", "Compact"), 56: NP_("row height", "Tall"),
@@ -16,14 +18,22 @@ HEIGHT_LABELS = {0: NP_("row height", "Standard"), 28: NP_("row height", "Compac
 
 
 def apply(config: dict[str, Any], view: ViewState) -> dict[str, Any]:
-    """The grid's column config with the view's widths and pinned columns."""
+    """The grid's column config with the view's widths and pinned columns (pinned ones go first, after the row's
+    checkbox and open button, which are pinned with them)."""
     for name, width in view.widths:
         if name in config:
-            config[name] = {**config[name], "width": width}
-    for name in view.pinned:
+            config[name] = _with(config[name], width=width)
+    for name in (SELECT, OPEN, *view.pinned) if view.pinned else ():
         if name in config:
-            config[name] = {**config[name], "pinned": True}
+            config[name] = _with(config[name], pinned=True)
     return config
+
+
+def _with(entry: Any, **changes: Any) -> Any:
+    """A column's config with `changes` (a button column's config sits inside its result, with its callback)."""
+    if isinstance(entry, dict):
+        return {**entry, **changes}
+    return dataclasses.replace(entry, config={**entry.config, **changes})
 
 
 def row_height(view: ViewState) -> int | None:
