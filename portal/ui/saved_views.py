@@ -166,7 +166,7 @@ def views_popover(spec: TableSpec, user: CurrentUser) -> None:
                       help=_("A new view of yours; your own view of that name is replaced."))
         if can(user, SHARE):
             st.checkbox(_("Share with everyone"), key=key(spec, "views.shared"))
-            st.checkbox(_("Lock it: only I and supervisors change it"), key=key(spec, "views.locked"),
+            st.checkbox(_("Lock it: only I and supervisors change it"), key=key(spec, "views.locked"), value=True,
                         disabled=not st.session_state.get(key(spec, "views.shared")))
         st.checkbox(_("Open with this view by default"), key=key(spec, "views.default"))
         st.button(_("Save as a new view"), key=key(spec, "views.save"), on_click=_act, args=(spec, user, "save"),
