@@ -285,6 +285,7 @@ def show_grid(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Look
         return page, set()  # (no records grid adds rows: an editor is only ever for the rows shown)
     selectable = bool(editable) if selectable is None else selectable
     frame = _with_kept(spec, page, fields, page_frame(fields, page.rows, editable=editable, selectable=selectable))
+    frame = live.mark_changed(spec, page.rows, frame)  # rows someone changed, after a refresh of the notice below
     config = grid_config(fields, editable=editable, lookups=lookups, open_key=editor_key(spec) + ".open",
                          selectable=selectable)
     config, row_height = view_layout.apply(config, view), view_layout.row_height(view)  # widths, pins: the view's

@@ -13,6 +13,7 @@ from portal.records.filters import Filter
 from portal.records.view import ViewState
 from portal.records.views import save_view, update_view
 from portal.retailers.table import RETAILERS, update_retailer
+from portal.ui.live import CHANGED_MARK
 from portal.ui.text import shown
 from tests.retailers.support import directory_fixture  # noqa: F401  (the `directory` fixture)
 
@@ -136,7 +137,9 @@ def test_rows_another_user_changed_since_the_grid_drew_them_are_named(signed_in,
         assert [shown(i.value) for i in at.info] == ["Changed since you opened this page (1): 金叶烟酒行."]
         at.button(key="retailers.live.refresh").click().run()  # the page is read again: nothing to tell
         assert not at.info and not at.exception
-        assert "李芳" + login in list((at.data_editor or at.dataframe)[0].value["owner_name"])
+        table = (at.data_editor or at.dataframe)[0].value
+        assert "李芳" + login in list(table["owner_name"])
+        assert [mark == CHANGED_MARK for mark in table["_open"]] == [False, True, False, False, False]
 
 
 def test_updating_a_view_someone_changed_since_it_was_opened_is_refused_and_says_who(signed_in, directory, make_user):
