@@ -262,7 +262,8 @@ class Retailer(Audited, Versioned, Base):
 class SavedView(Audited, Versioned, Base):
     """A named grid view of one table (search, filters, sort, columns): personal, or shared by a supervisor.
 
-    `is_default` on a personal view makes it its owner's default; on a shared view, everyone's default.
+    `is_default` on a personal view makes it its owner's default; on a shared view, everyone's default. A shared
+    view others may work on unless `locked` (then only its owner or a supervisor changes it).
     """
 
     __tablename__ = "saved_views"
@@ -273,6 +274,7 @@ class SavedView(Audited, Versioned, Base):
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")  # shared: owner/supervisors
     state: Mapped[dict] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),

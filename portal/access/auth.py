@@ -48,6 +48,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "retailers.edit": frozenset({"supervisor", "admin"}),
     "retailers.view_phone": frozenset(set(ROLES) - {"viewer", "reviewer"}),
     "views.share": frozenset({"supervisor"}),  # saved grid views visible to everyone (records layer)
+    "views.edit_shared": frozenset(set(ROLES) - {"viewer", "reviewer"}),  # update a shared view that is not locked
     "complaints.view": frozenset({"agent", "handler", "supervisor", "viewer"}),  # lists; rows as can_view allows
     "complaints.register": frozenset({"agent", "supervisor"}),
     "complaints.work": frozenset({"agent", "handler", "supervisor"}),

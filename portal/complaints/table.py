@@ -240,7 +240,7 @@ def ensure_shared_views(session: Session, *, actor: CurrentUser) -> None:
         exists = session.scalar(select(SavedView.id).where(SavedView.table_name == COMPLAINTS.name,
                                                            SavedView.owner_id == owner, SavedView.name == name))
         if exists is None:
-            session.add(SavedView(table_name=COMPLAINTS.name, owner_id=owner, name=name, shared=True,
+            session.add(SavedView(table_name=COMPLAINTS.name, owner_id=owner, name=name, shared=True, locked=True,
                                   state=state.to_json()))
     session.add(AppState(key=VIEWS_SEEDED, value={"views": len(SHARED_VIEWS)}))
     session.flush()

@@ -19,6 +19,9 @@ MAX_SORT_LEVELS = 2
 PARAM_KEYS = ("q", "f", "sort", "cols", "page", "size", "as")
 GRID = "grid"
 LAYOUTS = (GRID, "kanban", "calendar")  # how a view shows its records (a table offers those it has a screen for)
+PARAM_KEYS += ("w", "pin", "rh")  # column widths, pinned columns, row height (how the grid draws the view)
+WIDTHS = (60, 1000)  # a column's width in pixels, lowest and highest
+ROW_HEIGHTS = (0, 28, 35, 56, 84)  # 0: the grid's own (35 px); a saved view may say compact or taller rows
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,9 @@ class ViewState:
     page: int = 1
     page_size: int = PAGE_SIZES[0]
     layout: str = GRID  # one of LAYOUTS: the same records as a grid, a kanban board or a calendar
+    widths: tuple[tuple[str, int], ...] = ()  # (field, pixels): columns not named keep the grid's own width
+    pinned: tuple[str, ...] = ()  # columns that stay on the left while the grid scrolls sideways
+    row_height: int = 0  # one of ROW_HEIGHTS
 
     @property
     def is_filtered(self) -> bool:
@@ -51,7 +57,8 @@ class ViewState:
         """The state minus the page, as stored in a saved view."""
         return {"search": self.search, "filters": [[f.field, f.op, f.value] for f in self.filters],
                 "sort": [[name, desc] for name, desc in self.sort], "columns": list(self.columns),
-                "page_size": self.page_size, "layout": self.layout}
+                "page_size": self.page_size, "layout": self.layout,
+                **_layout_json(self)}
 
     @classmethod
     def from_json(cls, spec: TableSpec, data: Mapping[str, Any]) -> ViewState:
@@ -64,7 +71,7 @@ class ViewState:
         return cls(search=str(data.get("search", "")), filters=filters, sort=sort,
                    columns=tuple(c for c in data.get("columns", []) if spec.has_field(c)),
                    page_size=size if size in PAGE_SIZES else PAGE_SIZES[0],
-                   layout=layout if layout in LAYOUTS else GRID)
+                   layout=layout if layout in LAYOUTS else GRID, **_layout_from_json(spec, data))
 
     def to_params(self) -> dict[str, str | list[str]]:
         """URL query parameters (defaults left out, so the plain URL is the default view)."""
@@ -83,6 +90,7 @@ class ViewState:
             params["size"] = str(self.page_size)
         if self.layout != GRID:
             params["as"] = self.layout
+        params.update(_layout_params(self))
         return params
 
     @classmethod
@@ -113,7 +121,7 @@ class ViewState:
             layout = GRID
         return cls(search=clean_text(_one(params, "q"), limit=SEARCH_LIMIT), filters=tuple(filters), sort=tuple(sort),
                    columns=columns, page=page, page_size=size if size in PAGE_SIZES else PAGE_SIZES[0],
-                   layout=layout), ignored
+                   layout=layout, **_layout_from_params(spec, params, ignored)), ignored
 
 
 def _one(params: Mapping[str, str | list[str]], key: str) -> str:
@@ -147,3 +155,40 @@ def _parse_filter(spec: TableSpec, text: str) -> Filter | None:
             return None
         return Filter(name, op, tuple(str(i) for i in items)) if isinstance(items, list) else None
     return Filter(name, op, parts[2])
+
+
+# Column widths, pinned columns and row height: JSON {"widths": {field: px}, "pinned": [...], "row_height": px},
+# URL ?w=field:px,field:px&pin=field,field&rh=px (all left out when the grid's own)
+def _layout_json(view: ViewState) -> dict[str, Any]:
+    return {"widths": dict(view.widths), "pinned": list(view.pinned), "row_height": view.row_height}
+
+
+def _layout_from_json(spec: TableSpec, data: Mapping[str, Any]) -> dict[str, Any]:
+    widths = data.get("widths") if isinstance(data.get("widths"), dict) else {}
+    return {"widths": tuple((n, int(w)) for n, w in widths.items()
+                            if spec.has_field(n) and isinstance(w, int) and WIDTHS[0] <= w <= WIDTHS[1]),
+            "pinned": tuple(n for n in data.get("pinned", []) if spec.has_field(n)),
+            "row_height": data.get("row_height", 0) if data.get("row_height", 0) in ROW_HEIGHTS else 0}
+
+
+def _layout_params(view: ViewState) -> dict[str, str]:
+    params = {"w": ",".join(f"{n}:{w}" for n, w in view.widths), "pin": ",".join(view.pinned),
+              "rh": str(view.row_height) if view.row_height else ""}
+    return {k: v for k, v in params.items() if v}
+
+
+def _layout_from_params(spec: TableSpec, params: Mapping[str, str | list[str]], ignored: list[str]) -> dict[str, Any]:
+    widths = []
+    for item in filter(None, _one(params, "w").split(",")):
+        name, _sep, px = item.partition(":")
+        width = parse_int(px, low=WIDTHS[0], high=WIDTHS[1]) if spec.has_field(name) else None
+        if width is None:
+            ignored.append(_("column width “{text}”").format(text=item))
+        else:
+            widths.append((name, width))
+    pinned = tuple(n for n in _one(params, "pin").split(",") if spec.has_field(n))
+    height = parse_int(_one(params, "rh")) or 0
+    if height not in ROW_HEIGHTS:
+        ignored.append(_("row height “{text}”").format(text=_one(params, "rh")))
+        height = 0
+    return {"widths": tuple(widths), "pinned": pinned, "row_height": height}

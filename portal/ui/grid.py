@@ -27,6 +27,7 @@ from portal.records.fields import Field, FieldType, TableSpec
 from portal.records.query import Page, fetch_page
 from portal.records.validation import Lookups, error_text
 from portal.records.view import ViewState
+from portal.ui import live, view_layout
 from portal.ui.columns import OPEN, SELECT, grid_config, page_frame
 from portal.ui.forms import guarded_callback, keep_also, retried, saving_as
 from portal.ui.text import plain
@@ -286,18 +287,23 @@ def show_grid(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Look
         return page, set()  # (no records grid adds rows: an editor is only ever for the rows shown)
     selectable = bool(editable) if selectable is None else selectable
     frame = _with_kept(spec, page, fields, page_frame(fields, page.rows, editable=editable, selectable=selectable))
+    frame = live.mark_changed(spec, page.rows, frame)  # rows someone changed, after a refresh of the notice below
     config = grid_config(fields, editable=editable, lookups=lookups, open_key=editor_key(spec) + ".open",
                          selectable=selectable)
+    config, row_height = view_layout.apply(config, view), view_layout.row_height(view)  # widths, pins: the view's
     order = [c for c in (SELECT, OPEN) if c in frame.columns] + [f.name for f in fields]
     st.html(PORTAL_ONLY_TOOLS.format(key=re.sub(r"[^a-zA-Z0-9_-]", "-", key(spec, "grid"))))  # (Streamlit's class)
     with st.container(key=key(spec, "grid")):
         if editable or selectable:
             st.data_editor(frame, key=editor_key(spec), column_config=config, column_order=order, hide_index=True,
                            disabled=[f.name for f in fields if f.name not in editable] + [OPEN],
-                           alt=_(spec.label), height="auto" if len(page.rows) <= 20 else 600, placeholder="")
+                           alt=_(spec.label), height="auto" if len(page.rows) <= 20 else 600, placeholder="",
+                           row_height=row_height)
         else:
             st.dataframe(frame, column_config=config, column_order=order, hide_index=True, alt=_(spec.label),
-                         height="auto" if len(page.rows) <= 20 else 600, placeholder="")
+                         height="auto" if len(page.rows) <= 20 else 600, placeholder="", row_height=row_height)
+    live.changed_rows(spec, user, [{"id": r["id"], "version": r["version"], spec.title_field: r.get(spec.title_field)}
+                                   for r in page.rows])  # rows others changed since drawn, checked every few seconds
     if editable:  # batching: several edits checked and saved together, or none (e.g. a row's related fields)
         seed(key(spec, "save_at_once"), saves_at_once(spec))
         st.toggle(_("Save each change at once"), key=key(spec, "save_at_once"), on_change=_at_once_changed,

@@ -55,8 +55,21 @@ def current_view(spec: TableSpec, user: CurrentUser) -> tuple[ViewState, list[st
                 saved = default_view(s, actor=user, spec=spec)
                 if saved is not None:
                     write_view(ViewState.from_json(spec, saved.state))
-                    st.session_state[key(spec, "view_name")] = saved.name
+                    opened_view(spec, saved.id, saved.version, saved.name, saved.state)
     return read_view(spec)
+
+
+def opened_view(spec: TableSpec, view_id: int, version: int, name: str, state: dict) -> None:
+    """Remember the saved view the grid now shows (as its link spells it), to tell when the view was changed."""
+    st.session_state[key(spec, "view_name")] = name
+    spelled = ViewState.from_params(spec, ViewState.from_json(spec, state).to_params())[0]
+    st.session_state[key(spec, "view_opened")] = (view_id, version, spelled.signature())
+
+
+def modified_since_opened(spec: TableSpec, view: ViewState) -> bool:
+    """Whether `view` differs from the saved view it was opened from (its page aside)."""
+    opened = st.session_state.get(key(spec, "view_opened"))
+    return opened is not None and opened[2] != view.signature()
 
 
 def seed(widget_key: str, value: Any) -> None:
