@@ -1,21 +1,23 @@
 """The calendar layout of a records view (`?as=calendar`): the view's records on a month or a week of the center's
-days. Each record is a link to its page; a day with more records than fit says "+N more", which opens that day's
-records as a grid.
+days. Each record links to its page; a day with more records than fit says "+N more", a link to that day's records
+as a grid. (Links in Streamlit's Markdown open in a new tab: the calendar stays where it was.)
 
 What is read is portal/records/calendar.py's: the visible days only, a count per day and the first few records of
 each day. Where the calendar stands (month or week, and a day in it) is in the URL (`?cal=week&on=2026-12-07`), so
 a link shows the same days. Times are the center's (portal/center_time.py), whatever the server's or the browser's
 zone.
 
-Drawn with Streamlit's own elements (columns, links): streamlit-calendar (FullCalendar) was tried and left out —
-its bundle loads FullCalendar's premium plugins, which print an English "Your license key is invalid" notice on
-every calendar unless a premium licence key is given.
+Drawn as one Markdown table. streamlit-calendar (FullCalendar) was tried and left out: its bundle loads
+FullCalendar's premium plugins, which print an English "Your license key is invalid" notice on every calendar unless
+a premium licence key is given. Columns of page links were tried too: at five records a day a month is some 250
+elements, several times the time of the query.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 import streamlit as st
 from babel.dates import format_interval, format_skeleton, get_day_names
@@ -23,25 +25,26 @@ from babel.dates import format_interval, format_skeleton, get_day_names
 from db.engine import unit_of_work
 from portal.access.auth import CurrentUser
 from portal.center_time import today
-from portal.i18n import NP_, _, current_language, fmt_date, fmt_number
+from portal.i18n import NP_, _, current_language, fmt_number
 from portal.inputs import day_in_range, parse_choice, parse_day
 from portal.records.calendar import (
     MODES,
     MONTH,
     SHOWN_PER_DAY,
     WEEK,
-    CalendarDay,
     CalendarEvent,
     CalendarFields,
+    CalendarRange,
     fetch_calendar,
     step,
     visible_days,
 )
 from portal.records.fields import FieldType, TableSpec
 from portal.records.filters import IS, Filter
-from portal.records.view import GRID, ViewState
+from portal.records.view import GRID, PARAM_KEYS, ViewState
+from portal.ui.nav import PAGES
 from portal.ui.text import plain
-from portal.ui.view_state import key, seed, write_view
+from portal.ui.view_state import key, seed
 
 CALENDAR = "calendar"  # the layout's name (ViewState.layout)
 # the tables that have a calendar, and the date-time field each is placed by (an index on it answers the range)
@@ -53,10 +56,9 @@ CALENDARS: dict[str, CalendarFields] = {
 MODE_PARAM, DAY_PARAM = "cal", "on"
 PALETTE = ("blue", "green", "orange", "violet", "red", "gray")  # Streamlit's colours, for choices without their own
 MONTH_LABEL = NP_("calendar", "Month")  # (not the month pickers' "Month")
-# a record's link wraps in its day's narrow cell instead of being cut to its first characters
-WRAP_LINKS = """<style>
-.st-key-{key} [data-testid="stPageLink-NavLink"] {{ height: auto; }}
-.st-key-{key} [data-testid="stPageLink-NavLink"] * {{ white-space: normal; overflow: visible; text-overflow: clip; }}
+SAME_WIDTH_DAYS = """<style>
+.st-key-{key} table {{ table-layout: fixed; width: 100%; }}
+.st-key-{key} td, .st-key-{key} th {{ overflow-wrap: anywhere; vertical-align: top; }}
 </style>"""
 
 
@@ -72,10 +74,44 @@ def choice_colours(spec: TableSpec, fields: CalendarFields) -> dict[str, str]:
     return {c.value: c.color or PALETTE[i % len(PALETTE)] for i, c in enumerate(spec.field(fields.color).choices)}
 
 
-def event_label(event: CalendarEvent, colours: dict[str, str]) -> str:
-    """A record's link text: a dot in its colour, its center time, its title (as typed, never Markdown)."""
+def event_label(event: CalendarEvent, colours: dict[str, str], record_url: str) -> str:
+    """A record in its day: a dot in its colour, then its center time and title (as typed, never Markdown) as a link
+    to its page."""
     dot = f":{colours.get(event.color or '', 'blue')}[●]"
-    return f"{dot} {event.start.strftime('%H:%M')} {plain(event.title or f'#{event.id}')}"
+    return f"{dot} [{event.start.strftime('%H:%M')} {plain(event.title or f'#{event.id}')}]({record_url}?id={event.id})"
+
+
+def _day_number(day: date, month: int | None) -> str:
+    if day == today():
+        return f":primary-badge[{day.day}]"
+    return f":gray[{day.day}]" if month is not None and day.month != month else f"**{day.day}**"
+
+
+def calendar_markdown(shown: CalendarRange, *, record_url: str, more_url: Callable[[date], str],
+                      colours: dict[str, str], month: int | None) -> str:
+    """The visible days as one Markdown table, a column per weekday (Monday first): per week a row of dates, a row
+    per record slot (each day's first records by time, as links), and a row of "+N more" links where a day has
+    more. One element, however full the month: a page of hundreds of links and widgets would take longer to send
+    than the query takes to read."""
+    names = get_day_names("abbreviated", locale=current_language())
+    lines = ["| " + " | ".join(f"**{names[i]}**" for i in range(7)) + " |", "|" + " :-- |" * 7]
+    for week_start in range(shown.first.toordinal(), shown.end.toordinal(), 7):
+        days = [date.fromordinal(o) for o in range(week_start, week_start + 7)]
+        found = [shown.days.get(d) for d in days]
+        lines.append("| " + " | ".join(_day_number(d, month) for d in days) + " |")
+        for slot in range(max((len(f.events) for f in found if f), default=0)):
+            lines.append("| " + " | ".join(event_label(f.events[slot], colours, record_url)
+                                           if f and slot < len(f.events) else " " for f in found) + " |")
+        if any(f and f.more for f in found):
+            lines.append("| " + " | ".join(f"[{_('+{n} more').format(n=fmt_number(f.more))}]({more_url(d)})"
+                                           if f and f.more else " " for d, f in zip(days, found, strict=True))
+                         + " |")
+    return "\n".join(lines)
+
+
+def record_url(record_page: str) -> str:
+    """The address of a record page (relative: it works behind a proxy's path too)."""
+    return next(p.url_path for p in PAGES if p.path == record_page)
 
 
 def _position(spec: TableSpec, default_day: date | None) -> tuple[str, date, list[str]]:
@@ -106,9 +142,12 @@ def _mode_changed(widget: str) -> None:
         st.query_params[MODE_PARAM] = st.session_state[widget]
 
 
-def _open_day(view: ViewState, fields: CalendarFields, day: date) -> None:
-    """"+N more": the view's records of that center day, as a grid."""
-    write_view(view.with_(layout=GRID, filters=(*view.filters, Filter(fields.start, IS, day.isoformat()))))
+def day_params(view: ViewState, fields: CalendarFields, day: date, others: dict[str, list[str]]) -> str:
+    """"+N more": the URL query of the view's records of that center day as a grid (the page's other parameters
+    kept)."""
+    grid = view.with_(layout=GRID, filters=(*view.filters, Filter(fields.start, IS, day.isoformat())))
+    kept = {k: v for k, v in others.items() if k not in PARAM_KEYS and k not in (MODE_PARAM, DAY_PARAM)}
+    return "?" + urlencode({**kept, **grid.to_params()}, doseq=True)
 
 
 def _title(mode: str, first: date, end: date, day: date) -> str:
@@ -134,27 +173,6 @@ def _toolbar(spec: TableSpec, mode: str, day: date, first: date, end: date) -> N
         st.segmented_control(_("Show"), MODES, key=widget, on_change=_mode_changed, args=(widget,),
                              format_func=lambda m: _(MONTH_LABEL) if m == MONTH else _("Week"),
                              label_visibility="collapsed")
-
-
-def _day_cell(spec: TableSpec, view: ViewState, fields: CalendarFields, record_page: str, day: date,
-              shown: CalendarDay | None, colours: dict[str, str], month: int | None) -> None:
-    """One day: its date (today marked, days of the next or previous month greyed), its first records, "+N more"."""
-    number = str(day.day)
-    if day == today():
-        st.markdown(f":primary-badge[{number}]")
-    elif month is not None and day.month != month:
-        st.caption(number)
-    else:
-        st.markdown(f"**{number}**")
-    if shown is None:
-        return
-    for event in shown.events:
-        st.page_link(record_page, label=event_label(event, colours), query_params={"id": str(event.id)})
-    if shown.more:
-        st.button(_("+{n} more").format(n=fmt_number(shown.more)), key=key(spec, f"calendar_more.{day.isoformat()}"),
-                  type="tertiary", on_click=_open_day, args=(view, fields, day),
-                  help=_("Open the {n} records of {day} as a list.").format(n=fmt_number(shown.total),
-                                                                          day=fmt_date(day)))
 
 
 def _legend(spec: TableSpec, fields: CalendarFields, colours: dict[str, str]) -> None:
@@ -183,16 +201,10 @@ def show_calendar(spec: TableSpec, user: CurrentUser, view: ViewState, record_pa
                  "the rest as a list.").format(n=fmt_number(shown.total), field=_(spec.field(fields.start).label),
                                       k=SHOWN_PER_DAY[mode]))
     colours = choice_colours(spec, fields)
-    weekdays = get_day_names("abbreviated", locale=current_language())
-    st.html(WRAP_LINKS.format(key=re.sub(r"[^a-zA-Z0-9_-]", "-", key(spec, "calendar"))))  # (Streamlit's class)
+    others = {k: st.query_params.get_all(k) for k in st.query_params}
+    st.html(SAME_WIDTH_DAYS.format(key=re.sub(r"[^a-zA-Z0-9_-]", "-", key(spec, "calendar"))))  # (Streamlit's class)
     with st.container(key=key(spec, "calendar")):
-        for column, weekday in zip(st.columns(7, gap="small"), range(7), strict=True):
-            column.markdown(f"**{weekdays[weekday]}**")
-        for week_start in range(first.toordinal(), end.toordinal(), 7):
-            for column, ordinal in zip(st.columns(7, gap="small", border=True),
-                                       range(week_start, week_start + 7), strict=True):
-                with column:
-                    cell = date.fromordinal(ordinal)
-                    _day_cell(spec, view, fields, record_page, cell, shown.days.get(cell), colours,
-                              day.month if mode == MONTH else None)
+        st.markdown(calendar_markdown(shown, record_url=record_url(record_page), colours=colours,
+                                      more_url=lambda d: day_params(view, fields, d, others),
+                                      month=day.month if mode == MONTH else None))
     _legend(spec, fields, colours)
