@@ -37,9 +37,12 @@ def busiest_session_month() -> date:
 
 
 def calendar_interactions(at: Any, repeat: int, time: Callable) -> dict[str, list[float]]:
-    """A calendar month of training sessions (the busiest month) and of complaints by due time (this month)."""
+    """A calendar month of training sessions (the busiest month, beside the same plan page as a grid: the plan's
+    indicators and session form cost the same either way) and a month and a week of complaints by due time."""
     results = {}
     month = busiest_session_month()
+    _open(at, "pages/training_plan.py", month=f"{month:%Y-%m}")  # the plan page itself (its grid), for comparison
+    results[f"training plan {month:%Y-%m} as a grid (the page's own cost)"] = time(repeat, lambda i: _run(at))
     _open(at, "pages/training_plan.py", month=f"{month:%Y-%m}", **{"as": "calendar"})
     results[f"calendar: training sessions, month {month:%Y-%m}"] = time(repeat, lambda i: _run(at))
     _open(at, "pages/complaints.py", **{"as": "calendar"})

@@ -104,3 +104,25 @@ def test_a_link_with_a_wrong_calendar_position_is_shown_from_today_and_says_so(a
     page = _open_plan(signed_in("admin"), cal="year", on="2026-13-40", **{"as": "calendar"})
     warnings = [w.value for w in page.warning]
     assert any("calendar mode “year”" in w and "day “2026-13-40”" in w for w in warnings), warnings
+
+
+def test_a_typed_title_shows_as_typed_in_the_calendar_table():
+    from datetime import date, datetime
+
+    from portal.center_time import CENTER_TZ
+    from portal.records.calendar import CalendarDay, CalendarEvent, CalendarRange
+    from portal.ui.calendar_view import calendar_markdown
+    from tests.support.markdown_check import LONG, markup_from_user
+
+    day = date(2026, 12, 9)
+    title = LONG + " | 断表 | "  # a pipe would end the table cell
+    event = CalendarEvent(7, title, datetime(2026, 12, 9, 23, 30, tzinfo=CENTER_TZ), None, "draft")
+    shown = CalendarRange(first=date(2026, 12, 7), end=date(2026, 12, 14),
+                          days={day: CalendarDay(day, 9, [event])})
+    table = calendar_markdown(shown, record_url="training_session", colours={"draft": "blue"},
+                              more_url=lambda d: f"?f=starts_at%3Ais%3A{d.isoformat()}", month=None)
+    assert markup_from_user(table) == []
+    rows = table.splitlines()
+    assert all(len(re.findall(r"(?<!\\)\|", row)) == 8 for row in rows), rows  # seven cells in every row
+    assert "(training_session?id=7)" in rows[3] and "23:30" in rows[3]
+    assert rows[4].split("|")[3].strip() == "[+8 more](?f=starts_at%3Ais%3A2026-12-09)"
