@@ -12,7 +12,7 @@ from portal.complaints.table import COMPLAINTS, DEPARTMENTS, ensure_shared_views
 from portal.complaints.ui.bulk import bulk_panel, quick_filters, waiting_exits
 from portal.i18n import _
 from portal.records.validation import Lookups
-from portal.ui import filter_bar, grid, saved_views, transfer
+from portal.ui import calendar_view, filter_bar, grid, saved_views, transfer
 from portal.ui.page_part import page_part
 from portal.ui.session import page_user
 from portal.ui.text import plain
@@ -47,6 +47,8 @@ def complaints(user: CurrentUser) -> None:
     waiting_exits(user, view)
     quick_filters(view)
     filter_bar.toolbar(COMPLAINTS, user, view, lookups)
+    if view.layout == calendar_view.CALENDAR:
+        return calendar_view.show_calendar(COMPLAINTS, user, view, RECORD_PAGE)
     page, selected = grid.show_grid(COMPLAINTS, user, view, lookups, RECORD_PAGE, selectable=supervisor)
     bulk_panel(user, page, selected, lookups.link_titles.get(DEPARTMENTS.name, {}), staff)
     grid.pager(COMPLAINTS, view, page)

@@ -9,7 +9,7 @@ from portal.access.auth import CurrentUser
 from portal.i18n import _
 from portal.incidents.records import INCIDENTS
 from portal.records.validation import Lookups
-from portal.ui import filter_bar, grid, saved_views, transfer
+from portal.ui import calendar_view, filter_bar, grid, saved_views, transfer
 from portal.ui.page_part import page_part
 from portal.ui.session import page_user
 from portal.ui.text import plain
@@ -34,6 +34,8 @@ def incidents(user: CurrentUser) -> None:
     if ignored:
         st.warning(_("Parts of this link were ignored: {parts}.").format(parts=plain(", ".join(ignored))))
     filter_bar.toolbar(INCIDENTS, user, view, lookups)
+    if view.layout == calendar_view.CALENDAR:
+        return calendar_view.show_calendar(INCIDENTS, user, view, RECORD_PAGE)
     page, _selected = grid.show_grid(INCIDENTS, user, view, lookups, RECORD_PAGE)
     grid.pager(INCIDENTS, view, page)
 

@@ -13,7 +13,7 @@ from portal.records.validation import Lookups
 from portal.training.rules import month_bounds, next_month
 from portal.training.ui.common import SESSION_PAGE, attempt, month_label, month_picker, session_label
 from portal.training.ui.plan import plan_indicators, session_form, session_moves
-from portal.ui import filter_bar, grid
+from portal.ui import calendar_view, filter_bar, grid
 from portal.ui.forms import show_flash
 from portal.ui.session import page_user
 from portal.ui.view_state import current_view
@@ -54,8 +54,11 @@ last_day = next_month(month) - timedelta(days=1)
 in_month = Filter("starts_at", BETWEEN, (month.isoformat(), last_day.isoformat()))
 month_view = replace(view, filters=(*view.filters, in_month))
 filter_bar.toolbar(tr.SESSIONS, user, view, lookups)
-page, _selected = grid.show_grid(tr.SESSIONS, user, month_view, lookups, SESSION_PAGE)
-grid.pager(tr.SESSIONS, month_view, page)
+if view.layout == calendar_view.CALENDAR:  # the month picked above, unless the calendar was moved
+    calendar_view.show_calendar(tr.SESSIONS, user, view, SESSION_PAGE, default_day=month)
+else:
+    page, _selected = grid.show_grid(tr.SESSIONS, user, month_view, lookups, SESSION_PAGE)
+    grid.pager(tr.SESSIONS, month_view, page)
 
 st.subheader(_("Work on a session"))
 options = [None, *sessions] if can(user, "training.manage") else list(sessions)
