@@ -48,7 +48,8 @@ def _branches(base: Select, keys: list[tuple[Any, bool]], values: tuple, forward
     """One LIMIT 1 query per (level, condition), deepest level first: the first non-empty one holds the neighbour."""
     branches = []
     for level in range(len(keys) - 1, -1, -1):
-        equal = [e.is_(None) if v is None else e == literal(v, type_=e.type) for (e, _d), v in zip(keys[:level], values, strict=False)]
+        equal = [e.is_(None) if v is None else e == literal(v, type_=e.type)
+                 for (e, _d), v in zip(keys[:level], values, strict=False)]
         expr, desc = keys[level]
         for cond in _past(expr, values[level], desc, forward):
             order = [(e.desc() if d == forward else e.asc()) for e, d in keys]

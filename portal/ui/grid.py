@@ -29,6 +29,7 @@ from portal.records.validation import Lookups, error_text
 from portal.records.view import ViewState
 from portal.ui.columns import OPEN, SELECT, grid_config, page_frame
 from portal.ui.forms import guarded_callback, keep_also, retried, saving_as
+from portal.ui.record_nav import FROM, from_param
 from portal.ui.text import plain
 from portal.ui.view_state import cursor, key, remember_cursor, seed, update_view, write_view
 
@@ -112,10 +113,12 @@ def _with_kept(spec: TableSpec, page: Page, fields: list[Field], frame: pd.DataF
     return frame
 
 
-def open_record(spec: TableSpec, record_page: str, record_id: int) -> None:
-    """Go to a record's page, remembering the grid's URL for the way back."""
+def open_record(spec: TableSpec, record_page: str, record_id: int, view: ViewState | None = None) -> None:
+    """Go to a record's page, remembering the grid's URL for the way back; `view` (the grid's) travels with the
+    link, for previous / next within it."""
     st.session_state[key(spec, "back")] = st.query_params.to_dict()
-    st.switch_page(record_page, query_params={"id": str(record_id)})
+    trail = {FROM: from_param(view)} if view is not None else {}
+    st.switch_page(record_page, query_params={"id": str(record_id), **trail})
 
 
 def _page(spec: TableSpec, user: CurrentUser, view: ViewState) -> Page:
@@ -303,7 +306,7 @@ def show_grid(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Look
                   help=_("Off: changes wait until you press “Save changes”, and are saved together or not at all."))
     click = st.session_state.get(editor_key(spec) + ".open")
     if click is not None:
-        open_record(spec, record_page, page.rows[int(click["row"])]["id"])
+        open_record(spec, record_page, page.rows[int(click["row"])]["id"], view)
     edits = pending_edits(spec)
     selected = {pos for pos, changes in edits.items() if changes.pop(SELECT, False)}
     field_edits = {pos: changes for pos, changes in edits.items() if changes}
