@@ -29,7 +29,7 @@ from portal.records.validation import Lookups, error_text
 from portal.records.view import ViewState
 from portal.ui.columns import OPEN, SELECT, grid_config, page_frame
 from portal.ui.forms import guarded_callback, keep_also, retried, saving_as
-from portal.ui.record_nav import FROM, from_param
+from portal.ui.record_nav import FROM, from_param, link_pages
 from portal.ui.text import plain
 from portal.ui.view_state import cursor, key, remember_cursor, seed, update_view, write_view
 
@@ -287,8 +287,10 @@ def show_grid(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Look
         return page, set()  # (no records grid adds rows: an editor is only ever for the rows shown)
     selectable = bool(editable) if selectable is None else selectable
     frame = _with_kept(spec, page, fields, page_frame(fields, page.rows, editable=editable, selectable=selectable))
+    links = {name: target for name, target in link_pages(fields, user).items() if name not in editable}
+    link_keys = {name: f"{editor_key(spec)}.link.{name}" for name in links}
     config = grid_config(fields, editable=editable, lookups=lookups, open_key=editor_key(spec) + ".open",
-                         selectable=selectable)
+                         selectable=selectable, link_keys=link_keys)
     order = [c for c in (SELECT, OPEN) if c in frame.columns] + [f.name for f in fields]
     st.html(PORTAL_ONLY_TOOLS.format(key=re.sub(r"[^a-zA-Z0-9_-]", "-", key(spec, "grid"))))  # (Streamlit's class)
     with st.container(key=key(spec, "grid")):
@@ -307,6 +309,10 @@ def show_grid(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Look
     click = st.session_state.get(editor_key(spec) + ".open")
     if click is not None:
         open_record(spec, record_page, page.rows[int(click["row"])]["id"], view)
+    for name, target in links.items():  # a link cell: the linked record's own page
+        link_click = st.session_state.get(link_keys[name])
+        if link_click is not None and page.rows[int(link_click["row"])].get(name) is not None:
+            st.switch_page(target, query_params={"id": str(page.rows[int(link_click["row"])][name])})
     edits = pending_edits(spec)
     selected = {pos for pos, changes in edits.items() if changes.pop(SELECT, False)}
     field_edits = {pos: changes for pos, changes in edits.items() if changes}

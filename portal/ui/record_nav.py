@@ -10,14 +10,24 @@ from urllib.parse import parse_qs, urlencode
 import streamlit as st
 
 from db.engine import unit_of_work
-from portal.access.auth import CurrentUser
+from portal.access.auth import CurrentUser, can
 from portal.i18n import _
-from portal.records.fields import TableSpec
+from portal.records.fields import Field, FieldType, TableSpec, get_spec
 from portal.records.neighbours import neighbours
 from portal.records.view import PARAM_KEYS, ViewState
 
 FROM = "from"
 FROM_LIMIT = 4000  # characters of a `from` parameter that are read
+# the record page of each table that has one (`?id=`): where a link to one of its records goes
+RECORD_PAGES = {"retailers": "pages/retailer.py", "complaints": "pages/complaint.py", "incidents": "pages/incident.py",
+                "training_sessions": "pages/training_session.py"}
+
+
+def link_pages(fields: list[Field], user: CurrentUser) -> dict[str, str]:
+    """The link fields among `fields` whose records `user` may open: field name -> the linked record page."""
+    return {f.name: RECORD_PAGES[f.link_table] for f in fields
+            if f.type is FieldType.LINK and f.link_table in RECORD_PAGES
+            and can(user, get_spec(f.link_table).view_permission)}
 
 
 def from_param(view: ViewState) -> str:

@@ -1,5 +1,6 @@
 """A record page opened from a grid: back to the grid's view, previous / next within it (`?from=`), and the linked
 records on the retailer page opening their own records, only those the reader may see."""
+import json
 from urllib.parse import parse_qs
 
 from db.engine import unit_of_work
@@ -64,3 +65,21 @@ def test_the_retailers_complaints_open_their_complaint_and_show_only_what_the_re
             assert list(tables[0]["Reference"]) == [reg.reference] and OPEN in tables[0].columns
         else:  # another department's agent: not that complaint, nor a link to it
             assert tables == [] and "No complaints from this retailer." in [c.value for c in at.caption]
+
+
+def test_link_cells_of_a_grid_are_buttons_to_the_linked_record_for_readers_of_that_table(signed_in, directory,
+                                                                                          make_user):
+    agent = make_user("agent", login="agent_cs", department="customer_service", name="王丽", language="en")
+    with unit_of_work(agent.id) as s:
+        category = s.query(ComplaintCategory).filter_by(code="delivery").one().id
+        cx.register_complaint(s, actor=agent, channel="hotline", complainant_name="王伟", received_at=utcnow(),
+                              complainant_phone="13812345678", retailer_id=directory.ids["330102000001"],
+                              category_id=category, grade=3, description="送货晚了", remedy_sought="")
+    at = signed_in("sup")
+    at.switch_page("pages/complaints.py")
+    at.run()
+    assert not at.exception, at.exception
+    config = json.loads(at.dataframe[0].proto.columns)
+    assert config["retailer_id"]["type_config"]["type"] == "button"  # opens pages/retailer.py?id=…
+    assert config["department_id"].get("type_config", {}).get("type") != "button"  # departments have no page
+    assert list(at.dataframe[0].value["retailer_id"]) == ["好又多便利店"]
