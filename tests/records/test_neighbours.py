@@ -3,11 +3,13 @@ several levels, empty values and ties included; a record that left the view stil
 import pytest
 
 from db.engine import unit_of_work
+from portal.complaints.table import COMPLAINTS
 from portal.records.filters import Filter
 from portal.records.neighbours import Neighbours, neighbours
 from portal.records.query import fetch_page
 from portal.records.view import ViewState
 from portal.retailers.table import RETAILERS
+from tests.complaints.support import center_fixture, cst  # noqa: F401  (fixture)
 from tests.retailers.support import directory_fixture, english_fixture  # noqa: F401  (fixtures)
 
 VIEWS = [
@@ -44,3 +46,16 @@ def test_an_unknown_record_has_no_neighbours(directory):
     with unit_of_work() as s:
         assert neighbours(s, actor=directory.viewer, spec=RETAILERS, view=ViewState(), record_id=999) == \
             Neighbours(None, None)
+
+
+def test_complaint_neighbours_skip_the_complaints_outside_the_readers_scope(center):
+    own = [center.register(now=cst(11, 16, 9 + i)).complaint_id for i in range(3)]  # the agent's own (first contact)
+    other = center.register(actor=center.outsider, now=cst(11, 16, 10, 30)).complaint_id  # marketing's, in between
+    view = ViewState(sort=(("received_at", False),))
+    with unit_of_work() as s:
+        mine = neighbours(s, actor=center.agent, spec=COMPLAINTS, view=view, record_id=own[1])
+        everyone = neighbours(s, actor=center.supervisor, spec=COMPLAINTS, view=view, record_id=own[1])
+        hidden = neighbours(s, actor=center.agent, spec=COMPLAINTS, view=view, record_id=other)
+    assert mine == Neighbours(previous=own[0], next=own[2])
+    assert everyone == Neighbours(previous=own[0], next=other)
+    assert hidden == Neighbours(None, None)  # a complaint the reader may not see has no neighbours to give away
