@@ -80,8 +80,10 @@ RETAILERS = register(TableSpec(
         Field("updated_at", N_("Last changed"), FieldType.DATETIME, sortable=True, visible=False),
         Field("created_at", N_("Created"), FieldType.DATETIME, visible=False),
         # rollups: counted by triggers into indexed columns (portal/retailers/rollups.py), so they sort and filter
+        # (a count, not the complaints: every reader of the directory sees it; masking a number would break the
+        # grid's and the form's number columns, which take no "••••")
         Field("complaints_90d", N_("Complaints, last 90 days"), FieldType.INTEGER, sortable=True, visible=False,
-              view_permission="complaints.view", compute=_rollup("complaints_90d"),
+              compute=_rollup("complaints_90d"),
               help=N_("Complaints received today and in the 89 days before (center time), whoever handles them.")),
         Field("sessions_attended_year", N_("Sessions attended this year"), FieldType.INTEGER, sortable=True,
               visible=False, compute=_rollup("sessions_attended_year"),

@@ -1,17 +1,21 @@
 """A record page opened from a grid: back to the grid's view, previous / next within it (`?from=`), and the linked
 records on the retailer page opening their own records, only those the reader may see."""
 import json
+from datetime import date
 from urllib.parse import parse_qs
 
 from db.engine import unit_of_work
 from db.models import ComplaintCategory
 from portal import complaints as cx
+from portal import incidents as ix
 from portal.complaints.rules import utcnow
 from portal.records.filters import Filter
 from portal.records.view import ViewState
 from portal.retailers.table import RETAILERS
 from portal.ui.columns import OPEN
 from portal.ui.record_nav import from_param
+from tests.incidents.support import NOW as INCIDENT_NOW
+from tests.incidents.support import Command, command_fixture  # noqa: F401  (fixture)
 from tests.retailers.support import directory_fixture, english_fixture  # noqa: F401  (fixtures)
 
 
@@ -83,3 +87,24 @@ def test_link_cells_of_a_grid_are_buttons_to_the_linked_record_for_readers_of_th
     assert config["retailer_id"]["type_config"]["type"] == "button"  # opens pages/retailer.py?id=…
     assert config["department_id"].get("type_config", {}).get("type") != "button"  # departments have no page
     assert list(at.dataframe[0].value["retailer_id"]) == ["好又多便利店"]
+
+
+def test_a_retailers_supply_request_opens_the_list_of_requests_at_that_request(signed_in, command: Command):
+    request = command.run(command.agent, ix.request_supply, retailer_id=command.retailers[0], reason="wedding",
+                          event_date=date(2026, 7, 18), lines={command.brands["利群(新版)"]: 10}, note="婚宴",
+                          now=INCIDENT_NOW)
+    command.run(command.agent, ix.request_supply, retailer_id=command.retailers[1], reason="wedding",
+                event_date=date(2026, 7, 18), lines={command.brands["利群(新版)"]: 5}, note="婚宴", now=INCIDENT_NOW)
+    at = _open(signed_in, "admin", command.retailers[0])
+    [supply] = [d.value for d in at.dataframe if "Cartons" in d.value.columns]
+    assert list(supply["Reference"]) == [request.reference] and OPEN in supply.columns
+    at.switch_page("pages/supply_requests.py")
+    at.query_params.clear()
+    at.query_params["q"] = request.reference  # what the row's button opens
+    at.run()
+    assert not at.exception, at.exception
+    [tabs] = at.get("tab_container")
+    labels = [tab.label for tab in tabs.children.values()]
+    assert labels[tabs.proto.tab_container.default_tab_index] == "All requests"
+    grids = [d.value for d in at.dataframe if "retailer_id" in d.value.columns]
+    assert [list(g["reference"]) for g in grids] == [[request.reference]]
