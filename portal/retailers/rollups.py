@@ -10,11 +10,13 @@ reads a rollup (`current_column`), at most every CHECK_EVERY seconds per process
 from __future__ import annotations
 
 import json
+import logging
 import time
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Column, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from db.engine import get_engine, unit_of_work
@@ -27,6 +29,9 @@ STATE_KEY = "retailer_rollups"
 WINDOW_DAYS = 90  # "the last 90 days": today and the 89 days before, in the center's time zone
 CHECK_EVERY = 10.0  # seconds a process trusts that the window is today's
 OPEN_SUPPLY_STATE = "requested"  # open: awaiting approval
+LOCK_WAIT = "3s"  # longest wait for the locks of moving the window at a read
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's lock_timeout
+log = logging.getLogger(__name__)
 
 _checked: dict[str, tuple[date, float]] = {}
 
@@ -99,12 +104,23 @@ def forget() -> None:
 
 
 def current_column(name: str) -> Any:
-    """A rollup column, brought up to date first when this process has not checked today's window lately."""
+    """A rollup column, brought up to date first when this process has not checked today's window lately.
+
+    The move runs in a transaction of its own, waiting at most LOCK_WAIT for locks: a caller that already holds a
+    retailer row lock (an edit building a query) must not wait on itself. Then the counts stay as they were (at
+    most the day before's window) and the next read tries again.
+    """
     url, today = str(get_engine().url), center_today()
     seen = _checked.get(url)
     if seen is None or seen[0] != today or time.monotonic() - seen[1] > CHECK_EVERY:
-        with unit_of_work() as s:
-            bring_up_to_date(s, today=today)
-        _checked[url] = (today, time.monotonic())
+        try:
+            with unit_of_work() as s:
+                s.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
+                bring_up_to_date(s, today=today)
+            _checked[url] = (today, time.monotonic())
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
+            log.warning("Retailer rollups not moved to %s: locks held elsewhere; trying again at the next read", today)
     column: Column[Any] = Retailer.__table__.c[name]
     return column
