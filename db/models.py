@@ -38,6 +38,7 @@ BUSINESS_TYPES = ("convenience", "supermarket", "tobacco_liquor", "grocery", "ot
 RETAILER_STATUSES = ("active", "suspended", "closed")
 RETAILER_SORT_INDEXES = ("shop_name", "owner_name", "district", "route", "business_type", "star_rating", "status",
                          "is_key_customer", "updated_at")
+RETAILER_ROLLUPS = ("complaints_90d", "sessions_attended_year", "open_supply_requests")  # migration 0030
 RETAILER_TRGM_INDEXES = ("license_no", "phone")  # digits: pg_trgm finds 3+ character substrings
 RETAILER_GRAM_INDEXES = ("shop_name", "owner_name", "address")  # Chinese: 1–2 character words need grams
 
@@ -238,6 +239,10 @@ class Retailer(Audited, Versioned, Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
                                                  onupdate=func.now())
+    # rollups kept by triggers (migration 0030, portal/retailers/rollups.py); never written through the ORM
+    complaints_90d: Mapped[int] = mapped_column(Integer, server_default="0")
+    sessions_attended_year: Mapped[int] = mapped_column(Integer, server_default="0")
+    open_supply_requests: Mapped[int] = mapped_column(Integer, server_default="0")
     __table_args__ = (
         CheckConstraint("star_rating between 1 and 5", name="star_rating"),
         CheckConstraint("status in ('active','suspended','closed')", name="status"),
@@ -251,7 +256,7 @@ class Retailer(Audited, Versioned, Base):
         # complaints per 10,000 active retailers by district (migration 0012)
         Index("ix_retailers_active_district", "district", postgresql_where=text("status = 'active'")),
         # records layer (migration 0002): sort/keyset indexes end in id; trigram indexes serve quick search
-        *(Index(f"ix_retailers_{c}_id", c, "id") for c in RETAILER_SORT_INDEXES),
+        *(Index(f"ix_retailers_{c}_id", c, "id") for c in RETAILER_SORT_INDEXES + RETAILER_ROLLUPS),
         *(Index(f"ix_retailers_{c}_trgm", c, postgresql_using="gin", postgresql_ops={c: "gin_trgm_ops"})
           for c in RETAILER_TRGM_INDEXES),
         *(Index(f"ix_retailers_{c}_grams", text(f"portal_grams({c})"), postgresql_using="gin")

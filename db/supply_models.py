@@ -105,6 +105,7 @@ class SupplyRequest(Audited, Versioned, Base):
         Index("ix_supply_requests_event_date_id", "event_date", "id"),
         Index("ix_supply_requests_requested_at_id", "requested_at", "id"),
         Index("ix_supply_requests_order_day", "next_order_date", postgresql_where=sql_text("state = 'approved'")),
+        Index("ix_supply_requests_open_retailer", "retailer_id", postgresql_where=sql_text("state = 'requested'")),
     )
 
 

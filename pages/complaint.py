@@ -11,23 +11,26 @@ from portal.access.auth import PermissionDenied, can
 from portal.center.reference import localized_name
 from portal.complaints.queries import complaint_staff, incident_of
 from portal.complaints.rules import utcnow, work_calendar
+from portal.complaints.table import COMPLAINTS
 from portal.complaints.ui import view
 from portal.complaints.ui.actions import action_panel, attachment_box, note_box, seen_version
 from portal.i18n import _, current_language
 from portal.inputs import int_param
 from portal.records.validation import Lookups
 from portal.ui.forms import show_flash
+from portal.ui.record_nav import record_nav
 from portal.ui.session import page_user
 from portal.ui.text import plain
 
 user = page_user("complaints.view")
-if can(user, "complaints.work"):
-    st.page_link("pages/my_complaints.py", label=_("My work"), icon=":material/arrow_back:")
-else:
-    st.page_link("pages/complaints.py", label=_("All complaints"), icon=":material/arrow_back:")
-
 wanted = st.query_params.get("id", "")
 wanted_id = int_param(st.query_params, "id")
+from_grid = record_nav(COMPLAINTS, user, wanted_id, record_page="pages/complaint.py", grid_page="pages/complaints.py",
+                       back_label=_("All complaints"))  # opened from the grid: back to its view, previous / next
+if not from_grid and can(user, "complaints.work"):
+    st.page_link("pages/my_complaints.py", label=_("My work"), icon=":material/arrow_back:")
+elif not from_grid:
+    st.page_link("pages/complaints.py", label=_("All complaints"), icon=":material/arrow_back:")
 now = utcnow()
 try:
     with unit_of_work(user.id) as s:

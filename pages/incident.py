@@ -9,6 +9,7 @@ from portal.access.auth import can
 from portal.errors import InputError
 from portal.i18n import _, fmt_datetime
 from portal.incidents.labels import SCOPE_LABELS, STEP_LABELS, TYPE_LABELS
+from portal.incidents.records import INCIDENTS
 from portal.incidents.rules import utcnow
 from portal.incidents.ui.command import checklist_panel, group_line, group_panel, group_warning, review_panel
 from portal.incidents.ui.log import (
@@ -22,13 +23,16 @@ from portal.incidents.ui.log_tools import attach_box, log_exports, log_filter, o
 from portal.incidents.ui.panels import actions_panel, command_panel, response_panel
 from portal.inputs import int_param
 from portal.ui.forms import live_part, show_flash
+from portal.ui.record_nav import record_nav
 from portal.ui.session import page_user
 from portal.ui.text import plain
 
 user = page_user("incidents.view")
-st.page_link("pages/incident_board.py", label=_("Incident board"), icon=":material/arrow_back:")
 wanted = st.query_params.get("id", "")
 wanted_id = int_param(st.query_params, "id")
+if not record_nav(INCIDENTS, user, wanted_id, record_page="pages/incident.py", grid_page="pages/incidents.py",
+                  back_label=_("All incidents")):
+    st.page_link("pages/incident_board.py", label=_("Incident board"), icon=":material/arrow_back:")
 try:
     with unit_of_work(user.id) as s:
         view = ix.incident_view(s, actor=user, incident_id=wanted_id) if wanted_id else None

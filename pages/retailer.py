@@ -14,17 +14,19 @@ from portal.retailers.table import RETAILERS, STATUS_CHOICES
 from portal.training.ui.records import record_card_download
 from portal.ui.grid import show_flash
 from portal.ui.record_form import record_form
+from portal.ui.record_nav import record_nav
 from portal.ui.record_view import history_table, linked_records
 from portal.ui.session import page_user
 from portal.ui.text import plain
 from portal.ui.view_state import key
 
 user = page_user("retailers.view")
-back = st.session_state.get(key(RETAILERS, "back"), {})
-st.page_link("pages/retailers.py", label=_("All retailers"), icon=":material/arrow_back:", query_params=back)
-
 wanted = st.query_params.get("id", "")
 wanted_id = int_param(st.query_params, "id")
+if not record_nav(RETAILERS, user, wanted_id, record_page="pages/retailer.py", grid_page="pages/retailers.py",
+                  back_label=_("All retailers")):
+    back = st.session_state.get(key(RETAILERS, "back"), {})
+    st.page_link("pages/retailers.py", label=_("All retailers"), icon=":material/arrow_back:", query_params=back)
 with unit_of_work(user.id) as s:
     lookups = Lookups(s)
     record = fetch_record(s, actor=user, spec=RETAILERS, record_id=wanted_id) if wanted_id else None

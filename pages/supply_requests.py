@@ -37,7 +37,8 @@ if not can(user, "supply.request"):
     tabs.pop("new")
 if limit is None and not pending:
     tabs.pop("pending")
-shown = dict(zip(tabs, st.tabs(list(tabs.values())), strict=True))
+opened = tabs["all"] if "q" in st.query_params else None  # a request opened by reference (the retailer page's link)
+shown = dict(zip(tabs, st.tabs(list(tabs.values()), default=opened), strict=True))
 approvers = "; ".join(f"{_(SUPPLY_POST_LABELS[a.post])} {a.holder or '—'} (≤ {a.max_quantity})" for a in posts)
 
 

@@ -17,6 +17,7 @@ from portal.training.ui.plan import session_moves
 from portal.training.ui.roster import absentee_panel, notification_panel, roster_panel, sign_up_panel
 from portal.ui import nav, transfer
 from portal.ui.forms import show_flash
+from portal.ui.record_nav import record_nav
 from portal.ui.record_view import history_table
 from portal.ui.session import page_user
 from portal.ui.text import plain
@@ -25,6 +26,7 @@ user = page_user("training.view")
 st.page_link("pages/training_plan.py", label=_("Monthly plan"), icon=":material/arrow_back:")
 wanted = st.query_params.get("id", "")
 wanted_id = int_param(st.query_params, "id")
+record_nav(tr.SESSIONS, user, wanted_id, record_page="pages/training_session.py")  # within the plan's view
 with unit_of_work(user.id) as s:
     ts = tr.get_session(s, actor=user, session_id=wanted_id) if wanted_id else None
     if ts is not None:

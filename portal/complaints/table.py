@@ -27,7 +27,7 @@ from portal.config import get_settings
 from portal.i18n import N_, _, catalog, current_language, fmt_datetime
 from portal.records.fields import Choice, Field, FieldType, TableSpec, register
 from portal.records.filters import EMPTY, IS, IS_NOT, NOT_CONTAINS, NOT_EMPTY, Filter, column_clause
-from portal.records.linked import LinkedSection, register_linked
+from portal.records.linked import LinkedSection, opens, register_linked
 from portal.records.view import ViewState
 
 VIEW = "complaints.view"
@@ -251,10 +251,11 @@ def ensure_shared_views(session: Session, *, actor: CurrentUser) -> None:
 HISTORY_LIMIT = 50
 
 
-def retailer_complaints(session: Session, actor: CurrentUser, retailer_id: int) -> list[dict[str, str]]:
-    """The retailer's complaints the actor may see, newest first (at most HISTORY_LIMIT)."""
+def retailer_complaints(session: Session, actor: CurrentUser, retailer_id: int) -> list[dict[str, Any]]:
+    """The retailer's complaints the actor may see (the grid's row scope, in SQL), newest first (at most
+    HISTORY_LIMIT), each opening its complaint."""
     category = _localized_name(ComplaintCategory.__table__)
-    stmt = (select(Complaint.reference, Complaint.received_at, Complaint.state, Complaint.grade, category,
+    stmt = (select(Complaint.id, Complaint.reference, Complaint.received_at, Complaint.state, Complaint.grade, category,
                    Complaint.description)
             .join(ComplaintCategory, ComplaintCategory.id == Complaint.category_id)
             .where(Complaint.retailer_id == retailer_id).order_by(Complaint.received_at.desc()).limit(HISTORY_LIMIT))
@@ -262,8 +263,8 @@ def retailer_complaints(session: Session, actor: CurrentUser, retailer_id: int) 
     if scope is not None:
         stmt = stmt.where(scope)
     return [{_("Reference"): ref, _("Received"): fmt_datetime(received), _("State"): _(STATE_LABELS[state]),
-             _("Grade"): str(grade), _("Category"): cat, _("Description"): _short(text)}
-            for ref, received, state, grade, cat, text in session.execute(stmt)]
+             _("Grade"): str(grade), _("Category"): cat, _("Description"): _short(text), **opens(cid)}
+            for cid, ref, received, state, grade, cat, text in session.execute(stmt)]
 
 
 def _short(text: str, length: int = 40) -> str:
@@ -272,4 +273,5 @@ def _short(text: str, length: int = 40) -> str:
 
 
 register_linked("retailers", LinkedSection("complaints", N_("Complaint history"), retailer_complaints,
-                                           permission=VIEW, empty_text=N_("No complaints from this retailer.")))
+                                           permission=VIEW, empty_text=N_("No complaints from this retailer."),
+                                           record_page="pages/complaint.py"))

@@ -22,7 +22,7 @@ from portal.incidents.labels import (
 )
 from portal.records.fields import Choice, Field, FieldType, TableSpec, register
 from portal.records.filters import ANY_OF, CONTAINS, EMPTY, IS, IS_NOT, NOT_EMPTY, like_pattern
-from portal.records.linked import LinkedSection, register_linked
+from portal.records.linked import OPENS, LinkedSection, opens, register_linked
 
 
 def _choices(labels: dict[str, str]) -> tuple[Choice, ...]:
@@ -104,17 +104,17 @@ SUPPLY_REQUESTS = register(TableSpec(
 ))
 
 
-def retailer_supply_requests(session: Session, actor: CurrentUser, retailer_id: int) -> list[dict[str, str]]:
+def retailer_supply_requests(session: Session, actor: CurrentUser, retailer_id: int) -> list[dict[str, Any]]:
     """A retailer's emergency supply requests, newest first (the retailer page's linked records)."""
     require(actor, "incidents.view")
     rows = session.scalars(select(SupplyRequest).where(SupplyRequest.retailer_id == retailer_id)
                            .order_by(SupplyRequest.requested_at.desc()).limit(50))
     return [{_("Reference"): r.reference, _("Reason"): _(SUPPLY_REASON_LABELS[r.reason]),
              _("Event date"): fmt_date(r.event_date), _("Cartons"): str(r.total_quantity),
-             _("State"): _(SUPPLY_STATE_LABELS[r.state])} for r in rows]
+             _("State"): _(SUPPLY_STATE_LABELS[r.state]), OPENS: {"q": r.reference}} for r in rows]
 
 
-def retailer_incidents(session: Session, actor: CurrentUser, retailer_id: int) -> list[dict[str, str]]:
+def retailer_incidents(session: Session, actor: CurrentUser, retailer_id: int) -> list[dict[str, Any]]:
     """Incidents whose call list has the retailer, newest first."""
     require(actor, "incidents.view")
     rows = session.execute(select(Incident, IncidentRetailer.called)
@@ -122,13 +122,15 @@ def retailer_incidents(session: Session, actor: CurrentUser, retailer_id: int) -
                            .where(IncidentRetailer.retailer_id == retailer_id)
                            .order_by(Incident.started_at.desc()).limit(50))
     return [{_("Reference"): i.reference, _("Title"): i.title, _("Started"): fmt_datetime(i.started_at),
-             _("Status"): _(STATUS_LABELS[i.status]), _("Called"): _("Yes") if called else _("No")}
+             _("Status"): _(STATUS_LABELS[i.status]), _("Called"): _("Yes") if called else _("No"), **opens(i.id)}
             for i, called in rows]
 
 
 register_linked("retailers", LinkedSection("supply_requests", N_("Emergency supply requests"),
                                            retailer_supply_requests, permission="incidents.view",
-                                           empty_text=N_("No emergency supply requests.")))
+                                           empty_text=N_("No emergency supply requests."),
+                                           record_page="pages/supply_requests.py"))  # (its list, found by reference)
 register_linked("retailers", LinkedSection("incidents", N_("Incident call lists"), retailer_incidents,
                                            permission="incidents.view",
-                                           empty_text=N_("Not on any incident's call list.")))
+                                           empty_text=N_("Not on any incident's call list."),
+                                           record_page="pages/incident.py"))

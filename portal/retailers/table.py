@@ -1,6 +1,7 @@
 """The retailer directory (零售客户): its description for the records layer and the retailer-specific rules."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -12,8 +13,15 @@ from portal.records.editing import bulk_update, create_record, update_record
 from portal.records.fields import Choice, Field, FieldType, TableSpec, register
 from portal.records.history import record_history
 from portal.records.linked import LinkedSection, register_linked
+from portal.retailers.rollups import current_column
 
 EDIT = "retailers.edit"
+
+
+def _rollup(name: str) -> Callable[[], Any]:
+    """A rollup column as a computed field: read after the rollups' window was moved to today."""
+    return lambda: current_column(name)
+
 
 BUSINESS_TYPE_CHOICES = (
     Choice("convenience", N_("Convenience store"), ("便利店",)),
@@ -71,6 +79,18 @@ RETAILERS = register(TableSpec(
               aliases=("诚信经营", "明码实价", "诚信经营·明码实价")),
         Field("updated_at", N_("Last changed"), FieldType.DATETIME, sortable=True, visible=False),
         Field("created_at", N_("Created"), FieldType.DATETIME, visible=False),
+        # rollups: counted by triggers into indexed columns (portal/retailers/rollups.py), so they sort and filter
+        # (a count, not the complaints: every reader of the directory sees it; masking a number would break the
+        # grid's and the form's number columns, which take no "••••")
+        Field("complaints_90d", N_("Complaints, last 90 days"), FieldType.INTEGER, sortable=True, visible=False,
+              compute=_rollup("complaints_90d"),
+              help=N_("Complaints received today and in the 89 days before (center time), whoever handles them.")),
+        Field("sessions_attended_year", N_("Sessions attended this year"), FieldType.INTEGER, sortable=True,
+              visible=False, compute=_rollup("sessions_attended_year"),
+              help=N_("Training sessions of this calendar year (center time) the retailer attended.")),
+        Field("open_supply_requests", N_("Open supply requests"), FieldType.INTEGER, sortable=True, visible=False,
+              compute=_rollup("open_supply_requests"),
+              help=N_("Emergency supply requests awaiting approval.")),
     ),
 ))
 

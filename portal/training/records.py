@@ -15,6 +15,7 @@ from db.models import Retailer, User
 from db.training_models import SignUp, TrainingSession
 from portal.access.auth import CurrentUser, require
 from portal.i18n import _, current_language, fmt_datetime
+from portal.records.linked import shown_columns
 from portal.training.reports import RetailerFilter, business_type_label, retailer_record_card, untrained_retailers
 from portal.training.rules import VIEW, TrainingInputError, utcnow
 
@@ -85,7 +86,7 @@ def record_card_html(session: Session, *, actor: CurrentUser, retailer_id: int) 
     if found is None:
         raise TrainingInputError("retailer", _("That retailer does not exist."))
     retailer, manager_name = found
-    card = retailer_record_card(session, actor, retailer_id)
+    card = [shown_columns(row) for row in retailer_record_card(session, actor, retailer_id)]
     attended = session.scalar(select(func.count()).where(SignUp.retailer_id == retailer_id, SignUp.attended))
     who = ((_("Licence number"), retailer.license_no), (_("Shop name"), retailer.shop_name),
            (_("Owner"), retailer.owner_name), (_("District"), retailer.district),

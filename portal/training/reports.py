@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Select, and_, any_, exists, func, literal_column, select, text
 from sqlalchemy.orm import Session, aliased
@@ -13,6 +14,7 @@ from db.training_models import Evaluation, SignUp, TrainingCourse, TrainingSessi
 from portal.access.auth import CurrentUser, require
 from portal.i18n import N_, _, fmt_datetime
 from portal.records.filters import like_pattern
+from portal.records.linked import opens
 from portal.retailers.table import BUSINESS_TYPE_CHOICES
 from portal.training.attendance import SCORES
 from portal.training.evaluations import average, evaluation_totals
@@ -193,12 +195,14 @@ def business_type_label(value: str) -> str:
     return _choice_label(value)
 
 
-def retailer_record_card(session: Session, actor: CurrentUser, retailer_id: int) -> list[dict[str, str]]:
-    """Every session a retailer signed up for: when, what, sign-up state, attendance and evaluation (newest first)."""
+def retailer_record_card(session: Session, actor: CurrentUser, retailer_id: int) -> list[dict[str, Any]]:
+    """Every session a retailer signed up for: when, what, sign-up state, attendance and evaluation (newest first),
+    each opening its session (linked.OPENS; `linked.shown_columns` drops it)."""
     require(actor, VIEW)
     avg = (Evaluation.score_content + Evaluation.score_trainer + Evaluation.score_usefulness) / 3.0
     rows = session.execute(
-        select(TrainingSession.starts_at, TrainingSession.title, TrainingSession.format,
+        select(TrainingSession.id.label("session_id"), TrainingSession.starts_at, TrainingSession.title,
+               TrainingSession.format,
                TrainingSession.state.label("session_state"), SignUp.state,
                SignUp.waitlist_position, SignUp.attended, SignUp.absence_reason, avg.label("score"))
         .join(TrainingSession, TrainingSession.id == SignUp.session_id)
@@ -213,7 +217,7 @@ def retailer_record_card(session: Session, actor: CurrentUser, retailer_id: int)
             attended += f" ({r.absence_reason})"
         card.append({_("When"): fmt_datetime(r.starts_at), _("Session"): r.title,
                      _("Format"): _(FORMAT_LABELS[r.format]), _("Sign-up"): state, _("Attendance"): attended,
-                     _("Evaluation"): f"{r.score:.1f} / 5" if r.score is not None else "—"})
+                     _("Evaluation"): f"{r.score:.1f} / 5" if r.score is not None else "—", **opens(r.session_id)})
     return card
 
 

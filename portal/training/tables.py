@@ -93,4 +93,5 @@ SIGN_UPS = register(TableSpec(
 ))
 
 register_linked("retailers", LinkedSection("training_record_card", N_("Training record card"), retailer_record_card,
-                                           permission=VIEW, empty_text=N_("No training sign-ups yet.")))
+                                           permission=VIEW, empty_text=N_("No training sign-ups yet."),
+                                           record_page="pages/training_session.py"))

@@ -56,10 +56,14 @@ def _label(field: Field, editable: bool) -> str:
     return _(field.label) + (" *" if field.required and editable else "")
 
 
-def column_config(field: Field, *, editable: bool, lookups: Lookups) -> Any:
-    """The `st.column_config` entry of one field."""
+def column_config(field: Field, *, editable: bool, lookups: Lookups, link_key: str | None = None) -> Any:
+    """The `st.column_config` entry of one field; a link field with `link_key` is a button that opens the linked
+    record (its click lands in session state under that key)."""
     label, disabled, help_text = _label(field, editable), not editable, _(field.help) if field.help else None
     common = {"disabled": disabled, "help": help_text}
+    if field.type is FieldType.LINK and not editable and link_key is not None:
+        return st.column_config.ButtonColumn(label, key=link_key, type="tertiary", alignment="left",
+                                             help=help_text or _("Open the linked record"))
     if field.type in (FieldType.USER, FieldType.LINK) and not editable:
         return st.column_config.TextColumn(label, **common)
     if field.type is FieldType.USER:
@@ -102,12 +106,14 @@ def column_config(field: Field, *, editable: bool, lookups: Lookups) -> Any:
 
 
 def grid_config(fields: list[Field], *, editable: set[str], lookups: Lookups, open_key: str,
-                selectable: bool) -> dict[str, Any]:
-    """Column config for the whole grid: selection and "open" columns first, then the fields."""
+                selectable: bool, link_keys: dict[str, str] | None = None) -> dict[str, Any]:
+    """Column config for the whole grid: selection and "open" columns first, then the fields (`link_keys`: the link
+    fields whose cells open the linked record, with their click keys)."""
     config: dict[str, Any] = {OPEN: st.column_config.ButtonColumn("", key=open_key, type="tertiary", width=40,
                                                                   help=_("Open the record"))}
     if selectable:
         config[SELECT] = st.column_config.CheckboxColumn("✓", width=40, help=_("Select for a bulk change"))
     for f in fields:
-        config[f.name] = column_config(f, editable=f.name in editable, lookups=lookups)
+        config[f.name] = column_config(f, editable=f.name in editable, lookups=lookups,
+                                       link_key=(link_keys or {}).get(f.name))
     return config

@@ -30,6 +30,7 @@ from portal.records.view import ViewState
 from portal.ui import live, view_layout
 from portal.ui.columns import OPEN, SELECT, grid_config, page_frame
 from portal.ui.forms import guarded_callback, keep_also, retried, saving_as
+from portal.ui.record_nav import FROM, from_param, link_pages
 from portal.ui.text import plain
 from portal.ui.view_state import cursor, key, remember_cursor, seed, update_view, write_view
 
@@ -115,10 +116,12 @@ def _with_kept(spec: TableSpec, page: Page, fields: list[Field], frame: pd.DataF
     return frame
 
 
-def open_record(spec: TableSpec, record_page: str, record_id: int) -> None:
-    """Go to a record's page, remembering the grid's URL for the way back."""
+def open_record(spec: TableSpec, record_page: str, record_id: int, view: ViewState | None = None) -> None:
+    """Go to a record's page, remembering the grid's URL for the way back; `view` (the grid's) travels with the
+    link, for previous / next within it."""
     st.session_state[key(spec, "back")] = st.query_params.to_dict()
-    st.switch_page(record_page, query_params={"id": str(record_id)})
+    trail = {FROM: from_param(view)} if view is not None else {}
+    st.switch_page(record_page, query_params={"id": str(record_id), **trail})
 
 
 def _page(spec: TableSpec, user: CurrentUser, view: ViewState) -> Page:
@@ -288,8 +291,10 @@ def show_grid(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Look
     selectable = bool(editable) if selectable is None else selectable
     frame = _with_kept(spec, page, fields, page_frame(fields, page.rows, editable=editable, selectable=selectable))
     frame = live.mark_changed(spec, page.rows, frame)  # rows someone changed, after a refresh of the notice below
+    links = {name: target for name, target in link_pages(fields, user).items() if name not in editable}
+    link_keys = {name: f"{editor_key(spec)}.link.{name}" for name in links}
     config = grid_config(fields, editable=editable, lookups=lookups, open_key=editor_key(spec) + ".open",
-                         selectable=selectable)
+                         selectable=selectable, link_keys=link_keys)
     config, row_height = view_layout.apply(config, view), view_layout.row_height(view)  # widths, pins: the view's
     order = [c for c in (SELECT, OPEN) if c in frame.columns] + [f.name for f in fields]
     st.html(PORTAL_ONLY_TOOLS.format(key=re.sub(r"[^a-zA-Z0-9_-]", "-", key(spec, "grid"))))  # (Streamlit's class)
@@ -311,7 +316,11 @@ def show_grid(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Look
                   help=_("Off: changes wait until you press “Save changes”, and are saved together or not at all."))
     click = st.session_state.get(editor_key(spec) + ".open")
     if click is not None:
-        open_record(spec, record_page, page.rows[int(click["row"])]["id"])
+        open_record(spec, record_page, page.rows[int(click["row"])]["id"], view)
+    for name, target in links.items():  # a link cell: the linked record's own page
+        link_click = st.session_state.get(link_keys[name])
+        if link_click is not None and page.rows[int(link_click["row"])].get(name) is not None:
+            st.switch_page(target, query_params={"id": str(page.rows[int(link_click["row"])][name])})
     edits = pending_edits(spec)
     selected = {pos for pos, changes in edits.items() if changes.pop(SELECT, False)}
     field_edits = {pos: changes for pos, changes in edits.items() if changes}

@@ -9,7 +9,8 @@ from portal.access.auth import CurrentUser
 from portal.i18n import _, fmt_datetime
 from portal.records.fields import TableSpec
 from portal.records.history import record_history
-from portal.records.linked import linked_sections
+from portal.records.linked import OPENS, LinkedSection, linked_sections, shown_columns
+from portal.ui.columns import OPEN
 from portal.ui.text import plain
 
 
@@ -42,7 +43,23 @@ def linked_records(spec: TableSpec, user: CurrentUser, record_id: int) -> None:
         with unit_of_work(user.id) as s:
             rows = section.rows(s, user, record_id)
         if rows:
-            st.dataframe(pd.DataFrame(rows), hide_index=True, alt=_(section.title),
-                         key=f"{spec.name}.linked.{section.key}")
+            _linked_table(spec, section, rows)
         else:
             st.caption(_(section.empty_text))
+
+
+def _linked_table(spec: TableSpec, section: LinkedSection, rows: list[dict]) -> None:
+    """One section's rows; when they name their records, each row has an "open" button to its record page."""
+    frame = pd.DataFrame([shown_columns(r) for r in rows])
+    click_key = f"{spec.name}.linked.{section.key}.open"
+    clickable = section.record_page is not None and all(OPENS in r for r in rows)
+    config = {}
+    if clickable:
+        frame.insert(0, OPEN, ":material/open_in_new:")
+        config[OPEN] = st.column_config.ButtonColumn("", key=click_key, type="tertiary", width=40,
+                                                     help=_("Open the record"))
+    st.dataframe(frame, hide_index=True, alt=_(section.title), column_config=config,
+                 key=f"{spec.name}.linked.{section.key}")
+    click = st.session_state.get(click_key) if clickable else None
+    if click is not None:
+        st.switch_page(section.record_page, query_params=rows[int(click["row"])][OPENS])

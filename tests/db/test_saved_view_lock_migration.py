@@ -1,4 +1,4 @@
-"""Migration 0031: shared views made before views could be locked stay as they were — changed only by their owner and
+"""Migration 0027: shared views made before views could be locked stay as they were — changed only by their owner and
 supervisors (locked); personal views are never locked."""
 from sqlalchemy import text
 
@@ -6,7 +6,7 @@ from db import migrate
 
 
 def test_shared_views_saved_before_locking_existed_stay_locked(db, engine, admin):
-    migrate.downgrade(engine, "0031-1")
+    migrate.downgrade(engine, "0027-1")
     try:
         with engine.begin() as conn:
             conn.execute(text("insert into saved_views (table_name, name, owner_id, shared, is_default, state) "

@@ -1,5 +1,5 @@
-"""In a real browser: a supervisor filters the retailers, opens one, edits it, finds the change in its history,
-and exports the filtered view."""
+"""In a real browser: a supervisor filters the retailers, opens one, edits it, finds the change in its history, goes
+to the next one of the filtered view, and exports the filtered view."""
 from __future__ import annotations
 
 import csv
@@ -68,6 +68,11 @@ def test_supervisor_filters_opens_edits_and_exports_retailers(base_url, page, di
     page.locator("td[data-testid^=glide-cell]", has_text="张敏敏").first.wait_for(state="attached")
     history = _cells(page)
     assert "Owner" in history and "张敏" in history and "张敏敏" in history
+
+    page.get_by_role("link", name="Next").click()  # the next retailer of the filtered view (the grid's view travels)
+    page.wait_for_url("**/retailer?id=*")
+    wait_for_app(page)
+    expect(page.get_by_label("Owner *", exact=True)).to_have_value("刘洋")
 
     page.get_by_role("link", name="All retailers").click()
     wait_for_app(page)

@@ -2,14 +2,14 @@
 
 Until now only a shared view's owner and supervisors could change it: the shared views there are stay so (locked).
 
-Revision ID: 0031
+Revision ID: 0027
 Revises: 0026
 Create Date: 2026-12-06 16:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0031'
+revision = '0027'
 down_revision = '0026'
 branch_labels = None
 depends_on = None
