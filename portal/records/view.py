@@ -16,9 +16,10 @@ from portal.records.filters import LIST_OPS, NO_VALUE_OPS, SEARCH_LIMIT, Filter
 
 PAGE_SIZES = (50, 100, 200)
 MAX_SORT_LEVELS = 2
-PARAM_KEYS = ("q", "f", "sort", "cols", "page", "size", "as")
+PARAM_KEYS = ("q", "f", "sort", "cols", "page", "size", "as", "group", "totals")
 GRID = "grid"
 LAYOUTS = (GRID, "kanban", "calendar")  # how a view shows its records (a table offers those it has a screen for)
+MAX_GROUP_LEVELS = 2  # a grid groups by up to two fields (portal/records/grouping.py says which may)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class ViewState:
     page: int = 1
     page_size: int = PAGE_SIZES[0]
     layout: str = GRID  # one of LAYOUTS: the same records as a grid, a kanban board or a calendar
+    group: tuple[str, ...] = ()  # group by: "field" or "field:month" (time fields: day / month / year), outer first
+    totals: tuple[tuple[str, str], ...] = ()  # the totals row: (field, aggregate), e.g. ("grade", "average")
 
     @property
     def is_filtered(self) -> bool:
@@ -51,7 +54,8 @@ class ViewState:
         """The state minus the page, as stored in a saved view."""
         return {"search": self.search, "filters": [[f.field, f.op, f.value] for f in self.filters],
                 "sort": [[name, desc] for name, desc in self.sort], "columns": list(self.columns),
-                "page_size": self.page_size, "layout": self.layout}
+                "page_size": self.page_size, "layout": self.layout,
+                "group": list(self.group), "totals": [[name, agg] for name, agg in self.totals]}
 
     @classmethod
     def from_json(cls, spec: TableSpec, data: Mapping[str, Any]) -> ViewState:
@@ -64,7 +68,9 @@ class ViewState:
         return cls(search=str(data.get("search", "")), filters=filters, sort=sort,
                    columns=tuple(c for c in data.get("columns", []) if spec.has_field(c)),
                    page_size=size if size in PAGE_SIZES else PAGE_SIZES[0],
-                   layout=layout if layout in LAYOUTS else GRID)
+                   layout=layout if layout in LAYOUTS else GRID,
+                   group=_group(spec, [g for g in data.get("group", []) if isinstance(g, str)]),
+                   totals=_totals(spec, [t for t in data.get("totals", []) if isinstance(t, list | tuple)]))
 
     def to_params(self) -> dict[str, str | list[str]]:
         """URL query parameters (defaults left out, so the plain URL is the default view)."""
@@ -83,6 +89,10 @@ class ViewState:
             params["size"] = str(self.page_size)
         if self.layout != GRID:
             params["as"] = self.layout
+        if self.group:
+            params["group"] = ",".join(self.group)
+        if self.totals:
+            params["totals"] = ",".join(f"{name}:{agg}" for name, agg in self.totals)
         return params
 
     @classmethod
@@ -111,14 +121,40 @@ class ViewState:
         if layout not in LAYOUTS:
             ignored.append(_("layout “{text}”").format(text=layout))
             layout = GRID
+        raw_group = [g.strip() for g in _one(params, "group").split(",") if g.strip()]
+        group = _group(spec, raw_group)
+        ignored += [_("grouping “{text}”").format(text=g) for g in raw_group if g not in group]
+        raw_totals = [t.strip() for t in _one(params, "totals").split(",") if t.strip()]
+        totals = _totals(spec, [t.split(":", 1) for t in raw_totals])
+        ignored += [_("total “{text}”").format(text=t) for t in raw_totals if tuple(t.split(":", 1)) not in totals]
         return cls(search=clean_text(_one(params, "q"), limit=SEARCH_LIMIT), filters=tuple(filters), sort=tuple(sort),
                    columns=columns, page=page, page_size=size if size in PAGE_SIZES else PAGE_SIZES[0],
-                   layout=layout), ignored
+                   layout=layout, group=group, totals=totals), ignored
 
 
 def _one(params: Mapping[str, str | list[str]], key: str) -> str:
     value = params.get(key, "")
     return value[-1] if isinstance(value, list) else value
+
+
+def _group(spec: TableSpec, items: list[str]) -> tuple[str, ...]:
+    """Group levels naming fields of the table (at most MAX_GROUP_LEVELS, each field once); grouping.py judges
+    whether a field may group."""
+    kept: list[str] = []
+    for item in items:
+        name = item.split(":", 1)[0]
+        if spec.has_field(name) and name not in [k.split(":", 1)[0] for k in kept] and len(kept) < MAX_GROUP_LEVELS:
+            kept.append(item)
+    return tuple(kept)
+
+
+def _totals(spec: TableSpec, items: list[Any]) -> tuple[tuple[str, str], ...]:
+    """(field, aggregate) pairs naming fields of the table, one per field."""
+    kept: dict[str, str] = {}
+    for item in items:
+        if len(item) == 2 and all(isinstance(i, str) for i in item) and spec.has_field(item[0]):
+            kept.setdefault(item[0], item[1])
+    return tuple(kept.items())
 
 
 def _filter_param(flt: Filter) -> str:
