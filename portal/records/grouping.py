@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, aliased
 from db.models import User
 from portal.access.auth import CurrentUser, require
 from portal.center_time import CENTER_TZ
-from portal.i18n import N_, _
+from portal.i18n import NP_, _
 from portal.records.fields import NUMBER_TYPES, TEXT_TYPES, TIME_TYPES, Field, FieldType, TableSpec, get_spec
 from portal.records.query import Page, fetch_page, masked, where_clause
 from portal.records.view import ViewState
@@ -30,14 +30,16 @@ GROUPS_PER_PAGE = 20  # outer groups on one page of a grouped view
 MAX_INNER_GROUPS = 100  # inner groups shown under one outer group
 SHORT_RANGE = 20  # a whole number groups when its allowed values are at most this many (grade 1–4, stars 1–5)
 DAY, MONTH, YEAR = "day", "month", "year"
-TIME_PARTS = {DAY: N_("by day"), MONTH: N_("by month"), YEAR: N_("by year")}
+TIME_PARTS = {DAY: NP_("group", "by day"), MONTH: NP_("group", "by month"), YEAR: NP_("group", "by year")}
 
 COUNT, FILLED, EMPTY, UNIQUE = "count", "filled", "empty", "unique"
 CHECKED, UNCHECKED, SUM, AVERAGE, MIN, MAX = "checked", "unchecked", "sum", "average", "min", "max"
-AGGREGATE_LABELS = {COUNT: N_("Count"), FILLED: N_("Filled"), EMPTY: N_("Empty"), UNIQUE: N_("Unique"),
-                    CHECKED: N_("Checked"), UNCHECKED: N_("Unchecked"), SUM: N_("Sum"), AVERAGE: N_("Average"),
-                    MIN: N_("Minimum"), MAX: N_("Maximum")}
-TIME_AGGREGATE_LABELS = {MIN: N_("Earliest"), MAX: N_("Latest")}
+AGGREGATE_LABELS = {
+    COUNT: NP_("total", "Count"), FILLED: NP_("total", "Filled"), EMPTY: NP_("total", "Empty"),
+    UNIQUE: NP_("total", "Unique"), CHECKED: NP_("total", "Checked"), UNCHECKED: NP_("total", "Unchecked"),
+    SUM: NP_("total", "Sum"), AVERAGE: NP_("total", "Average"), MIN: NP_("total", "Minimum"),
+    MAX: NP_("total", "Maximum")}
+TIME_AGGREGATE_LABELS = {MIN: NP_("total", "Earliest"), MAX: NP_("total", "Latest")}
 
 
 class GroupingError(ValueError):

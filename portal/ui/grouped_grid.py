@@ -15,7 +15,7 @@ import streamlit as st
 
 from db.engine import unit_of_work
 from portal.access.auth import CurrentUser
-from portal.i18n import _, fmt_date, fmt_datetime, fmt_number
+from portal.i18n import _, fmt_date, fmt_datetime, fmt_number, pgettext
 from portal.records.fields import Field, FieldType, TableSpec
 from portal.records.grouping import (
     AVERAGE,
@@ -76,7 +76,7 @@ def controls(spec: TableSpec, user: CurrentUser, view: ViewState) -> None:
             seed(key(spec, f"group{level}"), name)
             seed(key(spec, f"group{level}.part"), part or MONTH)
             cols = st.columns([3, 2], vertical_alignment="bottom")
-            cols[0].selectbox(_("Group by") if level == 0 else _("Then by"), names, index=None,
+            cols[0].selectbox(_("Group rows by") if level == 0 else _("Then by"), names, index=None,
                               format_func=lambda n: _(spec.field(n).label), key=key(spec, f"group{level}"),
                               on_change=_group_changed, args=(spec,), placeholder=_("(none)"),
                               disabled=level > len(view.group))
@@ -99,7 +99,7 @@ def controls(spec: TableSpec, user: CurrentUser, view: ViewState) -> None:
 def group_name(level: Level, key_value: Any, name: Any) -> str:
     """A group's name as people read it: the person or record named, the choice, the day / month / year."""
     if key_value is None:
-        return _("(empty)")
+        return pgettext("group", "(empty)")
     fld = level.field
     if name is not None:
         return str(name)
@@ -110,7 +110,7 @@ def group_name(level: Level, key_value: Any, name: Any) -> str:
     if level.part == YEAR:
         return str(key_value.year)
     if level.part == MONTH:
-        return _("{year}-{month:02d}").format(year=key_value.year, month=key_value.month)
+        return _("{year}-{month}").format(year=key_value.year, month=f"{key_value.month:02d}")
     if level.part == DAY:
         return fmt_date(key_value)
     return str(key_value)
@@ -200,10 +200,10 @@ def _rows(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Lookups,
         st.caption(_("Rows {first}–{last} of {total}").format(first=fmt_number(first), total=fmt_number(page.total),
                                                              last=fmt_number(first + len(page.rows) - 1)))
         if shown > 1:
-            st.button(_("Previous"), key=gkey + ".prev", type="tertiary", icon=":material/chevron_left:",
+            st.button(_("Previous rows"), key=gkey + ".prev", type="tertiary", icon=":material/chevron_left:",
                       on_click=_turn_page, args=(spec, gkey, -1))
         if shown < page.page_count:
-            st.button(_("Next"), key=gkey + ".next", type="tertiary", icon=":material/chevron_right:",
+            st.button(_("Next rows"), key=gkey + ".next", type="tertiary", icon=":material/chevron_right:",
                       on_click=_turn_page, args=(spec, gkey, 1))
 
 
