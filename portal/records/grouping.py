@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Date, Integer, case, cast, distinct, func, literal, null, select, tuple_
+from sqlalchemy import BigInteger, Date, Integer, case, cast, distinct, func, literal, null, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from db.models import User
@@ -207,18 +207,47 @@ def _name_and_order(level: Level, key: Any) -> tuple[Any, Any, Any | None]:
     return null(), key, None
 
 
+def _combined(aggregate: str, value: Any) -> tuple[list[Any], Any]:
+    """A total in two steps: its partial aggregates per finest group, and how they combine into a coarser group
+    (`combine(partials)`); None for a total that does not combine (unique values)."""
+    if aggregate == UNIQUE:
+        return [], None
+    if aggregate == AVERAGE:
+        return [func.sum(value), func.count(value)], lambda p: func.sum(p[0]) / func.nullif(func.sum(p[1]), 0)
+    if aggregate in (MIN, MAX, SUM):
+        again = {MIN: func.min, MAX: func.max, SUM: func.sum}[aggregate]
+        return [again(value)], lambda p: again(p[0])
+    return [value], lambda p: func.coalesce(cast(func.sum(p[0]), BigInteger), 0)  # counts add up (none: 0)
+
+
 def _grouped(spec: TableSpec, levels: list[Level], totals: list[tuple[Field, str]], clauses: list[Any],
              actor: CurrentUser | None) -> Any:
-    """Counts and totals per inner group, per outer group and for the whole view: one pass (GROUPING SETS)."""
-    inner = (select(*(_key(spec, lv).label(f"g{i}") for i, lv in enumerate(levels)),
-                    *(_measured(spec, fld, actor).label(f"m{j}") for j, (fld, _a) in enumerate(totals)),
-                    literal(1).label("one"))
-             .select_from(spec.model.__table__).where(*clauses).subquery("matches"))
-    keys = [inner.c[f"g{i}"] for i in range(len(levels))]
+    """Counts and totals per inner group, per outer group and for the whole view, in one statement: the rows are
+    counted into their finest groups once, and those few rows are added up per outer group and for the whole
+    view (GROUPING SETS); with unique values (which do not add up) every level is counted from the rows."""
+    matches = (select(*(_key(spec, lv).label(f"g{i}") for i, lv in enumerate(levels)),
+                      *(_measured(spec, fld, actor).label(f"m{j}") for j, (fld, _a) in enumerate(totals)),
+                      literal(1).label("one"))
+               .select_from(spec.model.__table__).where(*clauses).subquery("matches"))
+    keys = [matches.c[f"g{i}"] for i in range(len(levels))]
+    steps = [_combined(agg, _aggregate(fld, agg, matches.c[f"m{j}"]) if agg not in (AVERAGE, MIN, MAX, SUM)
+                       else matches.c[f"m{j}"]) for j, (fld, agg) in enumerate(totals)]
+    if keys and all(combine is not None for _parts, combine in steps):
+        finest = (select(*keys, func.count().label("n"),
+                         *(part.label(f"p{j}_{k}") for j, (parts, _c) in enumerate(steps)
+                           for k, part in enumerate(parts)))
+                  .group_by(*keys).subquery("finest"))
+        keys = [finest.c[f"g{i}"] for i in range(len(levels))]
+        count = func.coalesce(cast(func.sum(finest.c.n), BigInteger), 0)
+        figures = [combine([finest.c[f"p{j}_{k}"] for k in range(len(parts))])
+                   for j, (parts, combine) in enumerate(steps)]
+        source = finest
+    else:
+        count, source = func.count(), matches
+        figures = [_aggregate(fld, agg, matches.c[f"m{j}"]) for j, (fld, agg) in enumerate(totals)]
     depth = sum((1 - func.grouping(k) for k in keys), literal(0, Integer)) if keys else literal(0, Integer)
-    stmt = select(*keys, depth.label("depth"), func.count().label("n"),
-                  *(_aggregate(fld, agg, inner.c[f"m{j}"]).label(f"t{j}") for j, (fld, agg) in enumerate(totals)))
-    stmt = stmt.select_from(inner)
+    stmt = select(*keys, depth.label("depth"), count.label("n"), *(f.label(f"t{j}") for j, f in enumerate(figures)))
+    stmt = stmt.select_from(source)
     if keys:
         sets = [tuple_(*keys[:n]) for n in range(len(keys), 0, -1)] + [tuple_()]
         stmt = stmt.group_by(func.grouping_sets(*sets))

@@ -125,3 +125,12 @@ def test_the_view_keeps_groups_and_totals_in_its_url_and_json():
     assert ViewState.from_json(COMPLAINTS, view.to_json()) == view
     again, ignored = ViewState.from_params(COMPLAINTS, {"group": "nope,state,grade,handler_id", "totals": "x:sum"})
     assert again.group == ("state", "grade") and len(ignored) == 3
+
+
+def test_unique_values_and_averages_per_group_whichever_way_they_are_added_up(directory):
+    view = ViewState(group=("district",), totals=(("route", "unique"), ("star_rating", "average")))
+    page = groups(directory.supervisor, RETAILERS, view)  # unique values do not add up: counted from the rows
+    assert [(g.totals["route"], g.totals["star_rating"]) for g in page.groups] == [(2, 4), (1, 3), (1, 1)]
+    assert (page.whole.totals["route"], page.whole.totals["star_rating"]) == (4, 3)
+    added = groups(directory.supervisor, RETAILERS, view.with_(totals=(("star_rating", "average"),)))
+    assert [g.totals["star_rating"] for g in added.groups] == [4, 3, 1] and added.whole.totals["star_rating"] == 3
