@@ -39,29 +39,35 @@ from portal.records.view import MAX_GROUP_LEVELS, ViewState
 from portal.ui.columns import OPEN, choice_label, grid_config, page_frame
 from portal.ui.grid import open_record
 from portal.ui.text import plain
-from portal.ui.view_state import key, read_view, seed, update_view
+from portal.ui.view_state import key, read_view, update_view
 
-NO_TOTAL = ""
+NO_GROUP = NO_TOTAL = ""  # the first choice of a level or a total: none
 
 
 # --- the popover ---------------------------------------------------------------------------------------------
 
-def _group_changed(spec: TableSpec) -> None:
-    levels = []
-    for level in range(MAX_GROUP_LEVELS):
-        name = st.session_state.get(key(spec, f"group{level}"))
+def _shown(spec: TableSpec, widget: str, value: str | None) -> str:
+    """The key of a popover widget showing `value`: one widget per value shown, so the URL, not the widget, holds
+    it (a widget seeded from the URL would forget it when a click reruns the page part with the popover shut)."""
+    return key(spec, f"{widget}@{value or '-'}")
+
+
+def _group_changed(spec: TableSpec, level_keys: list[str], part_keys: list[str]) -> None:
+    levels: list[str] = []
+    for level_key, part_key in zip(level_keys, part_keys, strict=True):
+        name = st.session_state.get(level_key)
         if not name or name in [lv.split(":")[0] for lv in levels]:
             break
-        part = st.session_state.get(key(spec, f"group{level}.part"))
+        part = st.session_state.get(part_key)
         levels.append(f"{name}:{part or MONTH}" if spec.field(name).type in (FieldType.DATE, FieldType.DATETIME)
                       else name)
     update_view(spec, group=tuple(levels))
 
 
-def _totals_changed(spec: TableSpec, names: list[str]) -> None:
+def _total_changed(spec: TableSpec, name: str, widget: str) -> None:
     view, _ignored = read_view(spec)
-    chosen = {n: st.session_state.get(key(spec, f"total.{n}")) for n in names}
-    totals = [(n, a) for n, a in view.totals if n not in chosen] + [(n, a) for n, a in chosen.items() if a]
+    chosen = st.session_state.get(widget)
+    totals = [(n, a) for n, a in view.totals if n != name] + ([(name, chosen)] if chosen else [])
     update_view(spec, totals=tuple(totals), page=view.page)
 
 
@@ -70,28 +76,34 @@ def controls(spec: TableSpec, user: CurrentUser, view: ViewState) -> None:
     names = [f.name for f in spec.fields if groupable(f, user)]
     label = _("Grouped: {field}").format(field=_(spec.field(view.group[0].split(":")[0]).label)) if view.group \
         else _("Group and totals")
+    tokens = [view.group[level] if level < len(view.group) else None for level in range(MAX_GROUP_LEVELS)]
+    level_keys = [_shown(spec, f"group{level}", token) for level, token in enumerate(tokens)]
+    part_keys = [_shown(spec, f"group{level}.part", token) for level, token in enumerate(tokens)]
     with st.popover(label, icon=":material/account_tree:", key=key(spec, "group_popover")):
-        for level in range(MAX_GROUP_LEVELS):
-            name, _sep, part = view.group[level].partition(":") if level < len(view.group) else (None, "", "")
-            seed(key(spec, f"group{level}"), name)
-            seed(key(spec, f"group{level}.part"), part or MONTH)
+        for level, token in enumerate(tokens):
+            name, _sep, part = (token or "").partition(":")
             cols = st.columns([3, 2], vertical_alignment="bottom")
-            cols[0].selectbox(_("Group rows by") if level == 0 else _("Then by"), names, index=None,
-                              format_func=lambda n: _(spec.field(n).label), key=key(spec, f"group{level}"),
-                              on_change=_group_changed, args=(spec,), placeholder=_("(none)"),
+            offered = [NO_GROUP, *names]
+            cols[0].selectbox(_("Group rows by") if level == 0 else _("Then by"), offered,
+                              index=offered.index(name) if name in offered else 0,
+                              format_func=lambda n: _(spec.field(n).label) if n else _("(none)"),
+                              key=level_keys[level], on_change=_group_changed, args=(spec, level_keys, part_keys),
                               disabled=level > len(view.group))
             if name and spec.field(name).type in (FieldType.DATE, FieldType.DATETIME):
-                cols[1].selectbox(_("Period"), list(TIME_PARTS), format_func=lambda p: _(TIME_PARTS[p]),
-                                  key=key(spec, f"group{level}.part"), on_change=_group_changed, args=(spec,),
+                parts = list(TIME_PARTS)
+                cols[1].selectbox(_("Period"), parts, index=parts.index(part) if part in parts else parts.index(MONTH),
+                                  format_func=lambda p: _(TIME_PARTS[p]), key=part_keys[level],
+                                  on_change=_group_changed, args=(spec, level_keys, part_keys),
                                   label_visibility="collapsed")
         st.caption(_("Totals, for every record of the view (and each group):"))
-        fields = spec.visible_fields(view.columns)
         chosen = dict(view.totals)
-        for fld in fields:
-            seed(key(spec, f"total.{fld.name}"), chosen.get(fld.name, NO_TOTAL))
-            st.selectbox(_(fld.label), [NO_TOTAL, *aggregates(fld, user)], key=key(spec, f"total.{fld.name}"),
-                         format_func=lambda a, f=fld: _(aggregate_label(f, a)) if a else _("(none)"),
-                         on_change=_totals_changed, args=(spec, [f.name for f in fields]))
+        for fld in spec.visible_fields(view.columns):
+            offered = [NO_TOTAL, *aggregates(fld, user)]
+            current = chosen.get(fld.name, NO_TOTAL)
+            widget = _shown(spec, f"total.{fld.name}", current)
+            st.selectbox(_(fld.label), offered, index=offered.index(current) if current in offered else 0,
+                         key=widget, format_func=lambda a, f=fld: _(aggregate_label(f, a)) if a else _("(none)"),
+                         on_change=_total_changed, args=(spec, fld.name, widget))
 
 
 # --- texts ---------------------------------------------------------------------------------------------------
@@ -132,8 +144,9 @@ def total_value(fld: Field, aggregate: str, value: Any) -> str:
 def totals_text(spec: TableSpec, user: CurrentUser, view: ViewState, group: Group) -> str:
     """“Grade: average 2.4 · Handler: filled 1,200” for a group (or the whole view)."""
     totals, _problems = view_totals(spec, view, user)
-    return " · ".join(f"{_(fld.label)}: {_(aggregate_label(fld, agg)).lower()} "
-                      f"{total_value(fld, agg, group.totals.get(fld.name))}" for fld, agg in totals)
+    return " · ".join(_("{field}: {aggregate} {value}").format(
+        field=_(fld.label), aggregate=_(aggregate_label(fld, agg)).lower(),
+        value=total_value(fld, agg, group.totals.get(fld.name))) for fld, agg in totals)
 
 
 # --- drawing -------------------------------------------------------------------------------------------------

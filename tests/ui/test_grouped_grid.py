@@ -28,20 +28,25 @@ def _toggle(at, label):
     return at
 
 
+def _box(at, widget):
+    """The popover's selectbox `widget` (its key also names the value it shows)."""
+    return next(b for b in at.selectbox if b.key.startswith(f"retailers.{widget}@"))
+
+
 def _captions(at):
     return [shown(c.value) for c in at.caption]
 
 
 def test_a_supervisor_groups_retailers_by_district_opens_a_group_and_picks_a_total(signed_in, directory):
     at = _grid(signed_in)
-    at.selectbox(key="retailers.group0").set_value("district").run()
+    _box(at, "group0").set_value("district").run()
     assert at.query_params["group"] == "district" and not at.data_editor and not at.dataframe
     assert _heads(at) == ["城东区 · 2", "城西区 · 2", "高新区 · 1"]
     assert "Retailers: 5 · groups: 3" in _captions(at)
     _toggle(at, "城西区 · 2")
     assert [lic[-1] for lic in at.dataframe[0].value["license_no"]] == ["3", "4"]
     assert "Rows 1–2 of 2" in _captions(at)
-    at.selectbox(key="retailers.total.star_rating").set_value("sum").run()
+    _box(at, "total.star_rating").set_value("sum").run()
     assert at.query_params["totals"] == "star_rating:sum"
     assert "Retailers: 5 · groups: 3 — Star rating: sum 15" in _captions(at)
     assert "Star rating: sum 6" in _captions(at)  # the 城西区 group's own total
@@ -57,7 +62,7 @@ def test_a_second_level_nests_under_the_first_and_an_ungrouped_grid_keeps_its_to
     assert _heads(at) == ["城东区 · 2", "城西区 · 2", "城西-01 · 1", "(empty) · 1", "高新区 · 1"]
     _toggle(at, "(empty) · 1")
     assert [lic[-1] for lic in at.dataframe[0].value["license_no"]] == ["4"]
-    at.selectbox(key="retailers.group0").set_value(None).run()
+    _box(at, "group0").set_value("").run()
     assert "group" not in at.query_params and at.data_editor
     assert "Totals of all 5 retailers: Phone: filled 4" in _captions(at)
 
@@ -74,3 +79,11 @@ def test_complaints_grouped_by_state_then_month_from_a_link(signed_in, desk):  #
     assert _heads(at) == ["Registered · 2", "2026-11 · 2"]
     _toggle(at, "2026-11 · 2")
     assert len(at.dataframe[0].value) == 2
+
+
+def test_the_popover_shows_the_grouping_and_totals_the_link_gave(signed_in, directory):
+    at = _grid(signed_in, params={"group": "district,updated_at:year", "totals": "star_rating:max"})
+    assert _box(at, "group0").value == "district"
+    assert _box(at, "group1").value == "updated_at"
+    assert _box(at, "group1.part").value == "year"
+    assert _box(at, "total.star_rating").value == "max"
