@@ -7,6 +7,7 @@ Only opened groups read rows, a page each: a closed group costs nothing, and the
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -15,7 +16,7 @@ import streamlit as st
 
 from db.engine import unit_of_work
 from portal.access.auth import CurrentUser
-from portal.i18n import _, fmt_date, fmt_datetime, fmt_number, pgettext
+from portal.i18n import _, current_language, fmt_date, fmt_datetime, fmt_number, pgettext
 from portal.records.fields import Field, FieldType, TableSpec
 from portal.records.grouping import (
     AVERAGE,
@@ -41,6 +42,8 @@ from portal.ui.grid import open_record
 from portal.ui.text import plain
 from portal.ui.view_state import key, read_view, update_view
 
+COUNTS_KEPT_FOR = 30.0  # seconds a page of groups is shown again without counting (see _groups)
+GROUPS_READ = "groups.read"  # session key (under the table's): the page of groups last counted
 NO_GROUP = NO_TOTAL = ""  # the first choice of a level or a total: none
 
 
@@ -224,13 +227,25 @@ def _go_to_page(spec: TableSpec, shown: int) -> None:
     update_view(spec, page=st.session_state[key(spec, f"group_page.{shown}")])
 
 
+def _groups(spec: TableSpec, user: CurrentUser, view: ViewState) -> GroupPage:
+    """The page of groups, counted afresh when the view, its page or the reader changed, or COUNTS_KEPT_FOR seconds
+    after they were counted: opening a group, or paging through its rows, does not count a million rows again."""
+    shown = (view.signature(), view.page, user.id, tuple(sorted(user.roles)), current_language())
+    kept = st.session_state.get(key(spec, GROUPS_READ))
+    if kept is not None and kept[0] == shown and time.monotonic() - kept[1] < COUNTS_KEPT_FOR:
+        return kept[2]
+    with unit_of_work(user.id) as s:
+        groups = fetch_groups(s, actor=user, spec=spec, view=view)
+    st.session_state[key(spec, GROUPS_READ)] = (shown, time.monotonic(), groups)
+    return groups
+
+
 def show_groups(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Lookups, record_page: str) -> bool:
     """Draw the view grouped, when it is grouped: a page of groups with counts and totals, the rows of the
     opened ones and the pager of groups. Says whether it drew (an ungrouped view is the page's grid)."""
     if not view.group:
         return False
-    with unit_of_work(user.id) as s:
-        groups: GroupPage = fetch_groups(s, actor=user, spec=spec, view=view)
+    groups = _groups(spec, user, view)
     for problem in groups.problems:
         st.warning(plain(_("Ignored: {problem}").format(problem=problem)))
     if not groups.levels:
