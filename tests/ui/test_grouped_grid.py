@@ -87,3 +87,9 @@ def test_the_popover_shows_the_grouping_and_totals_the_link_gave(signed_in, dire
     assert _box(at, "group1").value == "updated_at"
     assert _box(at, "group1.part").value == "year"
     assert _box(at, "total.star_rating").value == "max"
+
+
+def test_the_incidents_grid_groups_too_and_says_when_nothing_matches(signed_in, make_user):
+    make_user("emergency_coordinator", login="coord", language="en")
+    at = _grid(signed_in, "coord", params={"group": "status,started_at:week"}, page="pages/incidents.py")
+    assert "Incidents: 0 · groups: 0" in _captions(at) and not at.dataframe and not at.data_editor
