@@ -134,3 +134,14 @@ def test_unique_values_and_averages_per_group_whichever_way_they_are_added_up(di
     assert (page.whole.totals["route"], page.whole.totals["star_rating"]) == (4, 3)
     added = groups(directory.supervisor, RETAILERS, view.with_(totals=(("star_rating", "average"),)))
     assert [g.totals["star_rating"] for g in added.groups] == [4, 3, 1] and added.whole.totals["star_rating"] == 3
+
+
+def test_a_computed_field_groups_and_opens_like_a_stored_one(complaints):
+    view = ViewState(group=("sla", "grade"))
+    page = groups(complaints.supervisor, COMPLAINTS, view)
+    assert page.whole.count == 4 and sum(g.count for g in page.groups) == 4
+    first = page.groups[0]
+    assert sum(g.count for g in first.inner) == first.count
+    with unit_of_work() as s:
+        rows = fetch_group_rows(s, actor=complaints.supervisor, spec=COMPLAINTS, view=view, keys=first.inner[0].keys)
+    assert len(rows.rows) == first.inner[0].count and {r["grade"] for r in rows.rows} == {first.inner[0].keys[1]}
