@@ -128,6 +128,9 @@ def group_levels(spec: TableSpec, view: ViewState, actor: CurrentUser | None) ->
         if not groupable(fld, actor):
             problems.append(_("{field} cannot group the rows.").format(field=_(fld.label)))
         elif fld.type in TIME_TYPES:
+            if part not in TIME_PARTS:
+                problems.append(_("{field} is grouped by month (“{part}” is not offered).").format(
+                    field=_(fld.label), part=part))
             levels.append(Level(fld, part if part in TIME_PARTS else MONTH))
         elif part:
             problems.append(_("{field} cannot group the rows.").format(field=_(fld.label)))

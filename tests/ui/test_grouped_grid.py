@@ -93,3 +93,4 @@ def test_the_incidents_grid_groups_too_and_says_when_nothing_matches(signed_in, 
     make_user("emergency_coordinator", login="coord", language="en")
     at = _grid(signed_in, "coord", params={"group": "status,started_at:week"}, page="pages/incidents.py")
     assert "Incidents: 0 · groups: 0" in _captions(at) and not at.dataframe and not at.data_editor
+    assert [shown(w.value) for w in at.warning] == ["Ignored: Started is grouped by month (“week” is not offered)."]
