@@ -12,7 +12,7 @@ from portal.complaints.table import COMPLAINTS, DEPARTMENTS, ensure_shared_views
 from portal.complaints.ui.bulk import bulk_panel, quick_filters, waiting_exits
 from portal.i18n import _
 from portal.records.validation import Lookups
-from portal.ui import calendar_view, filter_bar, grid, saved_views, transfer
+from portal.ui import calendar_view, filter_bar, grid, grouped_grid, saved_views, transfer
 from portal.ui.page_part import page_part
 from portal.ui.session import page_user
 from portal.ui.text import plain
@@ -39,6 +39,7 @@ def complaints(user: CurrentUser) -> None:
     head.title(_("Complaints"))
     with actions, st.container(horizontal=True, horizontal_alignment="right"):
         saved_views.views_popover(COMPLAINTS, user)
+        grouped_grid.controls(COMPLAINTS, user, view)
         transfer.export_buttons(COMPLAINTS, user, view)
         if can(user, "complaints.register"):
             st.page_link("pages/complaint_new.py", label=_("Register a complaint"), icon=":material/add:")
@@ -49,9 +50,12 @@ def complaints(user: CurrentUser) -> None:
     filter_bar.toolbar(COMPLAINTS, user, view, lookups)
     if view.layout == calendar_view.CALENDAR:
         return calendar_view.show_calendar(COMPLAINTS, user, view, RECORD_PAGE)
+    if grouped_grid.show_groups(COMPLAINTS, user, view, lookups, RECORD_PAGE):
+        return
     page, selected = grid.show_grid(COMPLAINTS, user, view, lookups, RECORD_PAGE, selectable=supervisor)
     bulk_panel(user, page, selected, lookups.link_titles.get(DEPARTMENTS.name, {}), staff)
     grid.pager(COMPLAINTS, view, page)
+    grouped_grid.totals_row(COMPLAINTS, user, view)
 
 
 complaints()

@@ -9,7 +9,7 @@ from portal.access.auth import CurrentUser
 from portal.i18n import _
 from portal.incidents.records import INCIDENTS
 from portal.records.validation import Lookups
-from portal.ui import calendar_view, filter_bar, grid, saved_views, transfer
+from portal.ui import calendar_view, filter_bar, grid, grouped_grid, saved_views, transfer
 from portal.ui.page_part import page_part
 from portal.ui.session import page_user
 from portal.ui.text import plain
@@ -30,14 +30,18 @@ def incidents(user: CurrentUser) -> None:
     head.title(_("All incidents"))
     with actions, st.container(horizontal=True, horizontal_alignment="right"):
         saved_views.views_popover(INCIDENTS, user)
+        grouped_grid.controls(INCIDENTS, user, view)
         transfer.export_buttons(INCIDENTS, user, view)
     if ignored:
         st.warning(_("Parts of this link were ignored: {parts}.").format(parts=plain(", ".join(ignored))))
     filter_bar.toolbar(INCIDENTS, user, view, lookups)
     if view.layout == calendar_view.CALENDAR:
         return calendar_view.show_calendar(INCIDENTS, user, view, RECORD_PAGE)
+    if grouped_grid.show_groups(INCIDENTS, user, view, lookups, RECORD_PAGE):
+        return
     page, _selected = grid.show_grid(INCIDENTS, user, view, lookups, RECORD_PAGE)
     grid.pager(INCIDENTS, view, page)
+    grouped_grid.totals_row(INCIDENTS, user, view)
 
 
 incidents()

@@ -10,7 +10,7 @@ from portal.i18n import _
 from portal.records.editing import may_write
 from portal.records.validation import Lookups
 from portal.retailers.table import RETAILERS
-from portal.ui import bulk_bar, filter_bar, grid, saved_views, transfer
+from portal.ui import bulk_bar, filter_bar, grid, grouped_grid, saved_views, transfer
 from portal.ui.page_part import page_part
 from portal.ui.session import page_user
 from portal.ui.text import plain
@@ -31,15 +31,18 @@ def directory(user: CurrentUser) -> None:
     head.title(_("Retailers"))
     with actions, st.container(horizontal=True, horizontal_alignment="right"):
         saved_views.views_popover(RETAILERS, user)
+        grouped_grid.controls(RETAILERS, user, view)
         transfer.export_buttons(RETAILERS, user, view)
         if may_write(user, RETAILERS.create_permission):
             st.page_link(RECORD_PAGE, label=_("New retailer"), icon=":material/add:", query_params={"id": "new"})
     if ignored:
         st.warning(plain(_("Parts of this link were ignored: {parts}.").format(parts=", ".join(ignored))))
     filter_bar.toolbar(RETAILERS, user, view, lookups)
-    page, selected = grid.show_grid(RETAILERS, user, view, lookups, RECORD_PAGE)
-    bulk_bar.bulk_bar(RETAILERS, user, page, selected, lookups)
-    grid.pager(RETAILERS, view, page)
+    if not grouped_grid.show_groups(RETAILERS, user, view, lookups, RECORD_PAGE):
+        page, selected = grid.show_grid(RETAILERS, user, view, lookups, RECORD_PAGE)
+        bulk_bar.bulk_bar(RETAILERS, user, page, selected, lookups)
+        grid.pager(RETAILERS, view, page)
+        grouped_grid.totals_row(RETAILERS, user, view)
     transfer.import_section(RETAILERS, user, lookups)
 
 

@@ -206,8 +206,9 @@ def _page_ids(spec: TableSpec, view: ViewState, actor: CurrentUser | None, claus
 
 
 def fetch_page(session: Session, *, actor: CurrentUser | None, spec: TableSpec, view: ViewState,
-               after: tuple | None = None, before: tuple | None = None) -> Page:
-    """One page of `view`; `after`/`before` (the neighbouring page's last/first key) switch to keyset paging.
+               after: tuple | None = None, before: tuple | None = None, within: tuple[Any, ...] = ()) -> Page:
+    """One page of `view`; `after`/`before` (the neighbouring page's last/first key) switch to keyset paging;
+    `within`: more SQL conditions (the rows of one group, portal/records/grouping.py).
 
     Two steps in one statement: the page's ids (filtered, sorted, limited on indexes), then their fields and
     linked names for just those rows.
@@ -217,6 +218,7 @@ def fetch_page(session: Session, *, actor: CurrentUser | None, spec: TableSpec, 
         raise FilterError(_("There is no page {page} of {size} rows.").format(page=view.page, size=view.page_size))
     stmt, keys, problems = select_view(spec, view, actor, filtered=False)  # the page's ids are filtered
     clauses, _problems = where_clause(spec, view, actor)
+    clauses += within
     if not _text_search(view):
         total, exact = count_view(session, spec, view, actor, clauses)
     else:
@@ -225,6 +227,7 @@ def fetch_page(session: Session, *, actor: CurrentUser | None, spec: TableSpec, 
         # conditions would be recomputed per row), and the total is that estimate. Otherwise matches are
         # collected through the indexes and counted exactly.
         plain, _problems = where_clause(spec, view, actor, row_by_row=True)
+        plain += within
         estimate = estimated_rows(session, spec, plain)
         clauses, total, exact = (plain, estimate, False) if estimate > COLLECT_UP_TO else (clauses, None, True)
     collect = total is None or (bool(clauses) and total <= COLLECT_UP_TO)

@@ -16,12 +16,13 @@ from portal.records.filters import LIST_OPS, NO_VALUE_OPS, SEARCH_LIMIT, Filter
 
 PAGE_SIZES = (50, 100, 200)
 MAX_SORT_LEVELS = 2
-PARAM_KEYS = ("q", "f", "sort", "cols", "page", "size", "as")
+PARAM_KEYS = ("q", "f", "sort", "cols", "page", "size", "as", "group", "totals")
 GRID = "grid"
 LAYOUTS = (GRID, "kanban", "calendar")  # how a view shows its records (a table offers those it has a screen for)
 PARAM_KEYS += ("w", "pin", "rh")  # column widths, pinned columns, row height (how the grid draws the view)
 WIDTHS = (60, 1000)  # a column's width in pixels, lowest and highest
 ROW_HEIGHTS = (0, 28, 35, 56, 84)  # 0: the grid's own (35 px); a saved view may say compact or taller rows
+MAX_GROUP_LEVELS = 2  # a grid groups by up to two fields (portal/records/grouping.py says which may)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class ViewState:
     widths: tuple[tuple[str, int], ...] = ()  # (field, pixels): columns not named keep the grid's own width
     pinned: tuple[str, ...] = ()  # columns that stay on the left while the grid scrolls sideways
     row_height: int = 0  # one of ROW_HEIGHTS
+    group: tuple[str, ...] = ()  # group by: "field" or "field:month" (time fields: day / month / year), outer first
+    totals: tuple[tuple[str, str], ...] = ()  # the totals row: (field, aggregate), e.g. ("grade", "average")
 
     @property
     def is_filtered(self) -> bool:
@@ -58,7 +61,8 @@ class ViewState:
         return {"search": self.search, "filters": [[f.field, f.op, f.value] for f in self.filters],
                 "sort": [[name, desc] for name, desc in self.sort], "columns": list(self.columns),
                 "page_size": self.page_size, "layout": self.layout,
-                **_layout_json(self)}
+                **_layout_json(self),
+                "group": list(self.group), "totals": [[name, agg] for name, agg in self.totals]}
 
     @classmethod
     def from_json(cls, spec: TableSpec, data: Mapping[str, Any]) -> ViewState:
@@ -71,7 +75,9 @@ class ViewState:
         return cls(search=str(data.get("search", "")), filters=filters, sort=sort,
                    columns=tuple(c for c in data.get("columns", []) if spec.has_field(c)),
                    page_size=size if size in PAGE_SIZES else PAGE_SIZES[0],
-                   layout=layout if layout in LAYOUTS else GRID, **_layout_from_json(spec, data))
+                   layout=layout if layout in LAYOUTS else GRID, **_layout_from_json(spec, data),
+                   group=_group(spec, [g for g in data.get("group", []) if isinstance(g, str)]),
+                   totals=_totals(spec, [t for t in data.get("totals", []) if isinstance(t, list | tuple)]))
 
     def to_params(self) -> dict[str, str | list[str]]:
         """URL query parameters (defaults left out, so the plain URL is the default view)."""
@@ -91,6 +97,10 @@ class ViewState:
         if self.layout != GRID:
             params["as"] = self.layout
         params.update(_layout_params(self))
+        if self.group:
+            params["group"] = ",".join(self.group)
+        if self.totals:
+            params["totals"] = ",".join(f"{name}:{agg}" for name, agg in self.totals)
         return params
 
     @classmethod
@@ -119,14 +129,41 @@ class ViewState:
         if layout not in LAYOUTS:
             ignored.append(_("layout “{text}”").format(text=layout))
             layout = GRID
+        raw_group = [g.strip() for g in _one(params, "group").split(",") if g.strip()]
+        group = _group(spec, raw_group)
+        ignored += [_("grouping “{text}”").format(text=g) for g in raw_group if g not in group]
+        raw_totals = [t.strip() for t in _one(params, "totals").split(",") if t.strip()]
+        totals = _totals(spec, [t.split(":", 1) for t in raw_totals])
+        ignored += [_("total “{text}”").format(text=t) for t in raw_totals if tuple(t.split(":", 1)) not in totals]
         return cls(search=clean_text(_one(params, "q"), limit=SEARCH_LIMIT), filters=tuple(filters), sort=tuple(sort),
                    columns=columns, page=page, page_size=size if size in PAGE_SIZES else PAGE_SIZES[0],
-                   layout=layout, **_layout_from_params(spec, params, ignored)), ignored
+                   layout=layout, **_layout_from_params(spec, params, ignored),
+                   group=group, totals=totals), ignored
 
 
 def _one(params: Mapping[str, str | list[str]], key: str) -> str:
     value = params.get(key, "")
     return value[-1] if isinstance(value, list) else value
+
+
+def _group(spec: TableSpec, items: list[str]) -> tuple[str, ...]:
+    """Group levels naming fields of the table (at most MAX_GROUP_LEVELS, each field once); grouping.py judges
+    whether a field may group."""
+    kept: list[str] = []
+    for item in items:
+        name = item.split(":", 1)[0]
+        if spec.has_field(name) and name not in [k.split(":", 1)[0] for k in kept] and len(kept) < MAX_GROUP_LEVELS:
+            kept.append(item)
+    return tuple(kept)
+
+
+def _totals(spec: TableSpec, items: list[Any]) -> tuple[tuple[str, str], ...]:
+    """(field, aggregate) pairs naming fields of the table, one per field."""
+    kept: dict[str, str] = {}
+    for item in items:
+        if len(item) == 2 and all(isinstance(i, str) for i in item) and spec.has_field(item[0]):
+            kept.setdefault(item[0], item[1])
+    return tuple(kept.items())
 
 
 def _filter_param(flt: Filter) -> str:

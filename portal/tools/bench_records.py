@@ -15,6 +15,7 @@ RECORD_BENCHES: list[str] = [
     "portal.tools.bench_saved_views:saved_view_interactions",  # the changed-rows check, a view updated in place
     "portal.records.bench_calendar:calendar_interactions",
     "portal.records.bench_links:link_interactions",
+    "portal.records.bench_groups:grouped_interactions",
 ]
 
 
