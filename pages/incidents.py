@@ -4,12 +4,13 @@ Everything below the title is one part of the page (portal/ui/page_part.py): a s
 that part only."""
 import streamlit as st
 
+import portal.incidents.board  # noqa: F401  (the kanban board's moves)
 from db.engine import unit_of_work
 from portal.access.auth import CurrentUser
 from portal.i18n import _
 from portal.incidents.records import INCIDENTS
 from portal.records.validation import Lookups
-from portal.ui import filter_bar, grid, saved_views, transfer
+from portal.ui import filter_bar, grid, layouts, saved_views, transfer
 from portal.ui.page_part import page_part
 from portal.ui.session import page_user
 from portal.ui.text import plain
@@ -34,6 +35,9 @@ def incidents(user: CurrentUser) -> None:
     if ignored:
         st.warning(_("Parts of this link were ignored: {parts}.").format(parts=plain(", ".join(ignored))))
     filter_bar.toolbar(INCIDENTS, user, view, lookups)
+    layouts.switch(INCIDENTS, view)
+    if layouts.show(INCIDENTS, user, view, lookups, RECORD_PAGE):
+        return
     page, _selected = grid.show_grid(INCIDENTS, user, view, lookups, RECORD_PAGE)
     grid.pager(INCIDENTS, view, page)
 
