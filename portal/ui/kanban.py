@@ -112,7 +112,7 @@ def move_form(spec: TableSpec, user: CurrentUser, board: Board, pending: dict[st
                 _input_widget(inp, prefix)
             with st.container(horizontal=True):
                 made = submit_button(_("Move"), key=prefix + "submit", type="primary", icon=":material/east:")
-                cancelled = st.form_submit_button(_("Cancel"), key=prefix + "cancel")
+                cancelled = st.form_submit_button(_("Keep it where it is"), key=prefix + "cancel")
         if cancelled:
             forget(prefix)
             _clear(spec)
