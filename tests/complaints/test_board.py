@@ -24,7 +24,8 @@ def english():
     yield
 
 
-def _board(center, actor, view=ViewState(), per_column=20):
+def _board(center, actor, view=None, per_column=20):
+    view = view or ViewState()
     with unit_of_work(actor.id, engine=center.engine) as s:
         return {c.value: c for c in read_board(s, actor=actor, spec=COMPLAINTS, board=BOARD, view=view,
                                                 per_column=per_column)}
