@@ -14,12 +14,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import func, select, text, union_all
 from sqlalchemy.orm import Session
 
 from portal.access.auth import CurrentUser, can, require
 from portal.records.fields import Choice, FieldType, TableSpec
-from portal.records.query import _Joins, select_view, sort_keys, where_clause
+from portal.records.query import ESTIMATE_FROM, _Joins, select_view, sort_keys, where_clause
 from portal.records.view import ViewState
 
 CARDS_PER_COLUMN = 20
@@ -72,6 +72,7 @@ class BoardColumn:
     label: str  # English source
     count: int  # every matching card in this column
     cards: list[dict[str, Any]] = field(default_factory=list)  # the first ones, in the view's order
+    exact: bool = True  # False: `count` is the planner's estimate (a large table seen whole)
 
     @property
     def more(self) -> int:
@@ -92,13 +93,30 @@ def board_of(spec: TableSpec) -> Board | None:
 
 
 def column_counts(session: Session, *, actor: CurrentUser | None, spec: TableSpec, board: Board,
-                  view: ViewState) -> dict[str, int]:
-    """How many of the view's rows are in each column: one GROUP BY, exact, with the actor's row scope."""
+                  view: ViewState) -> tuple[dict[str, int], bool]:
+    """How many of the view's rows are in each column, and whether exactly: one GROUP BY over the view's conditions
+    (the actor's row scope included); for a large table seen whole (no condition at all), the planner's statistics
+    instead (its row estimate × each value's share in its sample), as the grid counts such a table."""
     require(actor, spec.view_permission)
     clauses, _problems = where_clause(spec, view, actor)
+    if not clauses:
+        estimated = _estimated_counts(session, spec, board.field)
+        if estimated is not None:
+            return estimated, False
     col = spec.column(board.field)
     rows = session.execute(select(col, func.count()).select_from(spec.model.__table__).where(*clauses).group_by(col))
-    return {value: n for value, n in rows}
+    return {value: n for value, n in rows}, True
+
+
+def _estimated_counts(session: Session, spec: TableSpec, name: str) -> dict[str, int] | None:
+    """Each value's estimated count from the planner's statistics (None: a small table, or no statistics yet)."""
+    row = session.execute(text(
+        "select c.reltuples::bigint, s.most_common_vals::text::text[], s.most_common_freqs from pg_class c "
+        "left join pg_stats s on s.schemaname = current_schema() and s.tablename = :t and s.attname = :c "
+        "where c.oid = cast(:t as regclass)"), {"t": spec.name, "c": name}).first()
+    if row is None or row[0] is None or row[0] < ESTIMATE_FROM or row[1] is None:
+        return None
+    return {value: round(freq * row[0]) for value, freq in zip(row[1], row[2], strict=True)}
 
 
 def column_cards(session: Session, *, actor: CurrentUser | None, spec: TableSpec, board: Board, view: ViewState,
@@ -133,15 +151,23 @@ def column_cards(session: Session, *, actor: CurrentUser | None, spec: TableSpec
 def read_board(session: Session, *, actor: CurrentUser | None, spec: TableSpec, board: Board, view: ViewState,
                per_column: int = CARDS_PER_COLUMN) -> list[BoardColumn]:
     """Every column of the board for `view` (its filters, search and sort; the actor's rows only), in the
-    field's order: its count and first cards. Two statements."""
+    field's order: its count and first cards. Two statements. An estimated count is never below the cards found,
+    and a column with fewer cards than fit is counted by them (exactly)."""
     fld = spec.field(board.field)
     if fld.type is not FieldType.SINGLE_SELECT:
         raise TypeError(f"{spec.name}.{board.field}: a board's columns come from a single-select field")
-    counts = column_counts(session, actor=actor, spec=spec, board=board, view=view)
-    filled = tuple(c.value for c in fld.choices if counts.get(c.value))
-    cards = column_cards(session, actor=actor, spec=spec, board=board, view=view, columns=filled,
+    counts, exact = column_counts(session, actor=actor, spec=spec, board=board, view=view)
+    wanted = tuple(c.value for c in fld.choices if not exact or counts.get(c.value))
+    cards = column_cards(session, actor=actor, spec=spec, board=board, view=view, columns=wanted,
                          per_column=per_column)
-    return [BoardColumn(c.value, c.label, counts.get(c.value, 0), cards.get(c.value, [])) for c in fld.choices]
+    columns = []
+    for choice in fld.choices:
+        found = cards.get(choice.value, [])
+        full = len(found) >= max(1, min(per_column, MAX_CARDS_PER_COLUMN))
+        count = counts.get(choice.value, 0) if exact else (
+            max(counts.get(choice.value, 0), len(found)) if full else len(found))
+        columns.append(BoardColumn(choice.value, choice.label, count, found, exact=exact or not full))
+    return columns
 
 
 def move_card(session: Session, *, actor: CurrentUser, board: Board, move: str, record_id: int, version: int,

@@ -147,11 +147,12 @@ def _card(spec: TableSpec, user: CurrentUser, board: Board, column: BoardColumn,
 
 def _column(spec: TableSpec, user: CurrentUser, board: Board, column: BoardColumn, fields: list[Field],
             record_page: str) -> None:
-    st.markdown(f"**{plain(_(column.label))}** · {fmt_number(column.count)}")
+    count = fmt_number(column.count) if column.exact else _("about {n}").format(n=fmt_number(column.count))
+    st.markdown(f"**{plain(_(column.label))}** · {count}")
     for row in column.cards:
         _card(spec, user, board, column, row, fields, record_page)
     if column.more:
-        st.caption(_("and {n} more").format(n=fmt_number(column.more)))
+        st.caption((_("and {n} more") if column.exact else _("and about {n} more")).format(n=fmt_number(column.more)))
     elif not column.count:
         st.caption(_("None"))
 

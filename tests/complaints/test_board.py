@@ -11,6 +11,7 @@ from portal.complaints.rules import ComplaintInputError
 from portal.complaints.table import COMPLAINTS
 from portal.errors import STALE, InputError
 from portal.i18n import set_language
+from portal.records import kanban
 from portal.records.filters import Filter
 from portal.records.kanban import board_of, move_card, read_board
 from portal.records.view import ViewState
@@ -110,3 +111,19 @@ def test_a_move_on_a_card_someone_changed_since_is_refused_as_stale(center):
         _move(center, center.supervisor, cid, "mark_invalid", card["version"], reason="重复来电")
     assert refused.value.field == STALE and "郑强" in str(refused.value)
     assert center.get(cid).state == "assigned"
+
+
+def test_a_large_table_seen_whole_is_counted_from_the_statistics_and_never_below_its_cards(center, engine,
+                                                                                          monkeypatch):
+    made = [center.register().complaint_id for _ in range(6)]
+    for cid in made[:2]:
+        center.advance(cid, "assigned")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("analyze complaints")
+    monkeypatch.setattr(kanban, "ESTIMATE_FROM", 1)  # as for a province's million complaints
+    board = _board(center, center.supervisor, per_column=1)
+    assert (board["registered"].count, board["registered"].exact, board["registered"].more) == (4, False, 3)
+    assert (board["assigned"].count, board["assigned"].exact) == (2, False)
+    assert (board["closed"].count, board["closed"].exact) == (0, True)  # no card at all: none, exactly
+    handler = _board(center, center.handler, per_column=1)  # a row scope is a condition: counted exactly
+    assert (handler["assigned"].count, handler["assigned"].exact) == (2, True)
