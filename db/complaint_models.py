@@ -134,6 +134,7 @@ class Complaint(Audited, Versioned, Base):
                         name="closed_at"),
         Index("ix_complaints_state", "state"),
         Index("ix_complaints_department_id", "department_id"),
+        Index("ix_complaints_department_state", "department_id", "state"),  # a department's board counts (0028)
         Index("ix_complaints_handler_id", "handler_id"),
         Index("ix_complaints_first_contact_owner_id", "first_contact_owner_id"),
         Index("ix_complaints_first_reply_due_at", "first_reply_due_at"),

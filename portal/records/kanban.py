@@ -22,7 +22,7 @@ from portal.records.fields import Choice, FieldType, TableSpec
 from portal.records.query import ESTIMATE_FROM, _Joins, select_view, sort_keys, where_clause
 from portal.records.view import ViewState
 
-CARDS_PER_COLUMN = 20
+CARDS_PER_COLUMN = 10  # what a screen shows of a column; the rest is counted ("and 12,345 more")
 MAX_CARDS_PER_COLUMN = 100
 
 

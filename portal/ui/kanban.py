@@ -16,14 +16,15 @@ from portal.errors import STALE, InputError
 from portal.i18n import _, fmt_datetime, fmt_number
 from portal.records.exporting import cell_value
 from portal.records.fields import Field, FieldType, TableSpec
+from portal.records.filters import IS, Filter
 from portal.records.kanban import Board, BoardColumn, CardMove, board_of, move_card, read_board
 from portal.records.validation import Lookups
-from portal.records.view import ViewState
+from portal.records.view import GRID, ViewState
 from portal.ui.forms import REFUSED, forget, form_defaults, show_input_error, submit_button
 from portal.ui.grid import open_record
 from portal.ui.session import refuse
 from portal.ui.text import plain
-from portal.ui.view_state import key
+from portal.ui.view_state import key, read_view, write_view
 
 CARD_FIELDS = 4  # fields a card shows besides its title (the view's columns, in order)
 _DONE = "kanban.done"
@@ -145,14 +146,21 @@ def _card(spec: TableSpec, user: CurrentUser, board: Board, column: BoardColumn,
                              column=_(targets.get(moves[n].to, moves[n].to)), move=_(moves[n].label)))
 
 
+def _as_grid(spec: TableSpec, board: Board, value: str) -> None:
+    view, _ignored = read_view(spec)
+    write_view(view.with_(layout=GRID, filters=(*view.filters, Filter(board.field, IS, value))))
+
+
 def _column(spec: TableSpec, user: CurrentUser, board: Board, column: BoardColumn, fields: list[Field],
             record_page: str) -> None:
     count = fmt_number(column.count) if column.exact else _("about {n}").format(n=fmt_number(column.count))
     st.markdown(f"**{plain(_(column.label))}** · {count}")
     for row in column.cards:
         _card(spec, user, board, column, row, fields, record_page)
-    if column.more:
-        st.caption((_("and {n} more") if column.exact else _("and about {n} more")).format(n=fmt_number(column.more)))
+    if column.more:  # the whole column as a grid (the view's filters and this state)
+        st.button((_("and {n} more") if column.exact else _("and about {n} more")).format(n=fmt_number(column.more)),
+                  key=key(spec, f"kanban.more.{column.value}"), type="tertiary", icon=":material/table_rows:",
+                  on_click=_as_grid, args=(spec, board, column.value))
     elif not column.count:
         st.caption(_("None"))
 

@@ -65,3 +65,14 @@ def test_a_viewer_sees_the_board_without_moves(signed_in, desk):  # noqa: F811
     at = _open(signed_in, "xuming", GRID, **{"as": "kanban"})
     assert any("Registered" in m.value for m in at.markdown)
     assert not [s for s in at.selectbox if s.key and ".kanban.move." in s.key]
+
+
+def test_a_full_column_says_how_many_more_and_opens_them_as_a_grid(signed_in, desk):  # noqa: F811
+    for _ in range(12):
+        desk.register()
+    at = _open(signed_in, "zhanghua", GRID, **{"as": "kanban"})
+    assert len([s for s in at.selectbox if s.key and ".kanban.move." in s.key]) == 10  # the cards that fit
+    at.button(key="complaints.kanban.more.registered").click().run()
+    assert not at.exception, at.exception
+    assert "as" not in at.query_params and at.query_params["f"] in ("state:is:registered", ["state:is:registered"])
+    assert len(at.dataframe[0].value if at.dataframe else at.data_editor[0].value) == 12
