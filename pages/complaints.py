@@ -5,7 +5,7 @@ Everything below the title is one part of the page (portal/ui/page_part.py): a q
 selection reruns that part only."""
 import streamlit as st
 
-import portal.complaints.board  # noqa: F401  (the kanban board's moves)
+import portal.complaints.kanban  # noqa: F401  (the kanban board's moves)
 from db.engine import unit_of_work
 from portal.access.auth import CurrentUser, can
 from portal.complaints.queries import complaint_staff

@@ -4,7 +4,7 @@ Everything below the title is one part of the page (portal/ui/page_part.py): a s
 that part only."""
 import streamlit as st
 
-import portal.incidents.board  # noqa: F401  (the kanban board's moves)
+import portal.incidents.kanban  # noqa: F401  (the kanban board's moves)
 from db.engine import unit_of_work
 from portal.access.auth import CurrentUser
 from portal.i18n import _

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-import portal.training.board  # noqa: F401  (the kanban board's moves)
+import portal.training.kanban  # noqa: F401  (the kanban board's moves)
 from db.engine import unit_of_work
 from portal import training as tr
 from portal.access.auth import can

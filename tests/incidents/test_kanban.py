@@ -1,9 +1,9 @@
-"""Incidents as a kanban board (portal/incidents/board.py): a card moves by `change_status`, with its transitions
+"""Incidents as a kanban board (portal/incidents/kanban.py): a card moves by `change_status`, with its transitions
 and what resolving needs; the columns count by status."""
 import pytest
 
 from db.engine import unit_of_work
-from portal.incidents.board import BOARD
+from portal.incidents.kanban import BOARD
 from portal.incidents.records import INCIDENTS
 from portal.incidents.rules import IncidentInputError
 from portal.records.kanban import move_card, read_board

@@ -1,4 +1,4 @@
-"""Training sessions as a kanban board (portal/training/board.py): submit, approve and return are the plan's own
+"""Training sessions as a kanban board (portal/training/kanban.py): submit, approve and return are the plan's own
 steps, with their permissions and version check."""
 from datetime import timedelta
 
@@ -9,7 +9,7 @@ from portal.access.auth import PermissionDenied
 from portal.errors import STALE
 from portal.records.kanban import move_card, read_board
 from portal.records.view import ViewState
-from portal.training.board import BOARD
+from portal.training.kanban import BOARD
 from portal.training.rules import TrainingInputError
 from portal.training.tables import SESSIONS
 from tests.training.support import NOW, academy_fixture  # noqa: F401  (the `academy` fixture)

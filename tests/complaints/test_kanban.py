@@ -1,4 +1,4 @@
-"""Complaints as a kanban board (portal/complaints/board.py over portal/records/kanban.py): counts per column
+"""Complaints as a kanban board (portal/complaints/kanban.py over portal/records/kanban.py): counts per column
 against hand counts, the rows each user may see, moves through the workflow with its rules and version check."""
 import pytest
 
@@ -6,7 +6,7 @@ from db.engine import unit_of_work
 from portal import complaints as cx
 from portal.access.auth import PermissionDenied
 from portal.complaints import table
-from portal.complaints.board import BOARD
+from portal.complaints.kanban import BOARD
 from portal.complaints.rules import ComplaintInputError
 from portal.complaints.table import COMPLAINTS
 from portal.errors import STALE, InputError
