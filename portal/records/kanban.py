@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, text, union_all
+from sqlalchemy import func, literal, select, text, union_all
 from sqlalchemy.orm import Session
 
 from portal.access.auth import CurrentUser, can, require
@@ -24,6 +24,7 @@ from portal.records.view import ViewState
 
 CARDS_PER_COLUMN = 10  # what a screen shows of a column; the rest is counted ("and 12,345 more")
 MAX_CARDS_PER_COLUMN = 100
+COUNT_UP_TO = 10_000  # a column counts its cards exactly up to this many; beyond, it says "more than 10,000"
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,8 @@ class BoardColumn:
     label: str  # English source
     count: int  # every matching card in this column
     cards: list[dict[str, Any]] = field(default_factory=list)  # the first ones, in the view's order
-    exact: bool = True  # False: `count` is the planner's estimate (a large table seen whole)
+    exact: bool = True  # False: `count` is the planner's estimate (a large table seen whole), or a floor
+    at_least: bool = False  # `count` is COUNT_UP_TO and there are more
 
     @property
     def more(self) -> int:
@@ -94,18 +96,24 @@ def board_of(spec: TableSpec) -> Board | None:
 
 def column_counts(session: Session, *, actor: CurrentUser | None, spec: TableSpec, board: Board,
                   view: ViewState) -> tuple[dict[str, int], bool]:
-    """How many of the view's rows are in each column, and whether exactly: one GROUP BY over the view's conditions
-    (the actor's row scope included); for a large table seen whole (no condition at all), the planner's statistics
-    instead (its row estimate × each value's share in its sample), as the grid counts such a table."""
+    """How many of the view's rows are in each column, and whether exactly. With conditions (filters, search, the
+    actor's row scope): one statement, each column counted up to COUNT_UP_TO + 1 (a count above COUNT_UP_TO means
+    "more than that"), so a column of a million closed complaints stops early while the open ones, found through
+    their indexes, are counted exactly. A large table seen whole (no condition at all) is counted from the
+    planner's statistics instead (its row estimate × each value's share in its sample), as the grid counts it."""
     require(actor, spec.view_permission)
     clauses, _problems = where_clause(spec, view, actor)
     if not clauses:
         estimated = _estimated_counts(session, spec, board.field)
         if estimated is not None:
             return estimated, False
-    col = spec.column(board.field)
-    rows = session.execute(select(col, func.count()).select_from(spec.model.__table__).where(*clauses).group_by(col))
-    return {value: n for value, n in rows}, True
+    col, table = spec.column(board.field), spec.model.__table__
+    branches = []
+    for choice in spec.field(board.field).choices:
+        found = select(spec.id_column).select_from(table).where(*clauses, col == choice.value).limit(COUNT_UP_TO + 1)
+        branches.append(select(literal(choice.value).label("value"), func.count().label("n"))
+                        .select_from(found.subquery()))
+    return {value: n for value, n in session.execute(union_all(*branches)) if n}, True
 
 
 def _estimated_counts(session: Session, spec: TableSpec, name: str) -> dict[str, int] | None:
@@ -152,7 +160,7 @@ def read_board(session: Session, *, actor: CurrentUser | None, spec: TableSpec, 
                per_column: int = CARDS_PER_COLUMN) -> list[BoardColumn]:
     """Every column of the board for `view` (its filters, search and sort; the actor's rows only), in the
     field's order: its count and first cards. Two statements. An estimated count is never below the cards found,
-    and a column with fewer cards than fit is counted by them (exactly)."""
+    a column with fewer cards than fit is counted by them (exactly), and one above COUNT_UP_TO says so."""
     fld = spec.field(board.field)
     if fld.type is not FieldType.SINGLE_SELECT:
         raise TypeError(f"{spec.name}.{board.field}: a board's columns come from a single-select field")
@@ -166,7 +174,10 @@ def read_board(session: Session, *, actor: CurrentUser | None, spec: TableSpec, 
         full = len(found) >= max(1, min(per_column, MAX_CARDS_PER_COLUMN))
         count = counts.get(choice.value, 0) if exact else (
             max(counts.get(choice.value, 0), len(found)) if full else len(found))
-        columns.append(BoardColumn(choice.value, choice.label, count, found, exact=exact or not full))
+        if count > COUNT_UP_TO:
+            columns.append(BoardColumn(choice.value, choice.label, COUNT_UP_TO, found, exact=False, at_least=True))
+        else:
+            columns.append(BoardColumn(choice.value, choice.label, count, found, exact=exact or not full))
     return columns
 
 

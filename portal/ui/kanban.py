@@ -153,12 +153,16 @@ def _as_grid(spec: TableSpec, board: Board, value: str) -> None:
 
 def _column(spec: TableSpec, user: CurrentUser, board: Board, column: BoardColumn, fields: list[Field],
             record_page: str) -> None:
-    count = fmt_number(column.count) if column.exact else _("about {n}").format(n=fmt_number(column.count))
+    count = (fmt_number(column.count) if column.exact else
+             _("more than {n}").format(n=fmt_number(column.count)) if column.at_least else
+             _("about {n}").format(n=fmt_number(column.count)))
     st.markdown(f"**{plain(_(column.label))}** · {count}")
     for row in column.cards:
         _card(spec, user, board, column, row, fields, record_page)
     if column.more:  # the whole column as a grid (the view's filters and this state)
-        st.button((_("and {n} more") if column.exact else _("and about {n} more")).format(n=fmt_number(column.more)),
+        more = _("and {n} more") if column.exact else _("and more than {n} more") if column.at_least else \
+            _("and about {n} more")
+        st.button(more.format(n=fmt_number(column.more)),
                   key=key(spec, f"kanban.more.{column.value}"), type="tertiary", icon=":material/table_rows:",
                   on_click=_as_grid, args=(spec, board, column.value))
     elif not column.count:

@@ -127,3 +127,14 @@ def test_a_large_table_seen_whole_is_counted_from_the_statistics_and_never_below
     assert (board["closed"].count, board["closed"].exact) == (0, True)  # no card at all: none, exactly
     handler = _board(center, center.handler, per_column=1)  # a row scope is a condition: counted exactly
     assert (handler["assigned"].count, handler["assigned"].exact) == (2, True)
+
+
+def test_a_filtered_column_is_counted_up_to_a_limit_and_says_more_than(center, monkeypatch):
+    for _ in range(4):
+        center.register()
+    monkeypatch.setattr(kanban, "COUNT_UP_TO", 3)  # as for a department's 200,000 closed complaints
+    board = _board(center, center.supervisor,
+                   ViewState(filters=(Filter("grade", "is", "3"),)), per_column=2)
+    registered = board["registered"]
+    assert (registered.count, registered.at_least, registered.exact, registered.more) == (3, True, False, 1)
+    assert len(registered.cards) == 2 and board["assigned"].count == 0
