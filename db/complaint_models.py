@@ -133,7 +133,8 @@ class Complaint(Audited, Versioned, Base):
         CheckConstraint("state not in ('closed', 'invalid', 'duplicate') or closed_at is not null",
                         name="closed_at"),
         Index("ix_complaints_state", "state"),
-        # the grid grouped by department then state, with average grade and handlers filled (migration 0032)
+        # the grid grouped by department then state, with average grade and handlers filled, and a department's
+        # kanban counts per state: index-only scans (migration 0029)
         Index("ix_complaints_department_state", "department_id", "state", postgresql_include=["grade", "handler_id"]),
         Index("ix_complaints_handler_id", "handler_id"),
         Index("ix_complaints_first_contact_owner_id", "first_contact_owner_id"),

@@ -5,6 +5,7 @@ Everything below the title is one part of the page (portal/ui/page_part.py): a q
 selection reruns that part only."""
 import streamlit as st
 
+import portal.complaints.kanban  # noqa: F401  (the kanban board's moves)
 from db.engine import unit_of_work
 from portal.access.auth import CurrentUser, can
 from portal.complaints.queries import complaint_staff
@@ -12,7 +13,7 @@ from portal.complaints.table import COMPLAINTS, DEPARTMENTS, ensure_shared_views
 from portal.complaints.ui.bulk import bulk_panel, quick_filters, waiting_exits
 from portal.i18n import _
 from portal.records.validation import Lookups
-from portal.ui import calendar_view, filter_bar, grid, grouped_grid, saved_views, transfer
+from portal.ui import filter_bar, grid, grouped_grid, layouts, saved_views, transfer
 from portal.ui.page_part import page_part
 from portal.ui.session import page_user
 from portal.ui.text import plain
@@ -48,9 +49,9 @@ def complaints(user: CurrentUser) -> None:
     waiting_exits(user, view)
     quick_filters(view)
     filter_bar.toolbar(COMPLAINTS, user, view, lookups)
-    if view.layout == calendar_view.CALENDAR:
-        return calendar_view.show_calendar(COMPLAINTS, user, view, RECORD_PAGE)
-    if grouped_grid.show_groups(COMPLAINTS, user, view, lookups, RECORD_PAGE):
+    layouts.switch(COMPLAINTS, view)
+    if layouts.show(COMPLAINTS, user, view, lookups, RECORD_PAGE) or \
+            grouped_grid.show_groups(COMPLAINTS, user, view, lookups, RECORD_PAGE):
         return
     page, selected = grid.show_grid(COMPLAINTS, user, view, lookups, RECORD_PAGE, selectable=supervisor)
     bulk_panel(user, page, selected, lookups.link_titles.get(DEPARTMENTS.name, {}), staff)

@@ -4,12 +4,13 @@ Everything below the title is one part of the page (portal/ui/page_part.py): a s
 that part only."""
 import streamlit as st
 
+import portal.incidents.kanban  # noqa: F401  (the kanban board's moves)
 from db.engine import unit_of_work
 from portal.access.auth import CurrentUser
 from portal.i18n import _
 from portal.incidents.records import INCIDENTS
 from portal.records.validation import Lookups
-from portal.ui import calendar_view, filter_bar, grid, grouped_grid, saved_views, transfer
+from portal.ui import filter_bar, grid, grouped_grid, layouts, saved_views, transfer
 from portal.ui.page_part import page_part
 from portal.ui.session import page_user
 from portal.ui.text import plain
@@ -35,9 +36,9 @@ def incidents(user: CurrentUser) -> None:
     if ignored:
         st.warning(_("Parts of this link were ignored: {parts}.").format(parts=plain(", ".join(ignored))))
     filter_bar.toolbar(INCIDENTS, user, view, lookups)
-    if view.layout == calendar_view.CALENDAR:
-        return calendar_view.show_calendar(INCIDENTS, user, view, RECORD_PAGE)
-    if grouped_grid.show_groups(INCIDENTS, user, view, lookups, RECORD_PAGE):
+    layouts.switch(INCIDENTS, view)
+    if layouts.show(INCIDENTS, user, view, lookups, RECORD_PAGE) or \
+            grouped_grid.show_groups(INCIDENTS, user, view, lookups, RECORD_PAGE):
         return
     page, _selected = grid.show_grid(INCIDENTS, user, view, lookups, RECORD_PAGE)
     grid.pager(INCIDENTS, view, page)

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
+import portal.training.kanban  # noqa: F401  (the kanban board's moves)
 from db.engine import unit_of_work
 from portal import training as tr
 from portal.access.auth import can
@@ -13,7 +14,7 @@ from portal.records.validation import Lookups
 from portal.training.rules import month_bounds, next_month
 from portal.training.ui.common import SESSION_PAGE, attempt, month_label, month_picker, session_label
 from portal.training.ui.plan import plan_indicators, session_form, session_moves
-from portal.ui import calendar_view, filter_bar, grid
+from portal.ui import calendar_view, filter_bar, grid, layouts
 from portal.ui.forms import show_flash
 from portal.ui.session import page_user
 from portal.ui.view_state import current_view
@@ -54,9 +55,10 @@ last_day = next_month(month) - timedelta(days=1)
 in_month = Filter("starts_at", BETWEEN, (month.isoformat(), last_day.isoformat()))
 month_view = replace(view, filters=(*view.filters, in_month))
 filter_bar.toolbar(tr.SESSIONS, user, view, lookups)
+layouts.switch(tr.SESSIONS, view)
 if view.layout == calendar_view.CALENDAR:  # the month picked above, unless the calendar was moved
     calendar_view.show_calendar(tr.SESSIONS, user, view, SESSION_PAGE, default_day=month)
-else:
+elif not layouts.show(tr.SESSIONS, user, month_view, lookups, SESSION_PAGE):
     page, _selected = grid.show_grid(tr.SESSIONS, user, month_view, lookups, SESSION_PAGE)
     grid.pager(tr.SESSIONS, month_view, page)
 

@@ -16,6 +16,7 @@ RECORD_BENCHES: list[str] = [
     "portal.records.bench_calendar:calendar_interactions",
     "portal.records.bench_links:link_interactions",
     "portal.records.bench_groups:grouped_interactions",
+    "portal.records.bench_kanban:kanban_interactions",
 ]
 
 

@@ -62,11 +62,6 @@ SAME_WIDTH_DAYS = """<style>
 </style>"""
 
 
-def calendar_layouts() -> dict[str, dict[str, Callable[..., None]]]:
-    """This layout's entries for the layout switch's registry (portal/ui/layouts.py): {table: {"calendar": draw}}."""
-    return {table: {CALENDAR: show_calendar} for table in CALENDARS}
-
-
 def choice_colours(spec: TableSpec, fields: CalendarFields) -> dict[str, str]:
     """The colour (a Streamlit colour name) of each value of the colour field, in the choices' order."""
     if fields.color is None or spec.field(fields.color).type is not FieldType.SINGLE_SELECT:
