@@ -211,6 +211,7 @@ class ChangeSet(Base):
     kind: Mapped[str] = mapped_column(String(20))
     detail: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))  # field and value, version, …
     records: Mapped[int] = mapped_column(Integer, server_default="0")  # how many records it changed
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # None: a queued one still running
     undoes_id: Mapped[int | None] = mapped_column(ForeignKey("change_sets.id"), unique=True)
     __table_args__ = (
         CheckConstraint("kind in ('bulk', 'import', 'restore', 'undo')", name="kind"),

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column('detail', postgresql.JSONB(astext_type=sa.Text()), server_default=sa.text("'{}'::jsonb"),
                   nullable=False),
         sa.Column('records', sa.Integer(), server_default='0', nullable=False),
+        sa.Column('done_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('undoes_id', sa.BigInteger(), nullable=True),
         sa.CheckConstraint("kind in ('bulk', 'import', 'restore', 'undo')", name=op.f('ck_change_sets_kind')),
         sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_change_sets_actor_id_users')),

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from db.models import AuditLog, ChangeSet, User
+from db.models import ChangeSet, User
 from portal.access.auth import CurrentUser, can
 from portal.i18n import N_, _
 from portal.records.fields import TableSpec
@@ -40,6 +40,7 @@ def recording(session: Session, *, actor: CurrentUser | None, spec: TableSpec, k
     session.info["change_set_id"] = change_set.id
     try:
         yield change_set
+        change_set.done_at = func.now()
         session.flush()  # the last changes' audit rows are written while the id is set
     finally:
         session.info["change_set_id"] = outer
@@ -61,6 +62,7 @@ class ChangeSetInfo:
     actor: str
     records: int
     detail: dict[str, Any]
+    done: bool  # False: a large bulk edit still running in the job queue (portal/records/bulk_edit.py)
 
 
 def last_change_set(session: Session, spec: TableSpec, kind: str) -> ChangeSetInfo | None:
@@ -69,20 +71,17 @@ def last_change_set(session: Session, spec: TableSpec, kind: str) -> ChangeSetIn
     row = session.execute(
         select(ChangeSet, User.name).outerjoin(User, User.id == ChangeSet.actor_id)
         .where(ChangeSet.table_name == spec.name, ChangeSet.kind == kind,
-               ChangeSet.records > 0, ~select(undo.id).where(undo.undoes_id == ChangeSet.id).exists())
+               (ChangeSet.records > 0) | ChangeSet.done_at.is_(None),
+               ~select(undo.id).where(undo.undoes_id == ChangeSet.id).exists())
         .order_by(ChangeSet.at.desc(), ChangeSet.id.desc()).limit(1)).first()
     if row is None:
         return None
     cs, name = row
-    return ChangeSetInfo(cs.id, cs.kind, cs.at, cs.actor_id, name or _("System"), cs.records, dict(cs.detail))
+    return ChangeSetInfo(cs.id, cs.kind, cs.at, cs.actor_id, name or _("System"), cs.records, dict(cs.detail),
+                         cs.done_at is not None)
 
 
 def may_undo(actor: CurrentUser | None, change_set: ChangeSetInfo | ChangeSet) -> bool:
     """Only who made a change, or a supervisor, undoes it (the UI's question; undo_change_set requires it)."""
     return actor is not None and (change_set.actor_id == actor.id or can(actor, UNDO_OTHERS))
 
-
-def records_in(session: Session, change_set_id: int) -> int:
-    """How many records a change set's audit rows name."""
-    return session.scalar(select(func.count(func.distinct(AuditLog.record_id)))
-                          .where(AuditLog.change_set_id == change_set_id)) or 0

@@ -13,8 +13,10 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, exists, or_, select
+from sqlalchemy import Integer, String, any_, bindparam, delete, exists, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 import db.schema  # noqa: F401  (every table, so the records that name a created one are all found)
@@ -80,11 +82,17 @@ def _written(session: Session, change_set: ChangeSet) -> tuple[dict[int, _Writte
     return per_record, last_id
 
 
+def _array(values: list, item: type) -> Any:
+    """One array parameter (`= any(...)`): a change set may name 200,000 records, more than a statement's
+    parameters may be."""
+    return bindparam(None, values, type_=ARRAY(item()))
+
+
 def _changed_since(session: Session, spec: TableSpec, change_set: ChangeSet, ids: list[int], last_id: int) -> set:
     """The records someone wrote after the change (an audit row that is not the change's own)."""
     return {int(r) for r in session.scalars(
         select(AuditLog.record_id).distinct()
-        .where(AuditLog.table_name == spec.name, AuditLog.record_id.in_([str(i) for i in ids]),
+        .where(AuditLog.table_name == spec.name, AuditLog.record_id == any_(_array([str(i) for i in ids], String)),
                AuditLog.at >= change_set.at, AuditLog.id > last_id,
                or_(AuditLog.change_set_id.is_(None), AuditLog.change_set_id != change_set.id)))}
 
@@ -102,6 +110,8 @@ def _check(actor: CurrentUser, spec: TableSpec, change_set: ChangeSet | None, ch
         raise UndoRefused(_("There is no such change to undo ({id}).").format(id=change_set_id))
     if not may_undo(actor, change_set):
         raise PermissionDenied(_("Only who made this change, or a supervisor, may undo it."))
+    if change_set.done_at is None:
+        raise UndoRefused(_("This change is still running; undo it once it is done."))
     names = {n for w in per_record.values() for n in w.fields}
     refused = sorted(_(spec.field(n).label) if spec.has_field(n) else n for n in names
                      if not spec.has_field(n) or not spec.field(n).may_edit(actor))
@@ -126,7 +136,7 @@ def undo_change_set(session: Session, *, actor: CurrentUser, spec: TableSpec, ch
     current = {r["id"]: r for r in session.execute(
         select(spec.id_column.label("id"), spec.title_of(spec.model.__table__).label("__title"),
                *(spec.column(n) for n in names))
-        .where(spec.id_column.in_(ids), *([] if scope is None else [scope]))
+        .where(spec.id_column == any_(_array(ids, Integer)), *([] if scope is None else [scope]))
         .order_by(spec.id_column).with_for_update(of=spec.model.__table__)).mappings()}
     since = _changed_since(session, spec, change_set, ids, last_id)
     result, kept_ids = UndoResult(), []
@@ -152,7 +162,7 @@ def undo_change_set(session: Session, *, actor: CurrentUser, spec: TableSpec, ch
             result.reverted += len(rows)
         if created:
             removed = set(session.scalars(delete(spec.model.__table__).where(
-                spec.id_column.in_(created), ~_named_elsewhere(spec)).returning(spec.id_column)))
+                spec.id_column == any_(_array(created, Integer)), ~_named_elsewhere(spec)).returning(spec.id_column)))
             copy_audit_rows(session, ((spec.name, str(i), "delete", n, audit_text(current[i][n]), None)
                                       for i in sorted(removed) for n in names if current[i][n] is not None))
             kept_ids += [(i, _("other records name it")) for i in created if i not in removed]

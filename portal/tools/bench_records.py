@@ -11,7 +11,9 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-RECORD_BENCHES: list[str] = []
+RECORD_BENCHES: list[str] = [
+    "portal.records.bench_undo:restore_interactions",  # restore of one version (n16-undo)
+]
 
 
 def records_interactions(at, repeat: int, time: Callable) -> dict[str, list[float]]:

@@ -11,7 +11,7 @@ from db.audit import audit_text
 from db.engine import unit_of_work
 from portal.access.auth import CurrentUser
 from portal.i18n import _
-from portal.records.bulk_edit import BulkRefused, bulk_update_matching, matching_count
+from portal.records.bulk_edit import SYNC_UP_TO, BulkRefused, bulk_update_matching, matching_count
 from portal.records.editing import bulk_update
 from portal.records.fields import Field, FieldType, TableSpec
 from portal.records.history import display_text
@@ -93,9 +93,14 @@ def _apply_matching(spec: TableSpec, user: CurrentUser) -> None:
         errors = exc.errors if isinstance(exc, RecordInputError) else []
         st.session_state[key(spec, "bulk.problem")] = ("\n".join(error_text(spec, e) for e in errors) or str(exc))
         return
+    label = _(spec.field(asked["field"]).label)
+    if outcome.queued:
+        _done(spec, _("{field} is being changed on {count} matching records in the background, in batches; you can "
+                      "keep working. The line below the grid shows how far it is.").format(
+            field=label, count=f"{asked['count']:,}"))
+        return
     _done(spec, _("{field} changed on {n} of {count} matching records (the others had it already). “Undo” below "
-                  "takes it back.").format(field=_(spec.field(asked["field"]).label), n=outcome.changed,
-                                           count=asked["count"]))
+                  "takes it back.").format(field=label, n=outcome.changed, count=asked["count"]))
 
 
 def _cancel(spec: TableSpec) -> None:
@@ -110,6 +115,9 @@ def _confirmation(spec: TableSpec, user: CurrentUser, asked: dict[str, Any], loo
     st.warning(plain(_("Set {field} to “{value}” on {n} {records}?").format(
         field=_(field.label), value=shown, n=f"{asked['count']:,}", records=_(spec.label).lower())),
         icon=":material/warning:")
+    if asked["count"] > SYNC_UP_TO:
+        st.caption(_("More than {n} records: the change runs in the background, in batches, so nobody's edits wait "
+                     "for it.").format(n=f"{SYNC_UP_TO:,}"))
     with st.container(horizontal=True):
         st.button(_("Yes, change {n} records").format(n=f"{asked['count']:,}"), key=key(spec, "bulk.confirmed"),
                   type="primary", on_click=_apply_matching, args=(spec, user))

@@ -28,9 +28,12 @@ def _what(spec: TableSpec, user: CurrentUser, change: ChangeSetInfo) -> str:
     field = spec.field(detail["field"]) if spec.has_field(detail.get("field", "")) else None
     with unit_of_work(user.id) as s:
         value = display_text(s, field, detail.get("value"), Lookups(s), user) if field else ""
-    return _("Last bulk change: {field} set to “{value}” on {n} {records}, by {who}, {when}.").format(
-        field=_(field.label) if field else "?", value=value or _("(empty)"), n=change.records,
-        records=_(spec.label).lower(), who=change.actor, when=fmt_datetime(change.at))
+    values = {"field": _(field.label) if field else "?", "value": value or _("(empty)"), "n": change.records,
+              "records": _(spec.label).lower(), "who": change.actor, "when": fmt_datetime(change.at)}
+    if not change.done:
+        return _("Bulk change running: {field} set to “{value}” on {n} of {matched} {records} so far, by {who}, "
+                 "{when}.").format(matched=detail.get("matched", "?"), **values)
+    return _("Last bulk change: {field} set to “{value}” on {n} {records}, by {who}, {when}.").format(**values)
 
 
 def result_text(spec: TableSpec, result: UndoResult) -> str:
@@ -74,7 +77,7 @@ def undo_panel(spec: TableSpec, user: CurrentUser) -> None:
         for change in changes:
             with st.container(horizontal=True, vertical_alignment="center"):
                 st.caption(plain(_what(spec, user, change)), width="stretch")
-                if may_undo(user, change):
+                if change.done and may_undo(user, change):
                     st.button(_("Undo"), key=key(spec, f"undo.{change.kind}"), icon=":material/undo:",
                               on_click=_undo, args=(spec, user, change.id),
                               help=_("Each record goes back unless someone changed it since; those are listed."))

@@ -6,12 +6,19 @@ import dataclasses
 import io
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from db.engine import unit_of_work
 from db.models import AuditLog, ChangeSet, Retailer
 from portal.access.auth import PermissionDenied
-from portal.records.bulk_edit import BulkRefused, bulk_update_matching, matching_count
+from portal.records.bulk_edit import (
+    BULK_QUEUE,
+    BULK_TASK,
+    BulkRefused,
+    bulk_update_matching,
+    matching_count,
+    run_bulk_change,
+)
 from portal.records.change_sets import BULK, IMPORT, last_change_set
 from portal.records.editing import StaleRecordError, bulk_update, update_record
 from portal.records.filters import IS, Filter
@@ -206,4 +213,28 @@ def test_bulk_edit_of_all_matching_is_refused_for_what_the_user_may_not_change(d
     with unit_of_work(directory.supervisor.id) as s, pytest.raises(BulkRefused):
         bulk_update_matching(s, actor=directory.supervisor, spec=RETAILERS,
                              view=ViewState(filters=(Filter("no_such_field", IS, "x"),)), field="route", value="x")
+    assert directory.get(LIC).route == "城东-01"
+
+
+def test_a_large_bulk_edit_runs_in_the_job_queue_batch_by_batch_and_is_undone_once_done(directory):
+    sup = directory.supervisor
+    with unit_of_work(sup.id) as s:
+        outcome = bulk_update_matching(s, actor=sup, spec=RETAILERS, view=ViewState(), field="route",
+                                       value="总线-01", sync_up_to=4)  # five match: more than "synchronous"
+    assert (outcome.queued, outcome.changed) == (True, 0)
+    with unit_of_work() as s:
+        job = s.execute(text("select queue_name, args from procrastinate_jobs where task_name = :t "
+                             "order by id desc limit 1"), {"t": BULK_TASK}).one()
+    assert (job.queue_name, job.args) == (BULK_QUEUE, {"change_set_id": outcome.change_set_id})
+    assert directory.get(LIC).route == "城东-01"  # nothing yet
+    running = _last(BULK)
+    assert (running.done, running.detail["matched"]) == (False, 5)
+    with pytest.raises(UndoRefused):
+        _undo(sup, running.id)
+    assert run_bulk_change(outcome.change_set_id, batch=2) == 5  # the job: three transactions of two
+    assert {directory.get(x).route for x in directory.ids} == {"总线-01"}
+    done = _last(BULK)
+    assert (done.done, done.records) == (True, 5)
+    assert run_bulk_change(outcome.change_set_id) == 0  # a repeated job finds it done
+    assert _undo(sup, done.id).reverted == 5
     assert directory.get(LIC).route == "城东-01"
