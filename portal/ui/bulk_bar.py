@@ -111,7 +111,8 @@ def _confirmation(spec: TableSpec, user: CurrentUser, asked: dict[str, Any], loo
     """“Set Customer manager to 周杰 on 12,345 retailers?” with Confirm and Cancel."""
     field = spec.field(asked["field"])
     with unit_of_work(user.id) as s:
-        shown = display_text(s, field, audit_text(asked["value"]), lookups, user) or _("(empty)")
+        shown = display_text(s, field, audit_text(asked["value"]), lookups, user) or (
+            _("(nobody)") if field.type is FieldType.USER else _("(empty)"))
     st.warning(plain(_("Set {field} to “{value}” on {n} {records}?").format(
         field=_(field.label), value=shown, n=f"{asked['count']:,}", records=_(spec.label).lower())),
         icon=":material/warning:")

@@ -9,7 +9,7 @@ from portal.access.auth import CurrentUser, PermissionDenied
 from portal.i18n import _, fmt_datetime
 from portal.records.change_sets import BULK, IMPORT, ChangeSetInfo, last_change_set, may_undo
 from portal.records.editing import may_write
-from portal.records.fields import TableSpec
+from portal.records.fields import FieldType, TableSpec
 from portal.records.history import display_text
 from portal.records.undo import UndoRefused, UndoResult, undo_change_set
 from portal.records.validation import Lookups
@@ -28,7 +28,8 @@ def _what(spec: TableSpec, user: CurrentUser, change: ChangeSetInfo) -> str:
     field = spec.field(detail["field"]) if spec.has_field(detail.get("field", "")) else None
     with unit_of_work(user.id) as s:
         value = display_text(s, field, detail.get("value"), Lookups(s), user) if field else ""
-    values = {"field": _(field.label) if field else "?", "value": value or _("(empty)"), "n": change.records,
+    empty = _("(nobody)") if field is not None and field.type is FieldType.USER else _("(empty)")
+    values = {"field": _(field.label) if field else "?", "value": value or empty, "n": change.records,
               "records": _(spec.label).lower(), "who": change.actor, "when": fmt_datetime(change.at)}
     if not change.done:
         return _("Bulk change running: {field} set to “{value}” on {n} of {matched} {records} so far, by {who}, "

@@ -51,6 +51,7 @@ def test_the_history_panel_restores_a_version_and_refuses_when_someone_saved_mea
     record = directory.get(LIC)
     assert (record.shop_name, record.star_rating, record.owner_name) == ("<b>惠民</b>超市 **特价**", 4, "张敏")
     assert _history_actions(at)[0] == "restored version 1"
+    assert at.text_input(key=f"retailers.form.{rid}.shop_name").value == "<b>惠民</b>超市 **特价**"  # the form too
 
 
 def test_a_viewer_gets_no_restore(signed_in, directory):
