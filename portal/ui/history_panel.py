@@ -10,7 +10,7 @@ from db.engine import unit_of_work
 from portal.access.auth import CurrentUser
 from portal.i18n import _, fmt_datetime
 from portal.records.editing import StaleRecordError, may_write
-from portal.records.fields import TableSpec
+from portal.records.fields import FieldType, TableSpec
 from portal.records.history import display_text
 from portal.records.restore import record_versions, restore_plan, restore_version
 from portal.records.validation import Lookups, RecordInputError, error_text
@@ -40,6 +40,10 @@ def _restore(spec: TableSpec, user: CurrentUser, record_id: int, number: int, ve
     flash(_("Restored version {n}.").format(n=number))
 
 
+def _empty(spec: TableSpec, name: str) -> str:
+    return _("(nobody)") if spec.field(name).type is FieldType.USER else _("(empty)")
+
+
 def restore_controls(spec: TableSpec, user: CurrentUser, record: dict, lookups: Lookups) -> None:
     """Choose an earlier version of `record` and restore it (for those who may edit the table)."""
     if not may_write(user, spec.edit_permission):
@@ -58,7 +62,7 @@ def restore_controls(spec: TableSpec, user: CurrentUser, record: dict, lookups: 
         with unit_of_work(user.id) as s:
             plan = restore_plan(s, actor=user, spec=spec, record_id=record_id, number=number)
             lines = [f"- {plain(_(spec.field(n).label))}: "
-                     f"{plain(display_text(s, spec.field(n), audit_text(v), lookups, user))}"
+                     f"{plain(display_text(s, spec.field(n), audit_text(v), lookups, user) or _empty(spec, n))}"
                      for n, v in plan.values.items()]
         if lines:
             st.markdown(_("These fields go back to version {n}:").format(n=number) + "\n\n" + "\n".join(lines))
