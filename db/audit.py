@@ -1,10 +1,11 @@
 """Audit capture: every insert, update and delete of an `Audited` row, flushed through any Session, is logged.
 
-Domain code needs to do nothing but set the actor (`unit_of_work(actor_id)` does). The same hook is the outbox:
-changes of a model's `__events__` fields also become one job per flush for the worker (db/outbox.py). Writes that
-bypass the ORM (bulk COPY, `update()` / `delete()` statements) call `write_audit_rows` themselves. A deleted row is
-logged field by field (old value, no new one); a class with `__audit_inserts__ = False` (an append-only log
-whose rows are their own record) is logged only when a row changes.
+Domain code needs to do nothing but set the actor (`unit_of_work(actor_id)` does); the rows written while
+`session.info["change_set_id"]` is set belong to that change set (portal/records/change_sets.py). The same hook is
+the outbox: changes of a model's `__events__` fields also become one job per flush for the worker (db/outbox.py).
+Writes that bypass the ORM (bulk COPY, `update()` / `delete()` statements) call `write_audit_rows` themselves. A
+deleted row is logged field by field (old value, no new one); a class with `__audit_inserts__ = False` (an
+append-only log whose rows are their own record) is logged only when a row changes.
 """
 from __future__ import annotations
 
@@ -64,9 +65,10 @@ def _changes(obj: Audited, *, is_new: bool) -> Iterable[tuple[str, Any, Any]]:
 def write_audit_rows(session: Session, rows: list[dict]) -> None:
     """Insert audit rows (dicts with table_name, record_id, action, field, old_value, new_value)."""
     if rows:
-        actor = session.info.get("actor_id")
+        actor, change_set = session.info.get("actor_id"), session.info.get("change_set_id")
         # Core insert on the flush's own connection: safe inside a flush event, same transaction.
-        session.connection().execute(insert(AuditLog.__table__), [{"actor_id": actor, **r} for r in rows])
+        session.connection().execute(insert(AuditLog.__table__),
+                                     [{"actor_id": actor, "change_set_id": change_set, **r} for r in rows])
 
 
 @event.listens_for(Session, "before_flush")
@@ -114,11 +116,11 @@ AUDIT_COPY_COLUMNS = ("actor_id", "table_name", "record_id", "action", "field", 
 
 def copy_audit_rows(session: Session, rows: Iterable[tuple]) -> int:
     """Bulk paths (imports): COPY audit rows (table_name, record_id, action, field, old, new) in one stream."""
-    actor = session.info.get("actor_id")
+    actor, change_set = session.info.get("actor_id"), session.info.get("change_set_id")
     cursor = session.connection().connection.driver_connection.cursor()
     count = 0
-    with cursor.copy(f"COPY audit_log ({', '.join(AUDIT_COPY_COLUMNS)}) FROM STDIN") as copy:
+    with cursor.copy(f"COPY audit_log ({', '.join(AUDIT_COPY_COLUMNS)}, change_set_id) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row((actor, *row))
+            copy.write_row((actor, *row, change_set))
             count += 1
     return count

@@ -197,6 +197,29 @@ class CalendarDay(Audited, Base):
     __table_args__ = (CheckConstraint("source in ('library', 'admin')", name="source"),)
 
 
+class ChangeSet(Base):
+    """The audit rows one bulk change, import, restore or undo wrote, under one id (so they can be undone together).
+
+    Append-only like the audit log: an undo is a change set of its own that names the one it undid (`undoes_id`,
+    unique, so a change set is undone at most once)."""
+
+    __tablename__ = "change_sets"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    table_name: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))  # field and value, version, …
+    records: Mapped[int] = mapped_column(Integer, server_default="0")  # how many records it changed
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # None: a queued one still running
+    undoes_id: Mapped[int | None] = mapped_column(ForeignKey("change_sets.id"), unique=True)
+    __table_args__ = (
+        CheckConstraint("kind in ('bulk', 'import', 'restore', 'undo')", name="kind"),
+        Index("ix_change_sets_table_kind_at", "table_name", "kind", "at"),
+    )
+
+
 class AuditLog(Base):
     """Every write made through the portal: who, when, table, record, field, old → new."""
 
@@ -211,8 +234,10 @@ class AuditLog(Base):
     field: Mapped[str | None] = mapped_column(String(60))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
+    change_set_id: Mapped[int | None] = mapped_column(ForeignKey("change_sets.id"))  # a bulk change, import, …
     __table_args__ = (
         Index("ix_audit_log_record", "table_name", "record_id", "at"),
+        Index("ix_audit_log_change_set", "change_set_id", postgresql_where=text("change_set_id is not null")),
         Index("ix_audit_log_actor_at", "actor_id", "at"),
     )
 

@@ -27,6 +27,7 @@ APP_ROLE = "portal_app"  # the embedded server's login for the portal
 # Append-only tables → the columns the portal may still change (a judgement about a row, not what it says).
 HISTORY_TABLES: dict[str, tuple[str, ...]] = {
     "audit_log": (),
+    "change_sets": ("records", "done_at"),  # how many records it changed, and when it was done
     "complaint_events": (),
     "incident_timeline_entries": ("significant", "flagged_by_id"),
     "security_events": (),

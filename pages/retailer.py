@@ -13,6 +13,7 @@ from portal.records.validation import Lookups
 from portal.retailers.table import RETAILERS, STATUS_CHOICES
 from portal.training.ui.records import record_card_download
 from portal.ui.grid import show_flash
+from portal.ui.history_panel import restore_controls
 from portal.ui.record_form import record_form
 from portal.ui.record_nav import record_nav
 from portal.ui.record_view import history_table, linked_records
@@ -57,3 +58,4 @@ with linked_side:
 if record is not None:
     st.subheader(_("History"))
     history_table(RETAILERS, user, record["id"])
+    restore_controls(RETAILERS, user, record, lookups)

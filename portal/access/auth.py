@@ -46,6 +46,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "admin.manage": frozenset({"admin"}),
     "retailers.view": frozenset(ROLES),
     "retailers.edit": frozenset({"supervisor", "admin"}),
+    "records.undo_others": frozenset({"supervisor"}),  # undo someone else's bulk change or import (records layer)
     "retailers.view_phone": frozenset(set(ROLES) - {"viewer", "reviewer"}),
     "views.share": frozenset({"supervisor"}),  # saved grid views visible to everyone (records layer)
     "views.edit_shared": frozenset(set(ROLES) - {"viewer", "reviewer"}),  # update a shared view that is not locked

@@ -14,12 +14,14 @@ from sqlalchemy import make_url
 
 from db.engine import database_url, unit_of_work
 from db.outbox import EVENT_QUEUE, EVENT_TASK
+from portal.notifications.automations import spec_of
 from portal.notifications.channels.delivery import DELIVERY_QUEUE
 from portal.notifications.channels.delivery import register as register_deliveries
 from portal.notifications.rules import handle_event
 from portal.notifications.scans import SCAN_QUEUE, register_clock
+from portal.records.bulk_edit import BULK_QUEUE, BULK_TASK, run_bulk_change
 
-QUEUES = (EVENT_QUEUE, SCAN_QUEUE, DELIVERY_QUEUE)  # what `python -m portal worker` works on
+QUEUES = (EVENT_QUEUE, SCAN_QUEUE, DELIVERY_QUEUE, BULK_QUEUE)  # what `python -m portal worker` works on
 # a failed event job runs again after 2, 4, 8, … seconds (exponential_wait ** (attempts + 1)), 10 times at most
 RETRY = procrastinate.RetryStrategy(max_attempts=10, exponential_wait=2)
 log = logging.getLogger(__name__)
@@ -41,6 +43,11 @@ def run_event(event: str, actor: int | None, at: str, changes: list[dict]) -> in
     return made
 
 
+def run_bulk_edit(change_set_id: int) -> int:
+    """The task of a large bulk edit of the records layer (portal/records/bulk_edit.py), batch by batch."""
+    return run_bulk_change(change_set_id, spec_of)
+
+
 def new_queue_app(url: str | None = None, *, schedule: bool = False) -> procrastinate.App:
     """A procrastinate App over `url` (default: the portal's own database role, the embedded server's when
     DATABASE_URL is unset), with every task registered; with `schedule`, its workers also defer the periodic
@@ -50,6 +57,7 @@ def new_queue_app(url: str | None = None, *, schedule: bool = False) -> procrast
     register_clock(app, schedule=schedule)
     app.task(name=EVENT_TASK, queue=EVENT_QUEUE, retry=RETRY)(run_event)
     register_deliveries(app)  # e-mail and gateway deliveries, queue DELIVERY_QUEUE
+    app.task(name=BULK_TASK, queue=BULK_QUEUE, retry=RETRY, lock=BULK_TASK)(run_bulk_edit)
     return app
 
 

@@ -12,9 +12,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.audit import audit_text
 from db.models import AuditLog, User
 from portal.access.auth import CurrentUser, PermissionDenied, can, require
 from portal.i18n import _, fmt_datetime
+from portal.records.change_sets import BULK, recording
 from portal.records.fields import TableSpec
 from portal.records.validation import FieldError, Lookups, RecordInputError, clean_value, validate_record
 
@@ -152,9 +154,9 @@ def save_edits(session: Session, *, actor: CurrentUser, spec: TableSpec,
     return len(edits)
 
 
-def bulk_update(session: Session, *, actor: CurrentUser, spec: TableSpec, record_ids: list[int], field: str,
-                value: Any) -> int:
-    """Set one field on many records (each change audited per record); returns how many changed."""
+def bulk_value(session: Session, *, actor: CurrentUser, spec: TableSpec, field: str, value: Any) -> Any:
+    """The checked value of a bulk change of `field`: refused unless the field is offered for bulk changes and the
+    actor may change it."""
     fld = spec.field(field)
     require_write(actor, spec.edit_permission)
     if not fld.bulk_editable or not fld.may_edit(actor):
@@ -162,13 +164,24 @@ def bulk_update(session: Session, *, actor: CurrentUser, spec: TableSpec, record
     if fld.edit_permission:
         require(actor, fld.edit_permission)
     try:
-        clean = clean_value(fld, value, Lookups(session))
+        return clean_value(fld, value, Lookups(session))
     except ValueError as exc:
         raise RecordInputError([FieldError(field, str(exc))]) from None
+
+
+def bulk_update(session: Session, *, actor: CurrentUser, spec: TableSpec, record_ids: list[int], field: str,
+                value: Any) -> int:
+    """Set one field on many records (each change audited per record, all as one change set that can be undone);
+    returns how many changed."""
+    clean = bulk_value(session, actor=actor, spec=spec, field=field, value=value)
     objs = session.scalars(select(spec.model).where(spec.id_column.in_(record_ids))
                            .order_by(spec.id_column).with_for_update()).all()
     changed = [o for o in objs if getattr(o, field) != clean]
-    for obj in changed:
-        setattr(obj, field, clean)
-    session.flush()
+    if not changed:
+        return 0
+    with recording(session, actor=actor, spec=spec, kind=BULK,
+                   detail={"field": field, "value": audit_text(clean)}) as change_set:
+        for obj in changed:
+            setattr(obj, field, clean)
+        change_set.records = len(changed)
     return len(changed)

@@ -10,15 +10,17 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from db.models import AuditLog, User
+from db.models import AuditLog, ChangeSet, User
 from portal.access.auth import CurrentUser, require
 from portal.i18n import N_, _, fmt_date, fmt_datetime
 from portal.inputs import INT8_MAX, parse_int
+from portal.records.change_sets import BULK, RESTORE, UNDO, kind_text
 from portal.records.fields import Field, FieldType, TableSpec, get_spec
 from portal.records.query import MASK
 from portal.records.validation import Lookups
 
-ACTION_LABELS = {"insert": N_("created"), "update": N_("changed"), "import": N_("imported")}
+ACTION_LABELS = {"insert": N_("created"), "update": N_("changed"), "import": N_("imported"), "delete": N_("deleted"),
+                 "undo": N_("undone")}
 
 
 @dataclass(frozen=True)
@@ -83,16 +85,21 @@ def record_history(session: Session, *, actor: CurrentUser, spec: TableSpec, rec
                    fields: tuple[str, ...] | None = None) -> list[Change]:
     """Every audited change of one record (newest first), optionally only of `fields`."""
     require(actor, spec.view_permission)
-    stmt = (select(AuditLog, User.name).outerjoin(User, User.id == AuditLog.actor_id)
+    stmt = (select(AuditLog, User.name, ChangeSet.kind, ChangeSet.detail)
+            .outerjoin(User, User.id == AuditLog.actor_id).outerjoin(ChangeSet, ChangeSet.id == AuditLog.change_set_id)
             .where(AuditLog.table_name == spec.name, AuditLog.record_id == str(record_id))
             .order_by(AuditLog.at.desc(), AuditLog.id.desc()))
     if fields:  # snapshot rows of imported records have no field: they may hold these fields too
         stmt = stmt.where(or_(AuditLog.field.in_(fields), AuditLog.field.is_(None)))
     lookups = Lookups(session)
     changes = []
-    for entry, name in session.execute(stmt).all():
+    for entry, name, kind, detail in session.execute(stmt).all():
         who = name or _("System")
         action = _(ACTION_LABELS.get(entry.action, entry.action))
+        if kind in (RESTORE, UNDO):  # "restored version 3", "undone"
+            action = kind_text(kind, detail or {})
+        elif kind == BULK:
+            action = _("changed in a bulk change")
         for field_name, old, new in _entry_fields(entry):
             field = spec.field(field_name) if field_name and spec.has_field(field_name) else None
             if field_name and field is None:

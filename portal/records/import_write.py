@@ -17,11 +17,10 @@ from db.audit import audit_text, copy_audit_rows
 from portal.access.auth import CurrentUser
 from portal.i18n import _
 from portal.records.bulk import copy_rows, reserve_ids
+from portal.records.change_sets import IMPORT, recording
 from portal.records.editing import require_write
 from portal.records.fields import TableSpec
 from portal.records.importing import ImportPlan, Progress, changed_fields, current_rows
-
-IMPORT = "import"  # the audit action of every change an import makes
 
 
 class ImportRefused(ValueError):
@@ -62,8 +61,10 @@ def snapshot(values: dict[str, Any]) -> str:
     return json.dumps({k: audit_text(v) for k, v in values.items() if v is not None}, ensure_ascii=False)
 
 
-def _update(session: Session, spec: TableSpec, cols: list[str], rows: list[tuple[int, dict[str, Any]]]) -> None:
-    """COPY changed records into a temporary table, then change them with one UPDATE (version + 1)."""
+def update_by_copy(session: Session, spec: TableSpec, cols: list[str],
+                   rows: list[tuple[int, dict[str, Any]]]) -> None:
+    """COPY changed records into a temporary table, then change them with one UPDATE (version + 1); no audit rows
+    (the caller writes them)."""
     tmp = f"_import_{spec.name}"
     session.execute(text(f"DROP TABLE IF EXISTS {tmp}"))
     session.execute(text(f"CREATE TEMP TABLE {tmp} ON COMMIT DROP AS "
@@ -73,6 +74,18 @@ def _update(session: Session, spec: TableSpec, cols: list[str], rows: list[tuple
     if "updated_at" in spec.model.__table__.c:
         sets.append("updated_at = now()")
     session.execute(text(f"UPDATE {spec.name} AS t SET {', '.join(sets)} FROM {tmp} AS u WHERE t.id = u.id"))
+
+
+def _write(session: Session, spec: TableSpec, cols: list[str], inserts: list[dict[str, Any]],
+           updates: list[tuple[int, dict[str, Any]]], audit: list[tuple], report: Progress) -> None:
+    report(0.3, _("Adding {n} new records…").format(n=len(inserts)))
+    inserted_audit = _insert(session, spec, cols, inserts) if inserts else iter(())
+    report(0.6, _("Updating {n} records…").format(n=len(updates)))
+    if updates:
+        update_by_copy(session, spec, cols, updates)
+    report(0.8, _("Writing history…"))
+    copy_audit_rows(session, inserted_audit)
+    copy_audit_rows(session, audit)
 
 
 def apply_import(session: Session, *, actor: CurrentUser, spec: TableSpec, plan: ImportPlan,
@@ -102,14 +115,11 @@ def apply_import(session: Session, *, actor: CurrentUser, spec: TableSpec, plan:
             updates.append((row["id"], values))
             audit += [(spec.name, str(row["id"]), IMPORT, c, audit_text(row[c]), audit_text(values[c]))
                       for c in diff]
-    report(0.3, _("Adding {n} new records…").format(n=len(inserts)))
-    inserted_audit = _insert(session, spec, cols, inserts) if inserts else iter(())
-    report(0.6, _("Updating {n} records…").format(n=len(updates)))
-    if updates:
-        _update(session, spec, cols, updates)
-    report(0.8, _("Writing history…"))
-    copy_audit_rows(session, inserted_audit)
-    copy_audit_rows(session, audit)
+    if inserts or updates:  # one change set, so that the whole import can be undone (portal/records/undo.py)
+        with recording(session, actor=actor, spec=spec, kind=IMPORT,
+                       detail={"inserted": len(inserts), "updated": len(updates)}) as change_set:
+            _write(session, spec, cols, inserts, updates, audit, report)
+            change_set.records = len(inserts) + len(updates)
     report(1.0, _("Done."))
     return ImportResult(inserted=len(inserts), updated=len(updates),
                         unchanged=len(plan.rows) - len(inserts) - len(updates), skipped=plan.bad_rows)

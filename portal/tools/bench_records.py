@@ -17,6 +17,7 @@ RECORD_BENCHES: list[str] = [
     "portal.records.bench_links:link_interactions",
     "portal.records.bench_groups:grouped_interactions",
     "portal.records.bench_kanban:kanban_interactions",
+    "portal.records.bench_undo:restore_interactions",  # restore of one version (n16-undo)
 ]
 
 

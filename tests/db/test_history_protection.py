@@ -7,7 +7,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from db.engine import unit_of_work
-from db.models import AuditLog, CalendarDay
+from db.models import AuditLog, CalendarDay, ChangeSet
 from db.roles import APP_ROLE, HISTORY_TABLES, allow_history_reset
 from portal import incidents as ix
 from tests.complaints.support import center_fixture  # noqa: F401  (the fixture)
@@ -42,10 +42,13 @@ def _refused(engine, sql: str) -> bool:
 
 @pytest.fixture
 def history(center, command, engine):
-    """The portal's engine over a row in every history table (a complaint's events, an incident's log, audit rows)."""
+    """The portal's engine over a row in every history table (a complaint's events, an incident's log, audit rows,
+    a change set)."""
     center.register()
     incident = command.open()
     command.run(command.coordinator, ix.add_entry, incident_id=incident.id, text="Route 01 cleared", now=NOW)
+    with unit_of_work(engine=center.engine) as s:  # a bulk change's change set (portal/records/change_sets.py)
+        s.add(ChangeSet(table_name="retailers", kind="bulk"))
     with engine.connect() as conn:
         for table in HISTORY_TABLES:
             assert conn.scalar(text(f"select count(*) from {table}")) > 0, table
