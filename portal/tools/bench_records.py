@@ -11,7 +11,9 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-RECORD_BENCHES: list[str] = []
+RECORD_BENCHES: list[str] = [
+    "portal.records.bench_filters:filter_interactions",  # OR-group filter, 3-level sort, pinyin sort
+]
 
 
 def records_interactions(at, repeat: int, time: Callable) -> dict[str, list[float]]:
