@@ -145,7 +145,8 @@ def _date_input(k: str, op: str) -> None:
         st.date_input(label, value=(), key=k)
         return
     kind = st.segmented_control(_("Day"), [FIXED, RELATIVE], key=k + ".kind", default=FIXED,
-                                format_func=lambda v: _("A date") if v == FIXED else _("Relative to today"))
+                                format_func=lambda v: _("A date") if v == FIXED else _("Relative to today"),
+                                label_visibility="collapsed")
     if kind == RELATIVE:
         day = st.selectbox(_("Day"), DAY_CHOICES, key=k + ".day", format_func=_day_label)
         if day in (DAYS_AGO, DAYS_AHEAD):
