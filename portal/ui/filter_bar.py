@@ -197,6 +197,9 @@ def sort_popover(spec: TableSpec, user: CurrentUser, view: ViewState) -> None:
             cols[1].segmented_control(_("Order"), ["asc", "desc"], key=key(spec, f"dir{level}"),
                                       format_func=lambda d: _("A → Z") if d == "asc" else _("Z → A"),
                                       on_change=_sort_changed, args=(spec,), label_visibility="collapsed")
+        if by_pinyin := [_(spec.field(n).label) for n in names if spec.field(n).sorts_by_pinyin]:
+            note = _("By pinyin: {fields}. Other text sorts by character code.")
+            st.caption(note.format(fields=", ".join(by_pinyin)))
 
 
 def _columns_changed(spec: TableSpec) -> None:
