@@ -19,7 +19,7 @@ from portal.access.auth import CurrentUser, require
 from portal.i18n import _
 from portal.inputs import MAX_PAGE
 from portal.records.fields import Field, FieldType, TableSpec, get_spec
-from portal.records.filter_groups import items_clause
+from portal.records.filter_groups import ANY, FilterGroup, items_clause
 from portal.records.filters import CONTAINS, NOT_CONTAINS, FilterError, search_clause
 from portal.records.view import PAGE_SIZES, ViewState
 
@@ -179,6 +179,12 @@ def _text_search(view: ViewState) -> bool:
     return bool(view.search.split()) or any(f.op in (CONTAINS, NOT_CONTAINS) for f in view.conditions())
 
 
+def _or_view(view: ViewState) -> bool:
+    """Whether the view's filters have an OR (an ANY of several items or conditions)."""
+    return (view.match == ANY and len(view.filters) > 1) or any(
+        isinstance(i, FilterGroup) and i.match == ANY and len(i.conditions) > 1 for i in view.filters)
+
+
 def estimated_rows(session: Session, spec: TableSpec, clauses: list[Any]) -> int:
     """The planner's estimate of how many rows match `clauses` (no rows are read)."""
     stmt = select(spec.id_column).select_from(spec.model.__table__).where(*clauses)
@@ -231,7 +237,9 @@ def fetch_page(session: Session, *, actor: CurrentUser | None, spec: TableSpec, 
         raise FilterError(_("There is no page {page} of {size} rows.").format(page=view.page, size=view.page_size))
     stmt, keys, problems = select_view(spec, view, actor, filtered=False)  # the page's ids are filtered
     clauses, _problems = where_clause(spec, view, actor)
-    if not _text_search(view):
+    if not _text_search(view) and _or_view(view) and estimated_rows(session, spec, clauses) <= COLLECT_UP_TO:
+        total, exact = None, True  # OR reads rows, not an index alone: collect and count the matches in one pass
+    elif not _text_search(view):
         total, exact = count_view(session, spec, view, actor, clauses)
     else:
         # The planner estimates ILIKE by trying the pattern on its sample of the column. A common word matches

@@ -1,5 +1,6 @@
 """AND/OR filter groups as SQL on real PostgreSQL rows (every operator of every type inside a group), a page's own
 filter added to an OR view, and the URL and JSON spellings (a link from before groups opens the same filters)."""
+# ruff: noqa: F811  (the tests take the imported `samples` fixture as an argument)
 import pytest
 from sqlalchemy import select, true
 
@@ -8,9 +9,8 @@ from portal.records.filter_groups import ALL, ANY, FilterGroup, items_clause
 from portal.records.filters import Filter
 from portal.records.view import MAX_SORT_LEVELS, ViewState
 from portal.retailers.table import RETAILERS
-from tests.records.test_filters import CASES, SAMPLES, Sample
-from tests.records.test_filters import samples as samples_fixture  # noqa: F401  (the sample rows)
-from tests.retailers.support import english_fixture  # noqa: F401  (autouse: English messages)
+from tests.records.test_filters import CASES, SAMPLES, Sample, samples  # noqa: F401  (the sample rows' fixture)
+from tests.retailers.support import directory_fixture, english_fixture  # noqa: F401  (fixtures)
 
 A, B, C = "Alpha shop", "Beta 商店", "Gamma"
 NOTHING = Filter("title", "is", "no such title")
@@ -106,3 +106,16 @@ def test_a_malformed_group_or_combination_is_ignored_and_said():
     view, ignored = ViewState.from_params(RETAILERS, {"f": ["@any:[[\"nope\",\"is\",\"x\"]]", "@some:[]", "@all:{",
                                                             "district:is:城东区"], "m": "most"})
     assert view.filters == (Filter("district", "is", "城东区"),) and view.match == ALL and len(ignored) == 4
+
+
+def test_an_or_view_is_collected_and_counted_in_one_pass(directory, monkeypatch):
+    from portal.records import query
+
+    counted = []
+    monkeypatch.setattr(query, "count_view", lambda *a, **k: counted.append(1) or (0, True))
+    view = ViewState(filters=(Filter("is_key_customer", "is", "true"), Filter("star_rating", "before", "3")),
+                     match=ANY, sort=(("owner_name", False),))
+    with unit_of_work() as s:
+        page = query.fetch_page(s, actor=directory.viewer, spec=RETAILERS, view=view)
+    assert [r["owner_name"] for r in page.rows] == ["陈静", "刘洋", "王伟"]  # by pinyin
+    assert (page.total, page.exact, counted) == (3, True, [])  # the total came with the rows
