@@ -41,6 +41,7 @@ RETAILER_SORT_INDEXES = ("shop_name", "owner_name", "district", "route", "busine
 RETAILER_ROLLUPS = ("complaints_90d", "sessions_attended_year", "open_supply_requests")  # migration 0030
 RETAILER_TRGM_INDEXES = ("license_no", "phone")  # digits: pg_trgm finds 3+ character substrings
 RETAILER_GRAM_INDEXES = ("shop_name", "owner_name", "address")  # Chinese: 1–2 character words need grams
+RETAILER_PINYIN_INDEXES = ("shop_name", "owner_name")  # Chinese names sorted by pinyin (portal_pinyin, 0031)
 
 
 def one_of(column: str, values: tuple) -> str:
@@ -286,6 +287,8 @@ class Retailer(Audited, Versioned, Base):
           for c in RETAILER_TRGM_INDEXES),
         *(Index(f"ix_retailers_{c}_grams", text(f"portal_grams({c})"), postgresql_using="gin")
           for c in RETAILER_GRAM_INDEXES),
+        # pinyin order (migration 0031): names sort by portal_pinyin, the sort index ends in id for keyset paging
+        *(Index(f"ix_retailers_{c}_pinyin", text(f"portal_pinyin({c})"), "id") for c in RETAILER_PINYIN_INDEXES),
     )
 
 

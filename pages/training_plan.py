@@ -1,5 +1,4 @@
 """Training · Monthly plan (月度培训计划): the month's sessions, its targets, drafting and approving sessions."""
-from dataclasses import replace
 from datetime import timedelta
 
 import streamlit as st
@@ -53,7 +52,7 @@ st.subheader(_("Sessions"))
 view, ignored = current_view(tr.SESSIONS, user)
 last_day = next_month(month) - timedelta(days=1)
 in_month = Filter("starts_at", BETWEEN, (month.isoformat(), last_day.isoformat()))
-month_view = replace(view, filters=(*view.filters, in_month))
+month_view = view.narrowed(in_month)
 filter_bar.toolbar(tr.SESSIONS, user, view, lookups)
 layouts.switch(tr.SESSIONS, view)
 if view.layout == calendar_view.CALENDAR:  # the month picked above, unless the calendar was moved

@@ -36,7 +36,7 @@ from portal.notifications.audiences import active, with_role
 from portal.notifications.automations import DIGEST, spec_of, template_fields, template_names
 from portal.notifications.rules import Notice, record, run_scans
 from portal.records.fields import FieldType, TableSpec
-from portal.records.filters import RELATIVE_DAYS
+from portal.records.filters import WITHIN, is_relative
 from portal.records.query import select_view, where_clause
 from portal.records.view import ViewState
 
@@ -61,10 +61,10 @@ class Watch:
         clauses, _problems = where_clause(self.spec, self.view, SYSTEM)  # every row: who may see what comes later
         self.condition = and_(true(), *clauses)
         self.fields = template_fields(self.spec, automation.template)
-        filtered = [self.spec.field(f.field) for f in self.view.filters]
+        filtered = [self.spec.field(f.field) for f in self.view.conditions()]
         self.moving = [f for f in filtered if f.compute is not None]
         self.daily = bool(self.moving) or any(
-            v in RELATIVE_DAYS for f in self.view.filters
+            f.op == WITHIN or is_relative(v) for f in self.view.conditions()
             for v in ((f.value,) if isinstance(f.value, str) else f.value or ()))
 
     def rule(self) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Column
 
 from portal.access.auth import CurrentUser, can
+from portal.i18n import N_
 
 
 class FieldType(StrEnum):
@@ -77,6 +78,7 @@ class Field:
     suggest: bool = False  # TEXT: the filter bar offers the values in use (few distinct values, e.g. districts)
     aliases: tuple[str, ...] = ()  # other column headers accepted on import (e.g. Chinese)
     help: str | None = None  # English source (N_())
+    sort_pinyin: bool = False  # Chinese text sorted by pinyin (names); otherwise by character code (query.pinyin)
     # A computed field has no column of its own: `compute()` builds its SQL value per query (it may depend on
     # the time, e.g. an SLA status), and `condition(op, parsed value)` may give filters an indexable SQL
     # condition instead of comparing that value. Computed fields are read-only.
@@ -87,6 +89,16 @@ class Field:
     # indexable condition on the rows whose value may have changed between those two moments without any write
     # (watched views read just those, portal/notifications/watch.py)
     changes_between: Callable[[Any, Any], Any] | None = None
+
+    @property
+    def sorts_by_pinyin(self) -> bool:
+        """Whether the field sorts by pinyin: names people look up that way (`sort_pinyin`), staff, and links to
+        a table whose title sorts so; other text sorts by character code."""
+        if self.type is FieldType.LINK and self.link_table in _REGISTRY:
+            linked = _REGISTRY[self.link_table]
+            return self.sort_pinyin or (linked.has_field(linked.title_field)
+                                        and linked.field(linked.title_field).sort_pinyin)
+        return self.sort_pinyin or self.type is FieldType.USER
 
     def choice(self, value: str) -> Choice | None:
         """The choice stored as `value`, if any."""
@@ -164,6 +176,20 @@ class TableSpec:
 
 
 _REGISTRY: dict[str, TableSpec] = {}
+SORT_NOTES = {"pinyin": N_("Sorts by pinyin (rare characters after the common ones)."),
+              "code": N_("Sorts by character code, not by pinyin."),
+              "choice": N_("Sorts by the choice's code, not by its label.")}
+
+
+def sort_note(field: Field) -> str | None:
+    """How a sortable text, staff, link or choice field sorts, for its description (English source)."""
+    if not field.sortable:
+        return None
+    if field.sorts_by_pinyin:
+        return SORT_NOTES["pinyin"]
+    if field.type in TEXT_TYPES or field.type is FieldType.LINK:
+        return SORT_NOTES["code"]
+    return SORT_NOTES["choice"] if field.type is FieldType.SINGLE_SELECT else None
 
 
 def register(spec: TableSpec) -> TableSpec:

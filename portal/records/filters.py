@@ -14,14 +14,15 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from portal.access.auth import CurrentUser
 from portal.center_time import CENTER_TZ
-from portal.center_time import today as center_today
 from portal.i18n import N_, _
 from portal.inputs import DAY_RANGE, NUL_REFUSED, clean_text, day_in_range
 from portal.records.fields import NUMBER_TYPES, TEXT_TYPES, Field, FieldType, TableSpec
+from portal.records.periods import RELATIVE_DAYS, is_relative, period_days, relative_day  # noqa: F401  (re-exported)
 from portal.records.values import parse_checkbox, parse_date, parse_value
 
 CONTAINS, NOT_CONTAINS, IS, IS_NOT, ANY_OF = "contains", "not_contains", "is", "is_not", "any_of"
 BEFORE, AFTER, BETWEEN, EMPTY, NOT_EMPTY = "before", "after", "between", "empty", "not_empty"
+WITHIN = "within"  # dates: a period named relative to today (portal/records/periods.py), e.g. "this_week", "past_7"
 LIST_OPS = frozenset({ANY_OF, BETWEEN})
 GRAMS = "grams"
 GRAMS_EXACT_UP_TO = 2  # characters: a word this long is found by the grams index alone
@@ -30,13 +31,14 @@ SEARCH_LIMIT = 500  # characters of quick search
 
 _TEXT_OPS = (CONTAINS, NOT_CONTAINS, IS, IS_NOT, ANY_OF, EMPTY, NOT_EMPTY)
 _RANGE_OPS = (IS, IS_NOT, BEFORE, AFTER, BETWEEN, EMPTY, NOT_EMPTY)
+_TIME_OPS = (WITHIN, *_RANGE_OPS)
 _CHOICE_OPS = (IS, IS_NOT, ANY_OF, EMPTY, NOT_EMPTY)
 OPERATORS: dict[FieldType, tuple[str, ...]] = {
     **{t: _TEXT_OPS for t in TEXT_TYPES},
     FieldType.INTEGER: (*_RANGE_OPS, ANY_OF),
     FieldType.DECIMAL: _RANGE_OPS,
-    FieldType.DATE: _RANGE_OPS,
-    FieldType.DATETIME: _RANGE_OPS,
+    FieldType.DATE: _TIME_OPS,
+    FieldType.DATETIME: _TIME_OPS,
     FieldType.SINGLE_SELECT: _CHOICE_OPS,
     FieldType.MULTI_SELECT: (CONTAINS, NOT_CONTAINS, ANY_OF, IS, EMPTY, NOT_EMPTY),
     FieldType.CHECKBOX: (IS,),
@@ -45,7 +47,7 @@ OPERATORS: dict[FieldType, tuple[str, ...]] = {
 }
 OP_LABELS = {CONTAINS: N_("contains"), NOT_CONTAINS: N_("does not contain"), IS: N_("is"), IS_NOT: N_("is not"),
              ANY_OF: N_("is any of"), BEFORE: N_("is before"), AFTER: N_("is after"), BETWEEN: N_("is between"),
-             EMPTY: N_("is empty"), NOT_EMPTY: N_("is not empty")}
+             EMPTY: N_("is empty"), NOT_EMPTY: N_("is not empty"), WITHIN: N_("is within")}
 NUMBER_OP_LABELS = {BEFORE: N_("is less than"), AFTER: N_("is greater than")}
 MULTI_OP_LABELS = {CONTAINS: N_("has"), NOT_CONTAINS: N_("has not"), ANY_OF: N_("has any of"),
                    IS: N_("is exactly")}
@@ -105,34 +107,10 @@ def contains_clause(field: Field, col: Any, text: str) -> ColumnElement[bool]:
     return grams if len(text) <= GRAMS_EXACT_UP_TO else and_(grams, like)
 
 
-# Days named relative to today, so a saved view such as "dissatisfied this month" stays right every month.
-RELATIVE_DAYS = {"today": N_("today"), "yesterday": N_("yesterday"), "week_start": N_("start of this week"),
-                 "month_start": N_("start of this month"), "last_month_start": N_("start of last month"),
-                 "year_start": N_("start of this year")}
-
-
-def relative_day(token: str, today: date | None = None) -> date | None:
-    """The day a RELATIVE_DAYS token means (today: the center's date, PORTAL_TIMEZONE); None for anything else."""
-    today = today or center_today()
-    if token == "today":
-        return today
-    if token == "yesterday":
-        return today - timedelta(days=1)
-    if token == "week_start":
-        return today - timedelta(days=today.weekday())
-    if token == "month_start":
-        return today.replace(day=1)
-    if token == "last_month_start":
-        return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-    if token == "year_start":
-        return today.replace(month=1, day=1)
-    return None
-
-
 def _one(field: Field, raw: Any) -> Any:
     """One filter value, parsed like an entered value (dates for date-time fields: filters work by day; days
     within portal.inputs.DAY_RANGE, whole numbers within the column's range, text without NUL)."""
-    if field.type in (FieldType.DATE, FieldType.DATETIME) and isinstance(raw, str) and raw.strip() in RELATIVE_DAYS:
+    if field.type in (FieldType.DATE, FieldType.DATETIME) and isinstance(raw, str) and is_relative(raw.strip()):
         return relative_day(raw.strip())
     if field.type in (FieldType.DATE, FieldType.DATETIME):
         day = parse_date(field, raw)
@@ -160,6 +138,11 @@ def _values(field: Field, flt: Filter) -> Any:
     raw = flt.value
     if flt.op in NO_VALUE_OPS:
         return None
+    if flt.op == WITHIN:
+        days = period_days(str(raw).strip()) if isinstance(raw, str) else None
+        if days is None or not all(day_in_range(d) for d in days):
+            raise ValueError(_("Choose a period such as “this week” or “past 7 days”."))
+        return list(days)
     if flt.op in LIST_OPS:
         items = [raw] if isinstance(raw, str) else list(raw or ())
         values = [_one(field, item) for item in items]
@@ -179,7 +162,9 @@ def _day_start(day: date) -> datetime:
 
 
 def _range_clause(field: Field, col: Any, op: str, value: Any) -> ColumnElement[bool]:
-    """is / is not / before / after / between for numbers, dates and date-times (which compare by whole day)."""
+    """is / is not / before / after / between / within for numbers, dates and date-times (which compare by whole
+    day; within: the period's first and last day)."""
+    op = BETWEEN if op == WITHIN else op
     if field.type is FieldType.DATETIME:
         lo = _day_start(value[0] if op == BETWEEN else value)
         hi = _day_start((value[1] if op == BETWEEN else value) + timedelta(days=1))

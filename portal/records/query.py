@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, select, text, tuple_
+from sqlalchemy import ColumnElement, LargeBinary, Select, case, func, literal, select, text, tuple_
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.functions import FunctionElement
 
 from db.input_guard import check_parameters
 from db.models import User
@@ -18,7 +19,8 @@ from portal.access.auth import CurrentUser, require
 from portal.i18n import _
 from portal.inputs import MAX_PAGE
 from portal.records.fields import Field, FieldType, TableSpec, get_spec
-from portal.records.filters import CONTAINS, NOT_CONTAINS, FilterError, filter_clause, search_clause
+from portal.records.filter_groups import ANY, FilterGroup, items_clause
+from portal.records.filters import CONTAINS, NOT_CONTAINS, FilterError, search_clause
 from portal.records.view import PAGE_SIZES, ViewState
 
 ESTIMATE_FROM = 50_000  # an unfiltered table this large is counted by the planner's estimate
@@ -87,12 +89,10 @@ def where_clause(spec: TableSpec, view: ViewState, actor: CurrentUser | None,
     """The conditions of a view's filters and search (and of the rows the actor may see), and the filters that
     could not be applied."""
     scope = spec.row_scope(actor) if spec.row_scope is not None else None
-    clauses, problems = ([] if scope is None else [scope]), []
-    for flt in view.filters:
-        try:
-            clauses.append(filter_clause(spec, flt, actor))
-        except FilterError as exc:
-            problems.append(str(exc))
+    clauses = [] if scope is None else [scope]
+    filtered, problems = items_clause(spec, view.filters, view.match, actor)
+    if filtered is not None:
+        clauses.append(filtered)
     found = search_clause(spec, view.search, actor, row_by_row=row_by_row)
     if found is not None:
         clauses.append(found)
@@ -107,7 +107,7 @@ def sort_keys(spec: TableSpec, view: ViewState, actor: CurrentUser | None, joins
         if not fld.sortable or not fld.may_view(actor):
             continue
         expr = joins.label(fld) if fld.type in (FieldType.USER, FieldType.LINK) else spec.expression(name)
-        keys.append((expr, desc))
+        keys.append((pinyin(expr) if fld.sorts_by_pinyin else expr, desc))
     if not any(_unique(spec, expr) for expr, _ in keys):  # a unique NOT NULL key (licence number) is total
         keys.append((spec.id_column, keys[-1][1] if keys else False))
     return keys
@@ -117,11 +117,25 @@ def _unique(spec: TableSpec, expr: Any) -> bool:
     return getattr(expr, "table", None) is spec.model.__table__ and bool(expr.unique) and not expr.nullable
 
 
+def pinyin(expr: Any) -> ColumnElement[Any]:
+    """The pinyin sort key of Chinese text (migration 0031's portal_pinyin: its GB18030 bytes, whose common
+    characters — GB2312 level 1, 3,755 of them — are in pinyin order; rarer ones follow by radical). Indexed for
+    retailers' shop and owner names, so keyset paging walks it."""
+    return func.portal_pinyin(expr, type_=LargeBinary)
+
+
+def _own_column(spec: TableSpec, expr: Any) -> Any:
+    """The table's column behind a sort key (its pinyin key included), or None."""
+    if isinstance(expr, FunctionElement) and expr.name == "portal_pinyin":
+        expr = next(iter(expr.clauses), None)
+    return expr if getattr(expr, "table", None) is spec.model.__table__ else None
+
+
 def _keyset_ready(spec: TableSpec, keys: list[tuple[Any, bool]]) -> bool:
-    """Keyset paging needs the table's own NOT NULL columns, all sorted one way (a row comparison then matches)."""
-    table = spec.model.__table__
-    return len({desc for _, desc in keys}) == 1 and all(
-        getattr(expr, "table", None) is table and not expr.nullable for expr, _ in keys)
+    """Keyset paging needs keys on the table's own NOT NULL columns (or their pinyin), all sorted one way (a row
+    comparison then matches)."""
+    columns = [_own_column(spec, expr) for expr, _ in keys]
+    return len({desc for _, desc in keys}) == 1 and all(c is not None and not c.nullable for c in columns)
 
 
 def select_view(spec: TableSpec, view: ViewState, actor: CurrentUser | None, columns: tuple[str, ...] | None = None,
@@ -162,7 +176,13 @@ def _ordered(stmt: Select, keys: list[tuple[Any, bool]], reverse: bool = False) 
 def _text_search(view: ViewState) -> bool:
     """Whether the view searches text (quick search or a "contains" filter): those conditions are answered by
     GIN indexes and are costly to test row by row."""
-    return bool(view.search.split()) or any(f.op in (CONTAINS, NOT_CONTAINS) for f in view.filters)
+    return bool(view.search.split()) or any(f.op in (CONTAINS, NOT_CONTAINS) for f in view.conditions())
+
+
+def _or_view(view: ViewState) -> bool:
+    """Whether the view's filters have an OR (an ANY of several items or conditions)."""
+    return (view.match == ANY and len(view.filters) > 1) or any(
+        isinstance(i, FilterGroup) and i.match == ANY and len(i.conditions) > 1 for i in view.filters)
 
 
 def estimated_rows(session: Session, spec: TableSpec, clauses: list[Any]) -> int:
@@ -219,7 +239,9 @@ def fetch_page(session: Session, *, actor: CurrentUser | None, spec: TableSpec, 
     stmt, keys, problems = select_view(spec, view, actor, filtered=False)  # the page's ids are filtered
     clauses, _problems = where_clause(spec, view, actor)
     clauses += within
-    if not _text_search(view):
+    if not _text_search(view) and _or_view(view) and estimated_rows(session, spec, clauses) <= COLLECT_UP_TO:
+        total, exact = None, True  # OR reads rows, not an index alone: collect and count the matches in one pass
+    elif not _text_search(view):
         total, exact = count_view(session, spec, view, actor, clauses)
     else:
         # The planner estimates ILIKE by trying the pattern on its sample of the column. A common word matches

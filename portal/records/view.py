@@ -12,11 +12,24 @@ from typing import Any
 from portal.i18n import _
 from portal.inputs import MAX_PAGE, clean_text, parse_int
 from portal.records.fields import TableSpec
-from portal.records.filters import LIST_OPS, NO_VALUE_OPS, SEARCH_LIMIT, Filter
+from portal.records.filter_groups import (
+    ALL,
+    MATCHES,
+    MAX_ITEMS,
+    FilterGroup,
+    Item,
+    conditions,
+    item_param,
+    items_from_json,
+    items_json,
+    narrowed,
+    parse_item,
+)
+from portal.records.filters import SEARCH_LIMIT, Filter
 
 PAGE_SIZES = (50, 100, 200)
-MAX_SORT_LEVELS = 2
-PARAM_KEYS = ("q", "f", "sort", "cols", "page", "size", "as", "group", "totals")
+MAX_SORT_LEVELS = 5
+PARAM_KEYS = ("q", "f", "m", "sort", "cols", "page", "size", "as", "group", "totals")
 GRID = "grid"
 LAYOUTS = (GRID, "kanban", "calendar")  # how a view shows its records (a table offers those it has a screen for)
 PARAM_KEYS += ("w", "pin", "rh")  # column widths, pinned columns, row height (how the grid draws the view)
@@ -27,10 +40,12 @@ MAX_GROUP_LEVELS = 2  # a grid groups by up to two fields (portal/records/groupi
 
 @dataclass(frozen=True)
 class ViewState:
-    """What a grid shows: quick search, AND-combined filters, up to two sort levels, columns, page."""
+    """What a grid shows: quick search, filters (ALL or ANY of conditions and groups), up to five sort levels,
+    columns, page."""
 
     search: str = ""
-    filters: tuple[Filter, ...] = ()
+    filters: tuple[Filter | FilterGroup, ...] = ()  # items, combined by `match` (portal/records/filter_groups.py)
+    match: str = ALL  # "all" or "any" of the items: JSON "filters" {"match", "items"}, URL ?m=any
     sort: tuple[tuple[str, bool], ...] = ()  # (field, descending); empty: the table's default sort
     columns: tuple[str, ...] = ()  # empty: the table's default columns
     page: int = 1
@@ -46,6 +61,15 @@ class ViewState:
     def is_filtered(self) -> bool:
         return bool(self.search.strip() or self.filters)
 
+    def conditions(self) -> list[Filter]:
+        """Every filter condition, those in groups included."""
+        return conditions(self.filters)
+
+    def narrowed(self, *extra: Filter) -> ViewState:
+        """This view's rows that also meet every condition of `extra` (a page's own filter, e.g. a month)."""
+        items, match = narrowed(self.filters, self.match, extra)
+        return replace(self, filters=items, match=match)
+
     def with_(self, **changes: Any) -> ViewState:
         """A copy with `changes`; anything but a page change starts again at page 1."""
         if "page" not in changes:
@@ -58,7 +82,7 @@ class ViewState:
 
     def to_json(self) -> dict[str, Any]:
         """The state minus the page, as stored in a saved view."""
-        return {"search": self.search, "filters": [[f.field, f.op, f.value] for f in self.filters],
+        return {"search": self.search, "filters": items_json(self.filters, self.match),
                 "sort": [[name, desc] for name, desc in self.sort], "columns": list(self.columns),
                 "page_size": self.page_size, "layout": self.layout,
                 **_layout_json(self),
@@ -67,12 +91,11 @@ class ViewState:
     @classmethod
     def from_json(cls, spec: TableSpec, data: Mapping[str, Any]) -> ViewState:
         """A saved view's state; fields the table no longer has are dropped."""
-        filters = tuple(Filter(f[0], f[1], tuple(f[2]) if isinstance(f[2], list) else f[2])
-                        for f in data.get("filters", []) if len(f) == 3 and spec.has_field(f[0]))
+        filters, match = items_from_json(spec, data.get("filters", []))
         sort = tuple((n, bool(d)) for n, d in data.get("sort", []) if spec.has_field(n))[:MAX_SORT_LEVELS]
         size = data.get("page_size", PAGE_SIZES[0])
         layout = data.get("layout", GRID)
-        return cls(search=str(data.get("search", "")), filters=filters, sort=sort,
+        return cls(search=str(data.get("search", "")), filters=filters, match=match, sort=sort,
                    columns=tuple(c for c in data.get("columns", []) if spec.has_field(c)),
                    page_size=size if size in PAGE_SIZES else PAGE_SIZES[0],
                    layout=layout if layout in LAYOUTS else GRID, **_layout_from_json(spec, data),
@@ -85,7 +108,9 @@ class ViewState:
         if self.search.strip():
             params["q"] = self.search.strip()
         if self.filters:
-            params["f"] = [_filter_param(f) for f in self.filters]
+            params["f"] = [item_param(i) for i in self.filters]
+        if self.match != ALL and self.filters:
+            params["m"] = self.match
         if self.sort:
             params["sort"] = ",".join(("-" if desc else "") + name for name, desc in self.sort)
         if self.columns:
@@ -107,14 +132,18 @@ class ViewState:
     def from_params(cls, spec: TableSpec, params: Mapping[str, str | list[str]]) -> tuple[ViewState, list[str]]:
         """The state a URL describes, and what in it was ignored (in the user's language)."""
         ignored: list[str] = []
-        filters = []
+        filters: list[Item] = []
         raw_filters = params.get("f", [])
         for text in [raw_filters] if isinstance(raw_filters, str) else raw_filters:
-            flt = _parse_filter(spec, text)
-            if flt is None:
+            item = parse_item(spec, text) if len(filters) < MAX_ITEMS else None
+            if item is None:
                 ignored.append(_("filter “{text}”").format(text=text))
             else:
-                filters.append(flt)
+                filters.append(item)
+        match = _one(params, "m") or ALL
+        if match not in MATCHES:
+            ignored.append(_("filter combination “{text}”").format(text=match))
+            match = ALL
         sort = []
         for item in _one(params, "sort").split(","):
             name, desc = item.strip().lstrip("-"), item.strip().startswith("-")
@@ -135,7 +164,8 @@ class ViewState:
         raw_totals = [t.strip() for t in _one(params, "totals").split(",") if t.strip()]
         totals = _totals(spec, [t.split(":", 1) for t in raw_totals])
         ignored += [_("total “{text}”").format(text=t) for t in raw_totals if tuple(t.split(":", 1)) not in totals]
-        return cls(search=clean_text(_one(params, "q"), limit=SEARCH_LIMIT), filters=tuple(filters), sort=tuple(sort),
+        return cls(search=clean_text(_one(params, "q"), limit=SEARCH_LIMIT), filters=tuple(filters), match=match,
+                   sort=tuple(sort),
                    columns=columns, page=page, page_size=size if size in PAGE_SIZES else PAGE_SIZES[0],
                    layout=layout, **_layout_from_params(spec, params, ignored),
                    group=group, totals=totals), ignored
@@ -165,33 +195,6 @@ def _totals(spec: TableSpec, items: list[Any]) -> tuple[tuple[str, str], ...]:
             kept.setdefault(item[0], item[1])
     return tuple(kept.items())
 
-
-def _filter_param(flt: Filter) -> str:
-    if flt.op in NO_VALUE_OPS:
-        return f"{flt.field}:{flt.op}"
-    if flt.op in LIST_OPS:
-        value = json.dumps(list(flt.value or ()), ensure_ascii=False, separators=(",", ":"))
-        return f"{flt.field}:{flt.op}:{value}"
-    return f"{flt.field}:{flt.op}:{flt.value}"
-
-
-def _parse_filter(spec: TableSpec, text: str) -> Filter | None:
-    """`field:op[:value]` (a JSON list for list operators); None when it does not parse."""
-    parts = text.split(":", 2)
-    if len(parts) < 2 or not spec.has_field(parts[0]):
-        return None
-    name, op = parts[0], parts[1]
-    if op in NO_VALUE_OPS:
-        return Filter(name, op)
-    if len(parts) != 3:
-        return None
-    if op in LIST_OPS:
-        try:
-            items = json.loads(parts[2])
-        except ValueError:
-            return None
-        return Filter(name, op, tuple(str(i) for i in items)) if isinstance(items, list) else None
-    return Filter(name, op, parts[2])
 
 
 # Column widths, pinned columns and row height: JSON {"widths": {field: px}, "pinned": [...], "row_height": px},

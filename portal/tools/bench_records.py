@@ -18,6 +18,7 @@ RECORD_BENCHES: list[str] = [
     "portal.records.bench_groups:grouped_interactions",
     "portal.records.bench_kanban:kanban_interactions",
     "portal.records.bench_undo:restore_interactions",  # restore of one version (n16-undo)
+    "portal.records.bench_filters:filter_interactions",  # OR-group filter, 3-level sort, pinyin sort
 ]
 
 

@@ -140,7 +140,7 @@ def _mode_changed(widget: str) -> None:
 def day_params(view: ViewState, fields: CalendarFields, day: date, others: dict[str, list[str]]) -> str:
     """"+N more": the URL query of the view's records of that center day as a grid (the page's other parameters
     kept)."""
-    grid = view.with_(layout=GRID, filters=(*view.filters, Filter(fields.start, IS, day.isoformat())))
+    grid = view.narrowed(Filter(fields.start, IS, day.isoformat())).with_(layout=GRID)
     kept = {k: v for k, v in others.items() if k not in PARAM_KEYS and k not in (MODE_PARAM, DAY_PARAM)}
     return "?" + urlencode({**kept, **grid.to_params()}, doseq=True)
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from portal.config import get_settings
 from portal.i18n import _
-from portal.records.fields import Field, FieldType
+from portal.records.fields import Field, FieldType, sort_note
 from portal.records.validation import Lookups
 
 SELECT, OPEN = "_selected", "_open"
@@ -59,7 +59,8 @@ def _label(field: Field, editable: bool) -> str:
 def column_config(field: Field, *, editable: bool, lookups: Lookups, link_key: str | None = None) -> Any:
     """The `st.column_config` entry of one field; a link field with `link_key` is a button that opens the linked
     record (its click lands in session state under that key)."""
-    label, disabled, help_text = _label(field, editable), not editable, _(field.help) if field.help else None
+    help_text = " ".join(_(t) for t in (field.help, sort_note(field)) if t) or None  # (says how it sorts)
+    label, disabled = _label(field, editable), not editable
     common = {"disabled": disabled, "help": help_text}
     if field.type is FieldType.LINK and not editable and link_key is not None:
         return st.column_config.ButtonColumn(label, key=link_key, type="tertiary", alignment="left",

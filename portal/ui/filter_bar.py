@@ -1,59 +1,24 @@
-"""The grid's toolbar: quick search, filters (add in a popover, remove as chips), sort, columns, page size.
+"""The grid's toolbar: quick search, filters (ALL or ANY of conditions and groups, built in a popover, removed as
+chips), sort (up to five levels), columns, page size.
 
 Every control writes the URL in its callback (portal/ui/view_state.py); nothing here holds state of its own.
 """
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
-
 import streamlit as st
 
-from db.engine import unit_of_work
 from portal.access.auth import CurrentUser
 from portal.i18n import _
-from portal.inputs import INT8_MAX, parse_int
-from portal.records.fields import NUMBER_TYPES, TIME_TYPES, Field, FieldType, TableSpec
-from portal.records.filters import BETWEEN, LIST_OPS, NO_VALUE_OPS, RELATIVE_DAYS, Filter, op_label, operators
-from portal.records.query import values_in_use
+from portal.records.fields import TableSpec
+from portal.records.filter_groups import ALL, ANY, MATCHES, MAX_ITEMS, FilterGroup, Item
+from portal.records.filters import Filter, op_label, operators
 from portal.records.validation import Lookups
 from portal.records.view import MAX_SORT_LEVELS, PAGE_SIZES, ViewState
+from portal.ui.filter_values import filter_text, item_text, new_value, value_input
 from portal.ui.text import plain
 from portal.ui.view_state import key, read_view, seed, update_view
 
-
-@st.cache_data(ttl=300, show_spinner=False)
-def _suggestions(table: str, field: str, _user: CurrentUser) -> list[str]:
-    from portal.records.fields import get_spec
-
-    with unit_of_work() as s:
-        return [str(v) for v in values_in_use(s, actor=_user, spec=get_spec(table), field=field)]
-
-
-def value_text(field: Field, value: str, lookups: Lookups) -> str:
-    """A filter value as people read it (choice labels, staff names)."""
-    if field.type in (FieldType.SINGLE_SELECT, FieldType.MULTI_SELECT) and (c := field.choice(value)):
-        return _(c.label)
-    if field.type is FieldType.USER and (user_id := parse_int(value)):
-        return lookups.user_label(user_id)
-    if field.type is FieldType.LINK and field.suggest and (record_id := parse_int(value, high=INT8_MAX)):
-        return lookups.link_title(field.link_table or "", record_id)
-    if field.type in TIME_TYPES and value in RELATIVE_DAYS:
-        return _(RELATIVE_DAYS[value])
-    if field.type is FieldType.CHECKBOX:
-        return _("Yes") if value == "true" else _("No")
-    return value
-
-
-def filter_text(spec: TableSpec, flt: Filter, lookups: Lookups) -> str:
-    """“District is any of 城东区, 城西区”."""
-    field = spec.field(flt.field)
-    text = f"{_(field.label)} {_(op_label(field, flt.op))}"
-    if flt.op in NO_VALUE_OPS:
-        return text
-    values = [flt.value] if isinstance(flt.value, str) else list(flt.value or ())
-    joiner = " – " if flt.op == BETWEEN else ", "
-    return f"{text} {joiner.join(value_text(field, str(v), lookups) for v in values)}"
+TOP = -1  # "add to": the view itself (not a group)
 
 
 def _search(spec: TableSpec) -> None:
@@ -64,109 +29,110 @@ def _page_size(spec: TableSpec) -> None:
     update_view(spec, page_size=st.session_state[key(spec, "size")])
 
 
-def _remove_filter(spec: TableSpec, index: int) -> None:
+def _items(spec: TableSpec) -> tuple[ViewState, list[Item]]:
     view, _ignored = read_view(spec)
-    update_view(spec, filters=tuple(f for i, f in enumerate(view.filters) if i != index))
+    return view, list(view.filters)
 
 
-def _value_key(spec: TableSpec, name: str, op: str) -> str:
-    """The new-filter value widget's key: one per field and operator, so a type change starts afresh."""
-    return key(spec, f"nf.value.{name}.{op}")
+def _remove(spec: TableSpec, index: int, inner: int | None = None) -> None:
+    """Remove item `index` of the view's filters, or condition `inner` of that group (an emptied group goes)."""
+    view, items = _items(spec)
+    if index >= len(items):
+        return
+    group = items[index]
+    if inner is None or not isinstance(group, FilterGroup):
+        del items[index]
+    elif rest := tuple(c for j, c in enumerate(group.conditions) if j != inner):
+        items[index] = FilterGroup(group.match, rest)
+    else:
+        del items[index]
+    update_view(spec, filters=tuple(items))
 
 
-def _new_value(spec: TableSpec, field: Field, op: str) -> str | tuple[str, ...] | None:
-    """The value(s) entered for a new filter, as URL text; ValueError (for people) when missing."""
-    state = st.session_state
-    k = _value_key(spec, field.name, op)
-    if op in NO_VALUE_OPS:
-        return None
-    if op == BETWEEN:
-        ends = state.get(k) if field.type in TIME_TYPES else (state.get(k + ".lo"), state.get(k + ".hi"))
-        if not ends or len(ends) != 2 or any(v is None for v in ends):
-            raise ValueError(_("Enter both ends of the range."))
-        return tuple(_as_text(v) for v in ends)
-    value = state.get(k)
-    if op in LIST_OPS:
-        if not value:
-            raise ValueError(_("Choose at least one value."))
-        return tuple(_as_text(v) for v in value)
-    if isinstance(value, list):  # a multi-select field's "has" / "is exactly" takes several
-        value = ",".join(value)
-    if value is None or str(value).strip() == "":
-        raise ValueError(_("Enter a value."))
-    return _as_text(value)
+def _set_match(spec: TableSpec, index: int | None) -> None:
+    """The AND/OR toggle of the view (index None) or of group `index`."""
+    view, items = _items(spec)
+    chosen = st.session_state.get(key(spec, "nf.match" if index is None else f"nf.match{index}"))
+    if chosen not in MATCHES:  # (clicking the chosen option again unselects it: keep what it was)
+        return
+    if index is None:
+        update_view(spec, match=chosen)
+    elif index < len(items) and isinstance(items[index], FilterGroup):
+        items[index] = FilterGroup(chosen, items[index].conditions)
+        update_view(spec, filters=tuple(items))
 
 
-def _add_filter(spec: TableSpec) -> None:
+def _add_filter(spec: TableSpec, as_group: bool) -> None:
+    """Add the condition entered: to the view, to the group chosen, or as a new group (of any of its conditions)."""
     state = st.session_state
     field = spec.field(state[key(spec, "nf.field")])
     op = state[key(spec, "nf.op")]
     try:
-        value = _new_value(spec, field, op)
+        flt = Filter(field.name, op, new_value(spec, field, op))
     except ValueError as exc:
         state[key(spec, "nf.problem")] = str(exc)
         return
-    state.pop(key(spec, "nf.problem"), None)
-    view, _ignored = read_view(spec)
-    update_view(spec, filters=(*view.filters, Filter(field.name, op, value)))
-
-
-def _as_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _value_input(spec: TableSpec, field: Field, op: str, lookups: Lookups, user: CurrentUser) -> None:
-    """The widget for a new filter's value, by field type and operator."""
-    k, label = _value_key(spec, field.name, op), _("Value")
-    if op in NO_VALUE_OPS:
+    view, items = _items(spec)
+    target = state.get(key(spec, "nf.target"), TOP)
+    into = items[target] if not as_group and 0 <= target < len(items) else None
+    if isinstance(into, FilterGroup):
+        if len(into.conditions) >= MAX_ITEMS:
+            state[key(spec, "nf.problem")] = _("A group holds at most {n} conditions.").format(n=MAX_ITEMS)
+            return
+        items[target] = FilterGroup(into.match, (*into.conditions, flt))
+    elif len(items) >= MAX_ITEMS:
+        state[key(spec, "nf.problem")] = _("A view holds at most {n} filters.").format(n=MAX_ITEMS)
         return
-    many = op in LIST_OPS or field.type is FieldType.MULTI_SELECT
-    if field.type is FieldType.CHECKBOX:
-        st.segmented_control(label, [True, False], format_func=lambda v: _("Yes") if v else _("No"), key=k)
-    elif field.type is FieldType.LINK and field.suggest:  # a small linked table: its records are the options
-        titles = lookups.link_titles.get(field.link_table or "", {})
-        show = lambda v: titles.get(v, f"#{v}")  # noqa: E731
-        if many:
-            st.multiselect(label, list(titles), format_func=show, key=k)
-        else:
-            st.selectbox(label, list(titles), format_func=show, key=k)
-    elif field.choices or field.type is FieldType.USER:
-        options = [c.value for c in field.choices] or list(lookups.users)
-        show = (lambda v: _(field.choice(v).label)) if field.choices else lookups.user_label
-        if many:
-            st.multiselect(label, options, format_func=show, key=k)
-        else:
-            st.selectbox(label, options, format_func=show, key=k)
-    elif field.type in TIME_TYPES:
-        st.date_input(label, value=() if op == BETWEEN else None, key=k)
-    elif field.type in NUMBER_TYPES and op == BETWEEN:
-        low, high = st.columns(2)
-        low.number_input(_("From"), value=None, key=k + ".lo")
-        high.number_input(_("To"), value=None, key=k + ".hi")
-    elif field.type in NUMBER_TYPES and not many:
-        st.number_input(label, value=None, key=k)
-    elif field.suggest or many:
-        options = _suggestions(spec.name, field.name, user) if field.suggest else []
-        placeholder = _("Choose or type a value")  # Streamlit's own placeholder is English only
-        if many:
-            st.multiselect(label, options, accept_new_options=True, key=k, placeholder=placeholder)
-        else:
-            st.selectbox(label, options, index=None, accept_new_options=True, key=k, placeholder=placeholder)
     else:
-        st.text_input(label, key=k)
+        items.append(FilterGroup(ANY, (flt,)) if as_group else flt)
+    state.pop(key(spec, "nf.problem"), None)
+    update_view(spec, filters=tuple(items))
+
+
+def _match_label(match: str) -> str:
+    return _("all of these") if match == ALL else _("any of these")
+
+
+def _match_toggle(spec: TableSpec, label: str, current: str, index: int | None) -> None:
+    widget = key(spec, "nf.match" if index is None else f"nf.match{index}")
+    seed(widget, current)
+    st.segmented_control(label, list(MATCHES), key=widget, format_func=_match_label, on_change=_set_match,
+                         args=(spec, index))
+
+
+def _filter_tree(spec: TableSpec, view: ViewState, lookups: Lookups) -> None:
+    """The view's filters as they combine: ALL or ANY of the items (a toggle), each group boxed with its own toggle;
+    every condition and group removable."""
+    if len(view.filters) > 1:
+        _match_toggle(spec, _("Show records that match"), view.match, None)
+    for i, item in enumerate(view.filters):
+        if not isinstance(item, FilterGroup):
+            st.button(plain(filter_text(spec, item, lookups)), key=key(spec, f"nf.rm{i}"), icon=":material/close:",
+                      on_click=_remove, args=(spec, i), help=_("Remove this filter"), type="tertiary")
+            continue
+        with st.container(border=True, key=key(spec, f"nf.group{i}")):
+            if len(item.conditions) > 1:
+                _match_toggle(spec, _("Group {n} matches").format(n=i + 1), item.match, i)
+            else:
+                st.caption(_("Group {n}").format(n=i + 1))
+            for j, flt in enumerate(item.conditions):
+                st.button(plain(filter_text(spec, flt, lookups)), key=key(spec, f"nf.rm{i}.{j}"),
+                          icon=":material/close:", on_click=_remove, args=(spec, i, j), type="tertiary",
+                          help=_("Remove this filter"))
+            st.button(_("Remove the group"), key=key(spec, f"nf.rmg{i}"), on_click=_remove, args=(spec, i),
+                      icon=":material/delete:", type="tertiary")
+    if view.filters:
+        st.divider()
 
 
 def add_filter_popover(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Lookups) -> None:
-    """“Filter” popover: choose a field, an operator and a value, then add it."""
+    """“Filter” popover: the filters and how they combine (all / any, groups), and a new condition: a field, an
+    operator and a value, added to the view, to a group, or as a new group."""
     names = [f.name for f in spec.fields if f.filterable and f.may_view(user)]
-    title = _("Filter") + (f" ({len(view.filters)})" if view.filters else "")
+    count = len(view.conditions())
+    title = _("Filter") + (f" ({count})" if count else "")
     with st.popover(title, icon=":material/filter_list:", key=key(spec, "filter_popover")):
+        _filter_tree(spec, view, lookups)
         name = st.selectbox(_("Field"), names, format_func=lambda n: _(spec.field(n).label),
                             key=key(spec, "nf.field"))
         field = spec.field(name)
@@ -174,22 +140,35 @@ def add_filter_popover(spec: TableSpec, user: CurrentUser, view: ViewState, look
         if st.session_state.get(key(spec, "nf.op")) not in ops:
             st.session_state[key(spec, "nf.op")] = ops[0]
         op = st.selectbox(_("Condition"), ops, format_func=lambda o: _(op_label(field, o)), key=key(spec, "nf.op"))
-        _value_input(spec, field, op, lookups, user)
+        value_input(spec, field, op, lookups, user)
+        groups = [i for i, item in enumerate(view.filters) if isinstance(item, FilterGroup)]
+        if groups:
+            if st.session_state.get(key(spec, "nf.target")) not in (TOP, *groups):
+                st.session_state[key(spec, "nf.target")] = TOP
+            st.selectbox(_("Add to"), [TOP, *groups], key=key(spec, "nf.target"),
+                         format_func=lambda t: _("the view") if t == TOP else _("group {n}").format(n=t + 1))
         if problem := st.session_state.get(key(spec, "nf.problem")):
             st.warning(plain(problem))
-        st.button(_("Add filter"), key=key(spec, "nf.add"), type="primary", on_click=_add_filter, args=(spec,))
+        with st.container(horizontal=True):
+            st.button(_("Add filter"), key=key(spec, "nf.add"), type="primary", on_click=_add_filter,
+                      args=(spec, False))
+            st.button(_("Add as a new group"), key=key(spec, "nf.add_group"), on_click=_add_filter,
+                      args=(spec, True), icon=":material/data_array:",
+                      help=_("A group matches all or any of its own conditions, e.g. (overdue or due today)."))
 
 
 def filter_chips(spec: TableSpec, view: ViewState, lookups: Lookups) -> None:
-    """The active filters, each removable with one click."""
+    """The active filters (a group as one chip), each removable with one click; an OR view says so first."""
     if not view.filters:
         return
-    with st.container(horizontal=True, key=key(spec, "chips")):
-        for i, flt in enumerate(view.filters):
-            st.button(plain(filter_text(spec, flt, lookups)), key=key(spec, f"chip{i}"), icon=":material/close:",
-                      on_click=_remove_filter, args=(spec, i), help=_("Remove this filter"))
+    with st.container(horizontal=True, vertical_alignment="center", key=key(spec, "chips")):
+        if view.match == ANY and len(view.filters) > 1:
+            st.caption(_("Any of:"), width="content")
+        for i, item in enumerate(view.filters):
+            st.button(plain(item_text(spec, item, lookups)), key=key(spec, f"chip{i}"), icon=":material/close:",
+                      on_click=_remove, args=(spec, i), help=_("Remove this filter"))
         st.button(_("Clear all"), key=key(spec, "chips.clear"), type="tertiary",
-                  on_click=update_view, args=(spec,), kwargs={"filters": ()})
+                  on_click=update_view, args=(spec,), kwargs={"filters": (), "match": ALL})
 
 
 def _sort_changed(spec: TableSpec) -> None:
@@ -202,12 +181,12 @@ def _sort_changed(spec: TableSpec) -> None:
 
 
 def sort_popover(spec: TableSpec, user: CurrentUser, view: ViewState) -> None:
-    """“Sort” popover: up to two levels, each ascending or descending."""
+    """“Sort” popover: up to five levels, each ascending or descending (a further level appears once one is set)."""
     names = [f.name for f in spec.fields if f.sortable and f.may_view(user)]
     current = list(view.sort or spec.default_sort)
     label = _("Sort: {field}").format(field=_(spec.field(current[0][0]).label)) if current else _("Sort")
     with st.popover(label, icon=":material/swap_vert:", key=key(spec, "sort_popover")):
-        for level in range(MAX_SORT_LEVELS):
+        for level in range(min(len(current) + 1, MAX_SORT_LEVELS)):
             name, desc = current[level] if level < len(current) else (None, False)
             seed(key(spec, f"sort{level}"), name)
             seed(key(spec, f"dir{level}"), "desc" if desc else "asc")
@@ -218,6 +197,9 @@ def sort_popover(spec: TableSpec, user: CurrentUser, view: ViewState) -> None:
             cols[1].segmented_control(_("Order"), ["asc", "desc"], key=key(spec, f"dir{level}"),
                                       format_func=lambda d: _("A → Z") if d == "asc" else _("Z → A"),
                                       on_change=_sort_changed, args=(spec,), label_visibility="collapsed")
+        if by_pinyin := [_(spec.field(n).label) for n in names if spec.field(n).sorts_by_pinyin]:
+            note = _("By pinyin: {fields}. Other text sorts by character code.")
+            st.caption(note.format(fields=", ".join(by_pinyin)))
 
 
 def _columns_changed(spec: TableSpec) -> None:

@@ -148,7 +148,7 @@ def _card(spec: TableSpec, user: CurrentUser, board: Board, column: BoardColumn,
 
 def _as_grid(spec: TableSpec, board: Board, value: str) -> None:
     view, _ignored = read_view(spec)
-    write_view(view.with_(layout=GRID, filters=(*view.filters, Filter(board.field, IS, value))))
+    write_view(view.narrowed(Filter(board.field, IS, value)).with_(layout=GRID))
 
 
 def _column(spec: TableSpec, user: CurrentUser, board: Board, column: BoardColumn, fields: list[Field],

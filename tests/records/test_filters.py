@@ -94,6 +94,8 @@ CASES = [
     ("due", "is", "2026-01-10", {A}), ("due", "is_not", "2026-01-10", {B, C}), ("due", "before", "2026-02-01", {A}),
     ("due", "after", "2026-01-10", {B}), ("due", "between", ("2026-01-01", "2026-01-31"), {A}),
     ("due", "empty", None, {C}), ("due", "not_empty", None, {A, B}),
+    ("due", "within", "past_3660", {A, B}), ("due", "within", "next_30", set()),  # (more: test_periods.py)
+    ("seen_at", "within", "past_3660", {A, B}), ("seen_at", "within", "next_30", set()),
     ("seen_at", "is", "2026-02-01", {B}), ("seen_at", "is_not", "2026-02-01", {A, C}),
     ("seen_at", "before", "2026-02-01", {A}), ("seen_at", "after", "2026-01-10", {B}),
     ("seen_at", "between", ("2026-01-10", "2026-01-10"), {A}), ("seen_at", "empty", None, {C}),

@@ -12,6 +12,7 @@ from portal.complaints.queries import StaffMember
 from portal.complaints.table import COMPLAINTS, SLA_LABELS
 from portal.errors import InputError
 from portal.i18n import _
+from portal.records.filter_groups import ALL
 from portal.records.filters import IS, Filter
 from portal.records.query import Page
 from portal.records.view import ViewState
@@ -26,13 +27,18 @@ QUICK = ("overdue", "due_soon", "due_today")
 def _quick_changed() -> None:
     view, _ignored = read_view(COMPLAINTS)
     chosen = st.session_state[key(COMPLAINTS, "quick")]
-    others = tuple(f for f in view.filters if f.field != "sla")
+    if view.match != ALL:  # an OR view: the time limit narrows it (the filter screen shows how)
+        narrowed = view.narrowed(*((Filter("sla", IS, chosen),) if chosen else ()))
+        update_view(COMPLAINTS, filters=narrowed.filters, match=narrowed.match)
+        return
+    others = tuple(f for f in view.filters if not (isinstance(f, Filter) and f.field == "sla"))
     update_view(COMPLAINTS, filters=others + ((Filter("sla", IS, chosen),) if chosen else ()))
 
 
 def quick_filters(view: ViewState) -> None:
     """One click for the SLA filters supervisors use most (they go into the URL like any filter)."""
-    current = next((f.value for f in view.filters if f.field == "sla" and f.op == IS and f.value in QUICK), None)
+    current = next((f.value for f in view.filters if isinstance(f, Filter) and f.field == "sla" and f.op == IS
+                    and f.value in QUICK and view.match == ALL), None)
     seed(key(COMPLAINTS, "quick"), current)
     st.pills(_("Time limit"), QUICK, key=key(COMPLAINTS, "quick"), on_change=_quick_changed,
              format_func=lambda v: _(SLA_LABELS[v]), label_visibility="collapsed")
@@ -50,7 +56,7 @@ def waiting_exits(user: CurrentUser, view: ViewState) -> None:
     with st.container(horizontal=True, vertical_alignment="center", key="complaints_waiting_exits"):
         st.warning(_("{n} closures as invalid or duplicate by agents await a supervisor's confirmation.").format(
             n=waiting), icon=":material/pending_actions:", width="stretch")
-        if not any(f.field == "awaiting_review" for f in view.filters):
+        if not any(f.field == "awaiting_review" for f in view.conditions()):
             st.button(_("List them"), key=key(COMPLAINTS, "waiting_exits"), on_click=update_view, args=(COMPLAINTS,),
                       kwargs={"filters": (Filter("awaiting_review", IS, "true"),)}, icon=":material/filter_list:")
 
