@@ -30,6 +30,7 @@ from db.audit import audit_text
 from db.engine import unit_of_work
 from db.models import AuditLog, ChangeSet, User
 from portal.access.auth import CurrentUser, PermissionDenied, require
+from portal.errors import InputError
 from portal.i18n import _
 from portal.records.change_sets import BULK, recording
 from portal.records.editing import bulk_value
@@ -52,8 +53,11 @@ SET_BASED = frozenset({FieldType.TEXT, FieldType.LONG_TEXT, FieldType.PHONE, Fie
                        FieldType.USER, FieldType.LINK})
 
 
-class BulkRefused(ValueError):
+class BulkRefused(InputError):
     """Nothing was changed; the message says why."""
+
+    def __init__(self, message: str):
+        super().__init__("bulk", message)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, aliased
 from db.models import User
 from portal.access.auth import CurrentUser, require
 from portal.center_time import CENTER_TZ
+from portal.errors import InputError
 from portal.i18n import NP_, _
 from portal.records.fields import NUMBER_TYPES, TEXT_TYPES, TIME_TYPES, Field, FieldType, TableSpec, get_spec
 from portal.records.query import Page, fetch_page, masked, where_clause
@@ -42,8 +43,11 @@ AGGREGATE_LABELS = {
 TIME_AGGREGATE_LABELS = {MIN: NP_("total", "Earliest"), MAX: NP_("total", "Latest")}
 
 
-class GroupingError(ValueError):
+class GroupingError(InputError):
     """A grouping or total that cannot be applied (a field that does not group, an aggregate not offered)."""
+
+    def __init__(self, message: str):
+        super().__init__("group", message)
 
 
 @dataclass(frozen=True)

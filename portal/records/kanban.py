@@ -18,6 +18,8 @@ from sqlalchemy import func, literal, select, text, union_all
 from sqlalchemy.orm import Session
 
 from portal.access.auth import CurrentUser, can, require
+from portal.errors import InputError
+from portal.i18n import _
 from portal.records.fields import Choice, FieldType, TableSpec
 from portal.records.query import ESTIMATE_FROM, _Joins, select_view, sort_keys, where_clause
 from portal.records.view import ViewState
@@ -60,7 +62,11 @@ class Board:
     moves: tuple[CardMove, ...] = ()
 
     def move(self, name: str) -> CardMove:
-        return next(m for m in self.moves if m.name == name)
+        """The move called `name`; refused (InputError "move") when the board has none of that name."""
+        found = next((m for m in self.moves if m.name == name), None)
+        if found is None:
+            raise InputError("move", _("Cards on this board cannot be moved that way."))
+        return found
 
     def moves_from(self, column: str, actor: CurrentUser | None) -> list[CardMove]:
         """The moves offered to `actor` for a card in `column`."""

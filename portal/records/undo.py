@@ -23,6 +23,7 @@ import db.schema  # noqa: F401  (every table, so the records that name a created
 from db.audit import audit_text, copy_audit_rows
 from db.models import AuditLog, ChangeSet
 from portal.access.auth import CurrentUser, PermissionDenied
+from portal.errors import InputError
 from portal.i18n import _
 from portal.records.change_sets import UNDO, UNDOABLE, may_undo, recording
 from portal.records.editing import last_change, require_write
@@ -33,8 +34,11 @@ from portal.records.restore import stored_value
 LIST_UP_TO = 50  # kept records named one by one (who changed each, when); the rest are counted
 
 
-class UndoRefused(ValueError):
+class UndoRefused(InputError):
     """Nothing was undone; the message says why."""
+
+    def __init__(self, message: str):
+        super().__init__("change_set", message)
 
 
 @dataclass(frozen=True)

@@ -131,8 +131,28 @@ def strategy_for(world, fn, name: str, annotation: str, spec_box: list) -> st.Se
         from portal.retailers.table import RETAILERS
 
         return st.just(RETAILERS)
+    if name == "spec" and "board" in inspect.signature(fn).parameters:  # a table with a board (the kanban's pages)
+        from portal.records.kanban import board_of
+
+        return st.sampled_from([s for s in specs() if board_of(s)]).map(lambda s: spec_box.append(s) or s)
+    if name == "spec" and "CalendarFields" in str(inspect.signature(fn).parameters.get("fields", "")):
+        from portal.ui.calendar_view import CALENDARS
+
+        return st.sampled_from([s for s in specs() if s.name in CALENDARS]).map(lambda s: spec_box.append(s) or s)
     if name == "spec":
         return st.sampled_from(specs()).map(lambda s: spec_box.append(s) or s)
+    if name == "board":  # the board a page draws: its table's, or any for a move (a card names its own)
+        from portal.records.kanban import _BOARDS, board_of
+
+        return st.just(board_of(spec_box[-1])) if spec_box else st.sampled_from(list(_BOARDS.values()))
+    if name == "fields" and "CalendarFields" in annotation:
+        from portal.ui.calendar_view import CALENDARS
+
+        return st.just(CALENDARS[spec_box[-1].name])
+    if name == "seen":  # the rows a grid drew: their ids and versions
+        return st.dictionaries(id_of(world, "retailer"), st.one_of(st.integers(0, 5), hostile.ints), max_size=3)
+    if name == "keys" and fn.__name__ == "fetch_group_rows":  # a group's keys as the grouped grid read them
+        return st.lists(st.one_of(st.none(), hostile.texts, hostile.ints, hostile.dates()), max_size=2).map(tuple)
     if name in ("values",):
         return st.dictionaries(st.sampled_from(_field_names(spec_box)), hostile.texts, max_size=6)
     if name in ("view", "state"):  # a view of the table the call names
