@@ -1,9 +1,11 @@
 """A Chinese-language user of each role sees no English: page texts, Streamlit's own placeholders, hints, upload
 limits, dialogs and the page-not-found notice (portal.ui.builtin_text).
 
-Screenshots land in test-artifacts/zh-screens/."""
+With PORTAL_E2E_SHOTS set, a screenshot of every page lands in test-artifacts/zh-screens/ (to look at them; the
+suite leaves them out: a hundred and fifty screenshots are half a minute of a CI worker)."""
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -77,6 +79,8 @@ def settled(page) -> None:
 
 
 def shoot(page, name: str) -> None:
+    if not os.environ.get("PORTAL_E2E_SHOTS"):
+        return
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"))
 
