@@ -16,6 +16,7 @@ from portal.center.reference import ensure_reference_data
 from portal.center.workdays import ensure_calendar
 from portal.center_time import today as center_today
 from portal.config import StartupRefused, get_settings
+from portal.retailers.rollups import bring_up_to_date
 
 log = logging.getLogger(__name__)
 PREPARE_LOCK = 72_105_002
@@ -71,6 +72,7 @@ def prepare(engine: Engine | None = None, *, demo: bool | None = None,
                 ensure_reference_data(session)
                 this_year = center_today().year
                 ensure_calendar(session, years=[this_year, this_year + 1])
+                bring_up_to_date(session)  # the retailer rollups' window: a first count here, not in a user's read
                 generated = _ensure_first_admin(session, settings.admin_password)
             if generated:
                 announce(generated)
