@@ -24,7 +24,7 @@ from portal.center_time import CENTER_TZ
 from portal.errors import InputError
 from portal.i18n import NP_, _
 from portal.records.fields import NUMBER_TYPES, TEXT_TYPES, TIME_TYPES, Field, FieldType, TableSpec, get_spec
-from portal.records.query import Page, fetch_page, masked, where_clause
+from portal.records.query import Page, fetch_page, masked, pinyin, where_clause
 from portal.records.view import ViewState
 
 GROUPS_PER_PAGE = 20  # outer groups on one page of a grouped view
@@ -202,12 +202,12 @@ def _name_and_order(level: Level, key: Any) -> tuple[Any, Any, Any | None]:
     if fld.type is FieldType.USER:
         person = aliased(User)
         name = person.name + " (" + person.staff_id + ")"
-        return name, name, (person, person.id == key)
+        return name, pinyin(name), (person, person.id == key)  # staff in pinyin order, as the grid sorts them
     if fld.type is FieldType.LINK:
         linked = get_spec(fld.link_table or "")
         target = linked.model.__table__.alias()
         name = linked.title_of(target)
-        return name, name, (target, target.c.id == key)
+        return name, pinyin(name), (target, target.c.id == key)  # (Chinese titles in pinyin order)
     if fld.type is FieldType.SINGLE_SELECT:  # in the order the choices are listed (a workflow's states in order)
         order = case({c.value: i for i, c in enumerate(fld.choices)}, value=key, else_=len(fld.choices))
         return null(), order, None

@@ -145,3 +145,17 @@ def test_a_computed_field_groups_and_opens_like_a_stored_one(complaints):
     with unit_of_work() as s:
         rows = fetch_group_rows(s, actor=complaints.supervisor, spec=COMPLAINTS, view=view, keys=first.inner[0].keys)
     assert len(rows.rows) == first.inner[0].count and {r["grade"] for r in rows.rows} == {first.inner[0].keys[1]}
+
+
+def test_staff_groups_come_in_pinyin_order_as_the_grid_sorts_them(directory):
+    """艾伦 (ài) before 刘洋 (liú), though 艾 comes after 刘 in character code."""
+    from sqlalchemy import update
+
+    from db.models import Retailer, User
+
+    with unit_of_work() as s:
+        s.execute(update(User).where(User.id == directory.manager_b.id).values(name="艾伦"))
+        first = s.scalar(Retailer.__table__.select().with_only_columns(Retailer.id).order_by(Retailer.id).limit(1))
+        s.execute(update(Retailer).where(Retailer.id == first).values(manager_id=directory.manager_b.id))
+    page = groups(directory.supervisor, RETAILERS, ViewState(group=("manager_id",)))
+    assert [(g.labels[0], g.count) for g in page.groups] == [("艾伦 (KF2003)", 1), ("刘洋 (KF2001)", 4)]
