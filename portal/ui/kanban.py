@@ -5,6 +5,7 @@ a small form; a refused one says why, and the card stays where it was (the board
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,15 @@ from portal.ui.view_state import key, read_view, write_view
 
 CARD_FIELDS = 4  # fields a card shows besides its title (the view's columns, in order)
 _DONE = "kanban.done"
+
+# Columns keep a readable width (a card's reference, fields and "Move to…" on one line each) and the board scrolls
+# sideways when they do not all fit, instead of squeezing eight states into the page's width.
+SIDEWAYS = """<style>
+.st-key-{key} > [data-testid="stLayoutWrapper"] > [data-testid="stHorizontalBlock"] {{
+  overflow-x: auto; flex-wrap: nowrap; padding-bottom: 0.5rem; }}
+.st-key-{key} > [data-testid="stLayoutWrapper"] > [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {{
+  flex: 0 0 15rem; min-width: 15rem; }}
+</style>"""
 
 
 def card_text(fld: Field, row: dict[str, Any]) -> str | None:
@@ -193,6 +203,7 @@ def show_board(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Loo
         columns = read_board(s, actor=user, spec=spec, board=board, view=view)
     shown = [f for f in spec.visible_fields(view.columns) if f.name not in (spec.title_field, board.field)]
     fields = shown[:CARD_FIELDS]
+    st.html(SIDEWAYS.format(key=re.sub(r"[^a-zA-Z0-9_-]", "-", key(spec, "kanban"))))  # (Streamlit's class)
     with st.container(key=key(spec, "kanban")):
         for place, column in zip(st.columns(len(columns)), columns, strict=True):
             with place, st.container(key=key(spec, f"kanban.column.{column.value}")):
