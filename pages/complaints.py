@@ -11,7 +11,7 @@ from portal.access.auth import CurrentUser, can
 from portal.complaints.queries import complaint_staff
 from portal.complaints.table import COMPLAINTS, DEPARTMENTS, ensure_shared_views
 from portal.complaints.ui.bulk import bulk_panel, quick_filters, waiting_exits
-from portal.i18n import _
+from portal.i18n import _, fmt_list
 from portal.records.validation import Lookups
 from portal.ui import filter_bar, grid, grouped_grid, layouts, saved_views, transfer
 from portal.ui.page_part import page_part
@@ -45,7 +45,7 @@ def complaints(user: CurrentUser) -> None:
         if can(user, "complaints.register"):
             st.page_link("pages/complaint_new.py", label=_("Register a complaint"), icon=":material/add:")
     if ignored:
-        st.warning(plain(_("Parts of this link were ignored: {parts}.").format(parts=", ".join(ignored))))
+        st.warning(plain(_("Parts of this link were ignored: {parts}.").format(parts=fmt_list(ignored))))
     waiting_exits(user, view)
     quick_filters(view)
     filter_bar.toolbar(COMPLAINTS, user, view, lookups)

@@ -10,7 +10,7 @@ from db.engine import unit_of_work
 from portal.access.auth import CurrentUser
 from portal.dashboards.period import DashboardFilter, no_data_message
 from portal.dashboards.report import format_change, format_value
-from portal.i18n import _, current_language, fmt_datetime, fmt_number
+from portal.i18n import _, current_language, fmt_datetime, fmt_list, fmt_number
 from portal.records.filters import IS, Filter
 from portal.training import charts
 from portal.training import dashboard as dash
@@ -117,7 +117,7 @@ chart_card(_("Monthly plan"), plan, charts.plan_chart, flt=flt, what=_("monthly 
                   "The whole center's plan: the district filter does not apply."))
 if missed:
     st.warning(_("Months without an approved plan in time or without a session: {months}").format(
-        months=", ".join(missed)), icon=":material/event_busy:")
+        months=fmt_list(missed)), icon=":material/event_busy:")
 
 st.subheader(_("Sessions in the period"))
 if sessions.empty:

@@ -7,7 +7,7 @@ import streamlit as st
 import portal.incidents.kanban  # noqa: F401  (the kanban board's moves)
 from db.engine import unit_of_work
 from portal.access.auth import CurrentUser
-from portal.i18n import _
+from portal.i18n import _, fmt_list
 from portal.incidents.records import INCIDENTS
 from portal.records.validation import Lookups
 from portal.ui import filter_bar, grid, grouped_grid, layouts, saved_views, transfer
@@ -34,7 +34,7 @@ def incidents(user: CurrentUser) -> None:
         grouped_grid.controls(INCIDENTS, user, view)
         transfer.export_buttons(INCIDENTS, user, view)
     if ignored:
-        st.warning(_("Parts of this link were ignored: {parts}.").format(parts=plain(", ".join(ignored))))
+        st.warning(_("Parts of this link were ignored: {parts}.").format(parts=plain(fmt_list(ignored))))
     filter_bar.toolbar(INCIDENTS, user, view, lookups)
     layouts.switch(INCIDENTS, view)
     if layouts.show(INCIDENTS, user, view, lookups, RECORD_PAGE) or \

@@ -6,7 +6,7 @@ import streamlit as st
 
 from db.engine import unit_of_work
 from portal.access.auth import CurrentUser
-from portal.i18n import _
+from portal.i18n import _, fmt_list
 from portal.records.editing import may_write
 from portal.records.validation import Lookups
 from portal.retailers.table import RETAILERS
@@ -36,7 +36,7 @@ def directory(user: CurrentUser) -> None:
         if may_write(user, RETAILERS.create_permission):
             st.page_link(RECORD_PAGE, label=_("New retailer"), icon=":material/add:", query_params={"id": "new"})
     if ignored:
-        st.warning(plain(_("Parts of this link were ignored: {parts}.").format(parts=", ".join(ignored))))
+        st.warning(plain(_("Parts of this link were ignored: {parts}.").format(parts=fmt_list(ignored))))
     filter_bar.toolbar(RETAILERS, user, view, lookups)
     if not grouped_grid.show_groups(RETAILERS, user, view, lookups, RECORD_PAGE):
         page, selected = grid.show_grid(RETAILERS, user, view, lookups, RECORD_PAGE)

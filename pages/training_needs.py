@@ -6,7 +6,7 @@ import streamlit as st
 from db.engine import unit_of_work
 from portal import training as tr
 from portal.access.auth import can
-from portal.i18n import _, current_language, fmt_date, fmt_datetime
+from portal.i18n import _, current_language, fmt_date, fmt_datetime, fmt_list
 from portal.training.rules import next_month
 from portal.training.ui.common import attempt, month_label, month_picker, today
 from portal.ui.forms import form_defaults, show_flash, submit_button
@@ -35,7 +35,7 @@ else:
                icon=":material/event_busy:")
 if status.missing:
     st.markdown(_("**Not submitted yet:** {names}").format(
-        names=", ".join(plain(departments[d.department_id]) for d in status.missing)))
+        names=fmt_list(plain(departments[d.department_id]) for d in status.missing)))
 st.dataframe(pd.DataFrame([{
     _("Department"): departments[d.department_id], _("Needs"): d.needs, _("Submitted"): d.submitted,
     _("Not submitted"): d.unsubmitted, _("Last submitted"): fmt_datetime(d.last_submitted_at),

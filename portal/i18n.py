@@ -7,12 +7,14 @@ start-up, so there is no compile step. The language is per user, set at the star
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Iterable
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
+from babel.lists import format_list
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
@@ -104,6 +106,12 @@ def fmt_number(value: float | int | None, digits: int = 0) -> str:
 
 def fmt_percent(value: float | None) -> str:
     return "" if value is None else format_percent(value, format="#,##0.0%", locale=_locale())
+
+
+def fmt_list(items: Iterable[str]) -> str:
+    """Items as a list in the reader's language: 承办人、首问负责人和部门 / handler, first-contact owner, and team."""
+    shown = list(items)
+    return format_list(shown, locale=_locale()) if shown else ""
 
 
 def fmt_weekday(value: date | None) -> str:

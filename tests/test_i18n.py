@@ -51,3 +51,16 @@ def test_a_word_with_two_meanings_gets_two_translations():
     assert (_("Called"), pgettext("follow-up call", "Called")) == ("已告知", "回访时间")
     set_language("en")
     assert pgettext("absence", "Reason") == "Reason"
+
+
+def test_lists_read_as_lists_in_the_readers_language():
+    """承办人、首问负责人和部门 — not 承办人, 首问负责人, 部门 on a Chinese screen."""
+    from portal.i18n import fmt_list, set_language
+
+    try:
+        set_language("zh_CN")
+        assert fmt_list(["承办人", "首问负责人", "部门"]) == "承办人、首问负责人和部门" and fmt_list([]) == ""
+        set_language("en")
+        assert fmt_list(iter(["handler", "department"])) == "handler and department"
+    finally:
+        set_language("en")

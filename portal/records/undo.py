@@ -24,7 +24,7 @@ from db.audit import audit_text, copy_audit_rows
 from db.models import AuditLog, ChangeSet
 from portal.access.auth import CurrentUser, PermissionDenied
 from portal.errors import InputError
-from portal.i18n import _
+from portal.i18n import _, fmt_list
 from portal.records.change_sets import UNDO, UNDOABLE, may_undo, recording
 from portal.records.editing import last_change, require_write
 from portal.records.fields import TableSpec
@@ -121,7 +121,7 @@ def _check(actor: CurrentUser, spec: TableSpec, change_set: ChangeSet | None, ch
                      if not spec.has_field(n) or not spec.field(n).may_edit(actor))
     if refused:
         raise UndoRefused(_("You may not change {fields}, so you cannot undo this change.").format(
-            fields=", ".join(refused)))
+            fields=fmt_list(refused)))
     if any(w.created for w in per_record.values()):
         require_write(actor, spec.create_permission or spec.edit_permission)
 

@@ -25,7 +25,7 @@ from babel.dates import format_interval, format_skeleton, get_day_names
 from db.engine import unit_of_work
 from portal.access.auth import CurrentUser
 from portal.center_time import today
-from portal.i18n import NP_, _, current_language, fmt_number
+from portal.i18n import NP_, _, current_language, fmt_list, fmt_number
 from portal.inputs import day_in_range, parse_choice, parse_day
 from portal.records.calendar import (
     MODES,
@@ -185,7 +185,7 @@ def show_calendar(spec: TableSpec, user: CurrentUser, view: ViewState, record_pa
     mode, day, ignored = _position(spec, default_day)
     first, end = visible_days(mode, day)
     if ignored:
-        st.warning(plain(_("Parts of this link were ignored: {parts}.").format(parts=", ".join(ignored))))
+        st.warning(plain(_("Parts of this link were ignored: {parts}.").format(parts=fmt_list(ignored))))
     _toolbar(spec, mode, day, first, end)
     with unit_of_work(user.id) as s:
         shown = fetch_calendar(s, actor=user, spec=spec, view=view, fields=fields, first=first, end=end,

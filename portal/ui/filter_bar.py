@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from portal.access.auth import CurrentUser
-from portal.i18n import _
+from portal.i18n import _, fmt_list
 from portal.records.fields import TableSpec
 from portal.records.filter_groups import ALL, ANY, MATCHES, MAX_ITEMS, FilterGroup, Item
 from portal.records.filters import Filter, op_label, operators
@@ -199,7 +199,7 @@ def sort_popover(spec: TableSpec, user: CurrentUser, view: ViewState) -> None:
                                       on_change=_sort_changed, args=(spec,), label_visibility="collapsed")
         if by_pinyin := [_(spec.field(n).label) for n in names if spec.field(n).sorts_by_pinyin]:
             note = _("By pinyin: {fields}. Other text sorts by character code.")
-            st.caption(note.format(fields=", ".join(by_pinyin)))
+            st.caption(note.format(fields=fmt_list(by_pinyin)))
 
 
 def _columns_changed(spec: TableSpec) -> None:
@@ -223,7 +223,7 @@ def toolbar(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Lookup
     seed(key(spec, "q"), view.search)
     seed(key(spec, "size"), view.page_size)
     with st.container(horizontal=True, vertical_alignment="bottom", key=key(spec, "toolbar")):
-        searchable = ", ".join(_(f.label).lower() for f in spec.fields if f.searchable and f.may_view(user))
+        searchable = fmt_list(_(f.label).lower() for f in spec.fields if f.searchable and f.may_view(user))
         st.text_input(_("Search"), key=key(spec, "q"), on_change=_search, args=(spec,), icon=":material/search:",
                       placeholder=_("Search {fields}…").format(fields=searchable), label_visibility="collapsed",
                       width=360)

@@ -8,7 +8,7 @@ import streamlit as st
 from db.audit import audit_text
 from db.engine import unit_of_work
 from portal.access.auth import CurrentUser
-from portal.i18n import _, fmt_datetime
+from portal.i18n import _, fmt_datetime, fmt_list
 from portal.records.editing import StaleRecordError, may_write
 from portal.records.fields import FieldType, TableSpec
 from portal.records.history import display_text
@@ -70,7 +70,7 @@ def restore_controls(spec: TableSpec, user: CurrentUser, record: dict, lookups: 
             st.caption(_("Nothing you may change differs from now."))
         if plan.not_restored:
             st.warning(plain(_("Not restored, because you may not change them: {fields}.").format(
-                fields=", ".join(_(spec.field(n).label) for n in plan.not_restored))))
+                fields=fmt_list(_(spec.field(n).label) for n in plan.not_restored))))
         st.button(_("Restore version {n}").format(n=number), key=k + ".apply", type="primary",
                   disabled=not plan.values, icon=":material/restore:",
                   on_click=_restore, args=(spec, user, record_id, number, record["version"]))

@@ -13,7 +13,7 @@ import streamlit as st
 
 from db.engine import unit_of_work
 from portal.access.auth import CurrentUser
-from portal.i18n import _, pgettext
+from portal.i18n import _, fmt_list, pgettext
 from portal.records.changes import changed_since
 from portal.records.fields import TableSpec
 from portal.ui.columns import OPEN
@@ -36,7 +36,7 @@ def notice(spec: TableSpec, rows: list[dict[str, Any]], changed: list[int]) -> s
     named = [titles.get(rid, f"#{rid}") for rid in changed[:NAMED]]
     if len(changed) > NAMED:
         named.append(pgettext("changed rows", "and {n} more").format(n=len(changed) - NAMED))
-    return _("Changed since you opened this page ({n}): {rows}.").format(n=len(changed), rows=", ".join(named))
+    return _("Changed since you opened this page ({n}): {rows}.").format(n=len(changed), rows=fmt_list(named))
 
 
 @st.fragment(run_every=check_every())
