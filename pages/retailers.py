@@ -14,6 +14,7 @@ from portal.ui import bulk_bar, filter_bar, grid, grouped_grid, saved_views, tra
 from portal.ui.page_part import page_part
 from portal.ui.session import page_user
 from portal.ui.text import plain
+from portal.ui.undo_panel import undo_panel
 from portal.ui.view_state import current_view
 
 RECORD_PAGE = "pages/retailer.py"
@@ -38,7 +39,10 @@ def directory(user: CurrentUser) -> None:
     if ignored:
         st.warning(plain(_("Parts of this link were ignored: {parts}.").format(parts=fmt_list(ignored))))
     filter_bar.toolbar(RETAILERS, user, view, lookups)
-    if not grouped_grid.show_groups(RETAILERS, user, view, lookups, RECORD_PAGE):
+    if grouped_grid.show_groups(RETAILERS, user, view, lookups, RECORD_PAGE):
+        grid.show_flash()  # (an undo's result)
+        undo_panel(RETAILERS, user)  # the last bulk change or import is undone from a grouped view too
+    else:
         page, selected = grid.show_grid(RETAILERS, user, view, lookups, RECORD_PAGE)
         bulk_bar.bulk_bar(RETAILERS, user, page, selected, lookups)
         grid.pager(RETAILERS, view, page)

@@ -84,3 +84,17 @@ def test_bulk_change_of_every_matching_record_asks_with_the_count_then_undo_take
     assert directory.get("330102000001").manager_id == directory.manager_a.id
     assert directory.get("330102000002").manager_id == directory.manager_b.id
     assert not [b for b in at.button if b.key == "retailers.undo.bulk"]  # undone: no longer offered
+
+
+def test_a_grouped_view_still_offers_the_undo_of_the_last_bulk_change(signed_in, directory):
+    at = _open(signed_in, "pages/retailers.py", {})
+    at.checkbox(key="retailers.select_all").check().run()
+    at.selectbox(key="retailers.bulk.field").set_value("manager_id").run()
+    at.selectbox(key="retailers.bulk.value.manager_id").set_value(directory.manager_b.id).run()
+    at.button(key="retailers.bulk.apply").click().run()
+    at = _open(signed_in, "pages/retailers.py", {"group": "district"})
+    assert not at.data_editor  # grouped: no editable grid, no bulk bar
+    at.button(key="retailers.undo.bulk").click().run()
+    assert not at.exception, at.exception
+    assert "Undone: 5 records went back." in shown(at.success[0].value)
+    assert {directory.get(lic).manager_id for lic in directory.ids} == {directory.manager_a.id}
