@@ -67,7 +67,7 @@ def test_the_dashboard_draws_the_period_in_the_url(signed_in, programme):
     charts = at.get("vega_lite_chart")
     assert len(charts) >= 6
     # Feb, May, Jun: no session; Apr: approved after its 3rd working day
-    assert "2025-02, 2025-04, 2025-05, 2025-06" in at.warning[0].value
+    assert "2025-02, 2025-04, 2025-05, and 2025-06" in at.warning[0].value
     [table] = [d.value for d in at.dataframe]
     assert list(table["title"].str.startswith("卷烟陈列技巧")) == [True] * 4
     assert list(table["signed_up"]) == [0, 0, 3, 4]  # newest first
