@@ -356,3 +356,25 @@ def test_grid_edits_kept_through_an_outage_are_checked_against_the_version_seen_
     at.button(key="retailers.discard").click().run()
     assert not _kept_note(at) and list(at.data_editor[0].value["owner_name"])[0] == "王伟"
     assert directory.get("330102000001").owner_name == "王伟"
+
+
+def test_a_kanban_move_form_keeps_its_note_through_an_outage_and_retry_makes_the_move_once(desk, outage):
+    cid = desk.register(desk.agent, now=utcnow()).complaint_id
+    at = _open("zhanghua", "pages/complaints.py", **{"as": "kanban"})
+    moves = next(s for s in at.selectbox if s.key and s.key.startswith(f"complaints.kanban.move.{cid}."))
+    moves.set_value("assign").run()  # a form: an optional note
+    note = next(t for t in at.text_input if t.key and t.key.endswith(".note"))
+    note.input("请尽快处理")
+    submit = next(b.key for b in at.button if b.key and b.key.endswith(".submit"))
+    outage.begin()
+    at.button(key=submit).click().run()
+    assert not at.exception, at.exception
+    assert any(UNANSWERED in w for w in _warnings(at)), _warnings(at)
+    outage.end()
+    next(b for b in at.button if b.key == "_forms.retry_page" or str(b.key).endswith("retry")).click().run()
+    assert not at.exception, at.exception
+    with unit_of_work() as s:
+        assert s.get(Complaint, cid).state == "assigned"
+        notes = s.scalars(select(ComplaintEvent.note).where(ComplaintEvent.complaint_id == cid,
+                                                            ComplaintEvent.to_state == "assigned"))
+        assert list(notes) == ["请尽快处理"]
