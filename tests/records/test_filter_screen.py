@@ -1,17 +1,13 @@
 """The filter screen (AppTest on the retailers grid): a group built, added to, toggled between all and any, taken
 apart again; periods and days relative to today; the sort's further levels and the column strip."""
 from tests.retailers.support import directory_fixture  # noqa: F401  (the `directory` fixture)
+from tests.support.app import open_page
 
 GRID = "pages/retailers.py"
 
 
 def _grid(signed_in, params=None):
-    at = signed_in("sup")
-    at.switch_page(GRID)
-    at.query_params.update(params or {})
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(signed_in, "sup", GRID, params)
 
 
 def _licences(at):

@@ -10,17 +10,13 @@ from portal.retailers.scale import seed_retailers
 from portal.retailers.table import RETAILERS, update_retailer
 from portal.ui.text import shown
 from tests.retailers.support import directory_fixture  # noqa: F401  (the `directory` fixture)
+from tests.support.app import open_page
 
 GRID = "pages/retailers.py"
 
 
 def _grid(signed_in, login="sup", params=None):
-    at = signed_in(login)
-    at.switch_page(GRID)
-    at.query_params.update(params or {})
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(signed_in, login, GRID, params)
 
 
 def _table(at):

@@ -66,6 +66,16 @@ def signed_in(db):
     return sign_in
 
 
+def open_page(signed_in, login: str, page: str, params: dict | None = None) -> AppTest:
+    """`page` (a script of pages/) as `login` would open it with `params` in its URL; its run raised nothing."""
+    at = signed_in(login)
+    at.switch_page(page)
+    at.query_params.update(params or {})
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def grid_references(at: AppTest, page: str, filters) -> list[str]:
     """The references a records grid lists with `filters` in its URL (as a dashboard's link opens it), sorted; `at`
     is a signed-in AppTest. Editors get the selectable grid (a data editor), others a plain table."""

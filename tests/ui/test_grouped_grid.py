@@ -5,17 +5,13 @@ from portal.ui.text import shown
 from tests.complaints.support import cst
 from tests.complaints.test_pages import desk  # noqa: F401  (the `desk` fixture)
 from tests.retailers.support import directory_fixture  # noqa: F401  (the `directory` fixture)
+from tests.support.app import open_page
 
 GRID = "pages/retailers.py"
 
 
 def _grid(signed_in, login="sup", params=None, page=GRID):
-    at = signed_in(login)
-    at.switch_page(page)
-    at.query_params.update(params or {})
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(signed_in, login, page, params)
 
 
 def _heads(at):

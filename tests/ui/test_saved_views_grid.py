@@ -16,18 +16,14 @@ from portal.retailers.table import RETAILERS, update_retailer
 from portal.ui.live import CHANGED_MARK
 from portal.ui.text import shown
 from tests.retailers.support import directory_fixture  # noqa: F401  (the `directory` fixture)
+from tests.support.app import open_page
 
 GRID = "pages/retailers.py"
 EAST = ViewState(filters=(Filter("district", "is", "城东区"),))
 
 
 def _grid(signed_in, login="sup", params=None):
-    at = signed_in(login)
-    at.switch_page(GRID)
-    at.query_params.update(params or {})
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(signed_in, login, GRID, params)
 
 
 def _shared_east(directory, *, locked):

@@ -7,6 +7,7 @@ from db.models import Retailer
 from portal.retailers.table import update_retailer
 from portal.ui.text import shown
 from tests.retailers.support import directory_fixture  # noqa: F401  (the `directory` fixture)
+from tests.support.app import open_page
 
 LIC = "330106000003"
 
@@ -18,12 +19,7 @@ def _edit(directory, license_no=LIC, **values):
 
 
 def _open(signed_in, page, params, login="sup"):
-    at = signed_in(login)
-    at.switch_page(page)
-    at.query_params.update(params)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(signed_in, login, page, params)
 
 
 def _history_actions(at):
