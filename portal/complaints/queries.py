@@ -95,11 +95,16 @@ def my_work(session: Session, *, actor: CurrentUser, limit: int = 50, offset: in
 
 def sla_condition(kind: str, *, now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
     """The list filter "overdue", "due_soon" (within 4 working hours) or "due_today" (center time), matching
-    what `portal.center.sla.sla_status` says of each complaint. A paused clock is overdue only if it was at pausing."""
+    what `portal.center.sla.sla_status` says of each complaint. A paused clock is overdue only if it was at pausing.
+
+    Each arm has a condition on `next_due_at` alone, which its index answers (the paused arm's "is not null" follows
+    from its comparison, but the planner cannot see that): "busy OR overdue" is then a bitmap OR of index scans
+    over the few running clocks, not a scan of every complaint."""
     running = ~Complaint.sla_paused
     if kind == "overdue":
         return or_(and_(running, Complaint.next_due_at < now),
-                   and_(Complaint.sla_paused, Complaint.next_due_at < Complaint.paused_since))
+                   and_(Complaint.sla_paused, Complaint.next_due_at.is_not(None),
+                        Complaint.next_due_at < Complaint.paused_since))
     if kind == "due_soon":
         return and_(running, Complaint.next_due_at >= now,
                     Complaint.next_due_at <= add_working_time(calendar, now, DUE_SOON))
