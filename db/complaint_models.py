@@ -132,7 +132,9 @@ class Complaint(Audited, Versioned, Base):
         CheckConstraint("not awaiting_review or state in ('invalid', 'duplicate')", name="awaiting_review_side_exit"),
         CheckConstraint("state not in ('closed', 'invalid', 'duplicate') or closed_at is not null",
                         name="closed_at"),
-        Index("ix_complaints_state", "state"),
+        # the triage order, state then highest grade first then oldest first: a page of it is read off the index
+        # (migration 0032; state leads, so it is also the state's index)
+        Index("ix_complaints_triage_order", "state", text("grade DESC"), "received_at", "id"),
         # the grid grouped by department then state, with average grade and handlers filled, and a department's
         # kanban counts per state: index-only scans (migration 0029)
         Index("ix_complaints_department_state", "department_id", "state", postgresql_include=["grade", "handler_id"]),

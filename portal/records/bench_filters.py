@@ -1,6 +1,7 @@
 """`python -m portal bench --only records`, filters part (RECORD_BENCHES): the complaints grid with an OR group,
 "(state any of assigned / in progress OR overdue) AND department = X" (each department in turn), the complaints grid
-sorted on three levels, and retailers sorted by shop name in pinyin order.
+sorted on three levels (the triage order, indexed; and one no index serves, for comparison), and retailers sorted
+by shop name in pinyin order.
 
 Drives the AppTest it is given by its URL, as a person's link would (no tooling imported: portal/tools/ runs this).
 """
@@ -18,7 +19,8 @@ from db.models import Department
 COMPLAINTS, RETAILERS = "pages/complaints.py", "pages/retailers.py"
 BUSY_OR_OVERDUE = "@any:" + json.dumps([["state", "any_of", ["assigned", "in_progress"]], ["sla", "is", "overdue"]],
                                        ensure_ascii=False, separators=(",", ":"))
-THREE_LEVELS = "state,-grade,received_at"
+THREE_LEVELS = "state,-grade,received_at"  # the triage order, which has an index (migration 0032)
+UNINDEXED_LEVELS = "department_id,-grade,received_at"  # a sort no index serves: every complaint is read and sorted
 
 
 def _open(at: Any, script: str, **params: Any) -> Any:
@@ -47,5 +49,7 @@ def filter_interactions(at: Any, repeat: int, time: Callable) -> dict[str, list[
         at, COMPLAINTS, f=[BUSY_OR_OVERDUE, f"department_id:is:{departments[i % len(departments)]}"]))}
     results["complaints: 3-level sort"] = time(repeat, lambda i: _open(at, COMPLAINTS, sort=THREE_LEVELS,
                                                                        page=str(1 + i % 3)))
+    results["complaints: 3-level sort no index serves"] = time(repeat, lambda i: _open(
+        at, COMPLAINTS, sort=UNINDEXED_LEVELS, page=str(1 + i % 3)))
     results["retailers: shop name by pinyin"] = time(repeat, lambda i: _open(at, RETAILERS, sort="shop_name"))
     return results
