@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, any_, exists, func, literal_column, select, text
+from sqlalchemy import Select, and_, any_, exists, func, literal_column, select, text, true
 from sqlalchemy.orm import Session, aliased
 
 from db.models import Retailer, User
@@ -243,20 +243,19 @@ def monthly_summary(session: Session, *, actor: CurrentUser, month: date) -> lis
     require(actor, VIEW)
     start, end = month_bounds(month)
     trainer = aliased(User)
-    su = (select(SignUp.session_id,
-                 func.count().filter(SignUp.state == "signed_up").label("signed_up"),
-                 func.count().filter(SignUp.state == "waitlisted").label("waitlisted"),
-                 func.count().filter(SignUp.attended.is_(True)).label("attended"),
-                 func.count().filter(SignUp.attended.is_(False)).label("absent"))
-          .group_by(SignUp.session_id).subquery())
-    ev = evaluation_totals(select(TrainingSession.id).where(  # anonymous forms too
-        TrainingSession.starts_at >= start, TrainingSession.starts_at < end))
+    of_month = select(TrainingSession.id).where(TrainingSession.starts_at >= start, TrainingSession.starts_at < end)
+    su = (select(func.count().filter(SignUp.state == "signed_up").label("signed_up"),  # each session's own
+                 func.count().filter(SignUp.state == "waitlisted").label("waitlisted"),  # sign-ups, read from their
+                 func.count().filter(SignUp.attended.is_(True)).label("attended"),  # index (not every sign-up
+                 func.count().filter(SignUp.attended.is_(False)).label("absent"))  # ever, grouped)
+          .where(SignUp.session_id == TrainingSession.id).lateral("sign_up_counts"))
+    ev = evaluation_totals(of_month)  # anonymous forms too
     rows = session.execute(
         select(TrainingSession, TrainingCourse.kind, trainer.name.label("trainer"), su,
                func.coalesce(ev.c.evaluated, 0).label("evaluated"), *(average(ev, n).label(n) for n in SCORES))
         .join(TrainingCourse, TrainingCourse.id == TrainingSession.course_id)
         .join(trainer, trainer.id == TrainingSession.trainer_id)
-        .outerjoin(su, su.c.session_id == TrainingSession.id)
+        .outerjoin(su, true())
         .outerjoin(ev, ev.c.session_id == TrainingSession.id)
         .where(and_(TrainingSession.starts_at >= start, TrainingSession.starts_at < end))
         .order_by(TrainingSession.starts_at, TrainingSession.id)).all()
