@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
+from types import ModuleType
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -28,7 +29,7 @@ from db.notification_models import Notification, NotificationRuleSetting, ScanRu
 from portal.center.workdays import WorkCalendar, load_calendar
 from portal.notifications.channels.delivery import deliver_notifications
 
-AREAS = ("complaints", "training", "incidents")  # each may have portal/<area>/notify.py with RULES
+AREAS = ("retailers", "complaints", "training", "incidents")  # each may have portal/<area>/notify.py (RULES, UPKEEP)
 
 
 @dataclass(frozen=True)
@@ -76,18 +77,27 @@ class Rule:
     lead: timedelta | None = None  # default lead time ("due within 4 working hours"), when the rule has one
 
 
-def all_rules() -> tuple[Rule, ...]:
-    """Every area's built-in rules, in area order."""
-    rules: list[Rule] = []
+def _area_notify_modules() -> list[ModuleType]:
+    """Each area's `notify` module (the areas that have one), in area order."""
+    found = []
     for area in AREAS:
         try:
-            module = importlib.import_module(f"portal.{area}.notify")
+            found.append(importlib.import_module(f"portal.{area}.notify"))
         except ModuleNotFoundError as missing:
             if missing.name != f"portal.{area}.notify":
                 raise
-            continue
-        rules.extend(module.RULES)
-    return tuple(rules)
+    return found
+
+
+def all_rules() -> tuple[Rule, ...]:
+    """Every area's built-in rules, in area order."""
+    return tuple(rule for module in _area_notify_modules() for rule in module.RULES)
+
+
+def all_upkeep() -> tuple[Callable[[], object], ...]:
+    """Every area's upkeep (`UPKEEP` in its notify module): work the worker does before each scan, each in a
+    transaction of its own (the retailer rollups' window following the center's day)."""
+    return tuple(job for module in _area_notify_modules() for job in getattr(module, "UPKEEP", ()))
 
 
 def settings(session: Session) -> dict[str, NotificationRuleSetting]:

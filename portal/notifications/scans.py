@@ -2,9 +2,9 @@
 
 Both are procrastinate periodic tasks on the queue "scans" (every worker that works that queue schedules them; the
 database keeps each tick deferred once, however many workers schedule it):
-- the scan (`run_periodic_scan`), every minute by default (PORTAL_SCAN_SCHEDULE, a cron line), runs
-  `watch.run_all_scans` (every scan rule, then every watched view) in one unit of work of the portal's own role, one
-  per savepoint. One scan at a time across all workers: its jobs share a `lock` (a second waits until the first is
+- the scan (`run_periodic_scan`), every minute by default (PORTAL_SCAN_SCHEDULE, a cron line), runs each area's
+  upkeep (`rules.all_upkeep`, each in a transaction of its own), then `watch.run_all_scans` (every scan rule, then
+  every watched view) in one unit of work of the portal's own role, one per savepoint. One scan at a time across all workers: its jobs share a `lock` (a second waits until the first is
   done) and a `queueing_lock` (a tick is not queued while another still waits, so a slow scan never piles up). A
   worker that starts schedules the latest tick at once (procrastinate looks up to 10 minutes back: with the
   every-minute schedule, always). Ticks missed while no worker ran are not made up one by one: a scan rule reads
@@ -25,6 +25,7 @@ import procrastinate
 from db.engine import unit_of_work
 from portal.center_time import utcnow
 from portal.config import StartupRefused, get_settings
+from portal.notifications.rules import all_upkeep
 from portal.notifications.watch import run_all_scans
 
 SCAN_QUEUE = "scans"
@@ -51,6 +52,11 @@ SELECT count(*) AS requeued
 def run_periodic_scan(timestamp: int) -> int:
     """The scan task: every enabled scan rule at the current time, in one transaction; returns the notices made.
     (`timestamp` is the schedule's tick; the rules look at the time the scan really runs.)"""
+    for upkeep in all_upkeep():  # each in its own transaction, before the rules (a failure stops neither)
+        try:
+            upkeep()
+        except Exception as error:  # noqa: BLE001 - logged; the next scan tries again
+            log.warning("Upkeep %s failed: %s", upkeep.__qualname__, error)
     now = utcnow()
     with unit_of_work() as session:
         runs = run_all_scans(session, now)

@@ -4,8 +4,10 @@ columns of `retailers` that triggers keep (migration 0028), so the directory sor
 The triggers count each write against the window kept in `app_state` ('retailer_rollups'): "since" (the center's
 midnight 89 days before today: the last 90 center days, today included) and this center year's bounds. Once a center
 day, `bring_up_to_date` moves the window forward: complaints that left it are subtracted, a new year is counted
-afresh; with no state (a new installation, a TRUNCATE) everything is counted afresh. It runs before any query that
-reads a rollup (`current_column`), at most every CHECK_EVERY seconds per process unless the day changed.
+afresh; with no state (a new installation, a TRUNCATE) everything is counted afresh. The worker's first scan of a
+center day moves it (`move_with_the_day`, the retailers' upkeep), so no person's read waits for it (1–2 s at
+province scale); a read still moves it when no worker has (`current_column`, at most every CHECK_EVERY seconds per
+process unless the day changed).
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ WINDOW_DAYS = 90  # "the last 90 days": today and the 89 days before, in the cen
 CHECK_EVERY = 10.0  # seconds a process trusts that the window is today's
 OPEN_SUPPLY_STATE = "requested"  # open: awaiting approval
 LOCK_WAIT = "3s"  # longest wait for the locks of moving the window at a read
+UPKEEP_LOCK_WAIT = "30s"  # ... and in the worker's scan (the next scan, a minute later, tries again)
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's lock_timeout
 log = logging.getLogger(__name__)
 
@@ -96,6 +99,21 @@ def bring_up_to_date(session: Session, *, today: date | None = None) -> bool:
                          "ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
                     {"k": STATE_KEY, "v": json.dumps(wanted)})
     return True
+
+
+def move_with_the_day() -> bool:
+    """The retailers' upkeep, run by the worker before every scan (portal/notifications/scans.py): on a new center
+    day the window moves here, in a transaction of its own; otherwise one read of its state. Says whether it moved;
+    locks held elsewhere for UPKEEP_LOCK_WAIT leave it to the next scan."""
+    try:
+        with unit_of_work() as s:
+            s.execute(text(f"SET LOCAL lock_timeout = '{UPKEEP_LOCK_WAIT}'"))
+            return bring_up_to_date(s, today=center_today())
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        log.warning("Retailer rollups not moved by the scan: locks held elsewhere; the next scan tries again")
+        return False
 
 
 def forget() -> None:

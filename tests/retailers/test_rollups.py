@@ -13,6 +13,7 @@ from portal import training as tr
 from portal.records.filters import AFTER, BETWEEN, Filter
 from portal.records.query import fetch_page
 from portal.records.view import ViewState
+from portal.notifications.scans import run_periodic_scan
 from portal.retailers import rollups
 from portal.retailers.table import RETAILERS
 from tests.complaints.support import Center, center_fixture, cst  # noqa: F401  (fixture)
@@ -155,3 +156,15 @@ def test_a_read_while_someone_holds_a_retailer_keeps_yesterdays_counts_rather_th
         rollups.forget()
         rollups.current_column("complaints_90d")  # does not wait on the lock (nor fail the read)
     assert _rollups(center.supervisor)["330102123456"][0] == 0  # the next read moves it
+
+
+def test_the_workers_scan_moves_the_window_on_a_new_center_day_so_no_read_has_to(center: Center, today):
+    center.register(received_at=cst(8, 23, 0, 0), now=cst(8, 23, 0, 0))  # in the window until the day changes
+    assert _rollups(center.supervisor)["330102123456"] == (1, 0, 0)
+    today.day = TODAY + timedelta(days=1)
+    run_periodic_scan(0)  # the worker's first scan of the new day
+    with unit_of_work() as s:
+        state = s.scalar(text("SELECT value FROM app_state WHERE key = :k"), {"k": rollups.STATE_KEY})
+        counted = s.scalar(text("SELECT complaints_90d FROM retailers WHERE license_no = '330102123456'"))
+    assert state == rollups.window(today.day) and counted == 0  # moved, and 23 August subtracted, by the scan
+    assert rollups.move_with_the_day() is False  # the next scan of the day only reads the window
