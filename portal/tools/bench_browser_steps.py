@@ -295,7 +295,7 @@ def _grid_steps(table: str, path: str, column: str, title: str):
             spec, view = _view(table, tab)
             target = 400 + i
             expected = _first(table, login, view.with_(page=target), column)
-            box = tab.page.get_by_label("Go to page", exact=True)
+            box = tab.page.get_by_label("Go to page", exact=True).first  # (the last page's may still be there)
             if box.count():
                 steps.name, steps.canvas = "go to page 400 (the page box)", True
 
