@@ -10,10 +10,10 @@ from db.engine import unit_of_work
 from db.models import Retailer
 from portal import incidents as ix
 from portal import training as tr
+from portal.notifications.scans import run_periodic_scan
 from portal.records.filters import AFTER, BETWEEN, Filter
 from portal.records.query import fetch_page
 from portal.records.view import ViewState
-from portal.notifications.scans import run_periodic_scan
 from portal.retailers import rollups
 from portal.retailers.table import RETAILERS
 from tests.complaints.support import Center, center_fixture, cst  # noqa: F401  (fixture)
