@@ -4,12 +4,12 @@ Both are procrastinate periodic tasks on the queue "scans" (every worker that wo
 database keeps each tick deferred once, however many workers schedule it):
 - the scan (`run_periodic_scan`), every minute by default (PORTAL_SCAN_SCHEDULE, a cron line), runs each area's
   upkeep (`rules.all_upkeep`, each in a transaction of its own), then `watch.run_all_scans` (every scan rule, then
-  every watched view) in one unit of work of the portal's own role, one per savepoint. One scan at a time across
-  all workers: its jobs share a `lock` (a second waits until the first is done) and a `queueing_lock` (a tick is
-  not queued while another still waits, so a slow scan never piles up). A worker that starts schedules the latest
-  tick at once (procrastinate looks up to 10 minutes back: with the every-minute schedule, always). Ticks missed while no worker ran are not made up one by one: a scan rule reads
-  everything due up to its `ctx.now` that has no notice yet (not only what fell due in the last minute), so the next
-  scan catches up.
+  every watched view) in one unit of work of the portal's own role, one per savepoint. One scan at a time across all
+  workers: its jobs share a `lock` (a second waits until the first is done) and a `queueing_lock` (a tick is not
+  queued while another still waits, so a slow scan never piles up). A worker that starts schedules the latest tick
+  at once (procrastinate looks up to 10 minutes back: with the every-minute schedule, always). Ticks missed while no
+  worker ran are not made up one by one: a scan rule reads everything due up to its `ctx.now` that has no notice yet
+  (not only what fell due in the last minute), so the next scan catches up.
 - the re-queueing (`requeue_stalled_jobs`), every minute: a job stays "doing" when its worker is killed mid-job;
   once that worker's heartbeat (every 10 s, procrastinate_workers) is `STALLED_AFTER_SECONDS` old, its jobs go back
   to "todo" and another worker runs them (a worker that starts does it at once too). Every job is safe to run
