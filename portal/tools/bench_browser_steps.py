@@ -346,6 +346,7 @@ def edit_cell(tab: Browser, login: str) -> Steps:
         with unit_of_work() as s:
             state["owner"] = s.scalar(text("select owner_name from retailers where license_no = :l"),
                                       {"l": state["license"]})
+        state["shown"] = state["owner"]
 
     def step(i: int):
         if tab.page.get_by_text("Saved changes to").count():  # the last save's message: gone after a rerun
@@ -362,6 +363,10 @@ def edit_cell(tab: Browser, login: str) -> Steps:
         tab.page.keyboard.press("Enter")  # the cell's editor opens with its text
         editor = tab.page.locator("textarea.gdg-input, input.gdg-input").first
         editor.wait_for()
+        if editor.input_value() != state["shown"]:  # another cell: stop before writing anything there
+            tab.page.keyboard.press("Escape")
+            raise RuntimeError(f"The edit opened a cell holding {editor.input_value()!r}, not the owner "
+                               f"{state['shown']!r}: the grid's columns are not where the bench expects them")
 
         at_once = tab.page.get_by_label("Save each change at once", exact=True)
         batch = not (at_once.count() and at_once.is_checked())  # (the "before" grid has no such switch)
@@ -369,6 +374,7 @@ def edit_cell(tab: Browser, login: str) -> Steps:
         def act():
             editor.fill(value)
             editor.press("Enter")
+            state["shown"] = value
             if batch:  # the second round trip: "Save changes", pressed as soon as it is there
                 tab.page.get_by_role("button", name="Save changes").click()
         return act, f"() => {SAVED_SHOWN} && {first_row_has(value)}"
