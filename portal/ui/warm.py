@@ -1,11 +1,12 @@
 """A server process's start: everything the pages import is loaded once, then kept out of the garbage collector.
 
-Streamlit collects garbage in full after every script run (`runner.postScriptGC`), and a full collection walks every
-object the process holds: with pandas, Altair, SQLAlchemy's mappers and the portal loaded, that walk cost more than a
-grid page's own script (~145 ms a click). The objects that live as long as the process — modules, classes, mappers,
-compiled statements' caches — never become garbage, so after loading them the process moves them to the collector's
-permanent generation (`gc.freeze`): each run's collection then walks only what the sessions made since. Memory is
-still collected after every run (the soak in `python -m portal bench` watches it).
+A full collection walks every object the process holds: with pandas, Altair, SQLAlchemy's mappers and the portal
+loaded, that walk cost more than a grid page's own script (~145 ms). The objects that live as long as the process —
+modules, classes, mappers, compiled statements' caches — never become garbage, so after loading them the process
+moves them to the collector's permanent generation (`gc.freeze`): a full collection then walks only what the sessions
+made since. Streamlit's own full collection after every script run is off (`runner.postScriptGC` in
+.streamlit/config.toml: even frozen, it was 35-50 ms of every click); Python's collector runs as usual, and the soak
+in `python -m portal bench` watches the memory.
 """
 from __future__ import annotations
 
