@@ -365,16 +365,18 @@ def edit_cell(tab: Browser, login: str) -> Steps:
         box = _canvas(tab)
         first_field_x = box["x"] + CHECK_PX + OPEN_PX + 20
         tab.page.mouse.click(first_field_x, box["y"] + HEADER_PX + GRID_ROW_PX / 2)
+        tab.page.wait_for_function(  # the keys go to the grid only once it has the focus
+            "() => document.activeElement && document.activeElement.closest('[data-testid=stDataFrame]')")
         tab.page.keyboard.press("ArrowRight")
         tab.page.keyboard.press("ArrowRight")  # licence number → shop name → owner
 
         tab.page.keyboard.press("Enter")  # the cell's editor opens with its text
         editor = tab.page.locator("textarea.gdg-input, input.gdg-input").first
         editor.wait_for()
-        if editor.input_value() != state["shown"]:  # another cell: stop before writing anything there
+        if (opened := editor.input_value()) != state["shown"]:  # another cell: stop before writing anything there
             tab.page.keyboard.press("Escape")
-            raise RuntimeError(f"The edit opened a cell holding {editor.input_value()!r}, not the owner "
-                               f"{state['shown']!r}: the grid's columns are not where the bench expects them")
+            raise RuntimeError(f"The edit opened a cell holding {opened!r}, not the owner {state['shown']!r}: the "
+                               "grid's columns are not where the bench expects them")
 
         at_once = tab.page.get_by_label("Save each change at once", exact=True)
         batch = not (at_once.count() and at_once.is_checked())  # (the "before" grid has no such switch)
