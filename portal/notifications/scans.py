@@ -50,8 +50,8 @@ SELECT count(*) AS requeued
 
 
 def run_periodic_scan(timestamp: int) -> int:
-    """The scan task: every enabled scan rule at the current time, in one transaction; returns the notices made.
-    (`timestamp` is the schedule's tick; the rules look at the time the scan really runs.)"""
+    """The scan task: each area's upkeep, then every enabled scan rule at the current time, in one transaction;
+    returns the notices made. (`timestamp` is the schedule's tick; the rules look at the time the scan really runs.)"""
     for upkeep in all_upkeep():  # each in its own transaction, before the rules (a failure stops neither)
         try:
             upkeep()
