@@ -25,7 +25,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from portal.tools.bench_browser_steps import CANVAS_WATCH, INTERACTIONS, Browser, Sample
+from portal.tools.bench_browser_steps import INTERACTIONS
+from portal.tools.bench_browser_tab import CANVAS_WATCH, Browser, Sample
 from portal.tools.run_timing import ENV as RUN_TIMES
 from portal.tools.run_timing import sitecustomize_dir
 from portal.tools.soak import CHROMIUM, CHROMIUM_ARGS, portal_process
