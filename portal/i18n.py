@@ -114,6 +114,14 @@ def fmt_list(items: Iterable[str]) -> str:
     return format_list(shown, locale=_locale()) if shown else ""
 
 
+def fmt_values(items: Iterable[str]) -> str:
+    """Values one after another with the reader's separator and no "and" (a filter's choices: 已派单、处理中 /
+    assigned, in progress)."""
+    middle = _locale().list_patterns["standard"]["middle"]  # "{0}、{1}" / "{0}, {1}"
+    shown = list(items)
+    return shown[0] if len(shown) == 1 else middle.format(shown[0], fmt_values(shown[1:])) if shown else ""
+
+
 def fmt_weekday(value: date | None) -> str:
     """The day of the week, spelled out in the current language (Monday, 星期一)."""
     return "" if value is None else format_date(value, "EEEE", locale=_locale())

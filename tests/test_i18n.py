@@ -64,3 +64,17 @@ def test_lists_read_as_lists_in_the_readers_language():
         assert fmt_list(iter(["handler", "department"])) == "handler and department"
     finally:
         set_language("en")
+
+
+def test_a_filters_values_are_separated_as_the_reader_writes_them():
+    """状态 属于任一 已派单、处理中、已答复 — not 已派单, 处理中 on a Chinese screen; no "and" between choices."""
+    from portal.i18n import fmt_values, set_language
+
+    try:
+        set_language("zh_CN")
+        assert fmt_values(["已派单", "处理中", "已答复"]) == "已派单、处理中、已答复" and fmt_values([]) == ""
+        set_language("en")
+        assert fmt_values(iter(["assigned", "in progress"])) == "assigned, in progress"
+        assert fmt_values(["城东区"]) == "城东区"
+    finally:
+        set_language("en")

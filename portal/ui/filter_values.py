@@ -11,7 +11,7 @@ import streamlit as st
 
 from db.engine import unit_of_work
 from portal.access.auth import CurrentUser
-from portal.i18n import _
+from portal.i18n import _, fmt_values
 from portal.inputs import INT8_MAX, parse_int
 from portal.records.fields import NUMBER_TYPES, TIME_TYPES, Field, FieldType, TableSpec
 from portal.records.filter_groups import ANY, FilterGroup, Item
@@ -55,9 +55,9 @@ def filter_text(spec: TableSpec, flt: Filter, lookups: Lookups) -> str:
     text = f"{_(field.label)} {_(op_label(field, flt.op))}"
     if flt.op in NO_VALUE_OPS:
         return text
-    values = [flt.value] if isinstance(flt.value, str) else list(flt.value or ())
-    joiner = " – " if flt.op == BETWEEN else ", "
-    return f"{text} {joiner.join(value_text(field, str(v), lookups) for v in values)}"
+    values = [value_text(field, str(v), lookups)
+              for v in ([flt.value] if isinstance(flt.value, str) else list(flt.value or ()))]
+    return f"{text} {' – '.join(values) if flt.op == BETWEEN else fmt_values(values)}"
 
 
 def item_text(spec: TableSpec, item: Item, lookups: Lookups) -> str:
