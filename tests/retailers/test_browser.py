@@ -101,10 +101,13 @@ def test_a_cell_is_saved_in_one_step_and_the_grid_part_checks_the_user_again(bas
     _cells(page)
     box = page.get_by_test_id("stDataFrame").first.locator("canvas").first.bounding_box()
     page.mouse.click(box["x"] + 40 + 40 + 20, box["y"] + 35 + 17)  # the first row's licence number
+    page.wait_for_function(  # keys reach the grid once it has the focus (a redraw just then would lose them)
+        "() => document.activeElement && document.activeElement.closest('[data-testid=stDataFrame]')")
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")  # → shop name → owner
     page.keyboard.press("Enter")
     editor = page.locator("textarea.gdg-input, input.gdg-input").first
+    expect(editor).to_have_value("王伟")  # the owner's cell is the one open
     editor.fill("王小伟")
     editor.press("Enter")
     expect(page.get_by_text("Saved changes to 1 records.")).to_be_visible()
