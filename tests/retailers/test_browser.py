@@ -87,6 +87,21 @@ def test_supervisor_filters_opens_edits_and_exports_retailers(base_url, page, di
     assert rows[1][2] == "张敏敏" and rows[2][1].startswith("'=HYPERLINK")  # edited; formula neutralised
 
 
+def _edit_owner(page, before: str, after: str) -> None:
+    """Type `after` into the first row's owner cell (holding `before`) and leave it with Enter."""
+    box = page.get_by_test_id("stDataFrame").first.locator("canvas").first.bounding_box()
+    page.mouse.click(box["x"] + 40 + 40 + 20, box["y"] + 35 + 17)  # the first row's licence number
+    page.wait_for_function(  # keys reach the grid once it has the focus (a redraw just then would lose them)
+        "() => document.activeElement && document.activeElement.closest('[data-testid=stDataFrame]')")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")  # → shop name → owner
+    page.keyboard.press("Enter")
+    editor = page.locator("textarea.gdg-input, input.gdg-input").first
+    expect(editor).to_have_value(before)  # the owner's cell is the one open
+    editor.fill(after)
+    editor.press("Enter")
+
+
 def test_a_cell_is_saved_in_one_step_and_the_grid_part_checks_the_user_again(base_url, page, directory):
     """Issue 18: typing into a cell and leaving it saves it (no "Save changes"); the grid is a part of the page that
     reruns alone, and still reads the user from the database on every click: once demoted to viewer, her next
@@ -99,20 +114,18 @@ def test_a_cell_is_saved_in_one_step_and_the_grid_part_checks_the_user_again(bas
     page.get_by_role("link", name="Retailers").click()
     wait_for_app(page)
     _cells(page)
-    box = page.get_by_test_id("stDataFrame").first.locator("canvas").first.bounding_box()
-    page.mouse.click(box["x"] + 40 + 40 + 20, box["y"] + 35 + 17)  # the first row's licence number
-    page.wait_for_function(  # keys reach the grid once it has the focus (a redraw just then would lose them)
-        "() => document.activeElement && document.activeElement.closest('[data-testid=stDataFrame]')")
-    page.keyboard.press("ArrowRight")
-    page.keyboard.press("ArrowRight")  # → shop name → owner
-    page.keyboard.press("Enter")
-    editor = page.locator("textarea.gdg-input, input.gdg-input").first
-    expect(editor).to_have_value("王伟")  # the owner's cell is the one open
-    editor.fill("王小伟")
-    editor.press("Enter")
+    _edit_owner(page, "王伟", "王小伟")
     expect(page.get_by_text("Saved changes to 1 records.")).to_be_visible()
     expect(page.get_by_role("button", name="Save changes")).to_have_count(0)
     assert directory.get("330102000001").owner_name == "王小伟"
+    _edit_owner(page, "王小伟", "王大伟")  # again: the grid was not built anew after the save, and saves again
+    for _try in range(100):  # (the message from the first save is still there: the database says when)
+        if directory.get("330102000001").owner_name == "王大伟":
+            break
+        page.wait_for_timeout(100)
+    assert (directory.get("330102000001").owner_name, directory.get("330102000001").version) == ("王大伟", 3)
+    expect(page.get_by_text("Saved changes to 1 records.")).to_be_visible()
+    expect(page.get_by_role("button", name="Save changes")).to_have_count(0)
 
     with unit_of_work() as s:  # an admin takes her supervisor role away (another process, another tab)
         s.execute(text("update users set roles = '{viewer}' where login = 'sup'"))
