@@ -13,6 +13,9 @@ script, Streamlit's work around it and its garbage collection), read from the se
 The floor is a hidden page the bench adds to its servers (run_timing.py), with one line and a button: a click there
 costs what any click costs in Streamlit and in the portal's entry point (session check, language, navigation).
 
+A click whose result is not on screen within a minute is a lost click: counted, listed under the table, and that
+repetition timed again after opening the page anew (a second loss in a row stops the bench).
+
 `--baseline DIR` runs the same interactions, in the same run and interleaved, against a second server started
 from another checkout (e.g. `git worktree add /tmp/before <commit>`), for a before/after table.
 """
@@ -25,8 +28,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from portal.tools.bench_browser_steps import INTERACTIONS
-from portal.tools.bench_browser_tab import CANVAS_WATCH, Browser, Sample
+from portal.tools.bench_browser_steps import INTERACTIONS, Steps
+from portal.tools.bench_browser_tab import CANVAS_WATCH, LOST_AFTER_S, Browser, Sample
 from portal.tools.run_timing import ENV as RUN_TIMES
 from portal.tools.run_timing import sitecustomize_dir
 from portal.tools.soak import CHROMIUM, CHROMIUM_ARGS, portal_process
@@ -87,6 +90,21 @@ def _print(results: list[Timed], labels: list[str], repeat: int) -> None:
         print(line)
 
 
+def once(interaction: Steps, i: int, label: str, lost: list[str]) -> Sample:
+    """One repetition. A click whose result never shows (its run never reached the server, or the browser dropped
+    it) is counted in `lost`; the page is opened again and the repetition timed once more (a second loss stops the
+    bench). So one lost click neither ends a long run nor goes unreported."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    try:
+        return interaction.once(i)
+    except PlaywrightTimeoutError:
+        lost.append(f"{interaction.page} · {interaction.name} ({label}), repetition {i + 1}")
+        print(f"  lost: {lost[-1]}", flush=True)
+        interaction.prepare()
+        return interaction.once(i)
+
+
 def _screenshots(tabs: dict[str, Browser], work: Path) -> bool:
     """What each tab showed when the bench stopped on an error (the error goes on)."""
     import sys
@@ -128,6 +146,7 @@ def run_browser_bench(login: str, password: str, repeat: int = 10, baseline: Pat
             tabs[label] = Browser(page, base_url, times)
             print(f"  {label}: {base_url} ({root or 'this checkout'})", flush=True)
         results: list[Timed] = []
+        lost: list[str] = []
         stack.push(lambda failed, *_exc: failed is not None and _screenshots(tabs, work))
         for make in INTERACTIONS:
             for label, tab in tabs.items():
@@ -141,10 +160,12 @@ def run_browser_bench(login: str, password: str, repeat: int = 10, baseline: Pat
                     results.append(row)
                 interaction.prepare()
                 try:
-                    row.samples[label] = [interaction.once(i) for i in range(repeat)]
+                    row.samples[label] = [once(interaction, i, label, lost) for i in range(repeat)]
                 finally:
                     interaction.finish()
                 print(f"  timed: {row.page} · {row.interaction} ({label})", flush=True)
     _print(results, [label for label, _root in servers], repeat)
+    print(f"\nLost clicks (no result on screen within {LOST_AFTER_S} s; the page was opened again and the repetition "
+          f"timed once more): {len(lost)}" + "".join(f"\n  {what}" for what in lost))
     if os.environ.get("PORTAL_BENCH_KEEP"):
         print(f"  server logs and run times: {work}")

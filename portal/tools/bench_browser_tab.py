@@ -12,6 +12,7 @@ from pathlib import Path
 from portal.tools.run_timing import runs_since
 from portal.tools.soak import APP_IDLE
 
+LOST_AFTER_S = 60  # an action whose result is not on screen by then is a lost click (bench_browser.once)
 # the first row's cells of a grid (glide's accessible table: data-testid glide-cell-<column>-<row>)
 FIRST_ROW = "[...document.querySelectorAll('td[data-testid^=\"glide-cell-\"][data-testid$=\"-0\"]')]"
 
@@ -94,9 +95,9 @@ class Browser:
         act()
         shown_page = 0.0
         if canvas and shown_js:  # what the grid says beside it (a "saved" message): waited for first
-            self.page.wait_for_function(shown_js, polling="raf", timeout=120_000)
+            self.page.wait_for_function(shown_js, polling="raf", timeout=LOST_AFTER_S * 1000)
             shown_page = self.page.evaluate("() => performance.now()") - started_page
-        self.page.wait_for_function(ready_js, polling="raf", timeout=120_000)
+        self.page.wait_for_function(ready_js, polling="raf", timeout=LOST_AFTER_S * 1000)
         screen = (time.perf_counter() - started) * 1000
         ready_page = self.page.evaluate("() => performance.now()") if canvas else 0.0
         self.idle(30)

@@ -79,3 +79,30 @@ def test_memory_figures_are_this_process_in_megabytes():
     rss, hwm = process_memory_mb(bench_tools.os.getpid())
     assert abs(rss - current_rss_mb()) < 5 and hwm >= rss
     del block
+
+
+def test_a_lost_click_is_counted_and_timed_again_and_a_second_loss_stops_the_browser_bench():
+    import pytest
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    from portal.tools.bench_browser import once
+    from portal.tools.bench_browser_steps import Steps
+    from portal.tools.bench_browser_tab import Sample
+
+    calls, opened = [], []
+
+    def step(i: int):
+        calls.append(i)
+        if len(calls) in (2, 4, 5):  # the 2nd repetition is lost once; the 3rd twice
+            raise PlaywrightTimeoutError("no result")
+        return (lambda: None), "true"
+
+    steps = Steps("complaints", "next page", tab=None, step=step, prepare=lambda: opened.append(True))
+    steps.once = lambda i: (step(i), Sample(100.0 + i, 50.0, 0.0, 1))[1]
+    lost: list[str] = []
+    samples = [once(steps, i, "now", lost) for i in range(2)]
+    assert [s.screen_ms for s in samples] == [100.0, 101.0] and calls == [0, 1, 1] and len(opened) == 1
+    assert lost == ["complaints · next page (now), repetition 2"]
+    with pytest.raises(PlaywrightTimeoutError):
+        once(steps, 2, "now", lost)
+    assert len(lost) == 2 and len(opened) == 2
