@@ -4,6 +4,8 @@ Streamlit 1.67 serves scripts through Starlette; `st.App` (see serve.py) takes A
 these headers itself and needs no proxy for them."""
 from __future__ import annotations
 
+import json
+
 SECURITY_HEADERS: dict[bytes, bytes] = {
     b"x-frame-options": b"SAMEORIGIN",  # no framing by other sites (Streamlit frames its own components)
     b"content-security-policy": b"frame-ancestors 'self'",
@@ -30,3 +32,60 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+# Streamlit's page (its index.html) does not know where its server is: opened at /complaints it first asks
+# /complaints/_stcore/health (404), waits 100 ms, then asks /_stcore/health; so every page opened by its address (a
+# link, a bookmark, a reload, a QR code) waited ~120 ms before its websocket. Streamlit takes the server's address
+# from `window.__streamlit.BACKEND_BASE_URL` when the page sets it before Streamlit's bundle runs: the portal's
+# pages set it.
+ASSET_PREFIXES = ("/_stcore/", "/static/", "/component/", "/media/", "/app/static/")
+
+
+def backend_script(base_path: str) -> bytes:
+    """The `<script>` that tells Streamlit's page its server is this origin under `base_path` (server.baseUrlPath)."""
+    base = "/" + base_path.strip("/") + "/" if base_path.strip("/") else "/"
+    return (b"<script>window.__streamlit = Object.assign({}, window.__streamlit, "
+            b"{BACKEND_BASE_URL: location.origin + " + json.dumps(base).encode() + b"});</script>")
+
+
+class KnownBackend:
+    """ASGI middleware: put `backend_script` first in the `<head>` of the page Streamlit serves for any page's
+    address (its index.html); files, the websocket and Streamlit's own endpoints pass untouched."""
+
+    def __init__(self, app, base_path: str) -> None:
+        self.app = app
+        self.script = backend_script(base_path)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD") \
+                or scope.get("path", "/").startswith(ASSET_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        # (Streamlit compresses what it sends when asked; the page is 8 KB: ask for it as it is, to add the script)
+        scope = {**scope, "headers": [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"accept-encoding"]}
+        held: dict = {}
+
+        async def send_page(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = {k.lower(): v for k, v in message.get("headers", [])}
+                if message.get("status") == 200 and headers.get(b"content-type", b"").startswith(b"text/html"):
+                    held["start"], held["body"], held["length"] = message, [], headers.get(b"content-length")
+                    return
+            elif "start" in held and message["type"] == "http.response.body":
+                held["body"].append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                body = b"".join(held["body"])
+                if scope["method"] == "GET":
+                    body = body.replace(b"<head>", b"<head>" + self.script, 1)
+                    length = len(body)
+                else:  # (HEAD: no body; the length a GET's would have)
+                    length = int(held["length"] or 0) + len(self.script)
+                kept = [(k, v) for k, v in held["start"].get("headers", [])  # (the file's validators are not
+                        if k.lower() not in (b"content-length", b"etag", b"last-modified")]  # this page's)
+                await send({**held["start"], "headers": kept + [(b"content-length", str(length).encode())]})
+                message = {"type": "http.response.body", "body": body, "more_body": False}
+            await send(message)
+
+        await self.app(scope, receive, send_page)
