@@ -3,12 +3,12 @@ against a real `python -m portal run` over the current database, beside the serv
 
 "On screen" is per interaction: a grid's first row shows the record the database says comes first in the new view
 (the bench reads that itself, through the records layer, as the same user), read from the grid's accessible table
-(glide keeps it beside its canvas); where the grid changes in place (filter, search, sort, paging) the time is when
-its canvas — what a person sees — last changed its first row before that (the accessible table follows ~200 ms
-later, on a timer: its time is printed too). A record page's title shows the record's reference; a saved cell shows
-the "saved" message. The browser polls at every animation frame. The
-server time is what the script thread spent on the runs the action started (portal/tools/run_timing.py: the page
-script, Streamlit's work around it and its garbage collection), read from the server after the screen was ready.
+(glide keeps it beside its canvas); the time is when its canvas — what a person sees — last changed its first row
+before that (the accessible table follows 200–300 ms later, on a timer: its time is printed too). A record page's
+title shows the record's reference; a saved cell shows the "saved" message. The browser polls at every animation
+frame. The server time is what the script thread spent on the runs the action started (portal/tools/run_timing.py:
+the page script, Streamlit's work around it and its garbage collection), read from the server after the screen was
+ready.
 
 The floor is a hidden page the bench adds to its servers (run_timing.py), with one line and a button: a click there
 costs what any click costs in Streamlit and in the portal's entry point (session check, language, navigation).
@@ -65,8 +65,8 @@ def _print(results: list[Timed], labels: list[str], repeat: int) -> None:
         values = [s.tree_ms for s in samples if s.tree_ms is not None]
         return f"{statistics.median(values):.0f}" if values else ""
 
-    print(f"\nClick → on screen in chromium ({repeat} repetitions each; medians; screen = the grid's canvas where it "
-          "changes in place, else the DOM; a11y = the grid's accessible table, where the screen is its canvas; server "
+    print(f"\nClick → on screen in chromium ({repeat} repetitions each; medians; screen = the grid's canvas where "
+          "there is a grid, else the DOM; a11y = the grid's accessible table, where the screen is its canvas; server "
           "= the script thread's time for the runs the click started, gc = its garbage collection):")
     head = f"  {'page':<11}{'interaction':<34}"
     for label in labels:

@@ -61,7 +61,7 @@ class Steps:
     step: Callable[[int], tuple[Callable[[], None], str]]  # i -> (the action, JS that is true once it shows)
     prepare: Callable[[], None] = lambda: None
     finish: Callable[[], None] = lambda: None
-    canvas: bool = False  # a change of a grid that stays on the page: timed on its canvas (CANVAS_WATCH)
+    canvas: bool = False  # a grid drawn or changed: timed on its canvas (CANVAS_WATCH)
     shown: str = ""  # with `canvas`: JS true once the page says what the grid shows (a "saved" message)
 
     def once(self, i: int) -> Sample:
@@ -121,7 +121,7 @@ def _grid_steps(table: str, path: str, column: str, title: str):
         def step(i: int):
             tab.goto("/")
             return menu_link(tab, f"pages{path}.py").click, first_row_js(state["expected"])
-        return Steps(page_label, "open the grid from the menu", tab, step, prepare)
+        return Steps(page_label, "open the grid from the menu", tab, step, prepare, canvas=True)
 
     def open_by_address(tab: Browser, login: str) -> Steps:
         state = {}
@@ -132,7 +132,7 @@ def _grid_steps(table: str, path: str, column: str, title: str):
 
         def step(i: int):
             return (lambda: tab.page.goto(tab.base_url + path, wait_until="commit")), first_row_js(state["expected"])
-        return Steps(page_label, "open the grid cold (a new page load)", tab, step, prepare)
+        return Steps(page_label, "open the grid cold (a new page load)", tab, step, prepare, canvas=True)
 
     def quick_filter(tab: Browser, login: str) -> Steps:
         """The complaints grid's one-click "overdue" filter: on, then off again, and so on."""
@@ -210,7 +210,7 @@ def _grid_steps(table: str, path: str, column: str, title: str):
                     box.fill(str(target))
                     box.press("Enter")
             else:
-                steps.name, steps.canvas = "go to page 400 (by address)", False  # (a new page: the DOM's time)
+                steps.name, steps.canvas = "go to page 400 (by address)", True  # (a new page load)
 
                 def act():
                     tab.page.goto(f"{tab.base_url}{path}?page={target}", wait_until="commit")

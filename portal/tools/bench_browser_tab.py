@@ -18,17 +18,19 @@ FIRST_ROW = "[...document.querySelectorAll('td[data-testid^=\"glide-cell-\"][dat
 
 
 # What a person sees of a grid is its canvas; glide's accessible table beside it follows on a timer, ~200 ms after
-# the canvas shows the new rows. So for a change of a grid that stays on the page, "on screen" is when the first data
-# row's pixels took their final look: sampled at every animation frame, each change kept (page clock); the last
+# the canvas shows the new rows (~300 ms when a page is opened). So for a grid, "on screen" is when the first data
+# row's pixels took their final look: sampled at every animation frame, each change kept (in the page's clock made
+# absolute, performance.timeOrigin + now, so that a new page load compares with the click before it); the last
 # change before the accessible table holds the expected row is the time, counted from the first click or key the
-# page received for the action (the bench's own wait for a control to be ready is not the person's). The accessible
-# table's time (from the start of the action) is kept too.
+# page received for the action (the bench's own wait for a control to be ready is not the person's), or, for an
+# address typed (a new page load), from when the bench began to load it. The accessible table's time is kept too.
 CANVAS_WATCH = """
 (() => {
+  const now = () => performance.timeOrigin + performance.now();
   window.__pixels = [];
   window.__inputs = [];  // when the person's click or key reached the page (not when the bench began to act)
   for (const kind of ['pointerdown', 'keydown'])
-    document.addEventListener(kind, () => window.__inputs.push(performance.now()), true);
+    document.addEventListener(kind, () => window.__inputs.push(now()), true);
   let last = null;
   const frame = () => {
     const canvas = document.querySelector('[data-testid=stDataFrame] canvas');
@@ -38,7 +40,7 @@ CANVAS_WATCH = """
         const px = canvas.getContext('2d').getImageData(40 * d, 36 * d, 500 * d, 30 * d).data;
         let h = 0;
         for (let i = 0; i < px.length; i += 8) h = (h * 31 + px[i]) | 0;
-        if (h !== last) { last = h; window.__pixels.push([performance.now(), h]); }
+        if (h !== last) { last = h; window.__pixels.push([now(), h]); }
       } catch (e) { /* a canvas not readable yet */ }
     }
     requestAnimationFrame(frame);
@@ -88,18 +90,20 @@ class Browser:
     def measure(self, act: Callable[[], None], ready_js: str, canvas: bool = False, shown_js: str = "") -> Sample:
         """Time `act` until `ready_js` holds (polled every animation frame), then the server's runs it started; with
         `canvas`, the screen's time is when the grid's first row last changed on its canvas before that
-        (CANVAS_WATCH), or `shown_js` held if later; the accessible table's is kept beside it."""
-        started_page = self.page.evaluate("() => performance.now()") if canvas else 0.0
+        (CANVAS_WATCH), or when `shown_js` first held if later; the accessible table's is kept beside it."""
+        clock = "() => performance.timeOrigin + performance.now()"
+        started_page = self.page.evaluate(clock) if canvas else 0.0
         started_wall = time.time()
         started = time.perf_counter()
         act()
         shown_page = 0.0
-        if canvas and shown_js:  # what the grid says beside it (a "saved" message): waited for first
-            self.page.wait_for_function(shown_js, polling="raf", timeout=LOST_AFTER_S * 1000)
-            shown_page = self.page.evaluate("() => performance.now()") - started_page
+        if canvas and shown_js:  # what the page says beside the grid (a "saved" message): when it first held
+            held = self.page.wait_for_function(f"() => ({shown_js})() && ({clock})()", polling="raf",
+                                               timeout=LOST_AFTER_S * 1000)
+            shown_page = held.json_value() - started_page
         self.page.wait_for_function(ready_js, polling="raf", timeout=LOST_AFTER_S * 1000)
         screen = (time.perf_counter() - started) * 1000
-        ready_page = self.page.evaluate("() => performance.now()") if canvas else 0.0
+        ready_page = self.page.evaluate(clock) if canvas else 0.0
         self.idle(30)
         runs = runs_since(self.times, started_wall - 0.005)
         sample = Sample(screen, sum(r.ms for r in runs), sum(r.gc_ms for r in runs), len(runs))
