@@ -23,7 +23,7 @@ from db.engine import unit_of_work
 from portal.access.auth import CurrentUser
 from portal.i18n import _, fmt_number
 from portal.records.editing import GridSaveError, save_edits
-from portal.records.fields import Field, FieldType, TableSpec
+from portal.records.fields import Field, FieldType, TableSpec, get_spec
 from portal.records.query import Page, fetch_page
 from portal.records.validation import Lookups, error_text
 from portal.records.view import ViewState
@@ -36,6 +36,7 @@ from portal.ui.text import plain
 from portal.ui.view_state import cursor, key, remember_cursor, seed, update_view, write_view
 
 FLASH = "grid.flash"
+EXITS = "grid.exits"  # {an "open" column's click key: (table, record page, the drawn rows' ids, view)}
 KEPT = ".kept"  # editor_key + KEPT: {record id: (version seen, {field: value})}, edits kept through an outage
 # Streamlit's own grid tools act on the one page in the browser and know nothing of the portal's view: its search
 # finds only that page, its column menu sorts only that page while the sort bar says otherwise, and pins or hides
@@ -123,6 +124,22 @@ def open_record(spec: TableSpec, record_page: str, record_id: int, view: ViewSta
     st.session_state[key(spec, "back")] = st.query_params.to_dict()
     trail = {FROM: from_param(view)} if view is not None else {}
     st.switch_page(record_page, query_params={"id": str(record_id), **trail})
+
+
+def exit_on_open(spec: TableSpec, record_page: str, click_key: str, page: Page, view: ViewState | None = None) -> None:
+    """Remember that a click on the "open" cells at `click_key` opens, from `view`, the record of the row clicked
+    among the rows just drawn, for `leave_if_opened` in the run the click starts."""
+    st.session_state.setdefault(EXITS, {})[click_key] = (spec.name, record_page, [r["id"] for r in page.rows], view)
+
+
+def leave_if_opened() -> None:
+    """First in a run of a page's part: a click on an "open" cell goes to its record before anything is read or
+    drawn (not after the page it leaves was read and drawn again); the row is the one drawn where it was clicked.
+    The grids drawn after this say again where their cells go."""
+    for click_key, (table, record_page, ids, view) in st.session_state.pop(EXITS, {}).items():
+        click = st.session_state.get(click_key)
+        if click is not None and 0 <= int(click["row"]) < len(ids):
+            open_record(get_spec(table), record_page, ids[int(click["row"])], view)
 
 
 def _page(spec: TableSpec, user: CurrentUser, view: ViewState) -> Page:
@@ -274,6 +291,7 @@ def show_grid(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Look
     Rows are selectable when the user may edit a field (bulk changes), or when `selectable` says so (a table
     whose bulk actions are the domain's own, e.g. assigning complaints).
     """
+    leave_if_opened()  # (done already where the grid is in a page's part)
     page = _page(spec, user, view)
     fields = spec.visible_fields(view.columns)
     editable = {f.name for f in fields if f.may_edit(user)}
@@ -320,9 +338,7 @@ def show_grid(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Look
         st.toggle(_("Save each change at once"), key=key(spec, "save_at_once"), on_change=_at_once_changed,
                   args=(spec,),
                   help=_("Off: changes wait until you press “Save changes”, and are saved together or not at all."))
-    click = st.session_state.get(editor_key(spec) + ".open")
-    if click is not None:
-        open_record(spec, record_page, page.rows[int(click["row"])]["id"], view)
+    exit_on_open(spec, record_page, editor_key(spec) + ".open", page, view)
     for name, target in links.items():  # a link cell: the linked record's own page
         link_click = st.session_state.get(link_keys[name])
         if link_click is not None and page.rows[int(link_click["row"])].get(name) is not None:

@@ -17,7 +17,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from portal.access.auth import CurrentUser, PermissionDenied
 from portal.i18n import _
-from portal.ui import forms
+from portal.ui import forms, grid
 from portal.ui.session import page_user, refuse, use_language
 
 
@@ -35,12 +35,15 @@ def page_part(permission: str) -> Callable[[Callable[[CurrentUser], None]], Call
         @functools.wraps(draw)
         def part() -> None:
             if not _alone():  # a whole run: the entry point guards it
-                draw(page_user(permission))
+                user = page_user(permission)
+                grid.leave_if_opened()
+                draw(user)
                 return
             use_language(st.session_state.get("user"))
             try:
                 forms.show_failed_callback()
                 user = page_user(permission)
+                grid.leave_if_opened()  # (a click that leaves the page does not wait for it to be drawn again)
                 try:
                     draw(user)
                 except PermissionDenied as refused:

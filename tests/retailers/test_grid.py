@@ -205,3 +205,23 @@ def test_a_search_that_matches_nothing_draws_no_empty_grid_only_the_caption(sign
         assert not at.data_editor and not at.dataframe  # Streamlit's empty grid would say "empty" in English
         assert _caption(at, "No retailers") == "No retailers match."
         assert not at.exception
+
+
+def test_an_open_cell_opens_the_row_drawn_where_it_was_clicked_before_anything_is_read_again(signed_in, directory):
+    """Issue 18: the run an "open" click starts goes to the record first (portal/ui/grid.py leave_if_opened), and
+    the row is the one the person saw there, even when a new record now sorts before it."""
+    from portal.retailers.table import create_retailer
+
+    for login in ("sup", "viewer1"):  # (an editor, a read-only grid)
+        at = _grid(signed_in, login)
+        drawn = list(_table(at)["license_no"]).index("330102000002")
+        with unit_of_work(directory.supervisor.id) as s:  # sorts first now (by licence number)
+            create_retailer(s, actor=directory.supervisor, values={
+                "license_no": f"33010000000{len(login)}", "shop_name": "新开便利店", "owner_name": "赵新",
+                "district": "城东区", "route": "线路01", "business_type": "便利店", "status": "active",
+                "manager_id": directory.manager_a.id, "address": "城东区人民路2号"})
+        at.session_state["retailers.editor.0.open"] = {"row": drawn}  # (the "open" column's click)
+        at.run()
+        assert not at.exception, at.exception
+        assert at.query_params["id"] == str(directory.ids["330102000002"]), login  # (not the row there now)
+        assert "金叶烟酒行" in at.title[0].value
