@@ -38,15 +38,23 @@ class SecurityHeaders:
 # /complaints/_stcore/health (404), waits 100 ms, then asks /_stcore/health; so every page opened by its address (a
 # link, a bookmark, a reload, a QR code) waited ~120 ms before its websocket. Streamlit takes the server's address
 # from `window.__streamlit.BACKEND_BASE_URL` when the page sets it before Streamlit's bundle runs: the portal's
-# pages set it.
+# pages set it to their own address less the page's path as the server received it (so a proxy that serves the
+# portal under a prefix of its own keeps working); where the two do not match, Streamlit looks as before.
 ASSET_PREFIXES = ("/_stcore/", "/static/", "/component/", "/media/", "/app/static/")
+BACKEND_SCRIPT = """<script>(() => {
+  const page = %s, here = location.pathname.replace(/\\/+$/, "");
+  if (here.endsWith(page)) window.__streamlit = Object.assign({}, window.__streamlit,
+    {BACKEND_BASE_URL: location.origin + here.slice(0, here.length - page.length) + "/"});
+})();</script>"""
 
 
-def backend_script(base_path: str) -> bytes:
-    """The `<script>` that tells Streamlit's page its server is this origin under `base_path` (server.baseUrlPath)."""
-    base = "/" + base_path.strip("/") + "/" if base_path.strip("/") else "/"
-    return (b"<script>window.__streamlit = Object.assign({}, window.__streamlit, "
-            b"{BACKEND_BASE_URL: location.origin + " + json.dumps(base).encode() + b"});</script>")
+def backend_script(page_path: str) -> bytes:
+    """The `<script>` that tells Streamlit's page where its server is, for a page the server received at
+    `page_path` (the part after the app's own base path, e.g. "/complaints", "/" for the front page)."""
+    page = json.dumps(page_path.rstrip("/"))
+    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):  # (a path is the client's text)
+        page = page.replace(raw, escaped)
+    return (BACKEND_SCRIPT % page).encode()
 
 
 class KnownBackend:
@@ -55,7 +63,7 @@ class KnownBackend:
 
     def __init__(self, app, base_path: str) -> None:
         self.app = app
-        self.script = backend_script(base_path)
+        self.base = "/" + base_path.strip("/") if base_path.strip("/") else ""
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD") \
@@ -65,6 +73,10 @@ class KnownBackend:
         # (Streamlit compresses what it sends when asked; the page is 8 KB: ask for it as it is, to add the script)
         scope = {**scope, "headers": [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"accept-encoding"]}
         held: dict = {}
+        path = scope.get("path", "/")
+        if self.base and (path == self.base or path.startswith(self.base + "/")):
+            path = path[len(self.base):] or "/"
+        script = backend_script(path)
 
         async def send_page(message) -> None:
             if message["type"] == "http.response.start":
@@ -78,10 +90,10 @@ class KnownBackend:
                     return
                 body = b"".join(held["body"])
                 if scope["method"] == "GET":
-                    body = body.replace(b"<head>", b"<head>" + self.script, 1)
+                    body = body.replace(b"<head>", b"<head>" + script, 1)
                     length = len(body)
                 else:  # (HEAD: no body; the length a GET's would have)
-                    length = int(held["length"] or 0) + len(self.script)
+                    length = int(held["length"] or 0) + len(script)
                 kept = [(k, v) for k, v in held["start"].get("headers", [])  # (the file's validators are not
                         if k.lower() not in (b"content-length", b"etag", b"last-modified")]  # this page's)
                 await send({**held["start"], "headers": kept + [(b"content-length", str(length).encode())]})

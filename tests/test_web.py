@@ -45,24 +45,30 @@ def test_a_page_says_where_its_server_is_before_streamlit_looks():
     inner, seen = _inner()
     status, headers, body = _call(KnownBackend(inner, base_path=""), "/complaints",
                                   headers=[(b"accept-encoding", b"gzip, br"), (b"cookie", b"a=1")])
-    script = backend_script("")
+    script = backend_script("/complaints")
     assert status == 200 and body == PAGE.replace(b"<head>", b"<head>" + script)
-    assert b'location.origin + "/"' in script
+    assert b'const page = "/complaints",' in script  # (the page's address less this is the server's)
     assert headers[b"content-length"] == str(len(body)).encode()
     assert b"etag" not in headers and headers[b"cache-control"] == b"no-cache"  # (the file's, not the page's)
     assert b"accept-encoding" not in seen["headers"] and seen["headers"][b"cookie"] == b"a=1"
 
 
-def test_under_a_base_path_the_server_is_there():
-    assert b'location.origin + "/portal/"' in backend_script("/portal/")
-    assert b'location.origin + "/portal/"' in backend_script("portal")
+def test_the_page_path_is_the_part_after_the_base_path_and_stays_text():
+    inner, _seen = _inner()
+    for base, path, page in (("portal", "/portal/complaints", b'"/complaints"'), ("/portal/", "/portal", b'""'),
+                             ("", "/", b'""'), ("", "/retailer", b'"/retailer"')):
+        _status, _headers, body = _call(KnownBackend(inner, base_path=base), path)
+        assert b"const page = " + page + b"," in body, (base, path)
+    hostile = backend_script("/</script><script>alert(1)</script>&")
+    assert b"</script><script>alert" not in hostile and hostile.count(b"</script>") == 1
+    assert b'"/\\u003c/script\\u003e' in hostile
 
 
 def test_a_head_request_gives_the_length_a_get_would():
     inner, _seen = _inner()
     status, headers, body = _call(KnownBackend(inner, base_path=""), "/retailers", method="HEAD")
     assert status == 200 and body == b""
-    assert int(headers[b"content-length"]) == len(PAGE) + len(backend_script(""))
+    assert int(headers[b"content-length"]) == len(PAGE) + len(backend_script("/retailers"))
 
 
 def test_files_endpoints_and_other_answers_pass_untouched():
