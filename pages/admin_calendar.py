@@ -26,6 +26,7 @@ from portal.ui.forms import (
     submit_button,
 )
 from portal.ui.session import page_user
+from portal.ui.tables import data_table
 from portal.ui.text import plain
 
 user = page_user("admin.manage")
@@ -62,7 +63,7 @@ else:
     st.caption(_("Confirmed against the official notice by {name} on {time}.").format(
         name=plain(confirmed.get("by_name", "")), time=fmt_datetime(datetime.fromisoformat(confirmed["at"]))))
 
-st.dataframe(
+data_table(
     pd.DataFrame([{"day": d.day, "weekday": fmt_weekday(d.day), "kind": KINDS[d.is_working_day], "name": d.name,
                    "source": SOURCES[d.source]} for d in days], columns=["day", "weekday", "kind", "name", "source"]),
     hide_index=True, key="calendar_table",

@@ -8,6 +8,7 @@ from portal.center.reference import localized_name
 from portal.i18n import _, current_language
 from portal.ui.forms import REFUSED, edit_form, form_defaults, saved, show_flash, show_input_error, submit_button
 from portal.ui.session import page_user
+from portal.ui.tables import data_table
 from portal.ui.text import plain
 
 user = page_user("admin.manage")
@@ -28,7 +29,7 @@ def department_label(department_id: int | None) -> str:
 
 st.title(_("Complaint categories"))
 show_flash()
-st.dataframe(
+data_table(
     pd.DataFrame([{"sort_order": c.sort_order, "code": c.code, "name_en": c.name_en, "name_zh": c.name_zh,
                    "department": department_label(c.default_department_id), "active": c.active}
                   for c in categories.values()]),

@@ -19,6 +19,7 @@ from portal.notifications.channels.log import (
 )
 from portal.ui.forms import REFUSED, form_defaults, show_input_error, submit_button
 from portal.ui.session import page_user
+from portal.ui.tables import data_table
 from portal.ui.text import plain
 
 user = page_user("admin.manage")
@@ -49,7 +50,7 @@ if not rows:
     st.info(_("No deliveries match."))
 else:
     st.caption(_("The newest {n} deliveries that match.").format(n=fmt_number(len(rows))))
-    st.dataframe(
+    data_table(
         pd.DataFrame([{"at": wall_clock(r.created_at), "channel": _(CHANNEL_LABELS[r.channel]),
                        "kind": _(KIND_LABELS[r.kind]), "recipient": r.recipient, "address": r.address or "",
                        "status": _(STATUS_LABELS[r.status]), "attempts": r.attempts, "reason": r.reason or "",

@@ -8,6 +8,7 @@ from portal.center.reference import localized_name
 from portal.i18n import _, current_language
 from portal.ui.forms import REFUSED, edit_form, form_defaults, saved, show_flash, show_input_error, submit_button
 from portal.ui.session import page_user
+from portal.ui.tables import data_table
 from portal.ui.text import plain
 
 user = page_user("admin.manage")
@@ -17,7 +18,7 @@ with unit_of_work(user.id) as s:
 
 st.title(_("Departments"))
 show_flash()
-st.dataframe(
+data_table(
     pd.DataFrame([{"code": d.code, "name_en": d.name_en, "name_zh": d.name_zh, "active": d.active}
                   for d in departments.values()]),
     hide_index=True, key="departments_table",

@@ -8,6 +8,7 @@ from portal.access.security_log import KIND_LABELS, describe, list_events
 from portal.center.sla import local
 from portal.i18n import _
 from portal.ui.session import page_user
+from portal.ui.tables import data_table
 
 user = page_user("admin.manage")
 st.title(_("Security events"))
@@ -21,7 +22,7 @@ with unit_of_work(user.id) as s:
 if not events:
     st.info(_("No events."))
 else:
-    st.dataframe(
+    data_table(
         pd.DataFrame([{"at": local(e.at).replace(tzinfo=None), "kind": _(KIND_LABELS[e.kind]),
                        "login": e.login or "", "user": e.user_name or "", "by": e.actor_name or "",
                        "detail": describe(e.detail)} for e in events]),

@@ -11,6 +11,7 @@ from portal.i18n import _, fmt_weekday
 from portal.incidents.labels import SUPPLY_POST_LABELS
 from portal.ui.forms import REFUSED, saved, show_flash, show_input_error, submit_button
 from portal.ui.session import page_user
+from portal.ui.tables import data_editor, data_table
 
 user = page_user("admin.manage")
 st.title(_("Supply approvers, order days and brands"))
@@ -51,10 +52,10 @@ st.caption(_("The day of the week each delivery route's retailers order: an appr
              "retailer's next one (a route without one: the next working day)."))
 WEEKDAYS = {n: fmt_weekday(date(2024, 1, n)) for n in range(1, 8)}  # 2024-01-01 was a Monday
 known = sorted(set(routes) | set(order_days))
-days = st.data_editor(pd.DataFrame({"route": known, "weekday": [WEEKDAYS.get(order_days.get(r)) for r in known]}),
-                      key="order_days", hide_index=True, disabled=["route"], column_config={
-                          "route": _("Route"), "weekday": st.column_config.SelectboxColumn(
-                              _("Order day"), options=list(WEEKDAYS.values()))})
+days = data_editor(pd.DataFrame({"route": known, "weekday": [WEEKDAYS.get(order_days.get(r)) for r in known]}),
+                   key="order_days", hide_index=True, disabled=["route"], column_config={
+                       "route": _("Route"), "weekday": st.column_config.SelectboxColumn(
+                           _("Order day"), options=list(WEEKDAYS.values()))})
 if st.button(_("Save order days"), key="order_days_save", type="primary"):
     by_name = {name: n for n, name in WEEKDAYS.items()}
     try:
@@ -69,8 +70,8 @@ if st.button(_("Save order days"), key="order_days_save", type="primary"):
         saved(_("Order days saved."), "order_days_")
 
 st.subheader(_("Brands"))
-st.dataframe(pd.DataFrame([{_("Brand"): b.name, _("Scarce or controlled"): b.scarce_or_controlled,
-                            _("Active"): b.active} for b in brands]), hide_index=True, placeholder="—")
+data_table(pd.DataFrame([{_("Brand"): b.name, _("Scarce or controlled"): b.scarce_or_controlled,
+                         _("Active"): b.active} for b in brands]), hide_index=True, placeholder="—")
 by_id = {b.id: b for b in brands}
 picked = st.selectbox(_("Brand"), [None, *by_id], format_func=lambda i: _("New brand") if i is None else by_id[i].name,
                       key="brand_pick")

@@ -14,6 +14,7 @@ from portal.errors import InputError
 from portal.i18n import LANGUAGES, _, current_language
 from portal.ui.forms import REFUSED, edit_form, form_defaults, saved, show_flash, show_input_error, submit_button
 from portal.ui.session import page_user
+from portal.ui.tables import data_table
 from portal.ui.text import plain
 
 user = page_user("admin.manage")
@@ -44,7 +45,7 @@ def role_label(role: str) -> str:
 
 st.title(_("Users"))
 show_flash()
-st.dataframe(
+data_table(
     pd.DataFrame([{"login": u.login, "name": u.name, "staff_id": u.staff_id,
                    "department": department_label(u.department_id) if u.department_id else "",
                    "roles": [role_label(r) for r in u.roles], "active": u.active,

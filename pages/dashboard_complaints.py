@@ -16,6 +16,7 @@ from portal.dashboards.report import COUNT, DAYS, PERCENT, Figure, format_change
 from portal.i18n import N_, _, fmt_datetime
 from portal.ui.dashboard import chart_card, dashboard_filters, figure_row, grid_link, section_tabs
 from portal.ui.session import page_user
+from portal.ui.tables import data_table
 
 GRID = "pages/complaints.py"
 
@@ -156,7 +157,7 @@ def repeat_complainants(repeaters) -> None:
             n=total, k=int(repeaters["their_complaints"].iloc[0])))
         linkable = can(user, "retailers.view_phone")
         table = repeaters.assign(last_received=repeaters["last_received"].map(fmt_datetime))
-        picked = st.dataframe(
+        picked = data_table(
             table[["phone", "complainant", "complaints", "last_received"]], hide_index=True, key="repeaters",
             on_select="rerun" if linkable else "ignore", selection_mode="single-row", column_config={
                 "phone": _("Phone"), "complainant": _("Complainant"), "complaints": _("Complaints"),

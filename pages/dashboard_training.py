@@ -18,6 +18,7 @@ from portal.training.labels import SESSION_STATE_LABELS
 from portal.training.ui.common import while_unchanged
 from portal.ui.dashboard import GridLink, chart_card, dashboard_filters, figure_row, grid_link
 from portal.ui.session import page_user
+from portal.ui.tables import data_table
 
 PLAN, COVERAGE, SESSION = "pages/training_plan.py", "pages/training_coverage.py", "pages/training_session.py"
 SHOWN_SESSIONS = 100
@@ -134,7 +135,7 @@ shown = pd.DataFrame({
     "evaluated": [f"{e} / {r}" + (" ✓" if e >= r else " ⚠") if h else "" for e, r, h in
                   zip(sessions["evaluated"], sessions["required"], held, strict=True)],
     "score": sessions[["score_content", "score_trainer", "score_usefulness"]].mean(axis=1)})
-st.dataframe(shown, hide_index=True, key="dash_training_table", column_config={
+data_table(shown, hide_index=True, key="dash_training_table", column_config={
     "open": st.column_config.ButtonColumn("", key="dash_training_table.open", type="tertiary", width=60,
                                           help=_("Open the session")),
     "when": st.column_config.TextColumn(_("Start")), "title": st.column_config.TextColumn(_("Session")),

@@ -8,6 +8,7 @@ from portal.home import OVERVIEWS, home_summary, overview
 from portal.i18n import _, current_language, fmt_datetime, fmt_number
 from portal.incidents.ui.panels import my_actions_panel
 from portal.ui.session import page_user
+from portal.ui.tables import data_table
 from portal.ui.text import plain
 
 user = page_user()
@@ -56,10 +57,10 @@ if summary.worker is not None:  # admins: is a worker running the queue, and whe
             st.warning(_("Worker: not running — notifications wait until one starts (`python -m portal worker`)"),
                        icon=":material/warning:")
         if health.scans:
-            st.dataframe([{_("Scan"): line.title, _("Last run"): fmt_datetime(line.started_at) or _("not yet"),
-                           _("Duration (ms)"): fmt_number(line.duration_ms, 1),
-                           _("Rows read"): fmt_number(line.rows_read), _("Notices made"): fmt_number(line.made),
-                           _("Error"): line.error or ""} for line in health.scans], hide_index=True, key="worker_scans")
+            data_table([{_("Scan"): line.title, _("Last run"): fmt_datetime(line.started_at) or _("not yet"),
+                        _("Duration (ms)"): fmt_number(line.duration_ms, 1),
+                        _("Rows read"): fmt_number(line.rows_read), _("Notices made"): fmt_number(line.made),
+                        _("Error"): line.error or ""} for line in health.scans], hide_index=True, key="worker_scans")
         else:
             st.caption(_("No periodic scans yet: no rule watches the clock."))
 

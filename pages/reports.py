@@ -8,6 +8,7 @@ from portal.dashboards.report import format_change, format_value, shown, to_html
 from portal.i18n import _, current_language, set_language
 from portal.ui.dashboard import draw_chart
 from portal.ui.session import page_user
+from portal.ui.tables import data_table
 
 user = page_user("dashboards.view")
 st.title(_("Monthly reports"))
@@ -61,4 +62,4 @@ for title, table in report.tables:
     if table.empty:
         st.caption(_("No rows."))
     else:
-        st.dataframe(shown(table), hide_index=True)
+        data_table(shown(table), hide_index=True)

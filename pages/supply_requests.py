@@ -18,6 +18,7 @@ from portal.ui import grid
 from portal.ui.forms import REFUSED, form_defaults, saved, show_flash, show_input_error, submit_button
 from portal.ui.page_part import page_part
 from portal.ui.session import page_user
+from portal.ui.tables import data_editor, data_table
 from portal.ui.text import plain
 from portal.ui.view_state import current_view
 
@@ -71,11 +72,11 @@ if "new" in shown:
             reason = left.selectbox(_("Reason") + " *", SUPPLY_REASONS, key=P + "reason",
                                     format_func=lambda v: _(SUPPLY_REASON_LABELS[v]))
             event = right.date_input(_("Event date") + " *", key=P + "event")
-            lines = st.data_editor(pd.DataFrame({"brand": [b.name for b in ordinary],
-                                                 "quantity": pd.Series([None] * len(ordinary), dtype="Int64")}),
-                                   key=P + "lines", hide_index=True, disabled=["brand"], column_config={
-                                       "brand": _("Brand"),
-                                       "quantity": st.column_config.NumberColumn(_("Cartons"), min_value=0, step=1)})
+            lines = data_editor(pd.DataFrame({"brand": [b.name for b in ordinary],
+                                              "quantity": pd.Series([None] * len(ordinary), dtype="Int64")}),
+                                key=P + "lines", hide_index=True, disabled=["brand"], column_config={
+                                    "brand": _("Brand"),
+                                    "quantity": st.column_config.NumberColumn(_("Cartons"), min_value=0, step=1)})
             note = st.text_area(_("Note"), key=P + "note", height=68)
             st.caption(_("Only retailers with the integrity flag; scarce or controlled brands are not supplied: "
                          "{brands}.").format(brands="、".join(plain(b.name) for b in brands if b.scarce_or_controlled)
@@ -132,11 +133,11 @@ with shown["day"]:
     day = st.date_input(_("Order day"), value=today() + timedelta(days=1), key="supply_order_day")
     with unit_of_work(user.id) as s:
         joining = ix.supply_for_order_day(s, actor=user, day=day)
-    st.dataframe(pd.DataFrame([{_("Reference"): r.reference, _("Retailer"): r.shop_name,
-                                _("Licence number"): r.license_no, _("Route"): r.route or "",
-                                _("Brands"): r.lines, _("Cartons"): r.total_quantity,
-                                _("Event date"): fmt_date(r.event_date)} for r in joining]), hide_index=True,
-                 placeholder="—")
+    data_table(pd.DataFrame([{_("Reference"): r.reference, _("Retailer"): r.shop_name,
+                             _("Licence number"): r.license_no, _("Route"): r.route or "",
+                             _("Brands"): r.lines, _("Cartons"): r.total_quantity,
+                             _("Event date"): fmt_date(r.event_date)} for r in joining]), hide_index=True,
+              placeholder="—")
     if not joining:
         st.caption(_("No approved requests join the orders of {day}.").format(day=fmt_date(day)))
 

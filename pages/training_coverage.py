@@ -18,6 +18,7 @@ from portal.training.ui.common import cached_coverage, forget_coverage, session_
 from portal.training.ui.roster import overflow_question, show_refusals, sign_up_retailers
 from portal.ui.forms import show_flash
 from portal.ui.session import page_user
+from portal.ui.tables import data_table
 
 PAGE = 100
 user = page_user("training.view")
@@ -56,14 +57,14 @@ for dim, tab in zip(names, st.tabs(list(titles.values())), strict=True):
         frame = pd.DataFrame([{"group": names[dim](r.key), "active": r.active, "trained": r.trained,
                                "share": r.share or 0.0, "target": "✓" if r.meets_target else ""}
                               for r in report.by[dim]], columns=["group", "active", "trained", "share", "target"])
-        picked = st.dataframe(frame, hide_index=True, key=f"coverage_{dim}", on_select="rerun",
-                              selection_mode="single-row", column_config={
-                                  "group": st.column_config.TextColumn(titles[dim]),
-                                  "active": st.column_config.NumberColumn(_("Active retailers")),
-                                  "trained": st.column_config.NumberColumn(_("Trained")),
-                                  "share": st.column_config.ProgressColumn(_("Coverage"), min_value=0, max_value=1,
-                                                                           format="percent"),
-                                  "target": st.column_config.TextColumn(_("90% reached"), width="small")})
+        picked = data_table(frame, hide_index=True, key=f"coverage_{dim}", on_select="rerun",
+                           selection_mode="single-row", column_config={
+                               "group": st.column_config.TextColumn(titles[dim]),
+                               "active": st.column_config.NumberColumn(_("Active retailers")),
+                               "trained": st.column_config.NumberColumn(_("Trained")),
+                               "share": st.column_config.ProgressColumn(_("Coverage"), min_value=0, max_value=1,
+                                                                        format="percent"),
+                               "target": st.column_config.TextColumn(_("90% reached"), width="small")})
         clicked = report.by[dim][picked.selection.rows[0]].key if picked.selection.rows else None
         if clicked is not None and st.session_state.get(f"coverage_{dim}_applied") != clicked:
             st.session_state[f"untrained_{dim}"] = clicked  # one click: this group's untrained retailers below
@@ -110,7 +111,7 @@ table = pd.DataFrame([{
     _("District"): r["district"], _("Business type"): business_type_label(r["business_type"]),
     _("Star rating"): r["star_rating"], _("Customer manager"): r["manager"] or "",
     _("Upcoming session"): places[r["id"]].label() if r["id"] in places else ""} for r in rows])
-chosen = st.dataframe(table, hide_index=True, key="untrained_table", on_select="rerun", selection_mode="multi-row")
+chosen = data_table(table, hide_index=True, key="untrained_table", on_select="rerun", selection_mode="multi-row")
 if len(rows) < matching:
     st.caption(_("Showing the first {n}; narrow the filters to see others.").format(n=len(rows)))
 

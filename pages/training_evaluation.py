@@ -12,6 +12,7 @@ from portal.training.labels import SCORE_LABELS
 from portal.training.ui.common import attempt, pick_session
 from portal.ui.forms import form_defaults, guarded_callback, show_flash, submit_button
 from portal.ui.session import page_user
+from portal.ui.tables import data_table
 from portal.ui.text import plain
 
 user = page_user("training.manage")
@@ -88,8 +89,8 @@ elif summary.attendees:
 
 if summary.evaluated:
     st.subheader(_("Results"))
-    st.dataframe(pd.DataFrame([{_("Question"): _(SCORE_LABELS[n]), _("Average (1–5)"): summary.averages[n]}
-                               for n in SCORES]), hide_index=True, key="evaluation_averages",
-                 column_config={_("Average (1–5)"): st.column_config.NumberColumn(format="%.2f")})
+    data_table(pd.DataFrame([{_("Question"): _(SCORE_LABELS[n]), _("Average (1–5)"): summary.averages[n]}
+                            for n in SCORES]), hide_index=True, key="evaluation_averages",
+              column_config={_("Average (1–5)"): st.column_config.NumberColumn(format="%.2f")})
     for comment in summary.comments:
         st.markdown(f"> {plain(comment)}")

@@ -11,6 +11,7 @@ from portal.training.rules import next_month
 from portal.training.ui.common import attempt, month_label, month_picker, today
 from portal.ui.forms import form_defaults, show_flash, submit_button
 from portal.ui.session import page_user
+from portal.ui.tables import data_table
 from portal.ui.text import plain
 
 user = page_user("training.view")
@@ -36,7 +37,7 @@ else:
 if status.missing:
     st.markdown(_("**Not submitted yet:** {names}").format(
         names=fmt_list(plain(departments[d.department_id]) for d in status.missing)))
-st.dataframe(pd.DataFrame([{
+data_table(pd.DataFrame([{
     _("Department"): departments[d.department_id], _("Needs"): d.needs, _("Submitted"): d.submitted,
     _("Not submitted"): d.unsubmitted, _("Last submitted"): fmt_datetime(d.last_submitted_at),
     _("Late"): _("Yes") if d.late else ""} for d in status.departments]), hide_index=True, key="needs_departments")
@@ -75,7 +76,7 @@ if can(user, "training.manage"):
 
 if topics:
     st.subheader(_("Requested topics"))
-    st.dataframe(pd.DataFrame(topics, columns=[_("Topic"), _("Retailers")]), hide_index=True, key="needs_topics")
+    data_table(pd.DataFrame(topics, columns=[_("Topic"), _("Retailers")]), hide_index=True, key="needs_topics")
 head, export = st.columns([3, 1], vertical_alignment="bottom")
 head.subheader(_("All needs for {month}").format(month=month_label(month)))
 rows = [{_("Department"): departments.get(n["department_id"], ""), _("Licence number"): n["license_no"],
@@ -84,4 +85,4 @@ rows = [{_("Department"): departments.get(n["department_id"], ""), _("Licence nu
 export.download_button(_("Export {format}").format(format="XLSX"), key="needs_export", on_click="ignore",
                        data=tr.summary_file(rows, "xlsx", _("Training needs")), icon=":material/download:",
                        file_name=f"training-needs-{month.isoformat()[:7]}.xlsx", disabled=not rows)
-st.dataframe(pd.DataFrame(rows), hide_index=True, key="needs_list")
+data_table(pd.DataFrame(rows), hide_index=True, key="needs_list")

@@ -164,3 +164,16 @@ def test_tests_mirror_the_packages():
     assert {f for f in folders - {"support", "property", "db"} if not (ROOT / "portal" / f / "__init__.py").exists()} \
         == set()
     assert {a for a in AREAS if a not in folders} == set()
+
+
+def test_every_table_is_drawn_through_portal_ui_tables():
+    """Streamlit writes "None" in English in every empty cell unless told otherwise: the portal's tables go through
+    portal/ui/tables.py, which tells it (and so nothing else calls st.dataframe / st.data_editor)."""
+    files = [*modules().values(), *(ROOT / "pages").glob("*.py"), ROOT / "streamlit_app.py"]
+    direct = set()
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in ("dataframe", "data_editor") \
+                    and isinstance(node.value, ast.Name) and node.value.id == "st":
+                direct.add(str(path.relative_to(ROOT)))
+    assert direct == {"portal/ui/tables.py"}

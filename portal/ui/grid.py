@@ -32,6 +32,7 @@ from portal.ui.columns import OPEN, SELECT, grid_config, page_frame
 from portal.ui.forms import guarded_callback, keep_also, retried, saving_as
 from portal.ui.header_sort import EDITOR_HEADER_GUARD, HEADER_ROW, frame_sorting, sort_strip
 from portal.ui.record_nav import FROM, from_param, link_pages
+from portal.ui.tables import data_editor, data_table
 from portal.ui.text import plain
 from portal.ui.view_state import cursor, key, remember_cursor, seed, update_view, write_view
 
@@ -323,14 +324,14 @@ def show_grid(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Look
         sort_strip(spec, user, view)
     with st.container(key=key(spec, "grid")):
         if editable or selectable:
-            st.data_editor(frame, key=editor_key(spec), column_config=config, column_order=order, hide_index=True,
-                           disabled=[f.name for f in fields if f.name not in editable] + [OPEN],
-                           alt=_(spec.label), height="auto" if len(page.rows) <= 20 else 600, placeholder="",
-                           row_height=row_height)
+            data_editor(frame, key=editor_key(spec), column_config=config, column_order=order, hide_index=True,
+                        disabled=[f.name for f in fields if f.name not in editable] + [OPEN],
+                        alt=_(spec.label), height="auto" if len(page.rows) <= 20 else 600, placeholder="",
+                        row_height=row_height)
         else:  # a header click sorts the whole view on the server
-            st.dataframe(frame, column_config=config, column_order=order, hide_index=True, alt=_(spec.label),
-                         height="auto" if len(page.rows) <= 20 else 600, placeholder="", row_height=row_height,
-                         **frame_sorting(spec, user))
+            data_table(frame, column_config=config, column_order=order, hide_index=True, alt=_(spec.label),
+                      height="auto" if len(page.rows) <= 20 else 600, placeholder="", row_height=row_height,
+                      **frame_sorting(spec, user))
     live.changed_rows(spec, user, [{"id": r["id"], "version": r["version"], spec.title_field: r.get(spec.title_field)}
                                    for r in page.rows])  # rows others changed since drawn, checked every few seconds
     if editable:  # batching: several edits checked and saved together, or none (e.g. a row's related fields)

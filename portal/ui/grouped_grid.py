@@ -39,6 +39,7 @@ from portal.records.validation import Lookups
 from portal.records.view import MAX_GROUP_LEVELS, ViewState
 from portal.ui.columns import OPEN, choice_label, grid_config, page_frame
 from portal.ui.grid import exit_on_open
+from portal.ui.tables import data_table
 from portal.ui.text import plain
 from portal.ui.view_state import key, read_view, update_view
 
@@ -206,8 +207,8 @@ def _rows(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Lookups,
     fields = spec.visible_fields(view.columns)
     frame = page_frame(fields, page.rows, editable=set(), selectable=False)
     config = grid_config(fields, editable=set(), lookups=lookups, open_key=gkey + ".open", selectable=False)
-    st.dataframe(frame, column_config=config, column_order=[OPEN] + [f.name for f in fields], hide_index=True,
-                 alt=_(spec.label), height="auto" if len(page.rows) <= 20 else 420, placeholder="")
+    data_table(frame, column_config=config, column_order=[OPEN] + [f.name for f in fields], hide_index=True,
+              alt=_(spec.label), height="auto" if len(page.rows) <= 20 else 420, placeholder="")
     exit_on_open(spec, record_page, gkey + ".open", page)
     first = (shown - 1) * page.page_size + 1
     with st.container(horizontal=True, vertical_alignment="center", key=gkey + ".pager"):

@@ -11,6 +11,7 @@ from portal.records.fields import TableSpec
 from portal.records.history import record_history
 from portal.records.linked import OPENS, LinkedSection, linked_sections, shown_columns
 from portal.ui.columns import OPEN
+from portal.ui.tables import data_table
 from portal.ui.text import plain
 
 
@@ -29,8 +30,8 @@ def history_table(spec: TableSpec, user: CurrentUser, record_id: int) -> None:
         _("Before"): [c.old for c in changes],
         _("After"): [c.new for c in changes],
     })
-    st.dataframe(frame, hide_index=True, alt=_("History of changes"), key=f"{spec.name}.history",
-                 height="auto" if len(changes) <= 15 else 460)
+    data_table(frame, hide_index=True, alt=_("History of changes"), key=f"{spec.name}.history",
+              height="auto" if len(changes) <= 15 else 460)
 
 
 def linked_records(spec: TableSpec, user: CurrentUser, record_id: int) -> None:
@@ -58,8 +59,8 @@ def _linked_table(spec: TableSpec, section: LinkedSection, rows: list[dict]) -> 
         frame.insert(0, OPEN, ":material/open_in_new:")
         config[OPEN] = st.column_config.ButtonColumn("", key=click_key, type="tertiary", width=40,
                                                      help=_("Open the record"))
-    st.dataframe(frame, hide_index=True, alt=_(section.title), column_config=config,
-                 key=f"{spec.name}.linked.{section.key}")
+    data_table(frame, hide_index=True, alt=_(section.title), column_config=config,
+              key=f"{spec.name}.linked.{section.key}")
     click = st.session_state.get(click_key) if clickable else None
     if click is not None:
         st.switch_page(section.record_page, query_params=rows[int(click["row"])][OPENS])

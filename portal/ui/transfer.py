@@ -19,6 +19,7 @@ from portal.records.tabular import MAX_BYTES, ImportFileError, Sheet, read_table
 from portal.records.validation import Lookups
 from portal.records.view import ViewState
 from portal.ui.grid import flash, reset_editor
+from portal.ui.tables import data_editor, data_table
 from portal.ui.text import plain
 from portal.ui.view_state import key
 
@@ -67,13 +68,13 @@ def _mapping(spec: TableSpec, user: CurrentUser, sheet: Sheet) -> list[str | Non
         "sample": [str(first[i]) if i < len(first) and first[i] is not None else "" for i in range(len(sheet.headers))],
         "field": pd.Series(auto_mapping(spec, sheet.headers, user), dtype="object"),
     })
-    edited = st.data_editor(frame, key=key(spec, "import.mapping"), hide_index=True, num_rows="fixed",
-                            disabled=["column", "sample"], alt=_("Column mapping"), column_config={
-                                "column": st.column_config.TextColumn(_("Column in the file")),
-                                "sample": st.column_config.TextColumn(_("First row")),
-                                "field": st.column_config.SelectboxColumn(
-                                    _("Imported into"), options=fields,
-                                    format_func=lambda n: _(spec.field(n).label))})
+    edited = data_editor(frame, key=key(spec, "import.mapping"), hide_index=True, num_rows="fixed",
+                         disabled=["column", "sample"], alt=_("Column mapping"), column_config={
+                             "column": st.column_config.TextColumn(_("Column in the file")),
+                             "sample": st.column_config.TextColumn(_("First row")),
+                             "field": st.column_config.SelectboxColumn(
+                                 _("Imported into"), options=fields,
+                                 format_func=lambda n: _(spec.field(n).label))})
     return [n if isinstance(n, str) and n else None for n in edited["field"]]
 
 
@@ -99,8 +100,8 @@ def _preview(spec: TableSpec, plan: ImportPlan, lookups: Lookups) -> None:
     if not rows:
         return
     st.caption(_("The first new records as they will be imported:"))
-    st.dataframe(pd.DataFrame(rows, columns=[_("Row"), *(_(f.label) for f in fields)]), hide_index=True,
-                 alt=_("Preview of the import"))
+    data_table(pd.DataFrame(rows, columns=[_("Row"), *(_(f.label) for f in fields)]), hide_index=True,
+              alt=_("Preview of the import"))
 
 
 def _changes(spec: TableSpec, plan: ImportPlan, lookups: Lookups) -> None:
@@ -112,9 +113,9 @@ def _changes(spec: TableSpec, plan: ImportPlan, lookups: Lookups) -> None:
     st.caption(_("The import will change {n} fields of existing records:").format(n=len(plan.changes)))
     rows = [(c.row, str(c.key), _(spec.field(c.field).label), _shown(spec.field(c.field), c.old, lookups),
              _shown(spec.field(c.field), c.new, lookups)) for c in plan.changes[:CHANGES_SHOWN]]
-    st.dataframe(pd.DataFrame(rows, columns=[_("Row"), _(spec.field(plan.key_field).label), _("Field"),
-                                             _("Now"), _("After the import")]),
-                 hide_index=True, alt=_("Changes the import will make"))
+    data_table(pd.DataFrame(rows, columns=[_("Row"), _(spec.field(plan.key_field).label), _("Field"),
+                                          _("Now"), _("After the import")]),
+              hide_index=True, alt=_("Changes the import will make"))
     if len(plan.changes) > CHANGES_SHOWN:
         st.caption(_("Showing the first {n} of {total} changes.").format(n=CHANGES_SHOWN, total=len(plan.changes)))
 
@@ -126,9 +127,9 @@ def _report(spec: TableSpec, plan: ImportPlan) -> None:
     cols[2].metric(_("Existing records"), len(plan.rows) - plan.to_insert)
     cols[3].metric(_("Rows with problems"), plan.bad_rows)
     if plan.errors:
-        st.dataframe(pd.DataFrame([(e.row, e.field, e.message) for e in plan.errors[:ERRORS_SHOWN]],
-                                  columns=[_("Row"), _("Field"), _("Problem")]), hide_index=True,
-                     alt=_("Problems found in the file"))
+        data_table(pd.DataFrame([(e.row, e.field, e.message) for e in plan.errors[:ERRORS_SHOWN]],
+                               columns=[_("Row"), _("Field"), _("Problem")]), hide_index=True,
+                  alt=_("Problems found in the file"))
         if len(plan.errors) > ERRORS_SHOWN:
             st.caption(_("Showing the first {n} of {total} problems.").format(n=ERRORS_SHOWN,
                                                                              total=len(plan.errors)))

@@ -13,6 +13,7 @@ from portal.center.workdays import WorkCalendar
 from portal.complaints.display import SLA_MARKS, SLA_STYLES, center_time, sla_level, working_time
 from portal.complaints.labels import STATE_LABELS
 from portal.i18n import _
+from portal.ui.tables import data_table
 
 COMPLAINT_PAGE = "pages/complaint.py"
 
@@ -77,8 +78,8 @@ def complaint_table(complaints: list[Complaint], *, actor: CurrentUser, now: dat
         "why": st.column_config.TextColumn(_("On my list as")),
         "description": st.column_config.TextColumn(_("Description"), width="large"),
     }
-    st.dataframe(styled, column_config=config, hide_index=True, key=key, alt=_("Complaints"),
-                 height="auto" if len(complaints) <= 20 else 640)
+    data_table(styled, column_config=config, hide_index=True, key=key, alt=_("Complaints"),
+              height="auto" if len(complaints) <= 20 else 640)
     click = st.session_state.get(key + ".open")
     if click is not None and int(click["row"]) < len(complaints):
         st.switch_page(COMPLAINT_PAGE, query_params={"id": str(complaints[int(click["row"])].id)})

@@ -27,6 +27,7 @@ from portal.complaints.queries import LinkedIncident, TimelineEntry
 from portal.i18n import _
 from portal.incidents.labels import STATUS_LABELS as INCIDENT_STATUS_LABELS
 from portal.ui import nav
+from portal.ui.tables import data_table
 from portal.ui.text import plain
 
 
@@ -154,7 +155,7 @@ def linked(c: Complaint, *, retailer: str | None, original: str | None, duplicat
             query_params={"id": str(d.id)})
     if follow_ups:
         st.markdown(bold(_("Follow-ups")))
-        st.dataframe(pd.DataFrame({
+        data_table(pd.DataFrame({
             _("When"): [center_time(f.at) for f in follow_ups],
             _("Level"): [_(FOLLOW_UP_LEVEL_LABELS[f.level]) for f in follow_ups],
             _("Satisfaction"): [_(SATISFACTION_LABELS[f.satisfaction]) for f in follow_ups],

@@ -14,6 +14,7 @@ from portal.notifications.channels.retailer_status import MessageStatus
 from portal.training.labels import CHANNEL_LABELS, NOTIFY_METHOD_LABELS, SIGN_UP_STATE_LABELS
 from portal.training.ui.common import attempt
 from portal.ui.forms import REFUSED, flash, forget, retried, saved, show_input_error, submit_button
+from portal.ui.tables import data_table
 from portal.ui.text import plain
 
 
@@ -82,7 +83,7 @@ def _columns() -> dict:
 
 
 def _table(key: str, rows: list[dict], messages: Messages = None) -> None:
-    st.dataframe(_frame(rows, messages), hide_index=True, key=key, column_config=_columns())
+    data_table(_frame(rows, messages), hide_index=True, key=key, column_config=_columns())
 
 
 def _label(row: dict) -> str:
@@ -252,14 +253,14 @@ def absentee_panel(user: CurrentUser, ts: TrainingSession, messages: Messages = 
     if not rows:
         st.caption(_("No absentees recorded."))
         return
-    st.dataframe(pd.DataFrame([{_("Licence number"): r["license_no"], _("Shop name"): r["shop_name"],
-                                _("Owner"): r["owner_name"],
-                                pgettext("absence", "Reason"): (_("Excused") + ": " if r["excused"] else "")
-                                + (r["absence_reason"] or ""),
-                                pgettext("follow-up call", "Called"): fmt_datetime(r["follow_up_at"])}
-                               | ({} if messages is None else {_("Text message"): _message(messages, r)})
-                               for r in rows]),
-                 hide_index=True, key="absentee_table")
+    data_table(pd.DataFrame([{_("Licence number"): r["license_no"], _("Shop name"): r["shop_name"],
+                             _("Owner"): r["owner_name"],
+                             pgettext("absence", "Reason"): (_("Excused") + ": " if r["excused"] else "")
+                             + (r["absence_reason"] or ""),
+                             pgettext("follow-up call", "Called"): fmt_datetime(r["follow_up_at"])}
+                            | ({} if messages is None else {_("Text message"): _message(messages, r)})
+                            for r in rows]),
+              hide_index=True, key="absentee_table")
     if not can(user, "training.manage"):
         return
     absentee = {r["id"]: r for r in rows}
