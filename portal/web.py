@@ -66,16 +66,15 @@ class KnownBackend:
         self.base = "/" + base_path.strip("/") if base_path.strip("/") else ""
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD") \
-                or scope.get("path", "/").startswith(ASSET_PREFIXES):
+        path = scope.get("path", "/")  # (the part after the base path)
+        if self.base and (path == self.base or path.startswith(self.base + "/")):
+            path = path[len(self.base):] or "/"
+        if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD") or path.startswith(ASSET_PREFIXES):
             await self.app(scope, receive, send)
             return
         # (Streamlit compresses what it sends when asked; the page is 8 KB: ask for it as it is, to add the script)
         scope = {**scope, "headers": [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"accept-encoding"]}
         held: dict = {}
-        path = scope.get("path", "/")
-        if self.base and (path == self.base or path.startswith(self.base + "/")):
-            path = path[len(self.base):] or "/"
         script = backend_script(path)
 
         async def send_page(message) -> None:

@@ -81,6 +81,10 @@ def test_files_endpoints_and_other_answers_pass_untouched():
         got_status, headers, body = _call(KnownBackend(inner, base_path=""), path,
                                           headers=[(b"accept-encoding", b"gzip")])
         assert (got_status, body, headers[b"etag"]) == (status, PAGE, b'"file"'), path
+    inner, seen = _inner(content_type=b"application/javascript")  # a file under a base path: asked for as it was
+    _call(KnownBackend(inner, base_path="portal"), "/portal/static/js/index.js",
+          headers=[(b"accept-encoding", b"gzip")])
+    assert seen["headers"][b"accept-encoding"] == b"gzip"
     inner, _seen = _inner()
     status, headers, body = _call(KnownBackend(inner, base_path=""), "/complaints", method="POST")
     assert body == PAGE
