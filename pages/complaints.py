@@ -1,14 +1,15 @@
 """All complaints (supervisor grid): every field filterable and sortable, SLA quick filters, saved views such as
 "overdue by department", export, and bulk assign / bulk close of invalid ones. Others see the rows they may.
 
-Everything below the title is one part of the page (portal/ui/page_part.py): a quick filter, search, sort, page or
-selection reruns that part only."""
+Everything below the title is one part of the page (portal/ui/page_part.py): a quick filter, search or sort reruns
+that part only; the grid's rows, bulk panel and pager are a smaller part in it: paging and ticking rows rerun those
+alone."""
 import streamlit as st
 
 import portal.complaints.kanban  # noqa: F401  (the kanban board's moves)
 from db.engine import unit_of_work
 from portal.access.auth import CurrentUser, can
-from portal.complaints.queries import complaint_staff
+from portal.complaints.queries import StaffMember, complaint_staff
 from portal.complaints.table import COMPLAINTS, DEPARTMENTS, ensure_shared_views
 from portal.complaints.ui.bulk import bulk_panel, quick_filters, waiting_exits
 from portal.i18n import _, fmt_list
@@ -17,7 +18,7 @@ from portal.ui import filter_bar, grid, grouped_grid, layouts, saved_views, tran
 from portal.ui.page_part import page_part
 from portal.ui.session import page_user
 from portal.ui.text import plain
-from portal.ui.view_state import current_view
+from portal.ui.view_state import current_view, read_view
 
 RECORD_PAGE = "pages/complaint.py"
 PERMISSION = "complaints.view"
@@ -53,6 +54,13 @@ def complaints(user: CurrentUser) -> None:
     if layouts.show(COMPLAINTS, user, view, lookups, RECORD_PAGE) or \
             grouped_grid.show_groups(COMPLAINTS, user, view, lookups, RECORD_PAGE):
         return
+    rows(lookups, staff)
+
+
+@page_part(PERMISSION, within=complaints)
+def rows(user: CurrentUser, lookups: Lookups, staff: list[StaffMember]) -> None:
+    supervisor = can(user, "complaints.supervise")
+    view, _ignored = read_view(COMPLAINTS)  # (the URL's, now: this part reruns alone after a page button)
     page, selected = grid.show_grid(COMPLAINTS, user, view, lookups, RECORD_PAGE, selectable=supervisor)
     bulk_panel(user, page, selected, lookups.link_titles.get(DEPARTMENTS.name, {}), staff)
     grid.pager(COMPLAINTS, view, page)

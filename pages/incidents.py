@@ -1,7 +1,7 @@
 """All incidents (open and closed): search, filter, sort and export through the records layer.
 
-Everything below the title is one part of the page (portal/ui/page_part.py): a search, filter, sort or page reruns
-that part only."""
+Everything below the title is one part of the page (portal/ui/page_part.py): a search, filter or sort reruns that part
+only; the grid's rows and pager are a smaller part in it: paging reruns those alone."""
 import streamlit as st
 
 import portal.incidents.kanban  # noqa: F401  (the kanban board's moves)
@@ -14,7 +14,7 @@ from portal.ui import filter_bar, grid, grouped_grid, layouts, saved_views, tran
 from portal.ui.page_part import page_part
 from portal.ui.session import page_user
 from portal.ui.text import plain
-from portal.ui.view_state import current_view
+from portal.ui.view_state import current_view, read_view
 
 RECORD_PAGE = "pages/incident.py"
 PERMISSION = "incidents.view"
@@ -40,6 +40,12 @@ def incidents(user: CurrentUser) -> None:
     if layouts.show(INCIDENTS, user, view, lookups, RECORD_PAGE) or \
             grouped_grid.show_groups(INCIDENTS, user, view, lookups, RECORD_PAGE):
         return
+    rows(lookups)
+
+
+@page_part(PERMISSION, within=incidents)
+def rows(user: CurrentUser, lookups: Lookups) -> None:
+    view, _ignored = read_view(INCIDENTS)  # (the URL's, now: this part reruns alone after a page button)
     page, _selected = grid.show_grid(INCIDENTS, user, view, lookups, RECORD_PAGE)
     grid.pager(INCIDENTS, view, page)
     grouped_grid.totals_row(INCIDENTS, user, view)

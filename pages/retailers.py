@@ -1,7 +1,8 @@
 """Retailer directory (零售客户): search, filter, sort and edit in place; bulk changes, import and export.
 
-Everything below the title is one part of the page (portal/ui/page_part.py): a search, filter, sort, page or edit
-reruns that part only."""
+Everything below the title is one part of the page (portal/ui/page_part.py): a search, filter or sort reruns that
+part only; the grid's rows, bulk bar and pager are a smaller part in it: paging, ticking rows and an edit rerun
+those alone."""
 import streamlit as st
 
 from db.engine import unit_of_work
@@ -15,7 +16,7 @@ from portal.ui.page_part import page_part
 from portal.ui.session import page_user
 from portal.ui.text import plain
 from portal.ui.undo_panel import undo_panel
-from portal.ui.view_state import current_view
+from portal.ui.view_state import current_view, read_view
 
 RECORD_PAGE = "pages/retailer.py"
 PERMISSION = "retailers.view"
@@ -43,11 +44,17 @@ def directory(user: CurrentUser) -> None:
         grid.show_flash()  # (an undo's result)
         undo_panel(RETAILERS, user)  # the last bulk change or import is undone from a grouped view too
     else:
-        page, selected = grid.show_grid(RETAILERS, user, view, lookups, RECORD_PAGE)
-        bulk_bar.bulk_bar(RETAILERS, user, page, selected, lookups)
-        grid.pager(RETAILERS, view, page)
-        grouped_grid.totals_row(RETAILERS, user, view)
+        rows(lookups)
     transfer.import_section(RETAILERS, user, lookups)
+
+
+@page_part(PERMISSION, within=directory)
+def rows(user: CurrentUser, lookups: Lookups) -> None:
+    view, _ignored = read_view(RETAILERS)  # (the URL's, now: this part reruns alone after a page button)
+    page, selected = grid.show_grid(RETAILERS, user, view, lookups, RECORD_PAGE)
+    bulk_bar.bulk_bar(RETAILERS, user, page, selected, lookups)
+    grid.pager(RETAILERS, view, page)
+    grouped_grid.totals_row(RETAILERS, user, view)
 
 
 directory()

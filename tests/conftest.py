@@ -260,7 +260,12 @@ def outage(engine):
 
 # The fixtures of AppTest tests and browser tests (kept in tests/support/, imported last: they read TEST_PASSWORD
 # from here). Tests live beside the area they test (tests/<area>/), whatever their kind.
-from tests.support.app import english_in_the_test_thread, fresh_data_caches, signed_in  # noqa: E402, F401
+from tests.support.app import (  # noqa: E402, F401
+    english_in_the_test_thread,
+    fresh_data_caches,
+    pages_known_to_runs_of_parts,
+    signed_in,
+)
 from tests.support.browser import (  # noqa: E402, F401
     base_url,
     browser,

@@ -299,7 +299,8 @@ def show_grid(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Look
     if editable:
         keep_also(key(spec, "edits"), functools.partial(keep_edits, spec))  # (before a save that may fail)
         if saves_at_once(spec) and saving_as(key(spec, "save"), lambda: _save_at_once(spec, user, page)):
-            page = _page(spec, user, view)  # the saved rows, read afresh
+            show_flash()  # said as soon as it is saved, before the rows are read afresh
+            page = _page(spec, user, view)
     show_flash()
     if not page.rows and view.page > 1 and page.total:
         write_view(view.with_(page=page.page_count))

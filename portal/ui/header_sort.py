@@ -18,6 +18,7 @@ from portal.access.auth import CurrentUser
 from portal.i18n import _
 from portal.records.fields import TableSpec
 from portal.records.view import MAX_SORT_LEVELS, ViewState
+from portal.ui.part_rerun import rerun_whole_part, whole_part_key
 from portal.ui.view_state import key, read_view, seed, update_view
 
 HEADER_ROW = 36  # px: the grid's header row (Streamlit's default row height 35, and its border)
@@ -46,28 +47,30 @@ def _frame_key(spec: TableSpec) -> str:
     return key(spec, f"frame.{st.session_state.get(key(spec, 'frame_nonce'), 0)}")
 
 
-def _header_clicked(spec: TableSpec, user: CurrentUser, widget: str) -> None:
+def _header_clicked(spec: TableSpec, user: CurrentUser, widget: str, part_key: str | None) -> None:
     columns = st.session_state[widget]["selection"]["columns"]
     st.session_state[key(spec, "frame_nonce")] = st.session_state.get(key(spec, "frame_nonce"), 0) + 1  # unselect
     if columns and _sortable(spec, user, columns[0]):
         view, _ignored = read_view(spec)
         update_view(spec, sort=sorted_by(view, spec, columns[0]))
+        rerun_whole_part(part_key)  # the toolbar's sort and the saved view's "modified" show it too
 
 
 def frame_sorting(spec: TableSpec, user: CurrentUser) -> dict[str, Any]:
     """`st.dataframe` arguments under which a header click sorts the view on the server."""
-    widget = _frame_key(spec)
-    return {"key": widget, "on_select": lambda: _header_clicked(spec, user, widget),
+    widget, part_key = _frame_key(spec), whole_part_key()
+    return {"key": widget, "on_select": lambda: _header_clicked(spec, user, widget, part_key),
             "selection_mode": "single-column"}
 
 
-def _strip_clicked(spec: TableSpec) -> None:
+def _strip_clicked(spec: TableSpec, part_key: str | None) -> None:
     view, _ignored = read_view(spec)
     current = view.sort or spec.default_sort
     chosen = st.session_state.get(key(spec, "sort_strip"))
     name = chosen or (current[0][0] if current else None)  # (a click on the chosen pill unselects it: reverse)
     if name:
         update_view(spec, sort=sorted_by(view, spec, name))
+        rerun_whole_part(part_key)  # the toolbar's sort and the saved view's "modified" show it too
 
 
 def sort_strip(spec: TableSpec, user: CurrentUser, view: ViewState) -> None:
@@ -83,4 +86,5 @@ def sort_strip(spec: TableSpec, user: CurrentUser, view: ViewState) -> None:
         return _(spec.field(name).label) + ((" ↓" if desc else " ↑") if name == first else "")
 
     st.pills(_("Sort by column"), names, key=key(spec, "sort_strip"), format_func=label, on_change=_strip_clicked,
-             args=(spec,), help=_("Sorts all matching records, not only this page; click again to reverse."))
+             args=(spec, whole_part_key()),
+             help=_("Sorts all matching records, not only this page; click again to reverse."))

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest, app_test
 
 from portal.config import ROOT
 from portal.i18n import current_language, set_language
@@ -29,6 +30,37 @@ def fresh_data_caches():
     st.cache_data.clear()
     forget_coverage()
     yield
+
+
+class _KeptPages(PagesManager):
+    """A session's pages as a server keeps them: from the last run that set them (`st.navigation`)."""
+    last: dict = {}
+
+    def __init__(self, *args, **kwargs) -> None:
+        if "uses_pages_directory" in _KeptPages.__dict__:  # AppTest's reset before every run, meant for the base
+            PagesManager.uses_pages_directory = _KeptPages.__dict__["uses_pages_directory"]
+            del _KeptPages.uses_pages_directory
+        super().__init__(*args, **kwargs)
+        if _KeptPages.last:
+            self._set_pages(dict(_KeptPages.last))
+
+
+@pytest.fixture(autouse=True)
+def pages_known_to_runs_of_parts(monkeypatch):
+    """A server keeps a session's pages from run to run, so a run of a page's part alone (which does not call
+    `st.navigation`, e.g. after a callback's `st.rerun(part key)`) still finds the pages it links to. AppTest makes
+    a new, empty register for every run; here each run starts with the pages the test's last run registered."""
+    real_run = AppTest._run
+
+    def run(self, *args, **kwargs):
+        _KeptPages.last = self._registered_pages
+        try:
+            return real_run(self, *args, **kwargs)
+        finally:
+            _KeptPages.last = {}
+
+    monkeypatch.setattr(app_test, "PagesManager", _KeptPages)
+    monkeypatch.setattr(AppTest, "_run", run)
 
 
 def open_app() -> AppTest:

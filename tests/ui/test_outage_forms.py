@@ -358,6 +358,35 @@ def test_grid_edits_kept_through_an_outage_are_checked_against_the_version_seen_
     assert directory.get("330102000001").owner_name == "王伟"
 
 
+def test_the_database_stopping_in_the_middle_of_a_page_run_is_said_in_the_grid_part_once(directory, outage,
+                                                                                            monkeypatch):
+    """The page's guard read the user, then the database stops as the grid reads its rows (inside the page's part,
+    inside the part that holds the rows: Streamlit would show a traceback for any exception leaving either). The
+    part says so, once, with Retry, and nothing after it tries again; Retry draws the grid once the database is
+    back."""
+    from portal.ui import grid
+
+    at = _open("sup", "pages/retailers.py")
+    real = grid.fetch_page
+
+    def database_stops(*args, **kwargs):
+        outage.begin()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(grid, "fetch_page", database_stops)
+    at.run()
+    assert not at.exception, at.exception
+    assert [w for w in _warnings(at) if UNANSWERED in w] == [
+        "The database did not answer, so this page cannot be shown now. Press Retry in a moment."]
+    assert not at.data_editor
+    monkeypatch.setattr(grid, "fetch_page", real)
+    outage.end()
+    next(b for b in at.button if str(b.key).startswith("_forms.retry")).click().run()
+    assert not at.exception, at.exception
+    assert not [w for w in _warnings(at) if UNANSWERED in w]
+    assert "王伟" in list(at.data_editor[0].value["owner_name"])
+
+
 def test_a_kanban_move_form_keeps_its_note_through_an_outage_and_retry_makes_the_move_once(desk, outage):
     cid = desk.register(desk.agent, now=utcnow()).complaint_id
     at = _open("zhanghua", "pages/complaints.py", **{"as": "kanban"})

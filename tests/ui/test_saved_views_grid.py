@@ -107,10 +107,12 @@ def _saved_id(name):
 
 
 def _run_live_part_alone(at):
-    """What the browser does every few seconds: rerun the grid's changed-rows part alone (the page part nests it),
-    not the page, so the grid keeps the rows it drew. (AppTest has no timer: the run is asked for the fragment.)"""
+    """What the browser does every few seconds: rerun the grid's changed-rows part alone (the innermost: the page
+    part nests the rows part, which nests it), not the page, so the grid keeps the rows it drew. (AppTest has no
+    timer: the run is asked for the fragment.)"""
     storage = at._fragment_storage
-    nested = [fid for fid, parent in storage._parent_by_id.items() if parent is not None]
+    parents = set(storage._parent_by_id.values())
+    nested = [fid for fid, parent in storage._parent_by_id.items() if parent is not None and fid not in parents]
     real = local_runner.RerunData
     local_runner.RerunData = functools.partial(real, fragment_id_queue=nested, is_fragment_scoped_rerun=True)
     try:

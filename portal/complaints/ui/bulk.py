@@ -18,6 +18,7 @@ from portal.records.query import Page
 from portal.records.view import ViewState
 from portal.ui.forms import guarded_callback
 from portal.ui.grid import flash, reset_editor
+from portal.ui.part_rerun import rerun_whole_part, whole_part_key
 from portal.ui.text import plain
 from portal.ui.view_state import key, read_view, seed, update_view
 
@@ -68,7 +69,7 @@ def _report(done: str, outcome: BulkOutcome) -> None:
 
 
 @guarded_callback
-def _apply(user: CurrentUser, versions: dict[int, int], action: str) -> None:
+def _apply(user: CurrentUser, versions: dict[int, int], action: str, part_key: str | None) -> None:
     k = key(COMPLAINTS, "bulk.")
     state = st.session_state
     try:
@@ -87,6 +88,7 @@ def _apply(user: CurrentUser, versions: dict[int, int], action: str) -> None:
     reset_editor(COMPLAINTS)
     _report(_("Assigned {n} complaints.") if action == "assign" else _("Closed {n} complaints as invalid."),
             outcome)
+    rerun_whole_part(part_key)  # (the closures awaiting confirmation, counted above the grid, may be fewer)
 
 
 def bulk_panel(user: CurrentUser, page: Page, selected: set[int], departments: dict[int, str],
@@ -118,6 +120,7 @@ def bulk_panel(user: CurrentUser, page: Page, selected: set[int], departments: d
             label = _("Close {n} complaints as invalid").format(n=len(versions))
         else:
             return
-        st.button(label, key=k + "apply", type="primary", on_click=_apply, args=(user, versions, action))
+        st.button(label, key=k + "apply", type="primary", on_click=_apply,
+                  args=(user, versions, action, whole_part_key()))
         if problem := st.session_state.get(k + "problem"):
             st.error(plain(problem))
