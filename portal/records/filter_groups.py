@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, and_, or_
 
 from portal.access.auth import CurrentUser
 from portal.records.fields import TableSpec
-from portal.records.filters import LIST_OPS, NO_VALUE_OPS, Filter, FilterError, filter_clause
+from portal.records.filters import LIST_OPS, NO_VALUE_OPS, Filter, FilterError, filter_clause, operators
 
 ALL, ANY = "all", "any"
 MATCHES = (ALL, ANY)
@@ -97,12 +97,18 @@ def _triple(flt: Filter) -> list[Any]:
     return [flt.field, flt.op, list(flt.value) if isinstance(flt.value, tuple) else flt.value]
 
 
+def _offered(spec: TableSpec, name: str, op: str) -> bool:
+    """Whether the table has field `name` and the filter bar offers `op` for it (a link or a stored view may say
+    anything: what it says is shown and applied only when it is one of these)."""
+    return spec.has_field(name) and op in operators(spec.field(name))
+
+
 def _from_triple(spec: TableSpec, data: Any) -> Filter | None:
-    """A condition from its JSON `[field, op, value]`; None when malformed or the table has no such field."""
+    """A condition from its JSON `[field, op, value]`; None when malformed, or no such field or operator."""
     if not (isinstance(data, list) and len(data) == 3 and all(isinstance(x, str) for x in data[:2])):
         return None
     name, op, value = data
-    if not spec.has_field(name):
+    if not _offered(spec, name, op):
         return None
     if isinstance(value, list):
         value = tuple(str(v) for v in value)
@@ -155,9 +161,10 @@ def item_param(item: Item) -> str:
 
 
 def parse_filter(spec: TableSpec, text: str) -> Filter | None:
-    """`field:op[:value]` (a JSON list for list operators); None when it does not parse."""
+    """`field:op[:value]` (a JSON list for list operators); None when it does not parse, or names no such field or
+    operator."""
     parts = text.split(":", 2)
-    if len(parts) < 2 or not spec.has_field(parts[0]):
+    if len(parts) < 2 or not _offered(spec, parts[0], parts[1]):
         return None
     name, op = parts[0], parts[1]
     if op in NO_VALUE_OPS:

@@ -119,3 +119,11 @@ def test_an_or_view_is_collected_and_counted_in_one_pass(directory, monkeypatch)
         page = query.fetch_page(s, actor=directory.viewer, spec=RETAILERS, view=view)
     assert [r["owner_name"] for r in page.rows] == ["陈静", "刘洋", "王伟"]  # by pinyin
     assert (page.total, page.exact, counted) == (3, True, [])  # the total came with the rows
+
+
+def test_an_operator_the_field_does_not_offer_is_ignored_and_said():
+    """A link (or a stored view) may name any operator; one the filter bar does not offer for the field's type is
+    left out and said, not shown (its label was looked up and the page failed) nor applied."""
+    view, ignored = ViewState.from_params(RETAILERS, {"f": ["star_rating:on:9999-12-31", "district:contains:城",
+                                                            "@any:[[\"shop_name\",\"between\",\"x\"]]"]})
+    assert view.filters == (Filter("district", "contains", "城"),) and len(ignored) == 2
