@@ -327,11 +327,10 @@ def show_grid(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Look
         if editable or selectable:
             data_editor(frame, key=editor_key(spec), column_config=config, column_order=order, hide_index=True,
                         disabled=[f.name for f in fields if f.name not in editable] + [OPEN],
-                        alt=_(spec.label), height="auto" if len(page.rows) <= 20 else 600, placeholder="",
-                        row_height=row_height)
+                        alt=_(spec.label), height="auto" if len(page.rows) <= 20 else 600, row_height=row_height)
         else:  # a header click sorts the whole view on the server
             data_table(frame, column_config=config, column_order=order, hide_index=True, alt=_(spec.label),
-                      height="auto" if len(page.rows) <= 20 else 600, placeholder="", row_height=row_height,
+                      height="auto" if len(page.rows) <= 20 else 600, row_height=row_height,
                       **frame_sorting(spec, user))
     live.changed_rows(spec, user, [{"id": r["id"], "version": r["version"], spec.title_field: r.get(spec.title_field)}
                                    for r in page.rows])  # rows others changed since drawn, checked every few seconds

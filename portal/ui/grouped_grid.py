@@ -208,7 +208,7 @@ def _rows(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Lookups,
     frame = page_frame(fields, page.rows, editable=set(), selectable=False)
     config = grid_config(fields, editable=set(), lookups=lookups, open_key=gkey + ".open", selectable=False)
     data_table(frame, column_config=config, column_order=[OPEN] + [f.name for f in fields], hide_index=True,
-              alt=_(spec.label), height="auto" if len(page.rows) <= 20 else 420, placeholder="")
+              alt=_(spec.label), height="auto" if len(page.rows) <= 20 else 420)
     exit_on_open(spec, record_page, gkey + ".open", page)
     first = (shown - 1) * page.page_size + 1
     with st.container(horizontal=True, vertical_alignment="center", key=gkey + ".pager"):
