@@ -9,10 +9,15 @@ stop it with the server's process group. Several workers on one database are saf
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import signal
 import subprocess
 import sys
+
+import psycopg
+from procrastinate.exceptions import ConnectorException
 
 from db.engine import database_url, owner_database_url
 from portal.config import ROOT
@@ -20,20 +25,26 @@ from portal.notifications import scans
 from portal.notifications.queue import QUEUES, queue_app
 
 PARENT_POLL_SECONDS = 0.5
+RESTART_DELAYS = (1, 2, 5, 10, 30)  # seconds before the 1st, 2nd, … start again after losing the database
+STEADY_SECONDS = 60  # a run this long was a good one: the next loss waits 1 s again
+DATABASE_LOST = (ConnectorException, psycopg.OperationalError, OSError)
 log = logging.getLogger(__name__)
 
 
-async def _watch_parent(parent_pid: int, work: asyncio.Task) -> None:
+async def _watch_parent(parent_pid: int, stop: asyncio.Event) -> None:
     while os.getppid() == parent_pid:
         await asyncio.sleep(PARENT_POLL_SECONDS)
     log.info("The portal (pid %d) stopped: the worker stops too.", parent_pid)
-    work.cancel()  # procrastinate stops gracefully: the job under way finishes first
+    stop.set()
 
 
-async def work(*, parent_pid: int | None = None, wait: bool = True, queues=QUEUES, name: str = "portal",
-               install_signal_handlers: bool = True) -> None:
-    """Run the worker on `queues` until stopped (or, `wait` False, until the queue is empty); a worker of the scans
-    queue also schedules the periodic scans (portal/notifications/scans.py)."""
+async def _cancel_when(stop: asyncio.Event, job: asyncio.Task) -> None:
+    await stop.wait()
+    job.cancel()  # procrastinate stops gracefully: the job under way finishes first
+
+
+async def _work_once(stop: asyncio.Event, *, wait: bool, queues, name: str) -> None:
+    """One procrastinate worker on `queues`, until it returns or `stop` is set."""
     schedule = scans.SCAN_QUEUE in queues
     app = queue_app(schedule=schedule)
     async with app.open_async():
@@ -41,16 +52,56 @@ async def work(*, parent_pid: int | None = None, wait: bool = True, queues=QUEUE
             await scans.requeue_stalled(app)
         job = asyncio.create_task(app.run_worker_async(
             queues=list(queues), wait=wait, name=name, concurrency=1, shutdown_graceful_timeout=20,
-            install_signal_handlers=install_signal_handlers, delete_jobs="successful"))
-        watcher = asyncio.create_task(_watch_parent(parent_pid, job)) if parent_pid else None
+            install_signal_handlers=False, delete_jobs="successful"))
+        stopper = asyncio.create_task(_cancel_when(stop, job))
         try:
             await job
         except asyncio.CancelledError:
-            if not job.cancelled():
+            if not (stop.is_set() and job.cancelled()):  # this coroutine was cancelled, not stopped: say so
                 raise
         finally:
-            if watcher is not None:
-                watcher.cancel()
+            stopper.cancel()
+
+
+async def work(*, parent_pid: int | None = None, wait: bool = True, queues=QUEUES, name: str = "portal",
+               install_signal_handlers: bool = True) -> None:
+    """Run the worker on `queues` until stopped (SIGTERM, Ctrl+C, the parent gone, this coroutine cancelled) or,
+    `wait` False, until the queue is empty; a worker of the scans queue also schedules the periodic scans
+    (portal/notifications/scans.py).
+
+    When the database goes away (a restart, a crash), procrastinate's listener gives up and its worker returns, or
+    connecting fails: a waiting worker then starts again after RESTART_DELAYS, for as long as it takes, so a portal's
+    notifications never stop for good because the database once did."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM) if install_signal_handlers else ()
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    watcher = asyncio.create_task(_watch_parent(parent_pid, stop)) if parent_pid else None
+    losses = 0
+    try:
+        while not stop.is_set():
+            started = loop.time()
+            try:
+                await _work_once(stop, wait=wait, queues=queues, name=name)
+                if stop.is_set() or not wait:
+                    return
+                why = "it stopped listening"
+            except DATABASE_LOST as exc:
+                if not wait:
+                    raise
+                why = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            losses = 0 if loop.time() - started >= STEADY_SECONDS else losses
+            delay = RESTART_DELAYS[min(losses, len(RESTART_DELAYS) - 1)]
+            losses += 1
+            log.warning("The worker lost the database (%s): it starts again in %d s.", why, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+        if watcher is not None:
+            watcher.cancel()
 
 
 def run_worker(*, parent_pid: int | None = None, wait: bool = True, queues=QUEUES) -> None:

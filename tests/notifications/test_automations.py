@@ -33,6 +33,13 @@ from tests.complaints.support import FRIDAY_3PM, center_fixture, cst  # noqa: F4
 GRADE_1 = ViewState(filters=(Filter("grade", IS, "1"),))
 
 
+@pytest.fixture(autouse=True)
+def _events_in_a_queue_of_their_own(queue):
+    """The assignments below make events: the browser tests' portal server, once started in this run, would turn
+    them into notifications of its own (its worker works the real queue of the same database)."""
+    return queue
+
+
 def _view(center, actor, state=GRADE_1, name="Grade 1", spec=COMPLAINTS, shared=False) -> int:
     with unit_of_work(actor.id, engine=center.engine) as s:
         return save_view(s, actor=actor, spec=spec, name=name, state=state, shared=shared).id

@@ -263,3 +263,33 @@ def test_the_worker_command_works_the_queues_asked_for(monkeypatch):
     cli.main(["worker"])
     cli.main(["worker", "--queue", "events", "--queue", "deliveries"])
     assert calls == [QUEUES, ("events", "deliveries")] and scans.SCAN_QUEUE in QUEUES
+
+
+def test_a_worker_carries_on_after_the_database_restarts_under_it(queue, scan_queue, outage, tmp_path):
+    """The database stops while a worker process waits for jobs (an operator's restart, a crash): procrastinate's
+    listener then gives up and its worker returns. The portal's worker starts it again once the database is back — the
+    same process takes the next job, and it still stops cleanly when told to."""
+    log = tmp_path / "stall.log"
+
+    def defer() -> None:
+        with queue.owner.begin() as conn:
+            conn.execute(text("select procrastinate_defer_jobs_v1(ARRAY[ROW('stall-under-test', 'tests.stall', 0, "
+                              "NULL, NULL, '{\"n\": 1}'::jsonb, NULL)::procrastinate_job_to_defer_v1])"))
+
+    worker = _stall_worker(log, block=False)
+    try:
+        defer()
+        _until(lambda: log.exists() and log.read_text().count("finished") == 1, 30, "the first job finished")
+        outage.begin()
+        time.sleep(3)
+        outage.end()
+        defer()
+        _until(lambda: log.read_text().count("finished") == 2 or worker.poll() is not None, 90,
+               "the job deferred after the restart finished")
+        assert worker.poll() is None, "the worker process ended when the database stopped"
+    finally:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=30)
+    assert worker.returncode == 0
+    assert log.read_text().split()[1::2] == [str(worker.pid)] * 4

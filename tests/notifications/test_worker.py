@@ -83,7 +83,7 @@ def test_portal_worker_0_leaves_the_worker_out(monkeypatch, setting, started):
     assert calls == (["worker"] if started else [])
 
 
-def test_a_worker_rides_out_a_database_restart(center, queue, outage, database_url):
+def test_a_worker_rides_out_a_database_restart(center, queue, outage, database_url, tmp_path):
     """The database stops and starts again (an operator's restart) while a real worker process waits for jobs: the
     worker carries on, and the next assignment still becomes a notification — nothing to restart by hand."""
     import subprocess
@@ -91,19 +91,21 @@ def test_a_worker_rides_out_a_database_restart(center, queue, outage, database_u
 
     from sqlalchemy import text
 
-    worker = subprocess.Popen([sys.executable, "-m", "portal", "worker", "--queue", queue.name], cwd=ROOT,
-                              env={**os.environ, "PORTAL_SCAN_SCHEDULE": ""}, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    try:
-        def beating():
-            with center.engine.connect() as conn:
-                return conn.execute(text("select count(*) from procrastinate_workers")).scalar()
+    def workers() -> set[int]:  # the browser tests' portal server's worker may be registered already
+        with center.engine.connect() as conn:
+            return set(conn.execute(text("select id from procrastinate_workers")).scalars())
 
-        _until(beating, 30, "the worker started")
+    before = workers()
+    log = tmp_path / "worker.log"
+    with log.open("w") as out:
+        worker = subprocess.Popen([sys.executable, "-m", "portal", "worker", "--queue", queue.name], cwd=ROOT,
+                                  env={**os.environ, "PORTAL_SCAN_SCHEDULE": ""}, stdout=out, stderr=out)
+    try:
+        _until(lambda: workers() - before, 30, "the worker started")
         outage.begin()
         time.sleep(3)
         outage.end()
-        assert worker.poll() is None, "the worker stopped when the database did"
+        assert worker.poll() is None, f"the worker stopped when the database did:\n{log.read_text()[-3000:]}"
         cid = center.register().complaint_id
         center.run(center.supervisor, cx.assign_complaint, complaint_id=cid, handler_id=center.handler.id,
                    now=FRIDAY_3PM)
