@@ -105,8 +105,8 @@ class ViewState:
     def to_params(self) -> dict[str, str | list[str]]:
         """URL query parameters (defaults left out, so the plain URL is the default view)."""
         params: dict[str, str | list[str]] = {}
-        if self.search.strip():
-            params["q"] = self.search.strip()
+        if search := clean_text(self.search, limit=SEARCH_LIMIT):  # what a search can use, so its link opens
+            params["q"] = search
         if self.filters:
             params["f"] = [item_param(i) for i in self.filters]
         if self.match != ALL and self.filters:

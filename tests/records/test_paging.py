@@ -105,3 +105,13 @@ def test_a_url_with_nonsense_keeps_what_it_can_and_says_what_it_ignored():
                                                       "page": "x", "size": "7", "as": "gantt"})
     assert view.filters == (Filter("district", "is", "城东区"),) and view.page == 1 and view.page_size == 50
     assert view.layout == "grid" and len(ignored) == 3
+
+
+def test_a_search_too_long_to_use_does_not_go_into_the_address():
+    """A search box filled with 20,000 characters must not make an address the server refuses (Streamlit's HTTP server
+    rejects a request line of ~60 KB): the view keeps what a search can use, and its link opens the same view."""
+    from portal.records.filters import SEARCH_LIMIT
+
+    params = ViewState(search="长\x00" * 20_000).to_params()
+    assert params["q"] == "长" * SEARCH_LIMIT
+    assert ViewState.from_params(RETAILERS, params)[0].to_params() == params
