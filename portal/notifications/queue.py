@@ -24,6 +24,7 @@ from portal.records.bulk_edit import BULK_QUEUE, BULK_TASK, run_bulk_change
 QUEUES = (EVENT_QUEUE, SCAN_QUEUE, DELIVERY_QUEUE, BULK_QUEUE)  # what `python -m portal worker` works on
 # a failed event job runs again after 2, 4, 8, … seconds (exponential_wait ** (attempts + 1)), 10 times at most
 RETRY = procrastinate.RetryStrategy(max_attempts=10, exponential_wait=2)
+POOL_TIMEOUT = 5.0  # seconds
 log = logging.getLogger(__name__)
 _apps: dict[tuple[str, bool], procrastinate.App] = {}
 _lock = threading.Lock()
@@ -52,7 +53,10 @@ def new_queue_app(url: str | None = None, *, schedule: bool = False) -> procrast
     """A procrastinate App over `url` (default: the portal's own database role, the embedded server's when
     DATABASE_URL is unset), with every task registered; with `schedule`, its workers also defer the periodic
     ones (the scans: portal/notifications/scans.py)."""
-    connector = procrastinate.PsycopgConnector(conninfo=libpq_url(url or database_url()), min_size=1, max_size=4)
+    # timeout: how long a query waits for a connection; with the database away, also how long a stopping worker
+    # waits to say goodbye (procrastinate's default, the pool's 30 s, made SIGTERM wait that long)
+    connector = procrastinate.PsycopgConnector(conninfo=libpq_url(url or database_url()), min_size=1, max_size=4,
+                                               timeout=POOL_TIMEOUT)
     app = procrastinate.App(connector=connector)
     register_clock(app, schedule=schedule)
     app.task(name=EVENT_TASK, queue=EVENT_QUEUE, retry=RETRY)(run_event)

@@ -38,29 +38,41 @@ async def _watch_parent(parent_pid: int, stop: asyncio.Event) -> None:
     stop.set()
 
 
-async def _cancel_when(stop: asyncio.Event, job: asyncio.Task) -> None:
+async def _cancel_when(stop: asyncio.Event, task: asyncio.Task) -> None:
     await stop.wait()
-    job.cancel()  # procrastinate stops gracefully: the job under way finishes first
+    task.cancel()  # procrastinate stops gracefully: the job under way finishes first
 
 
-async def _work_once(stop: asyncio.Event, *, wait: bool, queues, name: str) -> None:
-    """One procrastinate worker on `queues`, until it returns or `stop` is set."""
+async def _work_once(*, wait: bool, queues, name: str) -> None:
+    """One procrastinate worker on `queues`, until it returns (or this coroutine is cancelled)."""
     schedule = scans.SCAN_QUEUE in queues
     app = queue_app(schedule=schedule)
     async with app.open_async():
         if schedule:  # what a worker killed before this one left "doing" goes back to the queue now, not next minute
             await scans.requeue_stalled(app)
-        job = asyncio.create_task(app.run_worker_async(
-            queues=list(queues), wait=wait, name=name, concurrency=1, shutdown_graceful_timeout=20,
-            install_signal_handlers=False, delete_jobs="successful"))
-        stopper = asyncio.create_task(_cancel_when(stop, job))
-        try:
-            await job
-        except asyncio.CancelledError:
-            if not (stop.is_set() and job.cancelled()):  # this coroutine was cancelled, not stopped: say so
-                raise
-        finally:
-            stopper.cancel()
+        await app.run_worker_async(queues=list(queues), wait=wait, name=name, concurrency=1,
+                                   shutdown_graceful_timeout=20, install_signal_handlers=False,
+                                   delete_jobs="successful")
+
+
+async def _until_stopped(stop: asyncio.Event, *, wait: bool, queues, name: str) -> bool:
+    """`_work_once`, cancelled when `stop` is set (connecting, or working); whether it ended because of `stop`."""
+    once = asyncio.create_task(_work_once(wait=wait, queues=queues, name=name))
+    stopper = asyncio.create_task(_cancel_when(stop, once))
+    try:
+        await once
+    except asyncio.CancelledError:
+        if not (stop.is_set() and once.cancelled()):  # this coroutine was cancelled, not stopped: say so
+            raise
+    finally:
+        stopper.cancel()
+    return stop.is_set()
+
+
+def _reason(exc: BaseException) -> str:
+    """The first line of what went wrong (procrastinate's ConnectorException says it in its cause)."""
+    text = str(exc.__cause__ or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 async def work(*, parent_pid: int | None = None, wait: bool = True, queues=QUEUES, name: str = "portal",
@@ -80,23 +92,24 @@ async def work(*, parent_pid: int | None = None, wait: bool = True, queues=QUEUE
     watcher = asyncio.create_task(_watch_parent(parent_pid, stop)) if parent_pid else None
     losses = 0
     try:
-        while not stop.is_set():
+        while True:
             started = loop.time()
             try:
-                await _work_once(stop, wait=wait, queues=queues, name=name)
-                if stop.is_set() or not wait:
+                if await _until_stopped(stop, wait=wait, queues=queues, name=name) or not wait:
                     return
                 why = "it stopped listening"
             except DATABASE_LOST as exc:
                 if not wait:
                     raise
-                why = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+                why = _reason(exc)
             losses = 0 if loop.time() - started >= STEADY_SECONDS else losses
             delay = RESTART_DELAYS[min(losses, len(RESTART_DELAYS) - 1)]
             losses += 1
             log.warning("The worker lost the database (%s): it starts again in %d s.", why, delay)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
+            if stop.is_set():
+                return
     finally:
         for sig in signals:
             loop.remove_signal_handler(sig)
