@@ -11,7 +11,7 @@ from portal.access.auth import CurrentUser
 from portal.i18n import _, fmt_list
 from portal.records.fields import TableSpec
 from portal.records.filter_groups import ALL, ANY, MATCHES, MAX_ITEMS, FilterGroup, Item
-from portal.records.filters import SEARCH_LIMIT, Filter, op_label, operators
+from portal.records.filters import Filter, op_label, operators
 from portal.records.validation import Lookups
 from portal.records.view import MAX_SORT_LEVELS, PAGE_SIZES, ViewState
 from portal.ui.filter_values import filter_text, item_text, new_value, value_input
@@ -226,7 +226,7 @@ def toolbar(spec: TableSpec, user: CurrentUser, view: ViewState, lookups: Lookup
         searchable = fmt_list(_(f.label).lower() for f in spec.fields if f.searchable and f.may_view(user))
         st.text_input(_("Search"), key=key(spec, "q"), on_change=_search, args=(spec,), icon=":material/search:",
                       placeholder=_("Search {fields}…").format(fields=searchable), label_visibility="collapsed",
-                      width=360, max_chars=SEARCH_LIMIT)  # the search is in the address: a link must still open
+                      width=360)
         add_filter_popover(spec, user, view, lookups)
         sort_popover(spec, user, view)
         columns_popover(spec, user, view)
