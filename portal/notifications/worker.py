@@ -97,7 +97,7 @@ async def work(*, parent_pid: int | None = None, wait: bool = True, queues=QUEUE
             try:
                 if await _until_stopped(stop, wait=wait, queues=queues, name=name) or not wait:
                     return
-                why = "it stopped listening"
+                why = "procrastinate's worker stopped by itself: its listener lost the connection"
             except DATABASE_LOST as exc:
                 if not wait:
                     raise
