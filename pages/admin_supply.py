@@ -9,7 +9,7 @@ from db.engine import unit_of_work
 from portal import incidents as ix
 from portal.i18n import _, fmt_weekday
 from portal.incidents.labels import SUPPLY_POST_LABELS
-from portal.ui.forms import REFUSED, saved, show_flash, show_input_error, submit_button
+from portal.ui.forms import REFUSED, edit_form, saved, show_flash, show_input_error, submit_button
 from portal.ui.session import page_user
 from portal.ui.tables import data_editor, data_table
 
@@ -26,26 +26,29 @@ with unit_of_work(user.id) as s:
 st.subheader(_("Approvers"))
 st.caption(_("The plan's approvers of emergency supply requests, each with the largest request (total cartons) "
              "their post may approve. 0: none."))
-with st.form("supply_approvers"):
+A = "supply_approvers."
+seen = edit_form(A, {a.post: a.version for a in posts},  # the versions the form was opened on (a change since: refused)
+                 {f"holder.{a.post}": a.holder_id if a.holder_id in staff else None for a in posts}
+                 | {f"limit.{a.post}": a.max_quantity for a in posts})
+with st.form(A + "form"):
     entered = {}
     for a in posts:
         left, right = st.columns([3, 2])
-        holder = left.selectbox(_(SUPPLY_POST_LABELS[a.post]), list(staff), format_func=staff.get, index=list(
-            staff).index(a.holder_id) if a.holder_id in staff else None, key=f"approver_{a.post}",
-            placeholder=_("Nobody holds this post"))
+        holder = left.selectbox(_(SUPPLY_POST_LABELS[a.post]), list(staff), format_func=staff.get,
+                                key=f"{A}holder.{a.post}", placeholder=_("Nobody holds this post"))
         limit = right.number_input(_("Limit (cartons)"), min_value=0, max_value=100_000, step=1,
-                                   value=a.max_quantity, key=f"limit_{a.post}")
-        entered[a.post] = (holder, int(limit), a.version)
-    if submit_button(_("Save approvers"), type="primary", form="supply_approvers"):
+                                   key=f"{A}limit.{a.post}")
+        entered[a.post] = (holder, int(limit), seen.get(a.post, a.version))
+    if submit_button(_("Save approvers"), type="primary", form=A + "form"):
         try:
             with unit_of_work(user.id) as s:
                 for post, (holder, limit, version) in entered.items():
                     ix.set_supply_approver(s, actor=user, post=post, holder_id=holder, max_quantity=limit,
                                            version=version)
         except REFUSED as exc:
-            show_input_error(exc, "approver_")
+            show_input_error(exc, A)
         else:
-            saved(_("Approvers saved."), "approver_")
+            saved(_("Approvers saved."), A)
 
 st.subheader(_("Order days"))
 st.caption(_("The day of the week each delivery route's retailers order: an approved supply request joins its "
@@ -77,16 +80,18 @@ picked = st.selectbox(_("Brand"), [None, *by_id], format_func=lambda i: _("New b
                       key="brand_pick")
 brand = by_id.get(picked)
 p = f"brand_{picked or 'new'}_"
+seen = edit_form(p, (brand.id, brand.version) if brand else (None, None),  # the brand as the form was opened on
+                 {"name": brand.name if brand else "", "scarce": brand.scarce_or_controlled if brand else False,
+                  "active": brand.active if brand else True})
 with st.form(p + "form"):
-    name = st.text_input(_("Name"), value=brand.name if brand else "", key=p + "name")
-    scarce = st.checkbox(_("Scarce or controlled"), value=brand.scarce_or_controlled if brand else False,
-                         key=p + "scarce")
-    active = st.checkbox(_("Active"), value=brand.active if brand else True, key=p + "active")
+    name = st.text_input(_("Name"), key=p + "name")
+    scarce = st.checkbox(_("Scarce or controlled"), key=p + "scarce")
+    active = st.checkbox(_("Active"), key=p + "active")
     if submit_button(_("Save brand"), type="primary", form=p + "form"):
         try:
             with unit_of_work(user.id) as s:
                 ix.save_brand(s, actor=user, name=name, scarce_or_controlled=scarce, active=active,
-                              brand_id=brand.id if brand else None, version=brand.version if brand else None)
+                              brand_id=seen[0], version=seen[1])
         except REFUSED as exc:
             show_input_error(exc, p)
         else:

@@ -15,7 +15,7 @@ from portal.inputs import int_param
 from portal.training.labels import SESSION_STATE_LABELS
 from portal.training.managers import managed_sessions, managed_sign_ups
 from portal.training.ui.common import attempt
-from portal.ui.forms import guarded_callback, show_flash, submit_button
+from portal.ui.forms import guarded_callback, keep_values, show_flash, submit_button
 from portal.ui.session import page_user
 from portal.ui.text import plain
 
@@ -104,6 +104,7 @@ with calls:
                                                                      reason=row["absence_reason"] or "")))
                 continue
             prefix = f"mine_call_{row['id']}_"
+            keep_values(prefix, ("reason",))
             with st.form(prefix + "form", border=False):
                 reason = st.text_input(_("Reason given on the call"), key=prefix + "reason")
                 submitted = submit_button(_("Save the follow-up call"), key=prefix + "save")

@@ -188,9 +188,9 @@ def test_the_admin_names_the_approvers_and_the_order_days(signed_in, make_user):
         s.add(Retailer(license_no="330102100001", shop_name="金叶便利店", owner_name="李建国", district="城东区",
                        route="城东-01", business_type="convenience"))
     at = _page(signed_in, "admin", "admin_supply")
-    at.selectbox(key="approver_customer_service_head").set_value(head.id)
-    at.number_input(key="limit_customer_service_head").set_value(80)
-    at.button(key="FormSubmitter:supply_approvers-Save approvers").click().run()
+    at.selectbox(key="supply_approvers.holder.customer_service_head").set_value(head.id)
+    at.number_input(key="supply_approvers.limit.customer_service_head").set_value(80)
+    at.button(key="FormSubmitter:supply_approvers.form-Save approvers").click().run()
     assert "Approvers saved." in [s.value for s in at.success]
     at.text_input(key="brand_new_name").input("红双喜(硬)")
     at.button(key="FormSubmitter:brand_new_form-Save brand").click().run()

@@ -198,6 +198,30 @@ def test_an_admin_form_is_kept_and_saved_on_retry(db, outage):
         assert list(s.scalars(select(Department.name_zh).where(Department.name_en == "Legal affairs"))) == ["法务部"]
 
 
+def test_the_supply_forms_and_the_objectives_keep_what_was_typed_and_retry_saves_it(make_user, outage):
+    """Forms that took their starting values from `value=` lost them when the page failed: Retry then saved the
+    values the database already had ("Approvers saved." with the old limit) or refused an empty brand name."""
+    make_user("admin", login="wuting", language="en")
+    at = _open("wuting", "pages/admin_supply.py")
+    at.number_input(key="supply_approvers.limit.customer_service_head").set_value(27)
+    _through_an_outage(at, outage, "FormSubmitter:supply_approvers.form-Save approvers")
+    assert "Approvers saved." in [m.value for m in at.success]
+    at.text_input(key="brand_new_name").input("断库品牌W")
+    _through_an_outage(at, outage, "FormSubmitter:brand_new_form-Save brand")
+    with unit_of_work() as s:
+        [head, *_others] = ix.supply_approvers(s)
+        assert (head.post, head.max_quantity) == ("customer_service_head", 27)
+        assert [b.name for b in ix.list_brands(s)] == ["断库品牌W"]
+    coordinator = make_user("emergency_coordinator", login="huangwei", language="en")
+    incident_id = _incident(coordinator)
+    at = _open("huangwei", "pages/incident.py", id=incident_id)
+    p = f"inc{incident_id}_objectives_"
+    at.text_area(key=p + "text").input("恢复城东-01 线路送货")
+    _through_an_outage(at, outage, f"FormSubmitter:{p}form-Save objectives")
+    with unit_of_work() as s:
+        assert s.get(Incident, incident_id).objectives == "恢复城东-01 线路送货"
+
+
 def test_a_tap_whose_action_runs_before_the_page_is_refused_and_retry_saves_it(staff, outage):
     now = datetime.now(UTC)
     with unit_of_work() as s:

@@ -14,7 +14,16 @@ from portal.incidents.labels import ENTRY_KIND_LABELS
 from portal.incidents.log_view import describe_filter
 from portal.incidents.rules import utcnow
 from portal.incidents.ui.log import entry_markdown
-from portal.ui.forms import REFUSED, flash, forget, guarded_callback, saved, show_input_error, submit_button
+from portal.ui.forms import (
+    REFUSED,
+    edit_form,
+    flash,
+    forget,
+    guarded_callback,
+    saved,
+    show_input_error,
+    submit_button,
+)
 from portal.ui.text import plain
 
 
@@ -116,13 +125,13 @@ def objectives_box(user: CurrentUser, incident: Incident, *, may_edit: bool) -> 
         st.markdown(plain(incident.objectives) if incident.objectives else _("No objectives set yet."))
         if not may_edit:
             return
+        version = edit_form(p, incident.version, {"text": incident.objectives or ""})  # as the form was opened on
         with st.form(p + "form", border=False):
-            text = st.text_area(_("Current objectives"), value=incident.objectives, key=p + "text", height=90)
+            text = st.text_area(_("Current objectives"), key=p + "text", height=90)
             if submit_button(_("Save objectives"), form=p + "form"):
                 try:
                     with unit_of_work(user.id) as s:
-                        ix.set_objectives(s, actor=user, incident_id=incident.id, objectives=text,
-                                          version=incident.version)
+                        ix.set_objectives(s, actor=user, incident_id=incident.id, objectives=text, version=version)
                 except REFUSED as exc:
                     show_input_error(exc, p)
                 else:

@@ -13,7 +13,16 @@ from portal.i18n import _, fmt_datetime, pgettext
 from portal.notifications.channels.retailer_status import MessageStatus
 from portal.training.labels import CHANNEL_LABELS, NOTIFY_METHOD_LABELS, SIGN_UP_STATE_LABELS
 from portal.training.ui.common import attempt
-from portal.ui.forms import REFUSED, flash, forget, retried, saved, show_input_error, submit_button
+from portal.ui.forms import (
+    REFUSED,
+    flash,
+    forget,
+    keep_values,
+    retried,
+    saved,
+    show_input_error,
+    submit_button,
+)
 from portal.ui.tables import data_table
 from portal.ui.text import plain
 
@@ -102,6 +111,7 @@ def roster_panel(user: CurrentUser, ts: TrainingSession, rows: list[dict], messa
         return
     by_id = {r["id"]: r for r in rows}
     with st.expander(_("Cancel a sign-up"), icon=":material/person_remove:"):
+        keep_values("roster_cancel_", ("pick", "reason"))
         picked = st.selectbox(_("Sign-up"), list(by_id), index=None, key="roster_cancel_pick",
                               format_func=lambda i: _label(by_id[i]), placeholder=_("Choose a retailer"))
         reason = st.text_input(_("Reason for cancelling"), key="roster_cancel_reason")
@@ -264,6 +274,7 @@ def absentee_panel(user: CurrentUser, ts: TrainingSession, messages: Messages = 
     if not can(user, "training.manage"):
         return
     absentee = {r["id"]: r for r in rows}
+    keep_values("absence_", ("pick", "reason"))
     with st.form("absence_form"):
         picked = st.selectbox(_("Absentee"), list(absentee), key="absence_pick",
                               format_func=lambda i: f"{absentee[i]['shop_name']} · {absentee[i]['owner_name']}")
