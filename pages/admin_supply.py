@@ -36,8 +36,7 @@ with st.form(A + "form"):
         left, right = st.columns([3, 2])
         holder = left.selectbox(_(SUPPLY_POST_LABELS[a.post]), list(staff), format_func=staff.get,
                                 key=f"{A}holder.{a.post}", placeholder=_("Nobody holds this post"))
-        limit = right.number_input(_("Limit (cartons)"), min_value=0, max_value=100_000, step=1,
-                                   key=f"{A}limit.{a.post}")
+        limit = right.number_input(_("Limit (cartons)"), step=1, key=f"{A}limit.{a.post}")  # range: the domain's
         entered[a.post] = (holder, int(limit), seen.get(a.post, a.version))
     if submit_button(_("Save approvers"), type="primary", form=A + "form"):
         try:

@@ -12,6 +12,7 @@ from portal.center_time import now as center_now
 from portal.complaints.labels import CHANNEL_LABELS, GRADE_LABELS
 from portal.complaints.ui.intake import P, confirmation, duplicate_choice, form_token, retailer_picker, screen_pop
 from portal.i18n import _, current_language
+from portal.inputs import MOMENT_BOUNDS
 from portal.ui.forms import REFUSED, form_defaults, retried, show_input_error
 from portal.ui.session import page_user
 
@@ -33,7 +34,7 @@ left, right = st.columns(2)
 channel = left.selectbox(_("Received via") + " *", CHANNELS, key=P + "channel",
                          format_func=lambda v: _(CHANNEL_LABELS[v]))
 received = right.datetime_input(_("Received (China time)") + " *", key=P + "received",
-                                format="YYYY-MM-DD", step=60)
+                                format="YYYY-MM-DD", step=60, **MOMENT_BOUNDS)
 left, right = st.columns(2)
 name = left.text_input(_("Complainant") + " *", key=P + "name", max_chars=50)
 phone = right.text_input(_("Phone") + (" *" if channel == "hotline" else ""), key=P + "phone", max_chars=20,

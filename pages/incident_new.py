@@ -7,7 +7,7 @@ from db.incident_models import BUSINESS_STEPS, INCIDENT_TYPES, SCOPES
 from portal import incidents as ix
 from portal.i18n import _
 from portal.incidents.labels import SCOPE_LABELS, SEVERITY_LABELS, STEP_LABELS, TYPE_LABELS
-from portal.inputs import int_param
+from portal.inputs import MOMENT_BOUNDS, int_param
 from portal.ui.forms import REFUSED, forget, form_defaults, retried, show_input_error
 from portal.ui.session import page_user
 from portal.ui.text import plain
@@ -58,7 +58,8 @@ situation = st.text_area(_("What is happening"), key=P + "situation", height=90)
 left, right = st.columns(2)
 commander = left.selectbox(_("Commander") + (" *" if severity <= 2 else ""), list(coordinators),
                            format_func=coordinators.get, key=P + "commander", index=None, placeholder=_("Nobody"))
-started = right.datetime_input(_("Started (empty: now)"), value=None, key=P + "started", format="YYYY-MM-DD")
+started = right.datetime_input(_("Started (empty: now)"), value=None, key=P + "started", format="YYYY-MM-DD",
+                               **MOMENT_BOUNDS)
 steps = st.pills(_("Affected business steps"), BUSINESS_STEPS, selection_mode="multi", key=P + "steps",
                  format_func=lambda v: _(STEP_LABELS[v]))
 with st.expander(_("More details (can be added later)")):
@@ -67,8 +68,8 @@ with st.expander(_("More details (can be added later)")):
     casualties = right.checkbox(_("Casualties"), key=P + "casualties")
     picked_districts = left.multiselect(_("Affected districts"), districts, key=P + "districts")
     picked_routes = right.multiselect(_("Affected routes"), routes, key=P + "routes")
-    detected = left.datetime_input(_("Detected"), value=None, key=P + "detected", format="YYYY-MM-DD")
-    reported = right.datetime_input(_("Reported"), value=None, key=P + "reported", format="YYYY-MM-DD")
+    detected = left.datetime_input(_("Detected"), value=None, key=P + "detected", format="YYYY-MM-DD", **MOMENT_BOUNDS)
+    reported = right.datetime_input(_("Reported"), value=None, key=P + "reported", format="YYYY-MM-DD", **MOMENT_BOUNDS)
     reporter = left.text_input(_("Reported by"), key=P + "reporter", max_chars=100)
     estimate = right.number_input(_("Affected retailers (estimate)"), min_value=0, value=None, step=1,
                                   key=P + "estimate")

@@ -13,6 +13,7 @@ from portal.center_time import today
 from portal.i18n import _, fmt_date, fmt_weekday
 from portal.incidents.labels import SUPPLY_POST_LABELS, SUPPLY_REASON_LABELS
 from portal.incidents.records import SUPPLY_REQUESTS
+from portal.inputs import DATE_BOUNDS
 from portal.records.validation import Lookups
 from portal.ui import grid
 from portal.ui.forms import REFUSED, form_defaults, saved, show_flash, show_input_error, submit_button
@@ -71,7 +72,7 @@ if "new" in shown:
             left, right = st.columns(2)
             reason = left.selectbox(_("Reason") + " *", SUPPLY_REASONS, key=P + "reason",
                                     format_func=lambda v: _(SUPPLY_REASON_LABELS[v]))
-            event = right.date_input(_("Event date") + " *", key=P + "event")
+            event = right.date_input(_("Event date") + " *", key=P + "event", **DATE_BOUNDS)
             lines = data_editor(pd.DataFrame({"brand": [b.name for b in ordinary],
                                               "quantity": pd.Series([None] * len(ordinary), dtype="Int64")}),
                                 key=P + "lines", hide_index=True, disabled=["brand"], column_config={

@@ -77,8 +77,7 @@ with st.form(prefix + "form"):
     left, right = st.columns(2)
     title = left.text_input(_("Title"), key=prefix + "title")
     kind = right.selectbox(_("Kind"), COURSE_KINDS, format_func=lambda k: _(KIND_LABELS[k]), key=prefix + "kind")
-    duration = left.number_input(_("Duration (minutes)"), min_value=15, max_value=480, step=15,
-                                 key=prefix + "duration")
+    duration = left.number_input(_("Duration (minutes)"), step=15, key=prefix + "duration")  # range: the domain's
     stars = right.multiselect(_("For star levels"), [1, 2, 3, 4, 5], key=prefix + "stars")
     types = st.multiselect(_("For business types"), BUSINESS_TYPES, format_func=business_type_label,
                            key=prefix + "types")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from datetime import date
+from datetime import date, datetime, time
 
 from portal.i18n import N_
 
@@ -22,6 +22,13 @@ INT4_MAX = 2**31 - 1
 INT8_MAX = 2**63 - 1
 MAX_PAGE = 1_000_000  # a grid or list page number (page × 200 rows stays far inside int8 offsets)
 DAY_RANGE = (date(1900, 1, 1), date(2999, 12, 31))
+# A form's date and time boxes accept these days. A box refuses a value beyond its bounds in the browser (with
+# Streamlit's English tooltip) and the form is then sent with the value it had before, without a word; Streamlit's
+# own bounds are ten years around today, so a year typed 2062 for 2026 became "now". Within these, the domain says
+# what is wrong with a time (in the future, before the complaint came in), naming the field.
+DATE_BOUNDS = {"min_value": DAY_RANGE[0], "max_value": DAY_RANGE[1]}
+MOMENT_BOUNDS = {"min_value": datetime.combine(DAY_RANGE[0], time.min),
+                 "max_value": datetime.combine(DAY_RANGE[1], time(23, 59))}
 _DIGITS = re.compile(r"-?[0-9]{1,19}", re.ASCII)
 _DAY = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})", re.ASCII)
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{1,2})", re.ASCII)

@@ -13,6 +13,7 @@ from db.engine import unit_of_work
 from portal.access.auth import CurrentUser
 from portal.center_time import wall_clock
 from portal.i18n import _
+from portal.inputs import DATE_BOUNDS, MOMENT_BOUNDS, day_in_range
 from portal.records.editing import StaleRecordError, create_record, may_write, update_record
 from portal.records.fields import Field, FieldType, TableSpec
 from portal.records.query import fetch_record
@@ -31,6 +32,10 @@ def _index(options: list[Any], value: Any) -> int | None:
     return options.index(value) if value in options else None
 
 
+def _in_range(day) -> bool:
+    return day is None or day_in_range(day)
+
+
 def field_input(field: Field, value: Any, lookups: Lookups, *, widget_key: str, disabled: bool) -> Any:
     """The widget of one field, showing `value` at first; returns what the user entered."""
     common = {"key": widget_key, "disabled": disabled, "help": _(field.help) if field.help else None}
@@ -38,13 +43,16 @@ def field_input(field: Field, value: Any, lookups: Lookups, *, widget_key: str, 
     if field.type is FieldType.LONG_TEXT:
         return st.text_area(label, value or "", max_chars=field.max_length, **common)
     if field.type is FieldType.INTEGER:
-        return st.number_input(label, value=value, min_value=field.min_value, max_value=field.max_value, step=1,
-                               format="%d", **common)
-    if field.type is FieldType.DATE:
-        return st.date_input(label, value=value, **common)
+        # no min_value/max_value: a box refuses a number beyond them in the browser and the form goes on with the
+        # one it had; the field's check (portal/records/validation.py) names the field and its range instead
+        return st.number_input(label, value=value, step=1, format="%d", **common)
+    if field.type is FieldType.DATE:  # (a stored day beyond the bounds, if any, is shown rather than refused)
+        return st.date_input(label, value=value, **common, **(DATE_BOUNDS if _in_range(value) else {}))
     if field.type is FieldType.DATETIME:
         # the widget drops a zone as it is: give it the center's clock (what it returns is read as center time)
-        return st.datetime_input(label, value=wall_clock(value), format="YYYY-MM-DD", **common)
+        shown = wall_clock(value)
+        return st.datetime_input(label, value=shown, format="YYYY-MM-DD", **common,
+                                 **(MOMENT_BOUNDS if _in_range(shown and shown.date()) else {}))
     if field.type is FieldType.CHECKBOX:
         return st.checkbox(label, value=bool(value), **common)
     if field.type is FieldType.SINGLE_SELECT:

@@ -74,3 +74,48 @@ def test_text_typed_right_after_add_internal_note_is_neither_glued_nor_wiped(bas
     page.get_by_role("button", name="Add internal note", exact=True).click()
     wait_for_app(page, settle_ms=800)
     assert _notes(complaint_id) == ["第一条:客户已来电", "第二条:已转物流部"]
+
+
+def test_a_year_typed_decades_ahead_reaches_the_check_instead_of_being_dropped(base_url, page, make_user):
+    """Streamlit's date boxes refuse, in the browser, a day more than ten years from today (an English tooltip) and
+    the page then goes on with the value the box had before: a start typed 2062 for 2026 opened the incident "now",
+    without a word. Within portal.inputs.DAY_RANGE the box sends what was typed, and the check says what is wrong."""
+    from db.incident_models import Incident
+
+    make_user("emergency_coordinator", login="huangwei", name="黄伟", language="en")
+    sign_in(page, base_url, "huangwei", TEST_PASSWORD)
+    page.goto(f"{base_url}/incident_new")
+    wait_for_app(page, settle_ms=400)
+    page.get_by_label("Title *").fill("城东区暴雨")
+    page.get_by_label("Title *").press("Tab")
+    wait_for_app(page)
+    page.locator("[data-testid=stSelectbox]").first.click()
+    page.keyboard.press("Enter")  # the first type
+    wait_for_app(page)
+    page.locator(".st-key-new_incident_started [data-type=year]").click()
+    page.keyboard.type("206201051030")  # 2062-01-05 10:30
+    page.keyboard.press("Tab")
+    wait_for_app(page, settle_ms=400)
+    page.get_by_role("button", name="Open incident").click()
+    wait_for_app(page, settle_ms=400)
+    expect(page.get_by_text("That time is in the future; enter when it happened.")).to_be_visible()
+    with unit_of_work() as s:
+        assert s.scalars(select(Incident.title)).all() == []
+
+
+def test_a_number_beyond_the_range_reaches_the_check_instead_of_being_dropped(base_url, page, make_user):
+    """A number box with bounds refuses a number beyond them in the browser, and the form is then sent with the
+    number it had: "Approvers saved." with the old limit. Without bounds in the box, the check names the range."""
+    from portal import incidents as ix
+
+    make_user("admin", login="wuting", name="吴婷", language="en")
+    sign_in(page, base_url, "wuting", TEST_PASSWORD)
+    page.goto(f"{base_url}/admin_supply")
+    wait_for_app(page, settle_ms=400)
+    page.get_by_label("Limit (cartons)").first.fill("100001")
+    page.get_by_role("button", name="Save approvers").click()
+    wait_for_app(page, settle_ms=400)
+    expect(page.get_by_text("Limit: enter a number of cartons from 0 to 100,000.")).to_be_visible()
+    expect(page.get_by_label("Limit (cartons)").first).to_have_value("100001")  # what was typed stays
+    with unit_of_work() as s:
+        assert 100_001 not in [a.max_quantity for a in ix.supply_approvers(s)]

@@ -25,6 +25,7 @@ from portal.complaints.queries import StaffMember, complaint_id_of
 from portal.complaints.workflow import INVESTIGATION_FIELDS, SCORE_FIELDS
 from portal.errors import STALE, InputError
 from portal.i18n import _
+from portal.inputs import MOMENT_BOUNDS
 from portal.ui.forms import (
     REFUSED,
     UNREACHABLE,
@@ -67,7 +68,7 @@ def reload(complaint_id: int) -> None:
 
 def _when(p: str) -> Any:
     return st.datetime_input(_("When (China time; empty: now)"), value=None, key=p + "when", format="YYYY-MM-DD",
-                             step=60)
+                             step=60, **MOMENT_BOUNDS)
 
 
 def _reply_fields(p: str, c: Complaint, final: bool) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from portal import incidents as ix
 from portal.access.auth import CurrentUser
 from portal.i18n import _, fmt_datetime, pgettext
 from portal.incidents.labels import ENTRY_KIND_LABELS, SEVERITY_LABELS, STATUS_LABELS
+from portal.inputs import MOMENT_BOUNDS
 from portal.ui.forms import (
     REFUSED,
     cleared_in_browser,
@@ -130,7 +131,7 @@ def entry_form(user: CurrentUser, incident_id: int, *, prefix: str, entries: lis
         kind_col.selectbox(pgettext("timeline entry", "Kind"), USER_ENTRY_KINDS,
                            format_func=lambda k: _(ENTRY_KIND_LABELS[k]), key=drawn + "kind")
         when_col.datetime_input(_("Happened at (empty: now)"), value=None, key=drawn + "happened",
-                                format="YYYY-MM-DD")
+                                format="YYYY-MM-DD", **MOMENT_BOUNDS)
         flag_col, fix_col = st.columns(2)
         flag_col.checkbox(_("Significant"), key=drawn + "significant",
                           help=_("Shown in the significant-events view across all open incidents."))

@@ -13,6 +13,7 @@ from portal.access.auth import CurrentUser, can
 from portal.dashboards.period import center_today
 from portal.i18n import _, fmt_date, fmt_datetime
 from portal.incidents.labels import NOTICE_METHOD_LABELS, SEVERITY_LABELS, STATUS_LABELS, STEP_LABELS
+from portal.inputs import DATE_BOUNDS, MOMENT_BOUNDS
 from portal.ui import nav
 from portal.ui.forms import REFUSED, edit_form, forget, form_defaults, saved, show_input_error, submit_button
 from portal.ui.text import plain
@@ -53,7 +54,7 @@ def command_panel(user: CurrentUser, view: ix.IncidentView, coordinators: dict[i
                      "follow-up action, and the supervision center's review (recorded by its reviewer)."))
         resolution = st.text_area(_("Resolution"), key=p + "resolution", height=68)
         resolved_at = st.datetime_input(_("Resolved at (empty: now)"), value=None, key=p + "resolved_at",
-                                        format="YYYY-MM-DD")
+                                        format="YYYY-MM-DD", **MOMENT_BOUNDS)
         root_cause = st.text_area(_("Root cause"), key=p + "root_cause", height=68)
         anyway = st.checkbox(_("Close with open actions"), key=p + "anyway")
         submitted = submit_button(_("Change status"), type="primary", key=p + "save")
@@ -110,9 +111,9 @@ def response_panel(user: CurrentUser, view: ix.IncidentView) -> None:
                                      key=p + "service")
             area = right.text_input(_("Area"), key=p + "area", placeholder=_("e.g. 城东区, routes 城东-01"))
             since = left.datetime_input(_("Suspended since (China time; empty: now)"), key=p + "since",
-                                        format="YYYY-MM-DD", step=60)
+                                        format="YYYY-MM-DD", step=60, **MOMENT_BOUNDS)
             planned = right.datetime_input(_("Planned resumption (China time; optional)"), key=p + "planned",
-                                           format="YYYY-MM-DD", step=60)
+                                           format="YYYY-MM-DD", step=60, **MOMENT_BOUNDS)
             if submit_button(_("Record suspension"), key=p + "save"):
                 _attempt(p, _("Suspension recorded."), ix.record_suspension, actor=user, incident_id=i.id,
                          service=service, area=area, suspended_at=since, planned_resumption_at=planned)
@@ -248,7 +249,7 @@ def actions_panel(user: CurrentUser, view: ix.IncidentView, staff: dict[int, str
             left, right = st.columns(2)
             owner = left.selectbox(_("Owner"), list(staff), format_func=staff.get, index=None, key=p + "owner",
                                    placeholder=_("Choose…"))
-            due = right.date_input(_("Due date"), value=None, key=p + "due")
+            due = right.date_input(_("Due date"), value=None, key=p + "due", **DATE_BOUNDS)
             if submit_button(_("Add action"), key=p + "save"):
                 _attempt(p, _("Action added."), ix.add_action, actor=user, incident_id=view.incident.id, text=text,
                          owner_id=owner, due_date=due)

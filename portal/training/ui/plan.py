@@ -11,6 +11,7 @@ from portal.access.auth import CurrentUser, can
 from portal.center.sla import local
 from portal.center_time import utcnow
 from portal.i18n import _, fmt_date, fmt_datetime
+from portal.inputs import DATE_BOUNDS
 from portal.training.labels import FORMAT_LABELS, PLAN_TIMING_LABELS
 from portal.training.ui.common import at, attempt, today
 from portal.ui.forms import edit_form, form_defaults, submit_button
@@ -65,7 +66,7 @@ def session_form(user: CurrentUser, ts: TrainingSession | None, courses: dict[in
         course = left.selectbox(_("Course"), list(courses), format_func=courses.get, index=None, key=prefix + "course",
                                 placeholder=_("Choose a course"))
         title = right.text_input(_("Session title (default: the course title)"), key=prefix + "title")
-        day = left.date_input(_("Date"), key=prefix + "day")
+        day = left.date_input(_("Date"), key=prefix + "day", **DATE_BOUNDS)
         start, end = right.columns(2)
         start_time = start.time_input(_("Starts"), key=prefix + "start", step=900)
         end_time = end.time_input(_("Ends"), key=prefix + "end", step=900)
