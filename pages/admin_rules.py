@@ -42,7 +42,7 @@ for area in dict.fromkeys(r.rule.area for r in rows):
             amount, unit = None, None
             if rule.lead is not None:
                 left, right = st.columns(2)
-                amount = left.number_input(_("Lead time"), min_value=1, step=1, key=prefix + "lead")
+                amount = left.number_input(_("Lead time"), step=1, key=prefix + "lead")  # range: the domain's
                 unit = right.selectbox(_("Unit"), list(UNITS), key=prefix + "unit", format_func=lambda u: _(UNITS[u]))
             save, reset = st.columns(2)
             with save:

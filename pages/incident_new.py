@@ -71,7 +71,7 @@ with st.expander(_("More details (can be added later)")):
     detected = left.datetime_input(_("Detected"), value=None, key=P + "detected", format="YYYY-MM-DD", **MOMENT_BOUNDS)
     reported = right.datetime_input(_("Reported"), value=None, key=P + "reported", format="YYYY-MM-DD", **MOMENT_BOUNDS)
     reporter = left.text_input(_("Reported by"), key=P + "reporter", max_chars=100)
-    estimate = right.number_input(_("Affected retailers (estimate)"), min_value=0, value=None, step=1,
+    estimate = right.number_input(_("Affected retailers (estimate)"), value=None, step=1,  # range: the domain's
                                   key=P + "estimate")
     search = st.text_input(_("Find retailers for the call list"), key=P + "search",
                            placeholder=_("Licence number, shop or owner name"))
