@@ -16,9 +16,9 @@ from portal.incidents.rules import utcnow
 from portal.incidents.ui.log import entry_markdown
 from portal.ui.forms import (
     REFUSED,
-    edit_form,
     flash,
     forget,
+    form_defaults,
     guarded_callback,
     saved,
     show_input_error,
@@ -125,13 +125,14 @@ def objectives_box(user: CurrentUser, incident: Incident, *, may_edit: bool) -> 
         st.markdown(plain(incident.objectives) if incident.objectives else _("No objectives set yet."))
         if not may_edit:
             return
-        version = edit_form(p, incident.version, {"text": incident.objectives or ""})  # as the form was opened on
+        form_defaults(p, {"text": incident.objectives or ""})  # kept through an outage (portal/ui/forms.py)
         with st.form(p + "form", border=False):
             text = st.text_area(_("Current objectives"), key=p + "text", height=90)
             if submit_button(_("Save objectives"), form=p + "form"):
                 try:
                     with unit_of_work(user.id) as s:
-                        ix.set_objectives(s, actor=user, incident_id=incident.id, objectives=text, version=version)
+                        ix.set_objectives(s, actor=user, incident_id=incident.id, objectives=text,
+                                          version=incident.version)
                 except REFUSED as exc:
                     show_input_error(exc, p)
                 else:
