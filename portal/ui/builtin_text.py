@@ -65,6 +65,20 @@ PATTERNS: tuple[tuple[str, str], ...] = (
      N_("Number is above the allowed range. Please enter a value less than or equal to {high}.")),
     (r"^Number is below the allowed range\. Please enter a value greater than or equal to (?<low>\S+)\.$",
      N_("Number is below the allowed range. Please enter a value greater than or equal to {low}.")),
+    # a date box's tooltip after a day beyond its bounds ("**Error**: …": the head goes through the colon rule)
+    (r"^Date set outside allowed range\. Please select a date on or before (?<high>[\s\S]+)\.$",
+     N_("Date set outside allowed range. Please select a date on or before {high}.")),
+    (r"^Date set outside allowed range\. Please select a date on or after (?<low>[\s\S]+)\.$",
+     N_("Date set outside allowed range. Please select a date on or after {low}.")),
+    (r"^Date set outside allowed range\. Please select a date between (?<low>[\s\S]+) and (?<high>[\s\S]+)\.$",
+     N_("Date set outside allowed range. Please select a date between {low} and {high}.")),
+    (r"^Date and time set outside allowed range\. Please select a date and time on or before (?<high>[\s\S]+)\.$",
+     N_("Date and time set outside allowed range. Please select a date and time on or before {high}.")),
+    (r"^Date and time set outside allowed range\. Please select a date and time on or after (?<low>[\s\S]+)\.$",
+     N_("Date and time set outside allowed range. Please select a date and time on or after {low}.")),
+    (r"^Date and time set outside allowed range\. Please select a date and time between (?<low>[\s\S]+) and "
+     r"(?<high>[\s\S]+)\.$",
+     N_("Date and time set outside allowed range. Please select a date and time between {low} and {high}.")),
     (r"^Remove (?<option>[\s\S]+)$", N_("Remove {option}")),
     (r"^Select (?<count>\d+) matches$", N_("Select {count} matches")),
     (r"^Page (?<page>\d+)$", N_("Page {page}")),
@@ -103,11 +117,14 @@ _SCRIPT = """
         if (m) { done = target.replace(/\\{(\\w+)\\}/g, (_, name) => m.groups[name]); break; }
       }
     }
-    if (done === undefined) {  // "Download as CSV: Complaints", "Error: Number is ...": a known text, a colon, more
-      const cut = core.indexOf(": ");
+    // "Download as CSV: Complaints", "Error: Number is ...", "Choose date, 2999年12月": a known text, a colon or a
+    // comma, more
+    for (const [sep, shown] of [[": ", "："], [", ", "，"]]) {
+      if (done !== undefined) break;
+      const cut = core.indexOf(sep);
       const head = cut > 0 ? t.exact.get(core.slice(0, cut)) : undefined;
       const rest = core.slice(cut + 2);
-      if (head !== undefined) done = head + "：" + (translate(rest, isLabel) ?? rest);
+      if (head !== undefined) done = head + shown + (translate(rest, isLabel) ?? rest);
     }
     return done === undefined ? null : text.replace(core, done);
   };

@@ -150,10 +150,10 @@ def test_streamlit_widgets_speak_chinese(zh_page, base_url, make_user):
     assert not english_on(page, *data)
     page.keyboard.press("Escape")
 
-    number = page.get_by_test_id("stNumberInput").first.locator("input")
-    number.fill("99999999")
+    number = page.get_by_test_id("stNumberInput").first.locator("input")  # (the range of a form's box is the
+    number.fill("99999999999999999999")  # domain's; a box still refuses a number beyond what it can hold)
     number.press("Tab")
-    page.wait_for_function("document.body.innerText.includes('数值超出允许范围')")
+    page.wait_for_function("/数值超出允许范围|数值超过上限/.test(document.body.innerText)")
     shoot(page, "widgets-number-range")
     assert not english_on(page, *data)
     hidden_message = page.evaluate("""() => {
@@ -164,3 +164,12 @@ def test_streamlit_widgets_speak_chinese(zh_page, base_url, make_user):
       return count;
     }""")
     assert hidden_message == 0, "the range message is still English somewhere (e.g. for screen readers)"
+
+    page.goto(base_url + "/training_plan")  # a day beyond a date box's bounds (portal.inputs.DAY_RANGE)
+    settled(page)
+    day = page.locator(".st-key-session_new_day input")
+    day.fill("9999-12-31")
+    day.press("Tab")
+    page.wait_for_function("document.body.innerText.includes('日期超出允许范围，请选择不晚于 2999/12/31 的日期。')")
+    shoot(page, "widgets-date-range")
+    assert not english_on(page, *data)
