@@ -104,8 +104,8 @@ def test_a_year_typed_decades_ahead_reaches_the_check_instead_of_being_dropped(b
 
 
 def test_a_number_beyond_the_range_reaches_the_check_instead_of_being_dropped(base_url, page, make_user):
-    """A number box with bounds refuses a number beyond them in the browser, and the form is then sent with the
-    number it had: "Approvers saved." with the old limit. Without bounds in the box, the check names the range."""
+    """A number box with bounds refuses a number beyond them in the browser (a red mark, a tooltip), and pressing
+    Save then said nothing at all: the limit stayed as it was. Without bounds in the box, the check names the range."""
     from portal import incidents as ix
 
     make_user("admin", login="wuting", name="吴婷", language="en")
