@@ -22,8 +22,8 @@ INT4_MAX = 2**31 - 1
 INT8_MAX = 2**63 - 1
 MAX_PAGE = 1_000_000  # a grid or list page number (page × 200 rows stays far inside int8 offsets)
 DAY_RANGE = (date(1900, 1, 1), date(2999, 12, 31))
-# A form's date and time boxes accept these days. A box refuses a value beyond its bounds in the browser (with
-# Streamlit's English tooltip) and the form is then sent with the value it had before, without a word; Streamlit's
+# A form's date and time boxes accept these days. A box refuses a value beyond its bounds in the browser (only a
+# tooltip says so) and the form is then sent with the value it had before, without a word; Streamlit's
 # own bounds are ten years around today, so a year typed 2062 for 2026 became "now". Within these, the domain says
 # what is wrong with a time (in the future, before the complaint came in), naming the field.
 DATE_BOUNDS = {"min_value": DAY_RANGE[0], "max_value": DAY_RANGE[1]}
