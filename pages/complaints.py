@@ -39,22 +39,23 @@ def complaints(user: CurrentUser) -> None:
     view, ignored = current_view(COMPLAINTS, user)
     head, actions = st.columns([2, 3], vertical_alignment="bottom")
     head.title(_("Complaints"))
+    bar = st.container()  # (drawn after the rows: page_part.py, "rows first")
+    if not (layouts.show(COMPLAINTS, user, view, lookups, RECORD_PAGE) or
+            grouped_grid.show_groups(COMPLAINTS, user, view, lookups, RECORD_PAGE)):
+        rows(lookups, staff)
     with actions, st.container(horizontal=True, horizontal_alignment="right"):
         saved_views.views_popover(COMPLAINTS, user)
         grouped_grid.controls(COMPLAINTS, user, view)
         transfer.export_buttons(COMPLAINTS, user, view)
         if can(user, "complaints.register"):
             st.page_link("pages/complaint_new.py", label=_("Register a complaint"), icon=":material/add:")
-    if ignored:
-        st.warning(plain(_("Parts of this link were ignored: {parts}.").format(parts=fmt_list(ignored))))
-    waiting_exits(user, view)
-    quick_filters(view)
-    filter_bar.toolbar(COMPLAINTS, user, view, lookups)
-    layouts.switch(COMPLAINTS, view)
-    if layouts.show(COMPLAINTS, user, view, lookups, RECORD_PAGE) or \
-            grouped_grid.show_groups(COMPLAINTS, user, view, lookups, RECORD_PAGE):
-        return
-    rows(lookups, staff)
+    with bar:
+        if ignored:
+            st.warning(plain(_("Parts of this link were ignored: {parts}.").format(parts=fmt_list(ignored))))
+        waiting_exits(user, view)
+        quick_filters(view)
+        filter_bar.toolbar(COMPLAINTS, user, view, lookups)
+        layouts.switch(COMPLAINTS, view)
 
 
 @page_part(PERMISSION, within=complaints)

@@ -29,18 +29,19 @@ def incidents(user: CurrentUser) -> None:
         lookups = Lookups(s)
     head, actions = st.columns([2, 3], vertical_alignment="bottom")
     head.title(_("All incidents"))
+    bar = st.container()  # (drawn after the rows: page_part.py, "rows first")
+    if not (layouts.show(INCIDENTS, user, view, lookups, RECORD_PAGE) or
+            grouped_grid.show_groups(INCIDENTS, user, view, lookups, RECORD_PAGE)):
+        rows(lookups)
     with actions, st.container(horizontal=True, horizontal_alignment="right"):
         saved_views.views_popover(INCIDENTS, user)
         grouped_grid.controls(INCIDENTS, user, view)
         transfer.export_buttons(INCIDENTS, user, view)
-    if ignored:
-        st.warning(_("Parts of this link were ignored: {parts}.").format(parts=plain(fmt_list(ignored))))
-    filter_bar.toolbar(INCIDENTS, user, view, lookups)
-    layouts.switch(INCIDENTS, view)
-    if layouts.show(INCIDENTS, user, view, lookups, RECORD_PAGE) or \
-            grouped_grid.show_groups(INCIDENTS, user, view, lookups, RECORD_PAGE):
-        return
-    rows(lookups)
+    with bar:
+        if ignored:
+            st.warning(plain(_("Parts of this link were ignored: {parts}.").format(parts=fmt_list(ignored))))
+        filter_bar.toolbar(INCIDENTS, user, view, lookups)
+        layouts.switch(INCIDENTS, view)
 
 
 @page_part(PERMISSION, within=incidents)

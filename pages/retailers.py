@@ -31,20 +31,22 @@ def directory(user: CurrentUser) -> None:
         lookups = Lookups(s)  # staff names for the manager column, filters and bulk changes
     head, actions = st.columns([2, 3], vertical_alignment="bottom")
     head.title(_("Retailers"))
+    bar = st.container()  # (drawn after the rows: page_part.py, "rows first")
+    if grouped_grid.show_groups(RETAILERS, user, view, lookups, RECORD_PAGE):
+        grid.show_flash()  # (an undo's result)
+        undo_panel(RETAILERS, user)  # the last bulk change or import is undone from a grouped view too
+    else:
+        rows(lookups)
     with actions, st.container(horizontal=True, horizontal_alignment="right"):
         saved_views.views_popover(RETAILERS, user)
         grouped_grid.controls(RETAILERS, user, view)
         transfer.export_buttons(RETAILERS, user, view)
         if may_write(user, RETAILERS.create_permission):
             st.page_link(RECORD_PAGE, label=_("New retailer"), icon=":material/add:", query_params={"id": "new"})
-    if ignored:
-        st.warning(plain(_("Parts of this link were ignored: {parts}.").format(parts=fmt_list(ignored))))
-    filter_bar.toolbar(RETAILERS, user, view, lookups)
-    if grouped_grid.show_groups(RETAILERS, user, view, lookups, RECORD_PAGE):
-        grid.show_flash()  # (an undo's result)
-        undo_panel(RETAILERS, user)  # the last bulk change or import is undone from a grouped view too
-    else:
-        rows(lookups)
+    with bar:
+        if ignored:
+            st.warning(plain(_("Parts of this link were ignored: {parts}.").format(parts=fmt_list(ignored))))
+        filter_bar.toolbar(RETAILERS, user, view, lookups)
     transfer.import_section(RETAILERS, user, lookups)
 
 

@@ -5,6 +5,10 @@ A part may hold a smaller one (`within=`): a grid's rows, bulk bar and pager, so
 inline edit rerun those alone, not the toolbar and its popovers above them. A widget in the smaller part whose
 change shows above it too (a sort, a bulk change) reruns the whole part instead (portal/ui/part_rerun.py).
 
+Rows first: a grid page draws its title, then an empty container for the toolbar, then the rows, and fills the
+toolbar last. The screen is laid out as before, but a search, filter or sort (a run of the whole part) sends the new
+rows before the ~80 elements of the toolbar and its popovers: they reach the screen 20–40 ms sooner.
+
 The first part of a run of parts alone does what the entry point does for a whole run (streamlit_app.py), so
 nothing is lost by skipping it: the user is read from the database again (a demoted or signed-out user's next click
 already runs with what the database says) and must still hold the page's permission; texts are in their language;
