@@ -4,6 +4,8 @@ from datetime import date
 
 import pytest
 
+from portal.errors import InputError, checked_text
+from portal.i18n import _, set_language
 from portal.inputs import INT4_MAX, clean_text, int_param, parse_day, parse_int, parse_month
 from portal.records.fields import Field, FieldType
 from portal.records.values import parse_integer, parse_reference, parse_text
@@ -55,3 +57,22 @@ def test_typed_text_with_nul_is_refused_and_references_parse_strictly():
     with pytest.raises(ValueError):
         parse_reference(link, "²", None)
     assert parse_reference(link, "12", None) == 12
+
+
+def test_a_text_check_names_its_field_as_the_blank_message_does_in_either_language():
+    blank = "Reason: say why the session is cancelled."
+    assert checked_text(InputError, "cancel_reason", "  ok \n", blank=blank, limit=5) == "ok"
+    with pytest.raises(InputError) as refused:
+        checked_text(InputError, "cancel_reason", " ", blank=blank, limit=5)
+    assert (refused.value.field, str(refused.value)) == ("cancel_reason", blank)
+    with pytest.raises(InputError, match=r"^Reason: at most 5 characters, please; this text has 1,200\.$"):
+        checked_text(InputError, "cancel_reason", "x" * 1200, blank=blank, limit=5)
+    set_language("zh_CN")
+    try:
+        with pytest.raises(InputError, match="^原因：最多 5 个字符，当前文字有 6 个。$"):
+            checked_text(InputError, "cancel_reason", "取消取消取消", blank=_(blank), limit=5)
+        with pytest.raises(InputError, match="^备注：最多 2 个字符"):  # no blank message: the label given
+            checked_text(InputError, "note", "备注备注", label=_("Note"), limit=2)
+    finally:
+        set_language("en")
+    assert checked_text(InputError, "note", None, label="Note", limit=2) == ""  # optional: blank is fine

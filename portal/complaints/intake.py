@@ -18,6 +18,7 @@ from portal.complaints.rules import (
     ComplaintInputError,
     add_event,
     limits_start,
+    optional_text,
     require_text,
     sla_limits,
     utcnow,
@@ -111,9 +112,7 @@ def _validate(session: Session, *, channel: str, received_at: datetime | None, c
     if grade not in (1, 2, 3, 4):
         raise ComplaintInputError("grade", _("Grade: choose 1 (major) to 4 (simple)."))
     description = require_text("description", description, _("Description: write what the complaint is about."))
-    remedy = (remedy_sought or "").strip()
-    if len(remedy) > 2000:
-        raise ComplaintInputError("remedy_sought", _("At most {n} characters, please.").format(n=2000))
+    remedy = optional_text("remedy_sought", remedy_sought, label=_("Remedy sought"), limit=2000)
     return {"received_at": received_at, "complainant_name": name, "description": description,
             "remedy_sought": remedy, "complainant_email": email, "complainant_address": address}
 
@@ -127,8 +126,8 @@ def _written_contact(channel: str, email: str | None, address: str | None) -> tu
     if channel == "email" and email is None:
         raise ComplaintInputError("complainant_email", _("E-mail: required for an e-mail complaint, so the answer "
                                                          "can be sent back."))
-    if address is not None and len(address) > 300:
-        raise ComplaintInputError("complainant_address", _("At most {n} characters, please.").format(n=300))
+    if address is not None:
+        optional_text("complainant_address", address, label=_("Postal address"), limit=300)
     return email, address
 
 

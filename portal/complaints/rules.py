@@ -24,7 +24,7 @@ from portal.center.sla import RUNNING_STATES, local, next_due, shift_for_pause, 
 from portal.center.workdays import WorkCalendar, load_calendar
 from portal.center_time import utcnow  # noqa: F401  (the domain's clock; callers import it from here)
 from portal.complaints.labels import MOVE_LABELS, STATE_LABELS
-from portal.errors import STALE, InputError
+from portal.errors import STALE, InputError, checked_text
 from portal.i18n import _, fmt_datetime
 
 
@@ -242,13 +242,14 @@ def resume_clock(session: Session, c: Complaint, actor: CurrentUser, now: dateti
 
 
 def require_text(field: str, value: str | None, message: str, *, limit: int = 10_000) -> str:
-    """`value` stripped; refused with `message` when blank, or when longer than `limit` characters."""
-    value = (value or "").strip()
-    if not value:
-        raise ComplaintInputError(field, message)
-    if len(value) > limit:
-        raise ComplaintInputError(field, _("At most {n} characters, please.").format(n=limit))
-    return value
+    """`value` trimmed; refused with `message` ("Field: what to write") when blank, or when longer than `limit`
+    characters (portal/errors.py, naming the field as `message` does)."""
+    return checked_text(ComplaintInputError, field, value, blank=message, limit=limit)
+
+
+def optional_text(field: str, value: str | None, *, label: str, limit: int) -> str:
+    """`value` trimmed ("" when blank); refused when longer than `limit` characters, naming the field by `label`."""
+    return checked_text(ComplaintInputError, field, value, label=label, limit=limit)
 
 
 def check_moment(field: str, moment: datetime | None, c: Complaint, now: datetime) -> datetime:

@@ -13,6 +13,7 @@ from db.complaint_models import FOLLOW_UP_METHODS, REPLY_METHODS, SATISFACTION, 
 from db.models import ComplaintCategory, Department, User
 from portal.access.auth import CurrentUser
 from portal.center.sla import local, next_due
+from portal.complaints.labels import FIELD_LABELS
 from portal.complaints.rules import (
     ComplaintInputError,
     MoveNotAllowed,
@@ -25,6 +26,7 @@ from portal.complaints.rules import (
     check_move,
     json_value,
     lock_complaint,
+    optional_text,
     require_text,
     resume_clock,
     set_state,
@@ -99,10 +101,8 @@ def record_investigation(session: Session, *, actor: CurrentUser, complaint_id: 
     for field, value in fields.items():
         if value is None:
             continue
-        value = value.strip() or None
-        limit = 100 if field == "responsible_person" else 10_000
-        if value and len(value) > limit:
-            raise ComplaintInputError(field, _("At most {n} characters, please.").format(n=limit))
+        value = optional_text(field, value, label=_(FIELD_LABELS[field]),
+                              limit=100 if field == "responsible_person" else 10_000) or None
         old = getattr(c, field)
         if old != value:
             setattr(c, field, value)

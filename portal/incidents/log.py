@@ -27,7 +27,7 @@ from db.incident_models import (
 from db.models import Retailer, User
 from portal.access.auth import CurrentUser
 from portal.center.sla import local
-from portal.i18n import _
+from portal.i18n import N_, _
 from portal.incidents.command import require_group
 from portal.incidents.labels import SEVERITY_LABELS, STATUS_LABELS
 from portal.incidents.rules import (
@@ -45,13 +45,15 @@ from portal.incidents.rules import (
     utcnow,
 )
 
+# a log entry too long for one: the same message as every form's (portal/errors.py), and what to do about it
+ENTRY_TOO_LONG = N_("{field}: at most {n} characters, please; this text has {m}. Shorten it or split it into several "
+                    "entries.")
 
-def _names(values: Iterable[str] | None, field: str, limit: int = 30) -> list[str]:
+
+def _names(values: Iterable[str] | None, field: str, label: str, limit: int = 30) -> list[str]:
     names = []
     for value in values or ():
-        value = str(value).strip()
-        if len(value) > limit:
-            raise IncidentInputError(field, _("At most {n} characters, please.").format(n=limit))
+        value = optional_text(field, str(value), label=label, limit=limit)
         if value and value not in names:
             names.append(value)
     return names
@@ -102,8 +104,8 @@ def open_incident(session: Session, *, actor: CurrentUser, type: str, severity: 
     if scope not in SCOPES:
         raise IncidentInputError("scope", _("Scope: choose district-wide or local."))
     title = require_text("title", title, _("Title: say in a few words what is happening."), limit=200)
-    situation = optional_text("situation", situation)
-    reporter = optional_text("reporter", reporter, limit=100)
+    situation = optional_text("situation", situation, label=_("What is happening"))
+    reporter = optional_text("reporter", reporter, label=_("Reported by"), limit=100)
     started, detected, reported = _check_times(started_at, detected_at, reported_at, now)
     commander = check_commander(session, commander_id)
     if severity in MAJOR_SEVERITIES and commander is None:
@@ -127,8 +129,8 @@ def open_incident(session: Session, *, actor: CurrentUser, type: str, severity: 
         casualties=bool(casualties), severity=severity, title=title, situation=situation, started_at=started,
         detected_at=detected, reported_at=reported, reporter=reporter, opened_by_id=actor.id,
         commander_id=commander.id if commander else None, affected_steps=steps,
-        affected_districts=_names(affected_districts, "affected_districts"),
-        affected_routes=_names(affected_routes, "affected_routes"),
+        affected_districts=_names(affected_districts, "affected_districts", _("Affected districts")),
+        affected_routes=_names(affected_routes, "affected_routes", _("Affected routes")),
         affected_retailers_estimate=affected_retailers_estimate, status="open", complaint_id=complaint_id,
         created_at=now)
     session.add(incident)
@@ -162,7 +164,8 @@ def add_entry(session: Session, *, actor: CurrentUser, incident_id: int, text: s
     it corrects. Many coordinators may write at once; every entry is kept, in order."""
     require_run(actor)
     now = now or utcnow()
-    text = require_text("text", text, _("Entry: write what happened, was decided or was done."), label=_("Entry"))
+    text = require_text("text", text, _("Entry: write what happened, was decided or was done."),
+                         too_long=ENTRY_TOO_LONG)
     if kind not in USER_ENTRY_KINDS:
         raise IncidentInputError("kind", _("Kind: choose update, decision, action, customer notice or resource."))
     incident = lock_incident(session, incident_id, share=True)
@@ -234,7 +237,7 @@ def change_status(session: Session, *, actor: CurrentUser, incident_id: int, sta
     if status not in TRANSITIONS.get(old, ()):
         raise IncidentInputError("status", _("Incident {ref} is “{old}”: it cannot move to “{new}”.").format(
             ref=incident.reference, old=_(STATUS_LABELS[old]), new=_(STATUS_LABELS.get(status, status))))
-    note = optional_text("note", note)
+    note = optional_text("note", note, label=_("Note"))
     require_group(session, incident, status)
     if status == "resolved":
         incident.resolution = require_text("resolution", resolution, _("Resolution: say how it was resolved."))
@@ -278,7 +281,7 @@ def change_severity(session: Session, *, actor: CurrentUser, incident_id: int, s
         raise IncidentInputError("severity", _("Severity: choose 1 (critical) to 4 (minor)."))
     incident = lock_incident(session, incident_id, version)
     require_open(incident)
-    note = optional_text("note", note)
+    note = optional_text("note", note, label=_("Note"))
     if severity == incident.severity:
         raise IncidentInputError("severity", _("Severity: the incident already has this severity."))
     if severity in MAJOR_SEVERITIES and incident.commander_id is None and commander_id is None:
@@ -318,7 +321,7 @@ def set_commander(session: Session, *, actor: CurrentUser, incident_id: int, com
     now = now or utcnow()
     incident = lock_incident(session, incident_id, version)
     require_open(incident)
-    _set_commander(session, incident, actor, now, commander_id, optional_text("note", note))
+    _set_commander(session, incident, actor, now, commander_id, optional_text("note", note, label=_("Note")))
     session.flush()
     return incident
 

@@ -138,7 +138,7 @@ def record_notice(session: Session, *, actor: CurrentUser, incident_id: int, met
     if method not in NOTICE_METHODS:
         raise IncidentInputError("method", _("Method: choose broadcast, SMS or a call to each retailer."))
     text = require_text("text", text, _("Notice: write what retailers were told."))
-    audience = optional_text("audience", audience, limit=200)
+    audience = optional_text("audience", audience, label=_("Who was told"), limit=200)
     if send and method != "sms":
         raise IncidentInputError("send", _("Text messages to the call list: choose the method “Text message (SMS)”."))
     if send and not get_settings().gateway_url:
@@ -189,7 +189,7 @@ def mark_called(session: Session, *, actor: CurrentUser, call_id: int, version: 
     require_open(lock_incident(session, row.incident_id, share=True))
     row.called = bool(called)
     row.called_at, row.called_by_id = (now, actor.id) if called else (None, None)
-    row.call_note = optional_text("note", note, limit=500)
+    row.call_note = optional_text("note", note, label=_("What they said"), limit=500)
     session.flush()
     return row
 

@@ -13,8 +13,8 @@ from db.models import User
 from portal.access.auth import CurrentUser, require
 from portal.center.sla import local
 from portal.center_time import utcnow  # noqa: F401  (the domain's clock; callers import it from here)
-from portal.errors import STALE, InputError
-from portal.i18n import _, fmt_datetime, fmt_number
+from portal.errors import STALE, TOO_LONG, InputError, checked_text
+from portal.i18n import _, fmt_datetime
 from portal.incidents.labels import STATUS_LABELS
 from portal.inputs import DAY_RANGE, day_in_range
 
@@ -39,30 +39,15 @@ class IncidentInputError(InputError):
 
 
 def require_text(field: str, value: str | None, message: str, *, limit: int = MAX_TEXT,
-                 label: str | None = None) -> str:
-    """`value` stripped; refused with `message` when blank, or when longer than `limit` characters (naming the
-    field by `label` and saying how long the text is)."""
-    value = (value or "").strip()
-    if not value:
-        raise IncidentInputError(field, message)
-    return _within(field, value, limit, label)
+                 too_long: str = TOO_LONG) -> str:
+    """`value` trimmed; refused with `message` ("Field: what to write") when blank, or when longer than `limit`
+    characters (portal/errors.py: `too_long`, naming the field as `message` does)."""
+    return checked_text(IncidentInputError, field, value, blank=message, limit=limit, too_long=too_long)
 
 
-def _within(field: str, value: str, limit: int, label: str | None) -> str:
-    if len(value) <= limit:
-        return value
-    if label:
-        raise IncidentInputError(field, _("{field}: at most {n} characters, please; this text has {m}. Shorten it "
-                                          "or split it into several entries.").format(
-            field=label, n=fmt_number(limit), m=fmt_number(len(value))))
-    raise IncidentInputError(field, _("At most {n} characters, please.").format(n=limit))
-
-
-def optional_text(field: str, value: str | None, *, limit: int = MAX_TEXT) -> str:
-    value = (value or "").strip()
-    if len(value) > limit:
-        raise IncidentInputError(field, _("At most {n} characters, please.").format(n=limit))
-    return value
+def optional_text(field: str, value: str | None, *, label: str, limit: int = MAX_TEXT) -> str:
+    """`value` trimmed ("" when blank); refused when longer than `limit` characters, naming the field by `label`."""
+    return checked_text(IncidentInputError, field, value, label=label, limit=limit)
 
 
 def past_moment(field: str, moment: datetime | None, now: datetime, *, not_before: datetime | None = None,

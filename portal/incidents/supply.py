@@ -141,7 +141,8 @@ def request_supply(session: Session, *, actor: CurrentUser, retailer_id: int | N
     wanted = _check_lines(session, lines)
     request_id = session.scalar(text("select nextval(pg_get_serial_sequence('supply_requests', 'id'))"))
     request = SupplyRequest(id=request_id, reference=f"HY-{today.year}-{request_id:04d}", retailer_id=retailer.id,
-                            reason=reason, event_date=event_date, note=optional_text("note", note, limit=2000),
+                            reason=reason, event_date=event_date,
+                            note=optional_text("note", note, label=_("Note"), limit=2000),
                             total_quantity=sum(wanted.values()), state="requested", requested_by_id=actor.id,
                             requested_at=now, incident_id=incident_id)
     session.add(request)
@@ -183,7 +184,8 @@ def approve_supply_request(session: Session, *, actor: CurrentUser, request_id: 
     next_order_date = next_order_day(load_calendar(session), retailer_order_weekday(session, request.retailer_id),
                                      local(now).date())
     request.state, request.decided_by_id, request.decided_at = "approved", actor.id, now
-    request.next_order_date, request.decision_note = next_order_date, optional_text("note", note, limit=2000)
+    request.next_order_date = next_order_date
+    request.decision_note = optional_text("note", note, label=_("Note or reason for refusal"), limit=2000)
     session.flush()
     return request
 

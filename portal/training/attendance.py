@@ -22,6 +22,7 @@ from portal.training.rules import (
     TrainingInputError,
     lock_session,
     lock_session_and_sign_up,
+    optional_text,
     require_in_care,
     require_text,
     utcnow,
@@ -113,9 +114,7 @@ def record_evaluation(session: Session, *, actor: CurrentUser, scores: dict[str,
         value = scores.get(name)
         if value is None or not 1 <= int(value) <= 5:
             raise TrainingInputError(name, _("Score: choose 1 (poor) to 5 (excellent)."))
-    comments = (comments or "").strip()
-    if len(comments) > 2000:
-        raise TrainingInputError("comments", _("At most {n} characters, please.").format(n=2000))
+    comments = optional_text("comments", comments, label=_("Comments"), limit=2000)
     if sign_up_id is None:
         return _record_anonymous(session, actor, session_id, scores, comments, now)
     ts, su = lock_session_and_sign_up(session, sign_up_id)

@@ -35,7 +35,7 @@ def _course_values(title: str, kind: str, duration_minutes: int | None, descript
     if any(not 1 <= s <= 5 for s in stars):
         raise TrainingInputError("target_star_levels", _("Star levels: between 1 and 5."))
     return {"title": title, "kind": kind, "duration_minutes": int(duration_minutes),
-            "description": optional_text("description", description, limit=DESCRIPTION_MAX),
+            "description": optional_text("description", description, label=_("Description"), limit=DESCRIPTION_MAX),
             "target_business_types": types, "target_star_levels": stars}
 
 

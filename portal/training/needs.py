@@ -55,7 +55,8 @@ def record_need(session: Session, *, actor: CurrentUser, retailer_id: int, topic
     if course_id is not None and session.get(TrainingCourse, course_id) is None:
         raise TrainingInputError("course_id", _("Course: choose a course of the catalog, or leave it empty."))
     need = TrainingNeed(retailer_id=retailer.id, topic=topic, month=month, department_id=dept.id,
-                        course_id=course_id, note=optional_text("note", note, limit=2000), recorded_by_id=actor.id)
+                        course_id=course_id, note=optional_text("note", note, label=_("Note"), limit=2000),
+                        recorded_by_id=actor.id)
     session.add(need)
     session.flush()
     return need

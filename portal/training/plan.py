@@ -79,12 +79,12 @@ def _checked(session: Session, data: SessionInput, now: datetime, *, moving: boo
                                  .format(n=MAX_CAPACITY))
     return {
         "course_id": course.id,
-        "title": optional_text("title", data.title, limit=120) or course.title,
+        "title": optional_text("title", data.title, label=_("Title"), limit=120) or course.title,
         "starts_at": data.starts_at, "ends_at": data.ends_at,
         "place": require_text("place", data.place, _("Place: where is the session held?"), limit=200),
         "format": data.format, "trainer_id": trainer.id, "capacity": int(data.capacity),
-        "audience": optional_text("audience", data.audience, limit=200),
-        "content": optional_text("content", data.content, limit=5000),
+        "audience": optional_text("audience", data.audience, label=_("Audience"), limit=200),
+        "content": optional_text("content", data.content, label=_("Content"), limit=5000),
     }
 
 

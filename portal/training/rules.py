@@ -13,7 +13,7 @@ from portal.access.auth import CurrentUser, PermissionDenied, can, require
 from portal.center.sla import CENTER_TZ, local
 from portal.center.workdays import WorkCalendar, load_calendar
 from portal.center_time import utcnow  # noqa: F401  (the domain's clock; callers import it from here)
-from portal.errors import STALE, InputError
+from portal.errors import STALE, InputError, checked_text
 from portal.i18n import _
 from portal.inputs import DAY_RANGE, day_in_range
 
@@ -82,20 +82,14 @@ def nth_working_day(calendar: WorkCalendar, month: date, n: int) -> date:
 
 
 def require_text(field: str, value: str | None, message: str, *, limit: int) -> str:
-    """`value` stripped; refused with `message` when blank, or when longer than `limit` characters."""
-    value = (value or "").strip()
-    if not value:
-        raise TrainingInputError(field, message)
-    if len(value) > limit:
-        raise TrainingInputError(field, _("At most {n} characters, please.").format(n=limit))
-    return value
+    """`value` trimmed; refused with `message` ("Field: what to write") when blank, or when longer than `limit`
+    characters (portal/errors.py, naming the field as `message` does)."""
+    return checked_text(TrainingInputError, field, value, blank=message, limit=limit)
 
 
-def optional_text(field: str, value: str | None, *, limit: int) -> str:
-    value = (value or "").strip()
-    if len(value) > limit:
-        raise TrainingInputError(field, _("At most {n} characters, please.").format(n=limit))
-    return value
+def optional_text(field: str, value: str | None, *, label: str, limit: int) -> str:
+    """`value` trimmed ("" when blank); refused when longer than `limit` characters, naming the field by `label`."""
+    return checked_text(TrainingInputError, field, value, label=label, limit=limit)
 
 
 def may_view(actor: CurrentUser | None) -> bool:

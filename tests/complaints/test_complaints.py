@@ -251,7 +251,8 @@ def test_possible_duplicates_and_duplicate_links_stay_within_what_the_agent_may_
     ("web", {"complainant_email": "name@example"}, "complainant_email", "E-mail: enter an address like"),
     ("web", {"complainant_email": "a b@example.com"}, "complainant_email", "E-mail: enter an address like"),
     ("web", {"complainant_email": "x@" + "a" * 250 + ".cn"}, "complainant_email", "E-mail: enter an address like"),
-    ("letter", {"complainant_address": "路" * 301}, "complainant_address", "At most 300 characters"),
+    ("letter", {"complainant_address": "路" * 301}, "complainant_address",
+     "Postal address: at most 300 characters, please; this text has 301."),
 ])
 def test_a_written_complaint_needs_where_its_answer_goes(center, channel, contact, field, message):
     with pytest.raises(cx.ComplaintInputError) as refused:

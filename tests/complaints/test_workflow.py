@@ -269,6 +269,17 @@ def test_investigation_fields_each_leave_a_timeline_entry(center):
                        ("corrective_action", None, "调整前一天短信通知"), ("responsible_person", None, "配送三组")]
 
 
+def test_an_investigation_field_too_long_is_named(center):
+    cid = center.register().complaint_id
+    center.advance(cid, "in_progress")
+    with pytest.raises(cx.ComplaintInputError) as refused:
+        center.run(center.handler, cx.record_investigation, complaint_id=cid, root_cause="线路调整未通知",
+                   responsible_person="配" * 101, now=LATER)
+    assert (refused.value.field, str(refused.value)) == (
+        "responsible_person", "Responsible person: at most 100 characters, please; this text has 101.")
+    assert [e for e in center.events(cid) if e.kind == "field_change"] == []  # all or nothing
+
+
 def test_reply_needs_the_verification_result_and_a_method(center):
     cid = center.register().complaint_id
     center.advance(cid, "in_progress")

@@ -13,7 +13,7 @@ from db.training_models import SignUp, TrainingSession
 from portal import training as tr
 from portal.access.auth import PermissionDenied
 from portal.center.sla import CENTER_TZ
-from portal.i18n import fmt_percent
+from portal.i18n import fmt_percent, set_language
 from portal.training.ui.common import cached_coverage, today
 from portal.ui.text import shown
 from tests.training.support import add_retailers
@@ -100,6 +100,22 @@ def test_capacity_error_names_the_field_and_keeps_the_input(signed_in, staff):
     at.button(key="session_new_save").click().run()
     assert _errors(at) == ["Place: where is the session held?"]
     assert at.selectbox(key="session_new_course").value == staff["course_id"]
+
+
+def test_a_text_too_long_for_its_box_is_named_in_the_readers_language_and_stays(signed_in, staff, make_user):
+    """The session form has three free-text boxes: the refusal says which one, in Chinese for a Chinese reader."""
+    make_user("training_coordinator", login="chenjing", department="marketing", name="陈静", language="zh_CN")
+    set_language("zh_CN")  # AppTest formats option labels in this thread (the fixture sets English back)
+    at = signed_in("chenjing").switch_page("pages/training_plan.py").run()
+    at.selectbox(key="session_new_course").set_value(staff["course_id"])
+    at.text_input(key="session_new_place").input("公司三楼培训室")
+    at.selectbox(key="session_new_trainer").set_value(staff["trainer"].id)
+    at.text_input(key="session_new_audience").input("城东区便利店" * 40)
+    at.button(key="session_new_save").click().run()
+    assert _errors(at) == ["培训对象：最多 200 个字符，当前文字有 240 个。"]
+    assert at.text_input(key="session_new_audience").value == "城东区便利店" * 40
+    with unit_of_work() as s:
+        assert s.scalar(select(TrainingSession)) is None
 
 
 def test_roster_signs_up_beyond_capacity_and_a_cancellation_promotes_the_first_waiting(signed_in, staff):
