@@ -56,13 +56,18 @@ def _register(prefix: str, names) -> None:
     fields[prefix] = fields.get(prefix, frozenset()) | frozenset(names)
 
 
-def _restore(prefix: str) -> None:
+def _restore(prefix: str, names: Iterable[str]) -> None:
     """Put back the values kept for this form during an outage (before its widgets are drawn), where its widgets
-    lost them; a widget that still has its value (the form stayed on screen) keeps what it shows."""
+    lost them; a widget that still has its value (the form stayed on screen) keeps what it shows, and is told it
+    again when it was taken off the screen meanwhile (`redrawing`: a widget outside a form)."""
     state = st.session_state
     missing = {name: value for name, value in state.pop(prefix + _KEPT, {}).items() if prefix + name not in state}
     for name, value in missing.items():
         state[prefix + name] = value
+    if redrawing():
+        for name in names:  # (not every field of `prefix`: some may be drawn already in this run)
+            if prefix + name in state and name not in missing:
+                state[prefix + name] = state[prefix + name]
 
 
 def edit_form(prefix: str, row: T, values: dict[str, Any]) -> T:
@@ -75,7 +80,7 @@ def edit_form(prefix: str, row: T, values: dict[str, Any]) -> T:
     """
     state = st.session_state
     _register(prefix, values)
-    _restore(prefix)
+    _restore(prefix, values)
     if prefix + "read" not in state or not any(prefix + name in state for name in values):
         state[prefix + "read"] = row
         for name, value in values.items():
@@ -88,7 +93,7 @@ def form_defaults(prefix: str, values: dict[str, Any]) -> None:
     every run before drawing the form, so that after `forget` the browser shows these values again (and after an
     outage, the values that were kept)."""
     _register(prefix, values)
-    _restore(prefix)
+    _restore(prefix, values)
     for name, value in values.items():
         st.session_state.setdefault(prefix + name, value)
 
@@ -96,8 +101,9 @@ def form_defaults(prefix: str, values: dict[str, Any]) -> None:
 def keep_values(prefix: str, names: Iterable[str]) -> None:
     """For a form whose widgets (keyed `prefix + name`) take their starting values from `value=`/`index=` rather than
     `form_defaults`: call it before drawing the form, so that their values are kept through an outage."""
+    names = tuple(names)
     _register(prefix, names)
-    _restore(prefix)
+    _restore(prefix, names)
 
 
 def submit_button(label: str, *, key: str | None = None, form: str | None = None, **kwargs) -> bool:
@@ -121,8 +127,24 @@ def retried(key: str) -> bool:
 
 
 def end_of_run() -> None:
-    """Called by the entry point after every run: a Retry presses its save button in the next run only."""
-    st.session_state.pop(_RETRY, None)
+    """Called by the entry point after every run: a Retry presses its save button in the next run only; the run
+    after an outage redraws its widgets' values (`redrawing`), the one after that no longer."""
+    state = st.session_state
+    state.pop(_RETRY, None)
+    if state.get(_REDRAW, 0) > 1:
+        state[_REDRAW] -= 1
+    else:
+        state.pop(_REDRAW, None)
+
+
+_REDRAW = "_forms.redraw"  # 2 in the run the database did not answer, 1 in the next run, then gone
+
+
+def redrawing() -> bool:
+    """Whether this run draws again what a run the database did not answer took off the screen. Streamlit mounts
+    such a keyed widget at its default look while the session still holds its value (the browser sent it again),
+    unless the value is assigned anew before the widget is drawn: `_restore` and `view_state.seed` then do."""
+    return bool(st.session_state.get(_REDRAW))
 
 
 def keep_also(name: str, keep: Callable[[], bool]) -> None:
@@ -136,6 +158,7 @@ def keep_typed_input() -> bool:
     """Copy every form's values aside (not values it just saved), and whatever `keep_also` asked to keep, for the
     next run that draws them; says whether anything is kept."""
     state = st.session_state
+    state[_REDRAW] = 2  # (`redrawing`)
     kept = False
     for keep in list(state.get(_KEEPERS, {}).values()):
         kept = keep() or kept

@@ -81,6 +81,29 @@ def test_an_incident_entry_survives_a_real_outage_and_retry_saves_it_once(base_u
     assert _entries(incident_id) == ["启动局部应急预案,通知城东-01 线路客户"]
 
 
+def test_a_grids_search_and_layout_show_again_after_an_outage_took_the_toolbar_off(base_url, page, make_user,
+                                                                                   outage):
+    """A search pressed while the database is down: the grid's part says so, in place of the toolbar. After Retry the
+    rows are searched, and the box shows the search again (the browser had mounted it empty: a keyed widget drawn
+    again after a run that left it out shows its default, unless its value is assigned anew)."""
+    make_user("supervisor", login="zhanghua", department="customer_service", name="张华", language="en")
+    sign_in(page, base_url, "zhanghua", TEST_PASSWORD)
+    page.goto(f"{base_url}/complaints")
+    wait_for_app(page, settle_ms=400)
+    box = page.get_by_role("textbox", name="Search", exact=True)
+    outage.begin()
+    box.fill("没有这样的投诉")
+    box.press("Enter")
+    wait_for_app(page, settle_ms=400)
+    expect(page.get_by_text(UNANSWERED)).to_be_visible()
+    outage.end()
+    page.get_by_role("button", name="Retry").click()
+    wait_for_app(page, settle_ms=400)
+    expect(page.get_by_text("No complaints match")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Search", exact=True)).to_have_value("没有这样的投诉")
+    expect(page.get_by_role("radio", name="Grid")).to_be_checked()  # the layout switch shows its choice too
+
+
 @pytest.mark.parametrize("pause_ms", [0, 300, 900])
 def test_text_typed_right_after_add_entry_is_neither_glued_nor_wiped(base_url, page, make_user, pause_ms):
     incident_id = _incident(make_user)
