@@ -114,6 +114,11 @@ def fmt_list(items: Iterable[str]) -> str:
     return format_list(shown, locale=_locale()) if shown else ""
 
 
+def fmt_labelled(label: str, value: str) -> str:
+    """A value after its label, with the reader's colon: 等级：3 / Grade: 3."""
+    return _("{label}: {value}").format(label=label, value=value)
+
+
 def fmt_values(items: Iterable[str]) -> str:
     """Values one after another with the reader's separator and no "and" (a filter's choices: 已派单、处理中 /
     assigned, in progress)."""

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from portal.access.auth import CurrentUser
 from portal.center_time import CENTER_TZ
-from portal.i18n import N_, _
+from portal.i18n import N_, _, fmt_labelled
 from portal.inputs import DAY_RANGE, NUL_REFUSED, clean_text, day_in_range
 from portal.records.fields import NUMBER_TYPES, TEXT_TYPES, Field, FieldType, TableSpec
 from portal.records.periods import RELATIVE_DAYS, is_relative, period_days, relative_day  # noqa: F401  (re-exported)
@@ -221,7 +221,7 @@ def filter_clause(spec: TableSpec, flt: Filter, actor: CurrentUser | None) -> Co
     try:
         value = _values(field, flt)
     except ValueError as exc:
-        raise FilterError(f"{_(field.label)} {_(op_label(field, flt.op))}: {exc}") from None
+        raise FilterError(fmt_labelled(f"{_(field.label)} {_(op_label(field, flt.op))}", str(exc))) from None
     if field.condition is not None:
         return field.condition(flt.op, value)
     return column_clause(field, spec.expression(field.name), flt.op, value)

@@ -25,7 +25,7 @@ from babel.dates import format_interval, format_skeleton, get_day_names
 from db.engine import unit_of_work
 from portal.access.auth import CurrentUser
 from portal.center_time import today
-from portal.i18n import NP_, _, current_language, fmt_list, fmt_number
+from portal.i18n import NP_, _, current_language, fmt_labelled, fmt_list, fmt_number
 from portal.inputs import day_in_range, parse_choice, parse_day
 from portal.records.calendar import (
     MODES,
@@ -175,7 +175,7 @@ def _legend(spec: TableSpec, fields: CalendarFields, colours: dict[str, str]) ->
         return
     fld = spec.field(fields.color)
     chips = " ".join(f":{colours[c.value]}-badge[{plain(_(c.label))}]" for c in fld.choices)
-    st.markdown(f"{plain(_(fld.label))}: {chips}")
+    st.markdown(fmt_labelled(plain(_(fld.label)), chips))
 
 
 def show_calendar(spec: TableSpec, user: CurrentUser, view: ViewState, record_page: str, *,

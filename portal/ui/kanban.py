@@ -14,7 +14,7 @@ import streamlit as st
 from db.engine import unit_of_work
 from portal.access.auth import CurrentUser, PermissionDenied
 from portal.errors import STALE, InputError
-from portal.i18n import _, fmt_datetime, fmt_number
+from portal.i18n import _, fmt_datetime, fmt_labelled, fmt_number
 from portal.records.exporting import cell_value
 from portal.records.fields import Field, FieldType, TableSpec
 from portal.records.filters import IS, Filter
@@ -142,7 +142,7 @@ def _card(spec: TableSpec, user: CurrentUser, board: Board, column: BoardColumn,
         if st.button(title, key=key(spec, f"kanban.open.{row['id']}"), type="tertiary", icon=":material/open_in_new:",
                      help=_("Open")):
             open_record(spec, record_page, row["id"])
-        lines = [f"{_(f.label)}: {text}" for f in fields if (text := card_text(f, row)) is not None]
+        lines = [fmt_labelled(_(f.label), text) for f in fields if (text := card_text(f, row)) is not None]
         if lines:
             st.caption("  \n".join(plain(line) for line in lines))
         moves = {m.name: m for m in board.moves_from(column.value, user)}

@@ -2,6 +2,7 @@
 counts and cards, a move without input is made at once, one that needs input asks for it, and a refused move says
 why while the card stays."""
 from portal import complaints as cx
+from portal.i18n import set_language
 from portal.ui.text import shown
 from tests.complaints.test_pages import GRID, _open, desk  # noqa: F401  (the `desk` fixture)
 
@@ -76,3 +77,12 @@ def test_a_full_column_says_how_many_more_and_opens_them_as_a_grid(signed_in, de
     assert not at.exception, at.exception
     assert "as" not in at.query_params and at.query_params["f"] in ("state:is:registered", ["state:is:registered"])
     assert len(at.dataframe[0].value if at.dataframe else at.data_editor[0].value) == 12
+
+
+def test_a_card_reads_its_fields_with_the_readers_colon(signed_in, desk, make_user):  # noqa: F811
+    desk.register()
+    make_user("supervisor", login="zhuguan", department="customer_service", name="周管", language="zh_CN")
+    set_language("zh_CN")  # AppTest formats option labels in this thread (the fixture sets English back)
+    at = _open(signed_in, "zhuguan", GRID, **{"as": "kanban"})
+    card = next(c for c in _captions(at) if "等级" in c)
+    assert "等级：" in card and ": " not in card, card

@@ -11,7 +11,7 @@ from portal.complaints.exits import waiting_side_exits
 from portal.complaints.queries import StaffMember
 from portal.complaints.table import COMPLAINTS, SLA_LABELS
 from portal.errors import InputError
-from portal.i18n import _
+from portal.i18n import _, fmt_labelled
 from portal.records.filter_groups import ALL
 from portal.records.filters import IS, Filter
 from portal.records.query import Page
@@ -64,7 +64,7 @@ def waiting_exits(user: CurrentUser, view: ViewState) -> None:
 
 def _report(done: str, outcome: BulkOutcome) -> None:
     lines = [done.format(n=len(outcome.moved))]
-    lines += [f"{ref}: {reason}" for ref, reason in outcome.refused]
+    lines += [fmt_labelled(ref, reason) for ref, reason in outcome.refused]
     flash("\n\n".join(lines))
 
 

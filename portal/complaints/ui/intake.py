@@ -13,7 +13,7 @@ from portal.access.auth import CurrentUser, can
 from portal.complaints.caller import caller_history, caller_phone
 from portal.complaints.display import center_time
 from portal.complaints.labels import STATE_LABELS
-from portal.i18n import _
+from portal.i18n import _, fmt_labelled
 from portal.inputs import text_param
 from portal.records.query import fetch_page
 from portal.records.view import ViewState
@@ -140,7 +140,7 @@ def duplicate_choice(user: CurrentUser, *, phone: str, retailer_id: int | None, 
                    icon=":material/content_copy:")
         for c in candidates:
             st.markdown(plain(f"{c.reference} · {_(STATE_LABELS[c.state])} · {center_time(c.received_at)} · "
-                              f"{c.complainant_name}: {c.excerpt}"))
+                              + fmt_labelled(c.complainant_name, c.excerpt)))
         key = P + "duplicate_of." + "-".join(str(i) for i in by_id)
         form_defaults(P, {key.removeprefix(P): None})
         return st.radio(_("Save as"), [None, *by_id], key=key,
