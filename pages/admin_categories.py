@@ -6,7 +6,16 @@ from db.engine import unit_of_work
 from portal.center.admin import SORT_ORDER_MAX, create_category, list_categories, list_departments, update_category
 from portal.center.reference import localized_name
 from portal.i18n import _, current_language
-from portal.ui.forms import REFUSED, edit_form, form_defaults, saved, show_flash, show_input_error, submit_button
+from portal.ui.forms import (
+    REFUSED,
+    edit_form,
+    form_defaults,
+    keep_value,
+    saved,
+    show_flash,
+    show_input_error,
+    submit_button,
+)
 from portal.ui.session import page_user
 from portal.ui.tables import data_table
 from portal.ui.text import plain
@@ -46,6 +55,7 @@ data_table(
 edit_tab, add_tab = st.tabs([_("Edit category"), _("Add category")])
 
 with edit_tab:
+    keep_value("edit_category_pick")
     picked = st.selectbox(_("Category"), list(categories), key="edit_category_pick",
                           format_func=lambda i: localized_name(categories[i], ui_language))
     prefix = f"category_{picked}_"

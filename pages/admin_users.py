@@ -12,7 +12,16 @@ from portal.center_time import wall_clock
 from portal.config import get_settings
 from portal.errors import InputError
 from portal.i18n import LANGUAGES, _, current_language
-from portal.ui.forms import REFUSED, edit_form, form_defaults, saved, show_flash, show_input_error, submit_button
+from portal.ui.forms import (
+    REFUSED,
+    edit_form,
+    form_defaults,
+    keep_value,
+    saved,
+    show_flash,
+    show_input_error,
+    submit_button,
+)
 from portal.ui.session import page_user
 from portal.ui.tables import data_table
 from portal.ui.text import plain
@@ -96,6 +105,7 @@ with create_tab:
                     "again).").format(login=login.strip().lower(), password=password), "new_user_")
 
 with edit_tab:
+    keep_value("edit_user_pick")
     picked = st.selectbox(_("User"), list(by_id), format_func=lambda i: f"{by_id[i].name} · {by_id[i].login}",
                           key="edit_user_pick")
     prefix = f"user_{picked}_"

@@ -106,6 +106,12 @@ def keep_values(prefix: str, names: Iterable[str]) -> None:
     _restore(prefix, names)
 
 
+def keep_value(key: str) -> None:
+    """`keep_values` for one widget outside a form, keyed `key` (a picker that chooses what the page shows): call it
+    before drawing the widget, so that its value is kept through an outage and shown again after one."""
+    keep_values(key, ("",))
+
+
 def submit_button(label: str, *, key: str | None = None, form: str | None = None, **kwargs) -> bool:
     """`st.form_submit_button` that says True also on the run after Retry was pressed for it (see `retried`).
     Without `key`, give the `form`'s key: the button gets the key Streamlit gives an unkeyed one

@@ -14,6 +14,7 @@ from db.complaint_models import Complaint
 from db.engine import unit_of_work
 from db.incident_models import IncidentTimelineEntry
 from portal import incidents as ix
+from portal.center.admin import list_departments
 from portal.incidents.rules import utcnow
 from tests.complaints.test_browser import _choose
 from tests.conftest import TEST_PASSWORD
@@ -102,6 +103,30 @@ def test_a_grids_search_and_layout_show_again_after_an_outage_took_the_toolbar_o
     expect(page.get_by_text("No complaints match")).to_be_visible()
     expect(page.get_by_role("textbox", name="Search", exact=True)).to_have_value("没有这样的投诉")
     expect(page.get_by_role("radio", name="Grid")).to_be_checked()  # the layout switch shows its choice too
+
+
+def test_a_picker_changed_during_an_outage_shows_its_choice_after_retry(base_url, page, make_user, outage):
+    """A picker that chooses what the page shows (here: which department the form below edits) changed while the
+    database is down: after Retry the picker and the form below it show the department chosen (before
+    `forms.keep_value`, the first one again: the choice was dropped with the widget the failed run left out)."""
+    make_user("admin", login="wuting", name="吴婷", language="en")
+    with unit_of_work() as s:
+        names = [d.name_en for d in list_departments(s)]
+    sign_in(page, base_url, "wuting", TEST_PASSWORD)
+    page.goto(f"{base_url}/admin_departments")
+    wait_for_app(page, settle_ms=400)
+    page.get_by_role("tab", name="Rename or deactivate").click()
+    picker = page.get_by_label("Department", exact=True)
+    expect(picker).to_have_value(names[0])
+    outage.begin()
+    _choose(page, "Department", names[2])
+    expect(page.get_by_text(UNANSWERED)).to_be_visible()
+    outage.end()
+    page.get_by_role("button", name="Retry").click()
+    wait_for_app(page, settle_ms=400)
+    page.get_by_role("tab", name="Rename or deactivate").click()
+    expect(page.get_by_label("English name").last).to_have_value(names[2])  # the form edits the one picked
+    expect(picker).to_have_value(names[2])  # and the picker says so
 
 
 @pytest.mark.parametrize("pause_ms", [0, 300, 900])

@@ -18,7 +18,7 @@ from portal.inputs import int_param, parse_month
 from portal.training import list_sessions, month_start
 from portal.training.labels import SESSION_STATE_LABELS
 from portal.training.rules import next_month, previous_month
-from portal.ui.forms import REFUSED, saved, show_input_error
+from portal.ui.forms import REFUSED, redrawing, saved, show_input_error
 
 SESSION_PAGE = "pages/training_session.py"
 
@@ -54,7 +54,7 @@ def month_picker(key: str, *, default: date | None = None, back: int = 6, ahead:
     if linked is not None and linked not in months:  # a link from further back or ahead (e.g. a dashboard)
         months = sorted([*months, linked])
     chosen = linked if linked is not None else current
-    if st.session_state.get(key) not in months or wanted:
+    if st.session_state.get(key) not in months or wanted or redrawing():  # (redrawing: portal/ui/forms.py)
         st.session_state[key] = chosen
     return st.selectbox(_("Month"), months, format_func=month_label, key=key, on_change=_month_changed, args=(key,),
                         width=200)
