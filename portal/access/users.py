@@ -19,7 +19,7 @@ from portal.access.auth import (
 from portal.access.passwords import MAX_LENGTH, MIN_LENGTH
 from portal.access.security_events import record
 from portal.config import get_settings
-from portal.errors import STALE, InputError
+from portal.errors import STALE, InputError, checked_text
 from portal.i18n import LANGUAGES, N_, _
 
 LOGIN_RE = re.compile(r"^[a-z0-9._-]{2,60}$")
@@ -84,14 +84,9 @@ def _validate(session: Session, *, login: str, name: str, staff_id: str, roles: 
               current_department_id: int | None = None) -> None:
     if not LOGIN_RE.match(login):
         raise UserInputError("login", _("Login: use 2–60 lowercase letters, digits, dots, dashes or underscores."))
-    if not name.strip():
-        raise UserInputError("name", _("Name is required."))
-    if len(name.strip()) > 100:
-        raise UserInputError("name", _("Name: at most 100 characters."))
-    if not staff_id.strip():
-        raise UserInputError("staff_id", _("Staff ID is required (it is shown to complainants)."))
-    if len(staff_id.strip()) > 20:
-        raise UserInputError("staff_id", _("Staff ID: at most 20 characters."))
+    checked_text(UserInputError, "name", name, label=_("Name"), limit=100, blank=_("Name is required."))
+    checked_text(UserInputError, "staff_id", staff_id, label=_("Staff ID"), limit=20,
+                 blank=_("Staff ID is required (it is shown to complainants)."))
     if language not in LANGUAGES:
         raise UserInputError("language", _("Language: choose one of the offered languages."))
     if department_id is not None and department_id != current_department_id:

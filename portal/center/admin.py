@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from db.models import AppState, ComplaintCategory, Department, SlaLimit
 from portal.access.auth import CurrentUser, require
-from portal.errors import STALE, InputError
+from portal.errors import STALE, InputError, checked_text
 from portal.i18n import _
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
@@ -73,13 +73,11 @@ def _code(code: str, name_en: str) -> str:
 
 def _names(session: Session, model: type, *, name_en: str, name_zh: str, record_id: int | None) -> tuple[str, str]:
     """Both names stripped, present, short enough and not used by another row of `model`."""
-    names = {"name_en": name_en.strip(), "name_zh": name_zh.strip()}
     labels = {"name_en": _("English name"), "name_zh": _("Chinese name")}
+    names = {field: checked_text(InputError, field, value, label=labels[field], limit=NAME_MAX,
+                                 blank=_("{field} is required.").format(field=labels[field]))
+             for field, value in (("name_en", name_en), ("name_zh", name_zh))}
     for field, value in names.items():
-        if not value:
-            raise InputError(field, _("{field} is required.").format(field=labels[field]))
-        if len(value) > NAME_MAX:
-            raise InputError(field, _("{field}: at most {n} characters.").format(field=labels[field], n=NAME_MAX))
         column = getattr(model, field)
         clash = session.scalar(select(model).where(func.lower(column) == value.lower(), model.id != (record_id or -1)))
         if clash is not None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.models import AppState, CalendarDay
 from portal.access.auth import CurrentUser, require
-from portal.errors import InputError
+from portal.errors import InputError, checked_text
 from portal.i18n import _
 
 NAME_MAX = 100
@@ -141,8 +141,7 @@ def set_calendar_day(session: Session, *, actor: CurrentUser, day: date, is_work
     require(actor, "admin.manage")
     row = session.get(CalendarDay, day)
     if is_working_day is not None:
-        if len(name.strip()) > NAME_MAX:
-            raise InputError("name", _("Name: at most {n} characters.").format(n=NAME_MAX))
+        checked_text(InputError, "name", name, label=_("Name"), limit=NAME_MAX)
         # A weekend day off or a weekday working day is the plain week: only worth a row to correct one.
         if row is None and is_working_day == (day.weekday() < 5):
             message = (_("{day} is a weekday, so it is already a working day.") if is_working_day

@@ -138,6 +138,19 @@ def test_admin_set_password_follows_the_policy(db, make_user, admin):
     assert refused.value.field == "password"
 
 
+@pytest.mark.parametrize(("name", "staff_id", "message"), [
+    ("王" * 101, "KF7", "Name: at most 100 characters, please; this text has 101."),
+    ("王丽", "K" * 21, "Staff ID: at most 20 characters, please; this text has 21."),
+])
+def test_a_staff_name_or_id_too_long_is_refused_naming_it(db, make_user, admin, name, staff_id, message):
+    agent = make_user("agent", login="agent9")
+    with pytest.raises(UserInputError) as refused, unit_of_work(admin.id) as s:
+        user = s.get(User, agent.id)
+        update_user(s, actor=admin, user_id=agent.id, version=user.version, name=name, staff_id=staff_id,
+                    roles=["agent"], department_id=user.department_id, active=True, language="en")
+    assert str(refused.value) == message
+
+
 def test_changing_ones_own_password_needs_the_current_one_and_signs_out_other_browsers(db, make_user):
     agent = make_user("agent", login="agent8")
     _u, here = sign_in("agent8", TEST_PASSWORD)
