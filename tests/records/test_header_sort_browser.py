@@ -15,7 +15,7 @@ from portal.retailers.scale import seed_retailers
 from portal.retailers.table import RETAILERS
 from tests.conftest import TEST_PASSWORD
 from tests.retailers.support import directory_fixture  # noqa: F401  (the `directory` fixture)
-from tests.support.browser import sign_in, wait_for_app
+from tests.support.browser import box_of, sign_in, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +28,7 @@ def _first_shop(actor, sort) -> str:
 
 
 def _click_shop_name_header(page) -> None:
-    box = page.locator(".st-key-retailers-grid [data-testid=stDataFrame]").bounding_box()
+    box = box_of(page.locator(".st-key-retailers-grid [data-testid=stDataFrame]"))
     page.mouse.click(box["x"] + box["width"] * 0.85, box["y"] + 18)  # the last column: the shop name
     wait_for_app(page, 300)
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import TEST_PASSWORD
 from tests.retailers.support import directory_fixture  # noqa: F401  (the `directory` fixture)
-from tests.support.browser import sign_in, wait_for_app
+from tests.support.browser import box_of, sign_in, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
@@ -33,7 +33,7 @@ def _cells(page) -> list[str]:
 def _open_first_row(page) -> None:
     """Click the first row's "open" button in the grid (a canvas: by position, second column)."""
     _cells(page)  # drawn
-    box = page.get_by_test_id("stDataFrame").first.locator("canvas").first.bounding_box()
+    box = box_of(page.get_by_test_id("stDataFrame").first.locator("canvas").first)
     page.mouse.click(box["x"] + 40 + 18, box["y"] + 35 + 17)
     page.wait_for_url("**/retailer?id=*")
     wait_for_app(page, settle_ms=500)
@@ -89,7 +89,8 @@ def test_supervisor_filters_opens_edits_and_exports_retailers(base_url, page, di
 
 def _edit_owner(page, before: str, after: str) -> None:
     """Type `after` into the first row's owner cell (holding `before`) and leave it with Enter."""
-    box = page.get_by_test_id("stDataFrame").first.locator("canvas").first.bounding_box()
+    wait_for_app(page)  # a click while the grid's part reruns (after the last save) would be lost
+    box = box_of(page.get_by_test_id("stDataFrame").first.locator("canvas").first)
     page.mouse.click(box["x"] + 40 + 40 + 20, box["y"] + 35 + 17)  # the first row's licence number
     page.wait_for_function(  # keys reach the grid once it has the focus (a redraw just then would lose them)
         "() => document.activeElement && document.activeElement.closest('[data-testid=stDataFrame]')")

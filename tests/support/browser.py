@@ -153,6 +153,18 @@ def wait_for_app(page, settle_ms: int = 150) -> None:
         raise AssertionError(f"The page shows an uncaught exception at {page.url}; server log ends:\n{tail}")
 
 
+def box_of(locator, timeout_ms: int = 10_000) -> dict:
+    """Where `locator` is on the screen, once it is there: a grid's canvas is briefly detached or hidden while its
+    part reruns (after a save, say), and Playwright's `bounding_box()` then answers None instead of waiting."""
+    locator.wait_for(state="visible", timeout=timeout_ms)
+    for _try in range(timeout_ms // 50):
+        box = locator.bounding_box()
+        if box is not None and box["width"] > 0 and box["height"] > 0:
+            return box
+        locator.page.wait_for_timeout(50)
+    raise AssertionError(f"{locator} is not on the screen after {timeout_ms} ms")
+
+
 def sign_in(page, base_url: str, login: str, password: str) -> None:
     """Open the portal and submit the sign-in form (the result is for the caller to check)."""
     page.goto(base_url)

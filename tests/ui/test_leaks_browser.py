@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import TEST_PASSWORD
 from tests.retailers.support import directory_fixture  # noqa: F401  (the `directory` fixture)
-from tests.support.browser import sign_in, wait_for_app
+from tests.support.browser import box_of, sign_in, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
@@ -39,7 +39,7 @@ def test_the_records_grid_has_no_streamlit_csv_search_or_column_menu(base_url, p
     expect(page.get_by_role("button", name="Download as CSV")).to_have_count(0)  # off in the config
     for tool in ("Search", "Show/hide columns"):
         expect(page.get_by_role("button", name=tool)).not_to_be_visible()
-    box = grid.locator("canvas").first.bounding_box()
+    box = box_of(grid.locator("canvas").first)
     page.mouse.click(box["x"] + 200, box["y"] + 17)  # the header of the first field column
     page.wait_for_timeout(300)
     expect(page.get_by_text("Sort ascending")).not_to_be_visible()
