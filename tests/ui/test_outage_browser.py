@@ -145,3 +145,30 @@ def test_text_typed_right_after_add_entry_is_neither_glued_nor_wiped(base_url, p
     page.get_by_role("button", name="Add entry").click()
     wait_for_app(page, settle_ms=800)
     assert _entries(incident_id) == ["第一条:现场积水", "第二条:车辆绕行"]
+
+
+def test_the_boards_quick_log_picker_keeps_the_incident_chosen_during_an_outage(base_url, page, make_user, outage):
+    """The incident board's quick log entry: a coordinator picks another incident while the database is down; after
+    Retry the picker names the incident the entry form below writes to, and the entry lands there."""
+    coordinator = make_user("emergency_coordinator", login="huangwei", name="黄伟", language="en")
+    with unit_of_work(coordinator.id) as s:
+        first, second = (ix.open_incident(s, actor=coordinator, type="severe_weather", severity=severity, title=title,
+                                          started_at=utcnow() - timedelta(hours=2)) for severity, title in
+                         ((3, "城东区暴雨"), (4, "城西区停水")))
+        first, second_id, second_label = first.id, second.id, f"{second.reference} · 城西区停水"
+    sign_in(page, base_url, "huangwei", TEST_PASSWORD)
+    page.goto(f"{base_url}/incident_board")
+    wait_for_app(page, settle_ms=400)
+    picker = page.get_by_label("Incident", exact=True)
+    expect(picker).not_to_have_value(second_label)
+    outage.begin()
+    _choose(page, "Incident", second_label)
+    expect(page.get_by_text(UNANSWERED).first).to_be_visible()
+    outage.end()
+    page.get_by_role("button", name="Retry").first.click()
+    wait_for_app(page, settle_ms=400)
+    expect(picker).to_have_value(second_label)  # the picker says which incident the form writes to
+    page.get_by_label("What happened, was decided or was done", exact=True).fill("供水车已到达")
+    page.get_by_role("button", name="Add entry").click()
+    wait_for_app(page, settle_ms=400)
+    assert _entries(second_id) == ["供水车已到达"] and _entries(first) == []
