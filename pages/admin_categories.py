@@ -10,7 +10,6 @@ from portal.ui.forms import (
     REFUSED,
     edit_form,
     form_defaults,
-    keep_value,
     saved,
     show_flash,
     show_input_error,
@@ -55,7 +54,6 @@ data_table(
 edit_tab, add_tab = st.tabs([_("Edit category"), _("Add category")])
 
 with edit_tab:
-    keep_value("edit_category_pick")
     picked = st.selectbox(_("Category"), list(categories), key="edit_category_pick",
                           format_func=lambda i: localized_name(categories[i], ui_language))
     prefix = f"category_{picked}_"

@@ -10,7 +10,6 @@ from portal.ui.forms import (
     REFUSED,
     edit_form,
     form_defaults,
-    keep_value,
     saved,
     show_flash,
     show_input_error,
@@ -60,7 +59,6 @@ with add_tab:
                   "new_department_")
 
 with edit_tab:
-    keep_value("edit_department_pick")
     picked = st.selectbox(_("Department"), list(departments), key="edit_department_pick",
                           format_func=lambda i: localized_name(departments[i], ui_language))
     prefix = f"department_{picked}_"

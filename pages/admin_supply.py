@@ -9,7 +9,7 @@ from db.engine import unit_of_work
 from portal import incidents as ix
 from portal.i18n import _, fmt_weekday
 from portal.incidents.labels import SUPPLY_POST_LABELS
-from portal.ui.forms import REFUSED, edit_form, keep_value, saved, show_flash, show_input_error, submit_button
+from portal.ui.forms import REFUSED, edit_form, saved, show_flash, show_input_error, submit_button
 from portal.ui.session import page_user
 from portal.ui.tables import data_editor, data_table
 
@@ -75,7 +75,6 @@ st.subheader(_("Brands"))
 data_table(pd.DataFrame([{_("Brand"): b.name, _("Scarce or controlled"): b.scarce_or_controlled,
                          _("Active"): b.active} for b in brands]), hide_index=True, placeholder="—")
 by_id = {b.id: b for b in brands}
-keep_value("brand_pick")
 picked = st.selectbox(_("Brand"), [None, *by_id], format_func=lambda i: _("New brand") if i is None else by_id[i].name,
                       key="brand_pick")
 brand = by_id.get(picked)

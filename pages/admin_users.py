@@ -16,7 +16,6 @@ from portal.ui.forms import (
     REFUSED,
     edit_form,
     form_defaults,
-    keep_value,
     saved,
     show_flash,
     show_input_error,
@@ -105,7 +104,6 @@ with create_tab:
                     "again).").format(login=login.strip().lower(), password=password), "new_user_")
 
 with edit_tab:
-    keep_value("edit_user_pick")
     picked = st.selectbox(_("User"), list(by_id), format_func=lambda i: f"{by_id[i].name} · {by_id[i].login}",
                           key="edit_user_pick")
     prefix = f"user_{picked}_"

@@ -11,7 +11,7 @@ from portal.incidents.labels import TYPE_LABELS
 from portal.incidents.rules import utcnow
 from portal.incidents.ui.command import group_line, group_warning
 from portal.incidents.ui.log import elapsed, entry_form, refresh_every, severity_badge, status_badge
-from portal.ui.forms import keep_value, live_part
+from portal.ui.forms import live_part
 from portal.ui.session import page_user
 from portal.ui.text import plain
 
@@ -63,7 +63,6 @@ if log_side is not None:
         st.subheader(_("Quick log entry"))
         with unit_of_work(user.id) as s:
             open_now = {r.id: f"{r.reference} · {r.title}" for r in ix.board(s, actor=user)}
-        keep_value("board_log_incident")  # (after an outage: the incident the form below writes to, on screen)
         picked = st.selectbox(_("Incident"), list(open_now), format_func=open_now.get, key="board_log_incident",
                               placeholder=_("No open incident"))
         if picked is not None:

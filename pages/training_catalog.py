@@ -13,7 +13,7 @@ from portal.training.labels import KIND_LABELS
 from portal.training.reports import business_type_label
 from portal.training.ui.common import attempt
 from portal.ui import filter_bar, grid
-from portal.ui.forms import edit_form, form_defaults, keep_value, show_flash, submit_button
+from portal.ui.forms import edit_form, form_defaults, show_flash, submit_button
 from portal.ui.page_part import page_part
 from portal.ui.session import page_user
 from portal.ui.text import plain
@@ -59,7 +59,6 @@ if wanted in courses:
 options = ([None] if manage else []) + list(courses)
 if not options:
     st.stop()
-keep_value("catalog_pick")
 picked = st.selectbox(_("Course"), options, key="catalog_pick", on_change=course_changed,
                       format_func=lambda i: _("New course…") if i is None else courses[i].title)
 course = courses.get(picked)

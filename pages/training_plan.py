@@ -14,7 +14,7 @@ from portal.training.rules import month_bounds, next_month
 from portal.training.ui.common import SESSION_PAGE, attempt, month_label, month_picker, session_label
 from portal.training.ui.plan import plan_indicators, session_form, session_moves
 from portal.ui import calendar_view, filter_bar, grid, layouts
-from portal.ui.forms import keep_value, show_flash
+from portal.ui.forms import show_flash
 from portal.ui.session import page_user
 from portal.ui.view_state import current_view
 
@@ -66,7 +66,6 @@ options = [None, *sessions] if can(user, "training.manage") else list(sessions)
 if not options:
     st.caption(_("No sessions in this month yet."))
     st.stop()
-keep_value("plan_pick")
 picked = st.selectbox(_("Session"), options, key="plan_pick",
                       format_func=lambda i: _("New session…") if i is None else session_label(sessions[i]))
 if picked is None:

@@ -30,6 +30,7 @@ from sqlalchemy import exc as sa_exc
 from db.embedded import DatabaseStartError
 from portal.errors import STALE, InputError
 from portal.i18n import _
+from portal.ui import redraw
 from portal.ui.text import plain
 
 T = TypeVar("T")
@@ -56,18 +57,14 @@ def _register(prefix: str, names) -> None:
     fields[prefix] = fields.get(prefix, frozenset()) | frozenset(names)
 
 
-def _restore(prefix: str, names: Iterable[str]) -> None:
+def _restore(prefix: str) -> None:
     """Put back the values kept for this form during an outage (before its widgets are drawn), where its widgets
-    lost them; a widget that still has its value (the form stayed on screen) keeps what it shows, and is told it
-    again when it was taken off the screen meanwhile (`redrawing`: a widget outside a form)."""
+    lost them; a widget that still has its value (the form stayed on screen) keeps what it shows (and is shown it
+    again if the outage took it off the screen: portal/ui/redraw.py)."""
     state = st.session_state
     missing = {name: value for name, value in state.pop(prefix + _KEPT, {}).items() if prefix + name not in state}
     for name, value in missing.items():
         state[prefix + name] = value
-    if redrawing():
-        for name in names:  # (not every field of `prefix`: some may be drawn already in this run)
-            if prefix + name in state and name not in missing:
-                state[prefix + name] = state[prefix + name]
 
 
 def edit_form(prefix: str, row: T, values: dict[str, Any]) -> T:
@@ -80,7 +77,7 @@ def edit_form(prefix: str, row: T, values: dict[str, Any]) -> T:
     """
     state = st.session_state
     _register(prefix, values)
-    _restore(prefix, values)
+    _restore(prefix)
     if prefix + "read" not in state or not any(prefix + name in state for name in values):
         state[prefix + "read"] = row
         for name, value in values.items():
@@ -93,7 +90,7 @@ def form_defaults(prefix: str, values: dict[str, Any]) -> None:
     every run before drawing the form, so that after `forget` the browser shows these values again (and after an
     outage, the values that were kept)."""
     _register(prefix, values)
-    _restore(prefix, values)
+    _restore(prefix)
     for name, value in values.items():
         st.session_state.setdefault(prefix + name, value)
 
@@ -103,13 +100,7 @@ def keep_values(prefix: str, names: Iterable[str]) -> None:
     `form_defaults`: call it before drawing the form, so that their values are kept through an outage."""
     names = tuple(names)
     _register(prefix, names)
-    _restore(prefix, names)
-
-
-def keep_value(key: str) -> None:
-    """`keep_values` for one widget outside a form, keyed `key` (a picker that chooses what the page shows): call it
-    before drawing the widget, so that its value is kept through an outage and shown again after one."""
-    keep_values(key, ("",))
+    _restore(prefix)
 
 
 def submit_button(label: str, *, key: str | None = None, form: str | None = None, **kwargs) -> bool:
@@ -139,8 +130,8 @@ def end_of_run() -> None:
     state.pop(_RETRY, None)
     if state.get(_REDRAW, 0) > 1:
         state[_REDRAW] -= 1
-    else:
-        state.pop(_REDRAW, None)
+    elif state.pop(_REDRAW, None):
+        redraw.forget_kept()
 
 
 _REDRAW = "_forms.redraw"  # 2 in the run the database did not answer, 1 in the next run, then gone
@@ -149,8 +140,11 @@ _REDRAW = "_forms.redraw"  # 2 in the run the database did not answer, 1 in the 
 def redrawing() -> bool:
     """Whether this run draws again what a run the database did not answer took off the screen. Streamlit mounts
     such a keyed widget at its default look while the session still holds its value (the browser sent it again),
-    unless the value is assigned anew before the widget is drawn: `_restore` and `view_state.seed` then do."""
+    unless the value is assigned anew before the widget is drawn: portal/ui/redraw.py does, for every widget."""
     return bool(st.session_state.get(_REDRAW))
+
+
+redraw.install()
 
 
 def keep_also(name: str, keep: Callable[[], bool]) -> None:
@@ -161,20 +155,23 @@ def keep_also(name: str, keep: Callable[[], bool]) -> None:
 
 
 def keep_typed_input() -> bool:
-    """Copy every form's values aside (not values it just saved), and whatever `keep_also` asked to keep, for the
-    next run that draws them; says whether anything is kept."""
+    """Copy every form's values aside (not values it just saved), whatever `keep_also` asked to keep, and the other
+    widgets' values (portal/ui/redraw.py), for the next run that draws them; says whether anything is kept."""
     state = st.session_state
     state[_REDRAW] = 2  # (`redrawing`)
     kept = False
     for keep in list(state.get(_KEEPERS, {}).values()):
         kept = keep() or kept
-    for prefix, names in state.get(_FIELDS, {}).items():
+    fields = state.get(_FIELDS, {})
+    for prefix, names in fields.items():
         sent = state.get(prefix + _SENT, {})
         values = {n: state[prefix + n] for n in names if prefix + n in state}
         values = {n: v for n, v in values.items() if n not in sent or sent[n] != v}
         if values:
             state[prefix + _KEPT] = {**state.get(prefix + _KEPT, {}), **values}
         kept = kept or prefix + _KEPT in state
+    form_fields = {prefix + name for prefix, names in fields.items() for name in names}
+    redraw.keep(form_fields.__contains__)  # every other widget's value (not "typed input": not said to be kept)
     return kept
 
 
@@ -291,6 +288,7 @@ def live_part(draw: Callable[..., None]) -> Callable[..., None]:
         try:
             draw(*args, **kwargs)
         except UNREACHABLE:
+            keep_typed_input()  # (its own widgets, such as a log's filters, come back with their values)
             st.warning(_("The database did not answer; this part is shown again at its next refresh."),
                        icon=":material/cloud_off:")
     return drawn

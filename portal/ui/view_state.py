@@ -14,7 +14,6 @@ from portal.access.auth import CurrentUser
 from portal.records.fields import TableSpec
 from portal.records.view import PARAM_KEYS, ViewState
 from portal.records.views import default_view
-from portal.ui.forms import redrawing
 
 MAX_CURSORS = 50  # remembered page boundaries per view (keyset paging)
 
@@ -74,9 +73,8 @@ def modified_since_opened(spec: TableSpec, view: ViewState) -> bool:
 
 
 def seed(widget_key: str, value: Any) -> None:
-    """Show `value` in a widget (before it is drawn), unless it shows it already: not after a run the database did
-    not answer took the widget off the screen (portal/ui/forms.py, `redrawing`)."""
-    if st.session_state.get(widget_key) != value or redrawing():
+    """Show `value` in a widget (before it is drawn), unless it shows it already."""
+    if st.session_state.get(widget_key) != value:
         st.session_state[widget_key] = value
 
 

@@ -108,7 +108,7 @@ def test_a_grids_search_and_layout_show_again_after_an_outage_took_the_toolbar_o
 def test_a_picker_changed_during_an_outage_shows_its_choice_after_retry(base_url, page, make_user, outage):
     """A picker that chooses what the page shows (here: which department the form below edits) changed while the
     database is down: after Retry the picker and the form below it show the department chosen (before
-    `forms.keep_value`, the first one again: the choice was dropped with the widget the failed run left out)."""
+    portal/ui/redraw.py, the first one again: the choice was dropped with the widget the failed run left out)."""
     make_user("admin", login="wuting", name="吴婷", language="en")
     with unit_of_work() as s:
         names = [d.name_en for d in list_departments(s)]
@@ -172,3 +172,27 @@ def test_the_boards_quick_log_picker_keeps_the_incident_chosen_during_an_outage(
     page.get_by_role("button", name="Add entry").click()
     wait_for_app(page, settle_ms=400)
     assert _entries(second_id) == ["供水车已到达"] and _entries(first) == []
+
+
+def test_the_incident_logs_filters_come_back_after_its_refreshing_part_met_an_outage(base_url, page, make_user, outage):
+    """The timeline redraws itself (every 4 s here). Its filters (search, kinds, ★ only) were drawn anew at their
+    defaults after a refresh the database did not answer: a coordinator looking for "供水" saw the whole log again."""
+    coordinator = make_user("emergency_coordinator", login="huangwei", name="黄伟", language="en")
+    with unit_of_work(coordinator.id) as s:
+        incident_id = ix.open_incident(s, actor=coordinator, type="severe_weather", severity=3, title="城东区暴雨",
+                                       started_at=utcnow() - timedelta(hours=2)).id
+        for text in ("供水车已出发", "道路封闭"):
+            ix.add_entry(s, actor=coordinator, incident_id=incident_id, text=text)
+    sign_in(page, base_url, "huangwei", TEST_PASSWORD)
+    page.goto(f"{base_url}/incident?id={incident_id}")
+    wait_for_app(page, settle_ms=400)
+    page.get_by_role("tab", name="Timeline").click()
+    search = page.get_by_label("Search the log", exact=True)
+    search.fill("供水")
+    search.press("Enter")
+    expect(page.get_by_text("1 of ")).to_be_visible()
+    outage.begin()
+    expect(page.get_by_text("this part is shown again at its next refresh")).to_be_visible(timeout=15_000)
+    outage.end()
+    expect(search).to_have_value("供水", timeout=15_000)
+    expect(page.get_by_text("1 of ")).to_be_visible(timeout=15_000)

@@ -18,7 +18,7 @@ from portal.inputs import int_param, parse_month
 from portal.training import list_sessions, month_start
 from portal.training.labels import SESSION_STATE_LABELS
 from portal.training.rules import next_month, previous_month
-from portal.ui.forms import REFUSED, redrawing, saved, show_input_error
+from portal.ui.forms import REFUSED, saved, show_input_error
 
 SESSION_PAGE = "pages/training_session.py"
 
@@ -54,7 +54,7 @@ def month_picker(key: str, *, default: date | None = None, back: int = 6, ahead:
     if linked is not None and linked not in months:  # a link from further back or ahead (e.g. a dashboard)
         months = sorted([*months, linked])
     chosen = linked if linked is not None else current
-    if st.session_state.get(key) not in months or wanted or redrawing():  # (redrawing: portal/ui/forms.py)
+    if st.session_state.get(key) not in months or wanted:
         st.session_state[key] = chosen
     return st.selectbox(_("Month"), months, format_func=month_label, key=key, on_change=_month_changed, args=(key,),
                         width=200)
@@ -64,7 +64,9 @@ def session_label(ts: TrainingSession) -> str:
     return f"{fmt_datetime(local(ts.starts_at))} · {ts.title} · {_(SESSION_STATE_LABELS[ts.state])}"
 
 
-def _session_changed(key: str) -> None:
+def session_changed(key: str) -> None:
+    """A session picker's `on_change`: the picked session goes into the address (`?session=`), which the next run
+    reads first, so the page is a link to it."""
     st.query_params["session"] = str(st.session_state[key])
 
 
@@ -86,7 +88,7 @@ def pick_session(user: CurrentUser, *, key: str, states: tuple[str, ...], days_b
         todays = [i for i, ts in sessions.items() if local(ts.starts_at).date() == now.date()]
         st.session_state[key] = (todays or [min(sessions, key=lambda i: abs(sessions[i].starts_at - now))])[0]
     picked = st.selectbox(_("Session"), list(sessions), format_func=lambda i: session_label(sessions[i]), key=key,
-                          on_change=_session_changed, args=(key,))
+                          on_change=session_changed, args=(key,))
     return sessions[picked]
 
 
