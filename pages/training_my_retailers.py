@@ -14,7 +14,7 @@ from portal.i18n import _, fmt_datetime
 from portal.inputs import int_param
 from portal.training.labels import SESSION_STATE_LABELS
 from portal.training.managers import managed_sessions, managed_sign_ups
-from portal.training.ui.common import attempt
+from portal.training.ui.common import attempt, session_changed
 from portal.ui.forms import guarded_callback, keep_values, show_flash, submit_button
 from portal.ui.session import page_user
 from portal.ui.text import plain
@@ -66,7 +66,7 @@ if wanted in sessions:
 elif st.session_state.get("mine_session") not in sessions:
     st.session_state["mine_session"] = min(sessions, key=lambda i: abs(sessions[i]["starts_at"] - now))
 picked = st.selectbox(_("Session"), list(sessions), format_func=lambda i: _label(sessions[i]),
-                      key="mine_session")
+                      key="mine_session", on_change=session_changed, args=("mine_session",))
 chosen = sessions[picked]
 st.caption(plain(chosen["place"]))
 with unit_of_work(user.id) as s:

@@ -131,3 +131,25 @@ def test_the_my_retailers_page_lists_only_their_retailers_and_checks_one_in(acad
     assert academy.by_retailer(managers["session"])[academy.retailers[2]].attended is True
     assert at.button(key=f"mine_undo_{seat}").label == "Checked in · undo"
     assert [m.value for m in at.metric][:2] == ["3", "1"]
+
+
+def test_the_my_retailers_page_opened_from_a_link_still_switches_sessions(academy, managers, signed_in):
+    """Opened at `?session=` (a link from their home page), the picker went back to the linked session on every
+    run: another session could not be chosen. The choice now goes into the address, as the other session pickers'."""
+    with unit_of_work(engine=academy.engine) as s:
+        s.execute(update(User).where(User.id == managers["liu"].id).values(password_hash=hash_password(TEST_PASSWORD)))
+    later = datetime.combine(center_now().date(), time(3, 0), tzinfo=CENTER_TZ)  # a second session today
+    before = later - timedelta(days=1)
+    other = academy.draft(starts_at=later, capacity=8, now=before)
+    academy.run(academy.coordinator, tr.submit_session, session_id=other, version=None, now=before)
+    academy.run(academy.supervisor, tr.approve_session, session_id=other, version=None, now=before)
+    academy.sign_up(other, academy.retailers[0], now=before)  # one of liu's retailers seated
+    at = signed_in("liuyang").switch_page(MINE)
+    at.query_params["session"] = str(managers["session"])
+    at.run()
+    picker = at.selectbox(key="mine_session")
+    assert picker.value == managers["session"]
+    picker.select(other).run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="mine_session").value == other
+    assert at.query_params["session"] == str(other)
