@@ -138,9 +138,8 @@ _REDRAW = "_forms.redraw"  # 2 in the run the database did not answer, 1 in the 
 
 
 def redrawing() -> bool:
-    """Whether this run draws again what a run the database did not answer took off the screen. Streamlit mounts
-    such a keyed widget at its default look while the session still holds its value (the browser sent it again),
-    unless the value is assigned anew before the widget is drawn: portal/ui/redraw.py does, for every widget."""
+    """Whether this run draws again what a run the database did not answer took off the screen: its widgets then
+    get their values back before they are drawn (portal/ui/redraw.py)."""
     return bool(st.session_state.get(_REDRAW))
 
 
