@@ -125,22 +125,9 @@ def retried(key: str) -> bool:
 
 def end_of_run() -> None:
     """Called by the entry point after every run: a Retry presses its save button in the next run only; the run
-    after an outage redraws its widgets' values (`redrawing`), the one after that no longer."""
-    state = st.session_state
-    state.pop(_RETRY, None)
-    if state.get(_REDRAW, 0) > 1:
-        state[_REDRAW] -= 1
-    elif state.pop(_REDRAW, None):
-        redraw.forget_kept()
-
-
-_REDRAW = "_forms.redraw"  # 2 in the run the database did not answer, 1 in the next run, then gone
-
-
-def redrawing() -> bool:
-    """Whether this run draws again what a run the database did not answer took off the screen: its widgets then
-    get their values back before they are drawn (portal/ui/redraw.py)."""
-    return bool(st.session_state.get(_REDRAW))
+    after an outage gives its widgets their values back, the one after that no longer (portal/ui/redraw.py)."""
+    st.session_state.pop(_RETRY, None)
+    redraw.end_of_run()
 
 
 redraw.install()
@@ -157,7 +144,6 @@ def keep_typed_input() -> bool:
     """Copy every form's values aside (not values it just saved), whatever `keep_also` asked to keep, and the other
     widgets' values (portal/ui/redraw.py), for the next run that draws them; says whether anything is kept."""
     state = st.session_state
-    state[_REDRAW] = 2  # (`redrawing`)
     kept = False
     for keep in list(state.get(_KEEPERS, {}).values()):
         kept = keep() or kept

@@ -10,7 +10,7 @@ the value is assigned anew just before it is drawn: the box was empty while the 
 One mechanism for every page, so that no page has to remember it. `install()` wraps Streamlit's widgets whose value
 can be assigned (select boxes, text boxes, toggles, dates…; not buttons, uploaders or grids, whose state cannot):
 each keyed one is noted when drawn. When a run finds the database unreachable, `keep` copies the noted widgets'
-values aside (`forms.keep_typed_input` calls it); in the run after (`forms.redrawing()`), a widget drawn without a
+values aside (`forms.keep_typed_input` calls it); in the run after (`redrawing()`), a widget drawn without a
 value gets its kept value back, and one that has a value is told it again, before it is drawn. Widgets bound to the
 address (`bind="query-params"`) take their value from it; the fields of the forms registered with `portal.ui.forms`
 are kept there (it knows which values a save already took). Any other run is untouched.
@@ -31,27 +31,38 @@ SETTABLE = ("checkbox", "color_picker", "date_input", "datetime_input", "multise
 _MARK = "_portal_redraws"
 _SEEN = "_redraw.seen"  # keys of the settable widgets drawn in this session
 _KEPT = "_redraw.kept"  # their values when a run found the database unreachable, until the run after it ends
+_REDRAW = "_redraw.runs"  # 2 in the run the database did not answer, 1 in the next run, then gone
 _NOTHING = object()
 
 
+def redrawing() -> bool:
+    """Whether this run draws again what a run the database did not answer took off the screen."""
+    return bool(st.session_state.get(_REDRAW))
+
+
 def keep(handled_elsewhere: Callable[[str], bool]) -> None:
-    """In a run the database did not answer: copy the values of the widgets drawn so far in this session that the
-    session still holds (not those `handled_elsewhere` says another keeper keeps), for the run after."""
+    """In a run the database did not answer (`forms.keep_typed_input`): copy the values of the widgets drawn so far in
+    this session that the session still holds (not those `handled_elsewhere` says another keeper keeps), for the run
+    after."""
     state = st.session_state
+    state[_REDRAW] = 2
     values = {k: state[k] for k in state.get(_SEEN, ()) if k in state and not handled_elsewhere(k)}
     state[_KEPT] = {**state.get(_KEPT, {}), **values}  # (a second failed run finds fewer: it adds to the first)
 
 
-def forget_kept() -> None:
-    """After the run that drew the page again (`forms.end_of_run`): what was kept and not drawn is let go."""
-    st.session_state.pop(_KEPT, None)
+def end_of_run() -> None:
+    """After every run (`forms.end_of_run`): the run after an outage was the last to redraw; what it kept and did not
+    draw is let go."""
+    state = st.session_state
+    if state.get(_REDRAW, 0) > 1:
+        state[_REDRAW] -= 1
+    elif state.pop(_REDRAW, None):
+        state.pop(_KEPT, None)
 
 
 def _drawing(key: Any) -> None:
     """Before the keyed widget `key` is drawn: note it; in the run after an outage, give it its kept value (it has
     none) or tell it its value again (the browser shows the default look otherwise)."""
-    from portal.ui.forms import redrawing  # (forms imports this module)
-
     state = st.session_state
     seen = state.setdefault(_SEEN, set())
     if key not in seen:
