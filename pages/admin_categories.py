@@ -6,15 +6,7 @@ from db.engine import unit_of_work
 from portal.center.admin import SORT_ORDER_MAX, create_category, list_categories, list_departments, update_category
 from portal.center.reference import localized_name
 from portal.i18n import _, current_language
-from portal.ui.forms import (
-    REFUSED,
-    edit_form,
-    form_defaults,
-    saved,
-    show_flash,
-    show_input_error,
-    submit_button,
-)
+from portal.ui.forms import REFUSED, edit_form, form_defaults, saved, show_flash, show_input_error, submit_button
 from portal.ui.session import page_user
 from portal.ui.tables import data_table
 from portal.ui.text import plain

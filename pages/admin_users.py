@@ -12,15 +12,7 @@ from portal.center_time import wall_clock
 from portal.config import get_settings
 from portal.errors import InputError
 from portal.i18n import LANGUAGES, _, current_language
-from portal.ui.forms import (
-    REFUSED,
-    edit_form,
-    form_defaults,
-    saved,
-    show_flash,
-    show_input_error,
-    submit_button,
-)
+from portal.ui.forms import REFUSED, edit_form, form_defaults, saved, show_flash, show_input_error, submit_button
 from portal.ui.session import page_user
 from portal.ui.tables import data_table
 from portal.ui.text import plain
